@@ -1,0 +1,193 @@
+// Command server runs the Tasks API.
+//
+//	go run ./cmd/server --dev                      development tokens, see README
+//	go run ./cmd/server --tokens-file tokens.yaml  real static tokens
+//
+// Every flag has an environment fallback, listed by --help.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"example.com/tasks/impl/auth"
+	"example.com/tasks/impl/auth/statictoken"
+	"example.com/tasks/impl/httpapi"
+	"example.com/tasks/impl/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "server:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+// config is the server's configuration, from flags and environment.
+type config struct {
+	addr            string
+	tokensFile      string
+	dev             bool
+	realm           string
+	maxBodyBytes    int64
+	readTimeout     time.Duration
+	writeTimeout    time.Duration
+	idleTimeout     time.Duration
+	shutdownTimeout time.Duration
+	logFormat       string
+}
+
+// parseConfig reads flags from args; a flag not given falls back to its
+// environment variable (named in its usage), then to the default.
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	env := map[string]string{}
+	str := func(p *string, name, envName, def, usage string) {
+		env[name] = envName
+		fs.StringVar(p, name, def, usage+" (env "+envName+")")
+	}
+	dur := func(p *time.Duration, name, envName string, def time.Duration, usage string) {
+		env[name] = envName
+		fs.DurationVar(p, name, def, usage+" (env "+envName+")")
+	}
+	str(&c.addr, "addr", "TASKS_ADDR", "localhost:8080", "listen address")
+	str(&c.tokensFile, "tokens-file", "TASKS_TOKENS_FILE", "", "YAML file of static tokens (SHA-256 digests)")
+	env["dev"] = "TASKS_DEV"
+	fs.BoolVar(&c.dev, "dev", false, "accept the public development tokens (never in production) (env TASKS_DEV)")
+	str(&c.realm, "realm", "TASKS_REALM", "tasks", "realm in WWW-Authenticate challenges")
+	env["max-body-bytes"] = "TASKS_MAX_BODY_BYTES"
+	fs.Int64Var(&c.maxBodyBytes, "max-body-bytes", httpapi.DefaultMaxBodyBytes, "largest request body accepted (env TASKS_MAX_BODY_BYTES)")
+	dur(&c.readTimeout, "read-timeout", "TASKS_READ_TIMEOUT", 15*time.Second, "time to read a whole request")
+	dur(&c.writeTimeout, "write-timeout", "TASKS_WRITE_TIMEOUT", 30*time.Second, "time to write a response")
+	dur(&c.idleTimeout, "idle-timeout", "TASKS_IDLE_TIMEOUT", 120*time.Second, "keep-alive idle time")
+	dur(&c.shutdownTimeout, "shutdown-timeout", "TASKS_SHUTDOWN_TIMEOUT", 20*time.Second, "grace period for in-flight requests on SIGINT/SIGTERM")
+	str(&c.logFormat, "log-format", "TASKS_LOG_FORMAT", "json", "log format: json or text")
+
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		if v := getenv(env[f.Name]); v != "" && !given[f.Name] {
+			if err := f.Value.Set(v); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", env[f.Name], v, err))
+			}
+		}
+	})
+	if c.logFormat != "json" && c.logFormat != "text" {
+		errs = append(errs, fmt.Errorf("--log-format must be json or text, not %q", c.logFormat))
+	}
+	if c.maxBodyBytes <= 0 {
+		errs = append(errs, errors.New("--max-body-bytes must be positive"))
+	}
+	return c, errors.Join(errs...)
+}
+
+// run starts the server and blocks until ctx is done, then shuts it down
+// gracefully. It is main without the process: tests call it directly.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parseConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	var logger *slog.Logger
+	if cfg.logFormat == "text" {
+		logger = slog.New(slog.NewTextHandler(stdout, nil))
+	} else {
+		logger = slog.New(slog.NewJSONHandler(stdout, nil))
+	}
+
+	verifier, err := tokenVerifier(cfg, logger)
+	if err != nil {
+		return err
+	}
+	handler, err := httpapi.New(httpapi.Config{
+		Logger:       logger,
+		Verifier:     verifier,
+		Store:        store.NewMemory(),
+		Realm:        cfg.realm,
+		MaxBodyBytes: cfg.maxBodyBytes,
+	})
+	if err != nil {
+		return err
+	}
+
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second, // slow-loris: headers must arrive promptly
+		ReadTimeout:       cfg.readTimeout,
+		WriteTimeout:      cfg.writeTimeout,
+		IdleTimeout:       cfg.idleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	logger.Info("listening", "addr", ln.Addr().String(), "docs", "http://"+ln.Addr().String()+"/openapi.yaml")
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+
+	logger.Info("shutting down", "grace", cfg.shutdownTimeout.String())
+	// The parent is done; the grace period needs a context of its own.
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// tokenVerifier returns the configured verifier. With nothing configured the
+// server refuses to start: it must never run open by accident.
+func tokenVerifier(cfg config, logger *slog.Logger) (auth.Verifier, error) {
+	switch {
+	case cfg.tokensFile != "" && cfg.dev:
+		return nil, errors.New("--tokens-file and --dev are exclusive: development tokens are public")
+	case cfg.tokensFile != "":
+		v, err := statictoken.Load(cfg.tokensFile)
+		if err != nil {
+			return nil, err
+		}
+		logger.Info("static tokens loaded", "file", cfg.tokensFile, "count", v.Len())
+		return v, nil
+	case cfg.dev:
+		logger.Warn("DEVELOPMENT TOKENS ENABLED: they are published in README.md, so anyone can call this server; never use --dev with real data",
+			"subjects", "dev-rw (tasks:read tasks:write), dev-ro (tasks:read)")
+		return statictoken.Dev(), nil
+	}
+	return nil, errors.New("no tokens configured: pass --tokens-file FILE (see `go run ./cmd/mint-token -h`), or --dev for local development")
+}

@@ -1,0 +1,60 @@
+// Package auth authenticates requests by the security rules of openapi.yaml.
+//
+// Which operation needs which scheme and scopes is never written down here:
+// the Authenticator reads it from the spec's security requirements (global
+// default, per-operation override, `security: []` for public operations, OR
+// across requirement objects, AND inside one). A Verifier decides whether a
+// credential is genuine; the Authenticator checks the scopes, so every kind of
+// token gets the same scope rules.
+package auth
+
+import (
+	"context"
+	"slices"
+)
+
+// Principal is who made a request, as established by a Verifier.
+type Principal struct {
+	Subject string
+	Scopes  []string
+}
+
+// HasScopes reports whether p carries every scope in required.
+func (p Principal) HasScopes(required []string) bool {
+	for _, s := range required {
+		if !slices.Contains(p.Scopes, s) {
+			return false
+		}
+	}
+	return true
+}
+
+// Credential is what a client presented for one security scheme.
+type Credential struct {
+	// Scheme is the security scheme's name in the spec, e.g. "bearerAuth".
+	Scheme string
+	// Token is the secret itself. Never log it or put it in an error.
+	Token string
+}
+
+// Verifier checks a credential and returns who it belongs to. It returns an
+// *Error of kind Invalid or Expired for a credential it rejects; any other
+// error means it could not decide (for example, a key server is down) and is
+// answered with a 500.
+type Verifier interface {
+	Verify(ctx context.Context, cred Credential) (Principal, error)
+}
+
+type principalKey struct{}
+
+// NewContext returns ctx carrying p.
+func NewContext(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// FromContext returns the principal of an authenticated request. ok is false
+// for a public operation, which runs with no principal.
+func FromContext(ctx context.Context) (p Principal, ok bool) {
+	p, ok = ctx.Value(principalKey{}).(Principal)
+	return p, ok
+}

@@ -1,0 +1,77 @@
+package auth
+
+import (
+	"strings"
+)
+
+// challenge renders one RFC 6750 §3 Bearer challenge for the
+// WWW-Authenticate header. errCode is "" for a request that sent no
+// credentials; scopes is set for insufficient_scope.
+//
+// Written by hand: the grammar is small and the values must be sanitised
+// (a description with a quote or CR/LF must not be able to break the header).
+func challenge(realm, errCode, description string, scopes []string) string {
+	var b strings.Builder
+	b.WriteString(`Bearer realm=`)
+	writeQuoted(&b, realm)
+	if errCode != "" {
+		b.WriteString(`, error="`)
+		b.WriteString(errCode) // one of our constants
+		b.WriteString(`"`)
+	}
+	if description != "" {
+		b.WriteString(`, error_description="`)
+		b.WriteString(descriptionChars(description))
+		b.WriteString(`"`)
+	}
+	if len(scopes) > 0 {
+		b.WriteString(`, scope="`)
+		for i, s := range scopes {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(scopeChars(s))
+		}
+		b.WriteString(`"`)
+	}
+	return b.String()
+}
+
+// writeQuoted writes s as an RFC 9110 §5.6.4 quoted-string, dropping the
+// control characters it cannot hold.
+func writeQuoted(b *strings.Builder, s string) {
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c == '\t' || (c >= 0x20 && c != 0x7f):
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+}
+
+// descriptionChars keeps what RFC 6750 §3 allows in error_description:
+// %x20-21 / %x23-5B / %x5D-7E (printable ASCII but '"' and '\').
+func descriptionChars(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 0x20 && r <= 0x7e && r != '"' && r != '\\' {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+// scopeChars keeps what RFC 6749 §3.3 allows in a scope-token:
+// %x21 / %x23-5B / %x5D-7E.
+func scopeChars(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 0x21 && r <= 0x7e && r != '"' && r != '\\' {
+			return r
+		}
+		return -1
+	}, s)
+}

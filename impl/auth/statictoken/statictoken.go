@@ -1,0 +1,133 @@
+// Package statictoken verifies bearer tokens against a fixed list of SHA-256
+// digests, read from a YAML file:
+//
+//	tokens:
+//	  - subject: alice
+//	    scopes: [tasks:read, tasks:write]
+//	    sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+//
+// The file never holds a token, only its digest, so a leaked file grants
+// nothing. `go run ./cmd/mint-token` makes a token and its entry.
+package statictoken
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"example.com/tasks/impl/auth"
+)
+
+// Entry is one token in the file.
+type Entry struct {
+	Subject string   `yaml:"subject"`
+	Scopes  []string `yaml:"scopes"`
+	SHA256  string   `yaml:"sha256"`
+}
+
+type file struct {
+	Tokens []Entry `yaml:"tokens"`
+}
+
+// Verifier is an auth.Verifier for static tokens. It is safe for concurrent use.
+type Verifier struct {
+	byDigest map[[sha256.Size]byte]auth.Principal
+}
+
+var _ auth.Verifier = (*Verifier)(nil)
+
+// Load reads a token file.
+func Load(path string) (*Verifier, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("statictoken: %w", err)
+	}
+	v, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("statictoken: %s: %w", path, err)
+	}
+	return v, nil
+}
+
+//go:embed dev-tokens.yaml
+var devTokens []byte
+
+// The development tokens that Dev accepts, as README.md publishes them. They
+// are public: never enable them where real data lives.
+const (
+	DevReadWriteToken = "dev-rw-token" // subject dev-rw, scopes tasks:read tasks:write
+	DevReadOnlyToken  = "dev-ro-token" // subject dev-ro, scope tasks:read
+)
+
+// Dev returns a Verifier for the development tokens.
+func Dev() *Verifier {
+	v, err := Parse(devTokens)
+	if err != nil {
+		panic("statictoken: embedded dev-tokens.yaml: " + err.Error())
+	}
+	return v
+}
+
+// Parse reads a token file's contents. Unknown fields, bad digests, empty
+// subjects and repeated digests are errors: a typo must not silently drop a
+// token or its scopes.
+func Parse(data []byte) (*Verifier, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var f file
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("parse: %w", err)
+	}
+	if len(f.Tokens) == 0 {
+		return nil, errors.New("no tokens listed")
+	}
+	v := &Verifier{byDigest: make(map[[sha256.Size]byte]auth.Principal, len(f.Tokens))}
+	for i, e := range f.Tokens {
+		if strings.TrimSpace(e.Subject) == "" {
+			return nil, fmt.Errorf("tokens[%d]: subject is empty", i)
+		}
+		raw, err := hex.DecodeString(e.SHA256)
+		if err != nil || len(raw) != sha256.Size {
+			return nil, fmt.Errorf("tokens[%d] (%s): sha256 must be 64 hex digits", i, e.Subject)
+		}
+		digest := [sha256.Size]byte(raw)
+		if _, dup := v.byDigest[digest]; dup {
+			return nil, fmt.Errorf("tokens[%d] (%s): the same token is listed twice", i, e.Subject)
+		}
+		v.byDigest[digest] = auth.Principal{Subject: e.Subject, Scopes: e.Scopes}
+	}
+	return v, nil
+}
+
+// Digest returns the hex SHA-256 digest of token, as the file stores it.
+func Digest(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// Verify implements auth.Verifier.
+//
+// A token is found by its SHA-256 digest, never compared as plaintext. The
+// lookup's timing depends only on the digest, and an attacker cannot steer a
+// guess's digest toward a stored one (preimage resistance), so timing reveals
+// nothing about any token. That is the property a constant-time comparison
+// gives, at a cost that stays flat with 10,000 tokens where comparing against
+// each in turn would not.
+func (v *Verifier) Verify(_ context.Context, cred auth.Credential) (auth.Principal, error) {
+	p, ok := v.byDigest[sha256.Sum256([]byte(cred.Token))]
+	if !ok {
+		return auth.Principal{}, auth.Errorf(auth.Invalid, "the token is not recognised")
+	}
+	return p, nil
+}
+
+// Len reports how many tokens v knows.
+func (v *Verifier) Len() int { return len(v.byDigest) }

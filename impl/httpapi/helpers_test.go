@@ -1,0 +1,58 @@
+package httpapi_test
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"example.com/tasks/impl/apitest"
+	"example.com/tasks/impl/httpapi"
+	"example.com/tasks/impl/store"
+)
+
+// inProcess is the real handler called directly, for cases that need to see
+// what the server did with the request itself (bytes read, panics).
+type inProcess struct {
+	h       http.Handler
+	checker *apitest.Checker
+}
+
+func newInProcess(t *testing.T) *inProcess {
+	t.Helper()
+	return newInProcessWith(t, httpapi.Config{})
+}
+
+func newInProcessWith(t *testing.T, cfg httpapi.Config) *inProcess {
+	t.Helper()
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Verifier == nil {
+		cfg.Verifier = apitest.Tokens()
+	}
+	if cfg.Store == nil {
+		cfg.Store = store.NewMemory()
+	}
+	h, err := httpapi.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := httpapi.LoadSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &inProcess{h: h, checker: apitest.NewChecker(doc, doc.Servers[0].URL)}
+}
+
+// serve runs req through the handler and checks the response against the spec.
+func (p *inProcess) serve(t *testing.T, req *http.Request) *httptest.ResponseRecorder {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	p.h.ServeHTTP(rec, req)
+	if err := p.checker.Check(req, rec.Code, rec.Header(), rec.Body.Bytes()); err != nil {
+		t.Error(err)
+	}
+	return rec
+}

@@ -1,0 +1,181 @@
+// Package httpapi assembles the server's one http.Handler: middleware, the
+// public spec endpoints, and the API with its spec validator in front of the
+// generated chi routes and the strict-server implementation.
+//
+//	request id → access log → panic recovery → chi router
+//	  ├ /openapi.yaml, /openapi.json             public, from the embedded spec
+//	  └ API routes (generated from the spec) → validator → strict handler → impl
+//
+// Every error any layer produces goes through problem.Write.
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"example.com/tasks/gen"
+	"example.com/tasks/impl/auth"
+	"example.com/tasks/impl/httplog"
+	"example.com/tasks/impl/problem"
+	"example.com/tasks/impl/store"
+	"example.com/tasks/impl/tasks"
+	"example.com/tasks/impl/validator"
+)
+
+// DefaultMaxBodyBytes caps request bodies when Config leaves it unset.
+const DefaultMaxBodyBytes = 1 << 20
+
+// Config is what New needs. Logger, Verifier and Store are required.
+type Config struct {
+	Logger   *slog.Logger
+	Verifier auth.Verifier
+	Store    store.Store
+	// Realm names the protection space in WWW-Authenticate challenges.
+	Realm string
+	// MaxBodyBytes caps request bodies (413 beyond it); 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+}
+
+// New builds the handler from the embedded spec. It fails if the spec is
+// invalid or asks for something the server cannot enforce.
+func New(cfg Config) (http.Handler, error) {
+	if cfg.Logger == nil || cfg.Verifier == nil || cfg.Store == nil {
+		return nil, errors.New("httpapi: Logger, Verifier and Store are required")
+	}
+	if cfg.Realm == "" {
+		cfg.Realm = "tasks"
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	doc, err := LoadSpec()
+	if err != nil {
+		return nil, err
+	}
+	baseURL, err := basePath(doc)
+	if err != nil {
+		return nil, err
+	}
+	authn, err := auth.New(doc, cfg.Realm, cfg.Verifier)
+	if err != nil {
+		return nil, err
+	}
+	val, err := validator.New(doc, baseURL, authn, cfg.MaxBodyBytes)
+	if err != nil {
+		return nil, err
+	}
+	specs, err := newSpecHandlers(doc)
+	if err != nil {
+		return nil, err
+	}
+
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID, httplog.Middleware(cfg.Logger), recoverer)
+	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
+		problem.Write(w, req, problem.New(http.StatusNotFound, gen.ProblemCodeNotFound, "no such resource"))
+	})
+	r.MethodNotAllowed(methodNotAllowed(r))
+	r.Get("/openapi.json", specs.json)
+	r.Get("/openapi.yaml", specs.yaml)
+
+	strict := gen.NewStrictHandlerWithOptions(tasks.New(cfg.Store, baseURL), nil, gen.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc:  badRequest,
+		ResponseErrorHandlerFunc: problem.Write,
+	})
+	gen.HandlerWithOptions(strict, gen.ChiServerOptions{
+		BaseURL: baseURL,
+		// An inline router: its middleware runs after chi matched the
+		// route, so the validator knows the route pattern, and before the
+		// generated wrapper parses parameters, so security comes first.
+		BaseRouter:       r.With(val.Middleware),
+		ErrorHandlerFunc: badRequest,
+	})
+	return r, nil
+}
+
+// LoadSpec returns the spec embedded in gen, validated.
+func LoadSpec() (*openapi3.T, error) {
+	doc, err := gen.GetSwagger()
+	if err != nil {
+		return nil, fmt.Errorf("httpapi: load embedded spec: %w", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("httpapi: embedded spec is invalid: %w", err)
+	}
+	return doc, nil
+}
+
+// basePath returns the path of the spec's first server URL ("/v1"), under
+// which the generated routes are mounted. Only relative or path-only use of
+// the URL is supported, so the server works behind any host name.
+func basePath(doc *openapi3.T) (string, error) {
+	if len(doc.Servers) == 0 {
+		return "", nil
+	}
+	u, err := url.Parse(doc.Servers[0].URL)
+	if err != nil {
+		return "", fmt.Errorf("httpapi: servers[0].url: %w", err)
+	}
+	return strings.TrimSuffix(u.Path, "/"), nil
+}
+
+// badRequest answers parameter and body errors found by the generated code.
+// The validator has already checked both against the spec, so these are rare.
+func badRequest(w http.ResponseWriter, r *http.Request, err error) {
+	problem.Write(w, r, problem.New(http.StatusBadRequest, gen.ProblemCodeValidationFailed, err.Error()))
+}
+
+// methodNotAllowed answers 405 with the Allow header RFC 9110 §15.5.6 requires.
+// chi computes the allowed methods but hands them only to its own default
+// handler, which writes text/plain, so they are found again here.
+func methodNotAllowed(mux *chi.Mux) http.HandlerFunc {
+	methods := []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
+		http.MethodPatch, http.MethodDelete, http.MethodOptions}
+	return func(w http.ResponseWriter, r *http.Request) {
+		path := r.URL.RawPath
+		if path == "" {
+			path = r.URL.Path
+		}
+		var allowed []string
+		for _, m := range methods {
+			if mux.Match(chi.NewRouteContext(), m, path) {
+				allowed = append(allowed, m)
+			}
+		}
+		problem.Write(w, r, &problem.Error{
+			Status: http.StatusMethodNotAllowed,
+			Code:   gen.ProblemCodeMethodNotAllowed,
+			Detail: r.Method + " is not allowed here",
+			Header: http.Header{"Allow": {strings.Join(allowed, ", ")}},
+		})
+	}
+}
+
+// recoverer turns a panic into a problem+json 500 and logs it with its stack.
+// chi's middleware.Recoverer answers with an empty text body and prints to
+// stderr, past the structured log.
+func recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler { //nolint:errorlint // sentinel value, compared as net/http does
+				panic(v) // net/http's way to abort a response; it logs nothing
+			}
+			problem.Write(w, r, fmt.Errorf("panic: %v\n%s", v, debug.Stack()))
+		}()
+		next.ServeHTTP(w, r)
+	})
+}

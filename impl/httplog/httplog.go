@@ -1,0 +1,81 @@
+// Package httplog writes one structured access-log line per request.
+//
+// The line is written by the outermost middleware, but some of what it reports
+// is learnt deeper down (who the caller is, why a request failed). Inner code
+// records those facts with SetSubject and SetError on a per-request entry that
+// the middleware puts in the context. Request headers are never logged, so no
+// credential can reach the log.
+package httplog
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+)
+
+type entryKey struct{}
+
+// entry collects what inner handlers learn about a request.
+type entry struct {
+	subject string
+	err     error
+}
+
+// SetSubject records who made the request. It does nothing outside Middleware.
+func SetSubject(ctx context.Context, subject string) {
+	if e, ok := ctx.Value(entryKey{}).(*entry); ok {
+		e.subject = subject
+	}
+}
+
+// SetError records why a request failed on the server's side (a 500). It does
+// nothing outside Middleware.
+func SetError(ctx context.Context, err error) {
+	if e, ok := ctx.Value(entryKey{}).(*entry); ok {
+		e.err = err
+	}
+}
+
+// Middleware logs every request once it is answered: request id, method, the
+// route pattern (not the raw path, which may hold ids), status, size,
+// duration and subject.
+func Middleware(logger *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			e := &entry{}
+			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+			next.ServeHTTP(ww, r.WithContext(context.WithValue(r.Context(), entryKey{}, e)))
+
+			status := ww.Status()
+			if status == 0 { // the handler wrote nothing: net/http sends 200
+				status = http.StatusOK
+			}
+			route := "-"
+			if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
+				route = rc.RoutePattern()
+			}
+			attrs := []slog.Attr{
+				slog.String("request_id", middleware.GetReqID(r.Context())),
+				slog.String("method", r.Method),
+				slog.String("route", route),
+				slog.Int("status", status),
+				slog.Int("bytes", ww.BytesWritten()),
+				slog.Duration("duration", time.Since(start)),
+			}
+			if e.subject != "" {
+				attrs = append(attrs, slog.String("subject", e.subject))
+			}
+			level := slog.LevelInfo
+			if e.err != nil {
+				level = slog.LevelError
+				attrs = append(attrs, slog.String("error", e.err.Error()))
+			}
+			logger.LogAttrs(r.Context(), level, "request", attrs...)
+		})
+	}
+}

@@ -1,0 +1,202 @@
+// Package validator enforces openapi.yaml on every API request before a
+// handler sees it: security first, then parameters, then the body.
+//
+// It is built once, at start-up, from the embedded spec. It runs as chi
+// route middleware, after chi has matched the route, and finds the spec's
+// operation by chi's route pattern in a map: a second router (kin-openapi's
+// tries paths one by one) would cost more with every path the API grows.
+package validator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"mime"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/go-chi/chi/v5"
+
+	"example.com/tasks/gen"
+	"example.com/tasks/impl/auth"
+	"example.com/tasks/impl/httplog"
+	"example.com/tasks/impl/problem"
+)
+
+// Validator checks requests against an OpenAPI document.
+type Validator struct {
+	auth         *auth.Authenticator
+	maxBodyBytes int64
+	ops          map[string]*operation // by method + " " + chi route pattern
+	options      *openapi3filter.Options
+}
+
+// operation is what the validator needs of one spec operation, prepared once.
+type operation struct {
+	// route is handed to kin-openapi to check parameters and body. Its
+	// operation is a copy with security cleared: the Authenticator has
+	// already enforced it, and kin-openapi would otherwise read the body
+	// once more to run the (no-op) checks again.
+	route        *routers.Route
+	security     openapi3.SecurityRequirements // from the original operation
+	content      openapi3.Content              // the request body's media types, if any
+	acceptedMIME string                        // for the 415 detail
+}
+
+// UUIDFormat checks the `uuid` string format (RFC 9562), with an error that
+// does not recite the regular expression.
+var UUIDFormat = openapi3.NewCallbackValidator(func(s string) error {
+	if !uuidPattern.MatchString(s) {
+		return errors.New("not a UUID")
+	}
+	return nil
+})
+
+var uuidPattern = regexp.MustCompile(openapi3.FormatOfStringForUUIDOfRFC9562)
+
+// New builds a Validator for doc, whose operations are served under baseURL
+// (the path of the spec's server URL, "" for none).
+func New(doc *openapi3.T, baseURL string, a *auth.Authenticator, maxBodyBytes int64) (*Validator, error) {
+	v := &Validator{
+		auth:         a,
+		maxBodyBytes: maxBodyBytes,
+		ops:          make(map[string]*operation),
+		options: &openapi3filter.Options{
+			// Security was checked by the Authenticator before validation.
+			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+			SchemaValidationOptions: []openapi3.SchemaValidationOption{
+				// kin-openapi checks no uuid format unless asked to.
+				openapi3.WithStringFormatValidator("uuid", UUIDFormat),
+			},
+		},
+	}
+	// Schema errors name the failing field and rule, and leave out the
+	// schema and value dumps kin-openapi adds by default.
+	v.options.WithCustomSchemaErrorFunc(func(err *openapi3.SchemaError) string {
+		if ptr := err.JSONPointer(); len(ptr) > 0 {
+			return fmt.Sprintf("field %q: %s", "/"+strings.Join(ptr, "/"), err.Reason)
+		}
+		return err.Reason
+	})
+	var server *openapi3.Server
+	if len(doc.Servers) > 0 {
+		server = doc.Servers[0]
+	}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			stripped := *op
+			stripped.Security = &openapi3.SecurityRequirements{}
+			o := &operation{
+				route: &routers.Route{
+					Spec: doc, Server: server, Path: path, PathItem: item,
+					Method: method, Operation: &stripped,
+				},
+				security: auth.Requirements(doc, op),
+			}
+			if op.RequestBody != nil && op.RequestBody.Value != nil {
+				o.content = op.RequestBody.Value.Content
+				o.acceptedMIME = strings.Join(slices.Sorted(maps.Keys(o.content)), ", ")
+			}
+			// chi and OpenAPI write path parameters the same way: /tasks/{id}.
+			v.ops[method+" "+baseURL+path] = o
+		}
+	}
+	return v, nil
+}
+
+// Middleware validates the request for the route chi matched and passes it
+// on with the principal in its context, or answers with the error.
+func (v *Validator) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc := chi.RouteContext(r.Context())
+		op := v.ops[r.Method+" "+rc.RoutePattern()]
+		if op == nil {
+			// Every route comes from the spec, so this is a wiring bug.
+			problem.Write(w, r, fmt.Errorf("validator: no operation for %s %s", r.Method, rc.RoutePattern()))
+			return
+		}
+		ctx, err := v.validate(r.Context(), w, r, rc, op)
+		if err != nil {
+			problem.Write(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func (v *Validator) validate(ctx context.Context, w http.ResponseWriter, r *http.Request, rc *chi.Context, op *operation) (context.Context, error) {
+	// 1. Security, before anything reads parameters or the body: an
+	// anonymous caller learns nothing about the API's shape.
+	p, ok, err := v.auth.Authenticate(ctx, r, op.route, op.security)
+	if err != nil {
+		return ctx, err
+	}
+	if ok {
+		ctx = auth.NewContext(ctx, p)
+		httplog.SetSubject(ctx, p.Subject)
+	}
+
+	// 2. The body's media type and size, before it is read.
+	if op.content != nil {
+		if err := v.checkBodyHeaders(r, op); err != nil {
+			return ctx, err
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, v.maxBodyBytes)
+	}
+
+	// 3. Parameters and body against their schemas.
+	params := make(map[string]string, len(rc.URLParams.Keys))
+	for i, k := range rc.URLParams.Keys {
+		params[k] = rc.URLParams.Values[i]
+	}
+	err = openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{
+		Request:    r,
+		PathParams: params,
+		Route:      op.route,
+		Options:    v.options,
+	})
+	if err != nil {
+		return ctx, v.requestError(err)
+	}
+	return ctx, nil
+}
+
+func (v *Validator) checkBodyHeaders(r *http.Request, op *operation) error {
+	if r.ContentLength > v.maxBodyBytes {
+		return v.tooLarge()
+	}
+	ct := r.Header.Get("Content-Type")
+	if ct == "" && r.ContentLength == 0 {
+		return nil // no body at all: the schema check reports a missing one
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || op.content.Get(mt) == nil {
+		return problem.New(http.StatusUnsupportedMediaType, gen.ProblemCodeUnsupportedMediaType,
+			"Content-Type must be one of: "+op.acceptedMIME)
+	}
+	return nil
+}
+
+func (v *Validator) tooLarge() error {
+	return problem.New(http.StatusRequestEntityTooLarge, gen.ProblemCodePayloadTooLarge,
+		fmt.Sprintf("the request body is larger than %d bytes", v.maxBodyBytes))
+}
+
+// requestError maps a kin-openapi validation error to the client's answer.
+func (v *Validator) requestError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return v.tooLarge()
+	}
+	var re *openapi3filter.RequestError
+	if errors.As(err, &re) {
+		return problem.New(http.StatusBadRequest, gen.ProblemCodeValidationFailed, re.Error())
+	}
+	return err
+}
