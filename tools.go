@@ -1,10 +1,11 @@
 //go:build tools
 
-// Package tools pins the versions of the code generators this module runs, so
-// that `make generate` gives the same output on every machine (go.mod records
-// the versions; `go run` builds them from the module cache).
+// Package tools pins the versions of the code generator and linters this
+// module runs, so that `make generate` and `make lint` give the same result
+// on every machine: go.mod records the versions and `go run` builds them.
 package tools
 
 import (
 	_ "github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen"
+	_ "honnef.co/go/tools/cmd/staticcheck"
 )

@@ -76,7 +76,8 @@ func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request, route
 	// first one all of whose checks succeeded.
 	for _, req := range srs {
 		if p, ok := at.satisfied(req); ok {
-			return p, true, nil
+			// An empty requirement (`- {}`) admits anonymous callers.
+			return p, len(req) > 0, nil
 		}
 	}
 	return Principal{}, false, errors.New("auth: requirements passed but none was satisfied")
@@ -141,7 +142,7 @@ func (at *attempt) satisfied(req openapi3.SecurityRequirement) (Principal, bool)
 			return Principal{}, false
 		}
 	}
-	if len(names) == 0 { // `- {}` in the spec: anonymous access allowed
+	if len(names) == 0 {
 		return Principal{}, true
 	}
 	return at.verified[names[0]], true

@@ -105,7 +105,7 @@ func New(cfg Config) (http.Handler, error) {
 
 // LoadSpec returns the spec embedded in gen, validated.
 func LoadSpec() (*openapi3.T, error) {
-	doc, err := gen.GetSwagger()
+	doc, err := gen.GetSpec()
 	if err != nil {
 		return nil, fmt.Errorf("httpapi: load embedded spec: %w", err)
 	}

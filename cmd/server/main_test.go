@@ -1,0 +1,187 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"example.com/tasks/gen"
+	"example.com/tasks/impl/auth/statictoken"
+)
+
+// startServer runs the real server through run on a free port and returns
+// its address once it listens. Stopping it is the caller's (cancel); done
+// yields run's result once run has returned and its log has been read.
+func startServer(t *testing.T, ctx context.Context, args []string, env map[string]string) (addr string, done <-chan error, logs *lines) {
+	t.Helper()
+	pr, pw := io.Pipe()
+	logs = &lines{}
+	ready := make(chan string, 1)
+	scanned := make(chan struct{})
+	go func() {
+		defer close(scanned)
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			logs.add(sc.Text())
+			var m struct{ Msg, Addr string }
+			if json.Unmarshal(sc.Bytes(), &m) == nil && m.Msg == "listening" {
+				ready <- m.Addr
+			}
+		}
+	}()
+	errc := make(chan error, 1)
+	go func() {
+		err := run(ctx, args, func(k string) string { return env[k] }, pw, io.Discard)
+		pw.Close()
+		<-scanned
+		errc <- err
+	}()
+	select {
+	case addr = <-ready:
+		return addr, errc, logs
+	case err := <-errc:
+		t.Fatalf("run exited before listening: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server did not start listening within 10s")
+	}
+	return "", nil, nil
+}
+
+func TestRunServesAndShutsDown(t *testing.T) {
+	dir := t.TempDir()
+	tokensFile := filepath.Join(dir, "tokens.yaml")
+	entry := "tokens:\n  - {subject: ci, scopes: [tasks:read], sha256: " + statictoken.Digest("ci-token") + "}\n"
+	if err := os.WriteFile(tokensFile, []byte(entry), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// Flags and environment together: the address from a flag, the tokens
+	// from the environment fallback.
+	addr, done, logs := startServer(t, ctx, []string{"--addr", "127.0.0.1:0"}, map[string]string{"TASKS_TOKENS_FILE": tokensFile})
+
+	client, err := gen.NewClientWithResponses("http://" + addr + "/v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	health, err := client.GetHealthWithResponse(ctx)
+	if err != nil || health.JSON200 == nil {
+		t.Fatalf("health: %v %v", err, health)
+	}
+	me, err := client.GetMeWithResponse(ctx, func(_ context.Context, r *http.Request) error {
+		r.Header.Set("Authorization", "Bearer ci-token")
+		return nil
+	})
+	if err != nil || me.JSON200 == nil || me.JSON200.Subject != "ci" {
+		t.Fatalf("me: %v, status %d", err, me.StatusCode())
+	}
+
+	cancel() // what SIGINT/SIGTERM do in main
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run returned %v after shutdown, want nil", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return within 10s of shutdown")
+	}
+	if _, err := http.Get("http://" + addr + "/v1/health"); err == nil {
+		t.Error("the server still answers after shutdown")
+	}
+	all := logs.String()
+	for _, want := range []string{`"msg":"static tokens loaded"`, `"route":"/v1/me"`, `"subject":"ci"`, `"msg":"stopped"`} {
+		if !strings.Contains(all, want) {
+			t.Errorf("log lacks %s:\n%s", want, all)
+		}
+	}
+	if strings.Contains(all, "ci-token") {
+		t.Error("the log contains the token")
+	}
+}
+
+func TestRunDevWarns(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addr, done, logs := startServer(t, ctx, []string{"--dev"}, map[string]string{"TASKS_ADDR": "127.0.0.1:0"})
+	req, _ := http.NewRequest("GET", "http://"+addr+"/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer "+statictoken.DevReadWriteToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("dev token: status %d, want 200", resp.StatusCode)
+	}
+	cancel()
+	<-done
+	if all := logs.String(); !strings.Contains(all, `"level":"WARN","msg":"DEVELOPMENT TOKENS ENABLED`) {
+		t.Errorf("no warning about development tokens:\n%s", all)
+	}
+}
+
+func TestRunRefusesBadConfig(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"no tokens at all", nil, nil, "no tokens configured"},
+		{"dev and a tokens file", []string{"--dev", "--tokens-file", "x.yaml"}, nil, "exclusive"},
+		{"missing tokens file", []string{"--tokens-file", "/nonexistent/tokens.yaml"}, nil, "no such file"},
+		{"bad env value", []string{"--dev"}, map[string]string{"TASKS_READ_TIMEOUT": "soon"}, "TASKS_READ_TIMEOUT"},
+		{"bad log format", []string{"--dev", "--log-format", "xml"}, nil, "--log-format"},
+		{"stray argument", []string{"--dev", "extra"}, nil, "unexpected arguments"},
+		{"address in use or invalid", []string{"--dev", "--addr", "256.0.0.1:http"}, nil, "listen"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := run(context.Background(), tt.args, func(k string) string { return tt.env[k] }, io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("run = %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestHelpListsEveryFlagWithItsVariable(t *testing.T) {
+	var out strings.Builder
+	err := run(context.Background(), []string{"--help"}, func(string) string { return "" }, io.Discard, &out)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("run --help = %v, want flag.ErrHelp", err)
+	}
+	for _, want := range []string{"-addr", "TASKS_ADDR", "-tokens-file", "TASKS_TOKENS_FILE", "-dev", "TASKS_DEV", "-shutdown-timeout"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("--help does not mention %s:\n%s", want, out.String())
+		}
+	}
+}
+
+// lines collects log lines written concurrently.
+type lines struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lines) add(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b.WriteString(s + "\n")
+}
+
+func (l *lines) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
