@@ -3,20 +3,16 @@ package validator_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/go-chi/chi/v5"
 
+	"example.com/tasks/impl/apitest"
 	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/statictoken"
-	"example.com/tasks/impl/httplog"
-	"example.com/tasks/impl/validator"
 )
 
 // testSpec has no counterpart in code: every rule below is enforced only
@@ -90,8 +86,8 @@ func tokens(t *testing.T) auth.Verifier {
 	return v
 }
 
-// newRouter mounts every operation of spec behind the validator, the way
-// httpapi mounts the generated routes; each handler reports its principal.
+// newRouter mounts every operation of spec behind the validator; each
+// handler reports the principal it was given.
 func newRouter(t *testing.T, spec string) http.Handler {
 	t.Helper()
 	doc, err := openapi3.NewLoader().LoadFromData([]byte(spec))
@@ -101,30 +97,14 @@ func newRouter(t *testing.T, spec string) http.Handler {
 	if err := doc.Validate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	a, err := auth.New(doc, "test", tokens(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := validator.New(doc, "", a, 1<<10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := chi.NewRouter()
-	r.Use(httplog.Middleware(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	api := r.With(v.Middleware)
-	for path, item := range doc.Paths.Map() {
-		for method := range item.Operations() {
-			api.MethodFunc(method, path, func(w http.ResponseWriter, r *http.Request) {
-				p, ok := auth.FromContext(r.Context())
-				if !ok {
-					fmt.Fprint(w, "anonymous")
-					return
-				}
-				fmt.Fprintf(w, "%s %s", p.Subject, strings.Join(p.Scopes, ","))
-			})
+	return apitest.Mount(t, doc, tokens(t), func(w http.ResponseWriter, r *http.Request) {
+		p, ok := auth.FromContext(r.Context())
+		if !ok {
+			fmt.Fprint(w, "anonymous")
+			return
 		}
-	}
-	return r
+		fmt.Fprintf(w, "%s %s", p.Subject, strings.Join(p.Scopes, ","))
+	})
 }
 
 func TestSecurityComesFromTheSpec(t *testing.T) {
