@@ -49,6 +49,7 @@ type config struct {
 	idleTimeout     time.Duration
 	shutdownTimeout time.Duration
 	logFormat       string
+	validateResp    bool
 }
 
 // parseConfig reads flags from args; a flag not given falls back to its
@@ -78,6 +79,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	dur(&c.idleTimeout, "idle-timeout", "TASKS_IDLE_TIMEOUT", 120*time.Second, "keep-alive idle time")
 	dur(&c.shutdownTimeout, "shutdown-timeout", "TASKS_SHUTDOWN_TIMEOUT", 20*time.Second, "grace period for in-flight requests on SIGINT/SIGTERM")
 	str(&c.logFormat, "log-format", "TASKS_LOG_FORMAT", "json", "log format: json or text")
+	env["validate-responses"] = "TASKS_VALIDATE_RESPONSES"
+	fs.BoolVar(&c.validateResp, "validate-responses", false, "check every response against the spec; a drift is logged and answered 500 (development, CI) (env TASKS_VALIDATE_RESPONSES)")
 
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -123,11 +126,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	handler, err := httpapi.New(httpapi.Config{
-		Logger:       logger,
-		Verifier:     verifier,
-		Store:        store.NewMemory(),
-		Realm:        cfg.realm,
-		MaxBodyBytes: cfg.maxBodyBytes,
+		Logger:            logger,
+		Verifier:          verifier,
+		Store:             store.NewMemory(),
+		Realm:             cfg.realm,
+		MaxBodyBytes:      cfg.maxBodyBytes,
+		ValidateResponses: cfg.validateResp,
 	})
 	if err != nil {
 		return err
