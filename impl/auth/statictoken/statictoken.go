@@ -1,6 +1,5 @@
 // Package statictoken verifies bearer tokens (and API keys, in a file of
-// their own) against a fixed list of SHA-256
-// digests, read from a YAML file:
+// their own) against a fixed list of SHA-256 digests, read from a YAML file:
 //
 //	tokens:
 //	  - subject: alice
