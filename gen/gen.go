@@ -351,7 +351,8 @@ type ClientInterface interface {
 
 	// GetMe Describe the caller
 	//
-	// Returns the subject and scopes of the token that made the call. Any valid token is accepted.
+	// Returns the subject and scopes of the credential that made the call.
+	// Any valid bearer token or API key is accepted; an API key has no scopes.
 	//
 	// Corresponds with GET /me (the `GetMe` operationId).
 	GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -429,7 +430,8 @@ func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (
 
 // GetMe Describe the caller
 //
-// Returns the subject and scopes of the token that made the call. Any valid token is accepted.
+// Returns the subject and scopes of the credential that made the call.
+// Any valid bearer token or API key is accepted; an API key has no scopes.
 //
 // Corresponds with GET /me (the `GetMe` operationId).
 func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -897,7 +899,8 @@ type ClientWithResponsesInterface interface {
 
 	// GetMeWithResponse Describe the caller
 	//
-	// Returns the subject and scopes of the token that made the call. Any valid token is accepted.
+	// Returns the subject and scopes of the credential that made the call.
+	// Any valid bearer token or API key is accepted; an API key has no scopes.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -1604,7 +1607,8 @@ func (c *ClientWithResponses) GetHealthWithResponse(ctx context.Context, reqEdit
 
 // GetMeWithResponse Describe the caller
 //
-// Returns the subject and scopes of the token that made the call. Any valid token is accepted.
+// Returns the subject and scopes of the credential that made the call.
+// Any valid bearer token or API key is accepted; an API key has no scopes.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -3669,65 +3673,73 @@ func (sh *strictHandler) UpdateTask(w http.ResponseWriter, r *http.Request, id T
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Ft7bxtHkv8qhbkF1vYOX3o4MYP9w/Ej64PlaGUJhmPqxOZMUezVTPeku0cKY/C7H6p6nuSQkk62N7k7",
-	"wIAlcrq7nr+qX03rcxDpNNMKlbPB+HOwQBGj4R8/fPjQe567BSonI+GQPovRRkZmTmoVjIOT1y/g6XeH",
-	"Q4gWIklQXWIIc20AfxNpluBETX9EYdCAQZGkf58ETtgrOwlCQGO0+fskkOpaJDK+cPoKVfXFReMYWrVA",
-	"4AdAWlDagcFIXyppMZ4E0/5EBWFQHBmMg+4jgzAw+GsuDcbB2Jkcw8BGC0wFaeWWGa20zkh1GaxWqzDI",
-	"hBEpusIUL3Jjtdk0wOkCYarwN3cR8RNT0HMgcTOD11LnFjJxiT+ATqUD6dg49PVcGuv4u35L9qO9jze/",
-	"nJ7In386cz//9PHw4/vh8OPvZ7+9PU2ujvaO3NGHN8uPp3H6Lj0b/fLynzdBGEiS49cczTIIAyVS2sYL",
-	"EzRVTMVvb1FdukUwHu19HwapVNXvpK1zaGin//r0vPeL6P0+7D276J3/7S9BuGGdMHgrU+m6rZEIc4nW",
-	"gcrTGRo2BzkAnAaDLjeqpfDesFuBhA9oyh/jXOSJ80vm2qTCBeNAKre/F4SknUzzNBiPhkPWrfitEl4q",
-	"h5doWPpTYa/evOwWn4T9qwUZt/2yPx/iwex77H0/fyZ6B9HhqPcs3o96o9me+G7+FA/jg2Hpi0y4Ra2J",
-	"jHdGXqVJnvOTHZFo0GZaWeRA/FHEJ/hrjpbNH2nlUPGPIssSylKp1SAzepZg+rd/WdLrc60HrYhpf046",
-	"fvhiLmSCdHSMTsiEFShCHybeEZMApAJ2ESyEBaF8mo5LL6e5dTBDEA5SbR2MhmQN64TLbTA+IJ846Xx2",
-	"ihhKDSp1xUznbjxLhLoKVk3z/MXgPBgH/zGoQWrgv7WDY6+lN9KmJ40/hCAjFQnZGeMxCKi10wZmOl6C",
-	"WwgHsUaPLalw0QLcQtqJinWUp6gcPJpuWGz6OKQdqr0hMhgTVIrETtSjaYlshRzTEG6kW4CA6TquTmv4",
-	"fOzB7F4g/J4E5L03zgStkuX/FJKLTbaBskUV066RS5agFQJJqY38nY0EXoU7w/PXOj7YCfOrMHitzUzG",
-	"MaoH5ZNUNp/PZSRRuQsb6QybCVXXr0REVxYElIAA/OzYY+T4xkiHrcTZrxOnFvSrpk1VZ9kLMMtdJTTL",
-	"yuVLZ2i8nRVibPu3h2yXRMWSwcbzLNobRRVJJK/I+Q90jt/pguNo3TEWzTUaiHSexAwAJGGCzmtqKqgq",
-	"nXLYRLNSSHjvd3lVnPAVHVTI60GoD/QRo5hCVkMYI9FCqbPt08HvtHutcxU/yIxKu4s579KwoNIcux5/",
-	"CDSBy1gdwQe1sd5pB6+LDb6Sgd5psHm0AINW5yZChmhJtSnR6pK7EKtTJLzAxCIb51gsEy3iU63fUu/y",
-	"IBtlfq8Lp/UFd0Lr0VZWJXaZtL5dop5QKBgND74//O4pzJYObdOIowYMFLUTXikn3RJOtYa3xUHfoJh2",
-	"id1IIhFFmDkfc2dKFIiMD4u7VFor1eVFo762rSrtOiCBgJkvMwxnrYAc1bZsifg1Y7IhOtygIXspx7Hp",
-	"Frj0Hxn8F0YO468CpmfK5lmmjcP4CGMpTlnVBzglrze8SGnHC7Zewy8v/NY9OqpqECnx9HwMzcP4kGa0",
-	"HzY9VB0DLDic+mO+YaxTTZAKBLCeQCfDWtDVcV8Jwc77B4qEGNbnIDP0tJO+iy91/RygIp7yKdBXwXmz",
-	"S9JXncSrJhKfyk3Oq+f0jCKI8R5viOSwW+NYkowiOW6IMBeJxXBNqpYpGk4P/pnL6AqsE8aFcKPN1TzR",
-	"NyBUDJQ/fc+/Sja5N+QC2RY9bKi8yzUk9Xv/5KqKgqYoH6hFYsg5efX85dGrjbPXme1uG/oTukx4bKSK",
-	"ZCaSDu9RH2S7+aP/DuqOryjILTr5yXe9Y4OCcafR/J2HgXSY2o52tQ56Y8SSbZp7cTck+bDQDRFuhAVp",
-	"bY4xON3mtSKREd4eacU5Yal6t8F8Vm0I81zByesX8Ozg8DsogAU8Sljwy0tmZJ2YJQipiBZSYY/Mwx8Q",
-	"5pDcbTd4JLpTqr+gR1c1OG3aSzi4YR5ltLpsdDMFGHgOJWCRp6I9wdg1nAo68kAq64SKOnjcGy4Rc8nh",
-	"Q/ASRbkxqCKsh0reeo+anYSMH7cFejbbmz+NRngoDjolqDNxM3z/cXp6DP6ByurVzlw7t49eDp89a4xe",
-	"DhooUA1fGim9FiNgF9o4sHmaCrNcV5gxl7VmAQ0KqxVkCyMsrmnfXdPXc2jz/LOTN2Bwjt7gPBKQTYe0",
-	"hVnLokYVuhVxivrFdqicEfpo3pFXL4poX+P+OzLmB4gS4qMWZkaoaAFacWCFHKVawdSnAzH0HnQMOLqn",
-	"JR2DEijnJH6n9SnEmM3X7IGEwcbg5FE5Rn7s13c0fNMxqC1tVPtMzsSOE6vHuWyVvdbG0Zs8vtirTd+p",
-	"ySzJ+8YeFU+ahjBN0S10fEGfiSTRN8ifbtCEaThRANPuropWtDksuYaDUhpQIkULViyLQUvRUHRN+NYc",
-	"Q8nb2Vu3jMm/d0w3mnRwU0tC6w4utLVtXOPorV5oXZyNnC57nbX6YFDQOcK1W4i94d7T3mjU29s/HQ3H",
-	"Q/r3S9AAtlg47DmZYtdRD+iRNktB3N7ijkPmW0bGX7PV2jgqz+JbbTwa79/Hxmt46VXcQMvaty0hugCU",
-	"FD0Wnti3I6TqtKofbjNYVxfWeP2zCdDHwlrK1Wn5fshpuETHZqWFxfshMWNs0p5NJ+JLvRy6xbas9jab",
-	"vd8gKU7Hmiieps3of4XtTC0e2DzVYpQb6ZbvyZbe+J6gE1XtbBl1Jn7NkarOf344ZYJlbdlnKZi2pr1j",
-	"KIbKk3w43I/8u0T6Eam2+baczmWspDYtEhZ7UllUVjp5jX04pTWWtiYH+FcdXn4uVgbnucXYQ6zfLBgX",
-	"KtQKL5zLyHqaUn5vU613DNWupgntMYVnyUQYln6uV7WVvIRk1wonikOF+tFpbcPpDyBU0bG4JfUq1zL2",
-	"Exrnm//Cepab24lyC7SVHJFQkFuf7L5p6DWLJ0PZDBN94w1Av3uI5WdfNIpHix41WM44OEERw1Lnxg+7",
-	"+2vEZxy84JwOIVoIdYkMnTHyILa5ihKQ9DgzSWFxOx4MGGOLOOxHOh2wCwa+YqzqpC08w8xfqrnu7ERT",
-	"kSR8XM8ZEV1RDDw/fuNNaRf6pvBHhlHPv8et4B4VUSz6j+Ou0RmVXoy0ok3dGIzOHdoQCnhhfcs0AZMn",
-	"aCGR1wgLNDhR9K3SN/SLn1xCYxYco5HXaEE6y9WmmP1IrYqN5kandPxETcsjpnQYPWK9Z4GUo+rVy7P+",
-	"RE3UkyfPW1v1nzyB96RgO2jH987FKqqjBUZXGMNsyaZpRnORsD80k0W6RoJMFKUl5XO93ju3XFvmMudN",
-	"bVgPf9yswo+aMoHis37Sz9FCsJqHVV5YK5y0NREQ0hQm4nm/ffKEQWIry3003TZcmz4uuO9EbSO/U+rl",
-	"p31oe4Pn/7khDEms9jYBoSaqupKx6zWjT2Pi/spyXSxeVh+9OaV62kotnaHyw/S+NpeDYpEd0LN148AV",
-	"w1KeBGFwjcb6bBr1h/0hQ2KGSmSSupz+sL/P7aFbMEoMFtWU7BI7hhnH+SyRESeDoiLAYcP4R+0lzERC",
-	"fNr4DNImWqB1RjhtGGOqId0bAqGf0BUzubX36nvD4Y55aMcctGyyAn2PyWNx9o43OzLiApVnjHSHXqqu",
-	"LSvpB+0XZc1qG4w/nYdBwakZgjMm2cU5i9ISTlxanvMsrcM0OKc9Bilu9cgJX+QoYNDPhjx8+UQtyLtP",
-	"HUbNVMRFcRFJ0ofnalm8XqywwE9Q/fR7w2VH+HB3FUVp9+itGqgVg7F7jJTLaeEW3zZgGWM2Axp28cFd",
-	"XNy49cFLRrcvac1BHhBKVfC8ZJ1mtR9951OETtl5FMHDdr1T/Pid/mp9fQ9BJzFa5y9IhQzB1AhTdRJA",
-	"hGEzQN5K6xh9gvatrU/d2taPDPw1plV464PF9a/V+UPDsCAan9rsdBslbVvtdoZJhPKuLLLCr7KbL4G8",
-	"g/Y1WV43tSPLtHjQ/cnKnXOt4nMdqfZzGS/lvbNvmmMHw/3bF9X3OL4IwLeJFOF9yT5aUHe+alUCypmO",
-	"9GsktP/9fBUGmbYdOey7daIw/P5f36i6EyvhbT1T/Rrm0Z6IonU/6nh5vxy6b1ZUkV6y022BfucILF+v",
-	"rdqE2pkcVxsIMbqfdn8YXLjNWjtgoRL1Xjm99UYS3y8RFgrTrL0gf6u9MbtfaJydvC37EYU3vFd7qDK4",
-	"HvlqNbijge5xi/gPDT0HozusWL8bw+sO7yJex32Db4R3RTfXBjwPPQVadcBc1bQMPst45WMpQX/dog1i",
-	"L/nzCsRauX6w/VIxR7DfM/6DF6UDr8fuFdWVsn+nV70vtns1LPvPDUrR7b/hnxSrv0wP96XA+v/D+8s0",
-	"aT+h2xXa9+M6xR890AlZ3snJskRE5dUV/1cQc4lJbMvbEDx9tnApr1Ft9nZnHF//tt6O30V8897uz4sX",
-	"u621Ay72vmhvVxzzvxI2/m81WAV+7Oiwdh/Du/HrDA9nfgg9uB4xZBWbbf7pS3OS2a//6qqYZK7CbTfj",
-	"PEUFafvNP9UqZliby/x0ewvJLZZ7RVfnq/8OAAD//w==",
+	"7Hv5chtHkverZPQ3ESNpcPKQLSj8hyzJHn7WwZGo0MoClyh0J4gadle1q6pJwwq++0ZmVV/o5rU6xrO7",
+	"EY6wCNSR5y+vwqco1lmuFSpno9mnaI0iQcP/fP/+/fBJ4daonIyFQ/osQRsbmTupVTSL3vz0FB5+tz+B",
+	"eC3SFNUpDmClDeDvIstTnKvFjygMGjAo0uyHeeSEPbPzaABojDY/zCOpzkUqkxOnz1BVX5w0rqFdawRe",
+	"ANKC0g4MxvpUSYvJPFqM5uqJAp2jEbQe3Fo4EKnVIOIYc2dBKHhyeABnuAGLKrGgFUKmDTboniuxcmiA",
+	"7gpEa9VmBxZPDg9+wU2XGy+0H+bRfwyfHB4Mf8HNPFo8nis6rJIRcwa5MCJDh8aCMAhMb4MO0Cv/gcGE",
+	"5C5SEA5WokjdaK6iQRRoiWZRv2ijQWTwt0IaTKKZMwUOIhuvMROkPbfJaad1RqrT6PLychDV9NCCp4Wx",
+	"2nQVfbRGWCj83Z3EvGJR0pkbPJe6sJCLU3wMOpMOpGOp0dcraazj70Yt2l/ufLj49eiNfP3zO/f65w/7",
+	"H95OJh/+ePf7i6P07OXOS/fy/cHmw1GSvcreTX999o+LaBBJouO3As0mGkRKZHSMJyZqspiJ31+gOnXr",
+	"aDbd+X4QZVJVfxO3zqGhk/7z45Phr2L4x2T46GR4/Le/RIOOdAbRC5lJ1y+NVJhTtA5UkS3JVlbACgCn",
+	"waArjGoxvDPpZyDlC5r0J8jK9ltW2mTCRbNIKre7Ew2IO5kVWTSbTibMW/irIl4qh6domPojYc8OnvWT",
+	"T8T+1YJM2nrZXU1wb/k9Dr9fPRLDvXh/OnyU7MbD6XJHfLd6iPvJ3qTURS7cuuZEJtdaXsVJUfDKHks0",
+	"aHOtLLIh/iiSN/hbgZbFH2vlUPE/RZ6nhEZSq3Fu9DLF7G//tMTXp5oP2pHQ+QwuvPhkJWSKdHWCTsiU",
+	"GQimD3OviHkEUgGrCNaCcYOddlZqOSusgyWSS2baOphOSBrWCVfYaLZHOnHSee8UCZQcVOyKpS7cbJkK",
+	"dRZdNsXzF4OraBb9v3ENxmP/rR0fei69kLqaNP4SgsZMpCRnTGYgaqABbWCpk40HxkSjx9BMuHgNbi3t",
+	"XCU6LjJUDu4tOhJb3B/QCdXZDWiyc3VvUSJ4oGMxgAvp1iBgsR0/FjXM3fdgdqdg85YI5LM7d4JW6ea/",
+	"G3rCIVcFH4oYdGrs0g0HDqJSG/mHjzaeBR+GbgHPX+v66FqYvxxEP2mzlEmC6rP8SSpbrFYylqjciY11",
+	"jk2HquN0KuIzCwJKQABeO/MYObsw0mHLcXZrx6kJ/apuU+UTrAVYFq4immnl8FUnFQoxsaObTbaPorBl",
+	"3FnPpB0oikgifU7K/0zl+JNO2I62FWPRnKOBWBdpwgBAFKboPKemgqpSKftNNCuJhLf+lOfhhq+ooECv",
+	"B6ER0EeMYgqZDWGMRAslz3ZEF7/S7iddqOSzxKi0O1nxKQ0JKs226/GHQBM4jNUWvFcL65V28FM44CsJ",
+	"6JUGW8RrMGh1YWJkiJYUm1KtTjkLsTpDwgtMLbJwDsUm1SI50voF5S6fJaPcn3XitD7hTGjb2sqoxCqT",
+	"1qdLlBMKBdPJ3vf73z2E5cahbQpx2oCBEDvhuXLSbeBIa3gRLvoGwbSP7IYThcKCxfpOiYDI+Hl2l0lr",
+	"pTo9acTXtlSl3QYkELD0YYbhrGWQ01qWLRK/pk02SIcLNCQv5dg23Ro3/iOD/8TYYfJVwPSdskWea+Mw",
+	"eYmJFEfM6mcopagPPMnoxBOWXkMvT/3RQ7qqShDJ8fRqBs3L+JKmte83NVRdA0w4HPlrvqGtU0yQCgQw",
+	"n0A3w5bR1XZfEcHK+zuKlCqsT1FuaLWTPosvef0UoaI65WOkz6LjZpakz3oLr7qQ+Fgeclyt00uyIMZ7",
+	"vKAih9WaJJJoFOlhg4SVSC0OtqhqiaKh9OgfhYzPwDph3AAutDlbpfoChEqA/Gfk66+ymtyZcIBskz5o",
+	"sHydaojqt37lZWUFTVLeU4rEkPPm+ZNnL5937t6ubK+Xob+hT4SHRqpY5iLt0R7lQba/fvTfQZ3xhYDc",
+	"Kic/+qx3ZlAw7jSSv+NBJB1mtiddrY3eGLFhmRae3A4l79e6QcKFsCCtLTABp9t1rUhljDdbWrhnULLe",
+	"LzDvVR1iniju9Tza2/8OArCARwkLfntZGVknlilCJuK1VDgk8fAHhDlEd1sNHolu5epPaellDU5deQkH",
+	"F1xHGa1OG9lMAANfQwlYF5lodzCua8JFPX4glXVCxT113AGHiJVk8yF4iePCGFQx1k0lL717zUxCJvfb",
+	"BD1a7qwexlPcF3u9FNSe2DXfvx8dHYJfUEm9Oplj59Wtl/1Hjxqtl70GClTNl4ZLb9kI2LU2DmyRZcJs",
+	"thlmzGWumUCDwmoF+doIi1vc98f0bR/q3v/uzQEYXKEXOLcEZFMhbWK2vKgRhW5EnBC/WA6VMgbemq/x",
+	"q6fB2rdq/2s85jHEKdWjFpZGqHjte6rSDthKtYKFdweq0IfQ0+Do75b0NEqg7JP4k7a7ELOtzq3v8NaN",
+	"k3tlK/i+39+T8C1moK5Io9p3sif23Fgt57BV5lqdq7t1fDirXb5TklkW750zqjppMYBFhm6tkxP6TKSp",
+	"vkD+tFMmLAZzBbDoz6poR7uGJdWwUUoDSmRowYpNaLSEhKKvw7elGHLe3ty6JUz+u6e70SwHu1wSWvfU",
+	"QlemjVs1eisX2ian49NlrrMVHwwKuke4dgqxM9l5OJxOhzu7R9PJbEL//Ro1gC0RDodOZth31WfkSN1Q",
+	"kLSPuGWT+YaW8ddMtTpXFXlyo4yns927yHgLLz2LHbSsddsiog9AidFD4Qv7toVUmVb1j5sE1peFNcY/",
+	"XYA+FNaSry7K+ZDTcIqOxUobw3xILBmbwtQrFV9qOHSDbJntq2T2tlOkOJ1oKvE0HUb/V9j21LCge6vF",
+	"uDDSbd6SLL3wRS5/wQ2Vqr0pYzmYrBJXrh1DJurTMYp2Q63SDXe7Tn0tZkdw4EDEzs6Vn7YJV26De9KB",
+	"xRDPw4d/tWFCRSfdZ48tm2hKz5XPeGfwOkdFNO2OJiCcE/GaUDdk+xo0efkO79Y5qoPkqVYKY0cHMMuh",
+	"FW81XKwlBeOyeLShegQR+AUrZAJrNDiA5YZInavGamYoldbBohbhAvxYRqQMo06e4wiO1toix1o+g8Rl",
+	"HwOeo9lAvBbqFHu7JWGW0KhKKEP4BTc+bntqMaGamIO/7zwE/nwXUno79hMjbwajuXqtfHNONKfSAvYm",
+	"00riAizGmlRQDX6r8fNc1fPn2R1nzj428njOf18P6Kplja4Cy5X8wMvlSiPVufitQEqN/v/7I5aMtWUx",
+	"oGDRGknMyvH5vJhMdmM/2Kd/snh97UiWwgGdzCAWFodSWVRWBoXSHtsnXdaMwVVhMfG8+sOiWWChZm7t",
+	"XE6seYvtsvWK8wlX17Jb1sGtHNLXxjefq9qHtxDtWuFcMZ6RAy5qGS4ek+59Wu02lFCfywSDj7KjB+lZ",
+	"tkF+J2ArOmKhoLA+IvnMdtjM8DjeLjHVF14A9LfPA3jt00aG06rhG6X4LHqDIoGNLozHhNFWdT6LnnLg",
+	"GZT+Q/6eIE8LmrsoShAf70waJG5n4zEnAgEsR7HOxqyCsU9rLuvIEjTD7SmpVrq3XMpEmvJ1Q2dEfEY2",
+	"QPDk4W6tL4I+coyH/rFBlZOgYjhFlbDdNdL3UouxVnSom4HRhUM7gBADmd8Sy8EUKVpI5TkyWs0Vfav0",
+	"Bf3h2+vQGFgkaOQ5WpDOckoUGpSEAf6gldGZ9/NFecWCLvOwx5oFYo5SrGGRj+Zqrh48eNI6avTgAbwl",
+	"BttGO7uzL1ZWHa8xPsMkIHHLmoPDPm46i3QNB5krckvy53q/V265t/Rl9ptasD5Gc0UFP2ryBLLPeqXH",
+	"MI4mFBU9sVY4aetqVUjTdNBMbHhCryiYMGr5zxvd+zNFZsN9DoKzUh9kDit5WhjC/G3fLbXgo7Ul+b/p",
+	"DctwLxF2vdTCJGxPZMz2PpPFo1z/FmmuOAYq61AkM1hU4DwLqjrDTVDUoKOaZjj04mUBdKNnCLgkOg6k",
+	"0nXDZ1MJj1vUUW5RPeQpMwvp2m224CloWwlImWsEqfG00D54wOh9ZY/s3uKq1vzifuiczdVVrbNFrBNc",
+	"jKDtJjw9LAyBe2q1N1Y2jepR1nWPFDy+pjJGZTmrDpH05cERZeMtzKNkyI/iRtqcjsMmO6a1ddnB+aYl",
+	"EUeD6ByN9TA3HU1GE45VOSqRS6qRRpPRLheXbs3wPV5XPfZT7GmFHhbLVMaMUoqiMxsNq4+KU1iKVKiY",
+	"X51R6mYorXNGOG0Y/CvLOaDo8DO60NHfepWzM5lcM03pmaKUJVqk7zC3CHdfMxeWMWcORc4haN9T1Xdk",
+	"Rf24PWZv5urR7OPxIAodOY6NObfowj3rUhJOnFruEm+swyw6pjPGGV6pkTf8DKyVg3tv8QjafejHHpSJ",
+	"JIR+kab8tHFTPlFoZifaNCqHKld93HzquBaU2YfrvC131PwSP1/FIcO4vtlftfBDK/4OQ6xyPnGFPTRi",
+	"LCYsNTRsFnu3MYvGOzPeMr15S6vz+kXM71Mr//54fDlol40fjy9bFvqMhbCs7cTnvcE+y9gVLJQVcSsj",
+	"9SeV2D0AnSZonX/DOeAoQrU65SYCnMywCxwvpHUMcVH7YenHfvHUS8b+pSUxfsPC8EKVBPJ5dht6IR/b",
+	"DbSrumZtqd3cBJPJ7RtdFUiWDYcyWvR0ppqNqP7uE0mm1aq5ez/l1s5ZtZx6fPN1aS/l09hv6pR7k92b",
+	"N9VPzb6KG9e1Zwsbb3Rv8qIeh2y4uP/7+HIQ5dr2eLWv3qik5UdL+kLV6WOJkNu+6/dw8893z9C6H3Wy",
+	"uZtX3dVPKtsvW2pXmf6tbbJ8E3DZ7gI6U+BlBzOmd+PuT4MUN0nrGqCoSL2Tl1/5jJIfxQkLQTRbr3pe",
+	"aC/M/insuzcvyjRI4QWf1e4Ej8+nPn6NbymgO/z04U8NRnvTW+zYftDH+/ZvQ17PI6lvhIAhIWwDnoee",
+	"gFY9MFelMeNPMrn0tpSifyPWBrFn/HkFYi1f37v6lxBswf7M5E8epvY8H9fvqN7B/iu16nVxtVYHZUba",
+	"qUr69Tf5N8XqL5PVfSmw/j/z/lpp28/orjP2u9VD4bdbdENe9NZteSri8gWe/zHXSmKa2PJRF88nLJzK",
+	"c1TdbO8dW9y/LNvjkeo3z/b+fRHkemldAyA7XzTbC9f8jwSS/10pV8CPa3KuG1pUdBqPUzyc+W74+HzK",
+	"kBUO6/6Cr9lSHdWz6dBSJYTtf+Dri1aQdtT8xWnoc3W3+Tb7FWVv2O4ZvTy+/K8AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

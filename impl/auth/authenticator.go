@@ -28,7 +28,7 @@ type Authenticator struct {
 // scheme is where one security scheme's credential travels.
 type scheme struct {
 	typ    CredentialType
-	header string // the apiKey scheme's header, canonical; "" for a bearer token
+	header string // the apiKey scheme's header, as the spec spells it; "" for a bearer token
 }
 
 // New returns an Authenticator for doc. It fails if doc asks for a security
@@ -318,7 +318,7 @@ func checkSchemes(doc *openapi3.T) (map[string]scheme, error) {
 				case bearerCarried(s):
 					schemes[name] = scheme{typ: BearerToken}
 				case s.Type == "apiKey" && s.In == "header" && s.Name != "":
-					schemes[name] = scheme{typ: APIKey, header: http.CanonicalHeaderKey(s.Name)}
+					schemes[name] = scheme{typ: APIKey, header: s.Name}
 				default:
 					return fmt.Errorf("auth: %s: security scheme %q (%s) is not supported by this server", where, name, describe(s))
 				}
