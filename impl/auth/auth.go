@@ -3,9 +3,11 @@
 // Which operation needs which scheme and scopes is never written down here:
 // the Authenticator reads it from the spec's security requirements (global
 // default, per-operation override, `security: []` for public operations, OR
-// across requirement objects, AND inside one). A Verifier decides whether a
-// credential is genuine; the Authenticator checks the scopes, so every kind of
-// token gets the same scope rules.
+// across requirement objects, AND inside one). Credentials are read where
+// the scheme says: `Authorization: Bearer` for http bearer, oauth2 and
+// openIdConnect, a header for apiKey. A Verifier decides whether a credential
+// is genuine; the Authenticator checks the scopes, so every kind of token
+// gets the same scope rules.
 package auth
 
 import (

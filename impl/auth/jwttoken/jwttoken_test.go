@@ -288,3 +288,22 @@ func TestJWKSOutage(t *testing.T) {
 	iss.WaitFetches(t, iss.Fetches()+2)
 	check("JWKS hanging")
 }
+
+// BenchmarkVerify measures one verification of a valid token: the cost a
+// JWT adds to each request (a static token costs one SHA-256).
+func BenchmarkVerify(b *testing.B) {
+	for _, rsaKey := range []bool{false, true} {
+		k := jwttest.NewKey(b, "k", rsaKey)
+		iss := jwttest.NewIssuer(b, k)
+		v := iss.Verifier(b, jwttoken.Config{Logger: quiet})
+		cred := bearer(k.Sign(b, iss.Claims("alice", "tasks:read tasks:write")))
+		b.Run(k.Method.Alg(), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := v.Verify(b.Context(), cred); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
