@@ -351,7 +351,8 @@ type ClientInterface interface {
 
 	// GetMe Describe the caller
 	//
-	// Returns the subject and scopes of the token that made the call. Any valid token is accepted.
+	// Returns the subject and scopes of the credential that made the call.
+	// Any valid bearer token or API key is accepted; an API key has no scopes.
 	//
 	// Corresponds with GET /me (the `GetMe` operationId).
 	GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -429,7 +430,8 @@ func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (
 
 // GetMe Describe the caller
 //
-// Returns the subject and scopes of the token that made the call. Any valid token is accepted.
+// Returns the subject and scopes of the credential that made the call.
+// Any valid bearer token or API key is accepted; an API key has no scopes.
 //
 // Corresponds with GET /me (the `GetMe` operationId).
 func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -897,7 +899,8 @@ type ClientWithResponsesInterface interface {
 
 	// GetMeWithResponse Describe the caller
 	//
-	// Returns the subject and scopes of the token that made the call. Any valid token is accepted.
+	// Returns the subject and scopes of the credential that made the call.
+	// Any valid bearer token or API key is accepted; an API key has no scopes.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -1604,7 +1607,8 @@ func (c *ClientWithResponses) GetHealthWithResponse(ctx context.Context, reqEdit
 
 // GetMeWithResponse Describe the caller
 //
-// Returns the subject and scopes of the token that made the call. Any valid token is accepted.
+// Returns the subject and scopes of the credential that made the call.
+// Any valid bearer token or API key is accepted; an API key has no scopes.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -3669,67 +3673,75 @@ func (sh *strictHandler) UpdateTask(w http.ResponseWriter, r *http.Request, id T
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Ft7bxu3lv8qB3MLNMkdvfxIGxX3jzRxcrNwUl9HRpBGXouaOZJ4PUNOSY5VNdB3X/CQ85JGsr1Ost3u",
-	"AgFiSyTP+3cepD8HkUwzKVAYHQw/BwtkMSr68cOHD53nuVmgMDxiBu1nMepI8cxwKYJhcP7qBTz94bgP",
-	"0YIlCYo5hjCTCvB3lmYJjsXkZ2QKFShkSfqPcWCYvtbjIARUSqp/jAMubljC4ysjr1GUX1zVyNhdCwRa",
-	"AFyDkAYURnIuuMZ4HEy6YxGEgScZDIN2kkEYKPwt5wrjYGhUjmGgowWmzEplVpndqY3iYh6s1+swyJhi",
-	"KRqvihe50lJtK2C0QJgI/N1cRbRiAnIGlt1M4Q2XuYaMzfEnkCk3wA0px34940ob+q7b4P3twcflr6Nz",
-	"/svrC/PL64/HH9/3+x//uPj9dJRcvz14a95+eLP6OIrTd+nF4NeX/1oGYcAtH7/lqFZBGAiW2mMcM0Fd",
-	"xJT9fopibhbBcHDwYxikXJS/W2mNQWVP+s9Pzzu/ss4f/c6zq87l378Lwi3thMEpT7lp10bC1By1AZGn",
-	"U1SkDmsAMBIUmlyJhsAH/XYBEiJQ5z/GGcsT47bMpEqZCYYBF+bwIAitdDzN02A46PdJNv9byTwXBueo",
-	"iPsR09dvXrazb5n9XgOPm3Y5nPXxaPojdn6cPWOdo+h40HkWH0adwfSA/TB7isfxUb+wRcbMopKEx3s9",
-	"r5Qkz2lliycq1JkUGskRf2bxOf6Woyb1R1IYFPQjy7LERimXopcpOU0w/fu/tZXrcyWH3RHb8ynoaPHV",
-	"jPEELekYDeMJCeBdH8bOEOMAuAAyESyYBiZcmA4LK6e5NjBFYAZSqQ0M+lYb2jCT62B4ZG1iuHHRyWIo",
-	"JCjFZVOZm+E0YeI6WNfV853CWTAM/tarQKrnvtW9MyelU9K2JZUjYiEjZYnVM8ZDYFBJJxVMZbwCs2AG",
-	"YokOW1JmogWYBddjEcsoT1EYeDTZ0tjkcWhPKM+GSGFsoZIleiweTQpk83xMQlhyswAGk01cnVTw+diB",
-	"2b1A+L1lkM7eoglSJKv/LiT7Q3aBskYR21Mjk6xACgTLpVT8D1ISOBHuDM9fi3ywF+bXYfBKqimPYxQP",
-	"iicudD6b8YijMFc6khnWA6rKXwmLrjUwKAABaO3QYeRwqbjBRuAcVoFTMfpVw6bMs2QFmOamZJp4pfQl",
-	"M1ROzwIx1t3bXbaNI7+lt7WeWHsjbEZiyYk1/gON4066Ij/aNIxGdYMKIpknMQGA5TBB4yRVJVQVRjmu",
-	"o1nBJLx3p5x4Cl/RQJ5fB0JdsB8RigkkMZhSHDUUMuuuJfxOmlcyF/GD1CikuZrRKTUNCkm+6/DHgiZQ",
-	"Gqs8+KhS1jtp4JU/4Csp6J0EnUcLUKhlriIkiOY2NyVSzKkK0TJFixeYaCTlnLFVIlk8kvLU1i4P0lHm",
-	"zroyUl5RJbTpbUVWIpNx7colWxMyAYP+0Y/HPzyF6cqgritxUIMBnzvhRBhuVjCSEk49oW+QTNvYrgUR",
-	"iyLMjPO5C8E8IuPD/C7lWnMxv6rl16ZWud4EJGAwdWmG4KzhkINKlw0Wv6ZP1liHJSqrL2HIN80CV+4j",
-	"hf/GyGD8VcD0Qug8y6QyGL/FmLMRifoAo+TVgVepPfGKtFezywt3dMeSKgtEG3hyNoQ6MSJS9/bjuoVK",
-	"MkCMw8iR+Ya+bnMCF8CA5ARLGTacrvL7kgky3j+RJbbD+hxkyq423FXxhayfAxS2T/kUyOvgsl4lyevW",
-	"xqtqJD4Vh1yW6+TUehDhPS5tk0NmjWNueWTJWY2FGUs0hhtcNVRRM3rwr5xH16ANUyaEpVTXs0QugYkY",
-	"bPx0Xf9VdJMHfUqQTdbDmsj7TGO5fu9WrksvqLPywZZIBDnnJ89fvj3Zor3Z2e7XoaPQpsIzxUXEM5a0",
-	"WM/WQbq9f3TfQVXx+YTcaCc/uap3qJAR7tSKv8sw4AZT3VKuVk6vFFuRTnPH7hYnHxayxsKSaeBa5xiD",
-	"kc2+liU8wts9zdMJC9HbFeaiaouZ5wLOX72AZ0fHP4AHFnAoocFtLzojbdg0QUhZtOACO1Y99IHFHMt3",
-	"0wwOie4U6i/s0nUFTtv6YgaW1EcpKea1asaDgeuhGCzylDUnGPuGU0FLHHChDRNRSx/3hlLEjJP7WHiJ",
-	"olwpFBFWQyWnvUf1SoLHj5sMPZsezJ5GAzxmR60cVJG47b7/HI3OwC0otV6eTLlz9+jl+Nmz2ujlqIYC",
-	"5fClFtIbPgJ6IZUBnacpU6tNgQlzSWpiUCHTUkC2UEzjhvTtOX0zhrbpX5y/AYUzdAqnkQCvG6TJzEYU",
-	"1bLQrYjj8xfpoTRG6Lx5T1y98N6+0fvviZifIEpsP6phqpiIFiAFOVZIXioFTFw42A69Ay0DjvZpScug",
-	"BIo5iTtpcwoxJPXVayCmsDY4eVSMkR+7/S0F32QIYkcZ1aRJkdhCsVxOaauotbZIb/fx/qxm+26LzKJ5",
-	"3zqj7JMmIUxSNAsZX9nPWJLIJdKnW23CJBwLgEl7VWV3NHtYaxpySq5AsBQ1aLbygxZfULRN+DYMY4O3",
-	"tbZuKJN+b5lu1NvBbSktWrf0QjvLxo0evVELbbKzFdNFrbORHxQyS4eZZglx0D942hkMOgeHo0F/2Lf/",
-	"fg1qwBYzgx3DU2wj9YAaaTsVxM0j7jhkvmVk/DVLrS1SeRbfquPB8PA+Ot7ASyfiFlpWtm0w0QagVtAz",
-	"5hr7poeUlVb5w20Ka6vCatc/2wB9xrS2sTop7oeMhDkaUqvd6O+H2JSwSbpuOmFf6nLoFt2S2Lt09n6r",
-	"STEylrbFk/Yw+7/AZqT6BdtUNUa54mb13urSKd816LZVbS0ZZcZ+y9Fmnf/4MKIGS+uizhIwaUx7h+CH",
-	"yuO83z+M3F2i/RFtbnNluaVLWGnLtIhp7HChUWhu+A12YWT3aHu0NYC76nD8U7JSOMs1xg5i3WHB0ItQ",
-	"CbwwJrPakzbkD7bFekdQbao2oTmmcF2ybRhWbq5XlpW0xfIuBY4FuYqtRyeVDic/ARO+YjErW6vc8NhN",
-	"aIwr/r32NBW3Y2EWqEs+IiYg1y7YXdHQqSdPgrIpJnLpFGB/dxBLa1/UkkejPap1OcPgHFkMK5krN+zu",
-	"bjQ+w+AFxXQI0YKJORJ0xkiD2PouG4BWjguVeI3rYa9HGOv9sBvJtEcm6LmMsa6C1luGOn8uZrK1Ek1Z",
-	"khC5jlEsurY+8PzsjVOlXsilt0eGUcfd45Zwj8K2WPY/8rtaZVRYMZLCHmqGoGRuUIfg4YXkLcIEVJ6g",
-	"hoTfICxQ4VjYb4Vc2l/c5BJqs+AYFb9BDdxoyjZ+9sOl8AfNlEwt+bGYFCQmlphdop1lwQpns1cnz7pj",
-	"MRZPnjxvHNV98gTeWwGbTju8dyyWXh0tMLrGGKYrUk3dm33A/lQPFm5qATIWNixtPFf7nXGLvUUsU9xU",
-	"inXwR8Uq/CxtJFj/rFa6OVoIWtKwyjGrmeG6agQYV15FNO/XT54QSOzsch9Ndg3XJo997zsWu5rfia3l",
-	"J11oWoPm/7myGJJo6XQCTIxF+SRj3zWjC2Pb+wtNedFfVr99M7L5tBFaMkPhhuldqeY9v0n37NqqcKCM",
-	"oW2cBGFwg0q7aBp0+90+QWKGgmXcVjndfveQykOzIJToLcop2Rxbhhln+TThEQWDsEmA3Ibwz5aXMGWJ",
-	"7aeViyCpogVqo5iRijCmHNK9sSA0R+Nnchv36gf9/p55aMsctCiyAnmPyaOnvedmh0eUoPKMkO7YcdV2",
-	"ZMl9r3lRVs+2wfDTZRj4npogOKMm29NZFJowbK5pzrPSBtPg0p7RS3GnRc7pIYeHQTcbcvDlAtU37y50",
-	"CDVTFvvkwpKkC8/Fyl8vlljgJqhu+r1lsrf4cHP5pLR/9FYO1Pxg7B4j5WJauMO2NVjGmNSAikx8dBcT",
-	"11590JbB7Vsac5AHuFLpPC9JpmllR1f5eNcpKg/vPKTXO/mPO+l77fJ7CDKJURv3QCokCLaFsM1ODGzD",
-	"sO0gCdeG0Cdovtr61C5ttaTnnjGtw1sX+udf68uHuqFvND41u9NdLWlTa7d3mLahvGsXWeJXUc0XQN7S",
-	"9tW7vPbWzmqm0Qfdv1m5c6yV/VxLqP1S+Evx7uybxthR//D2TdU7ji8C8M1GyuJ90X00oO5y3cgEp1yb",
-	"lvCrBbT7/XIdBpnULTHsqnXbwtD9v1yKqhIr4G0zUp3PUx/tGlHU5mcZr+4XQ/eNitLTi+50l6Pf2QOL",
-	"67V1s6E2Ksf1FkIM7ifdnwYXbtPWHlgoWb1XTO98kUTvS5gGr5qNC/JT6ZTZfqFxcX5a1CMCl3RWc6jS",
-	"uxm4bNW7o4Lu9Yo44cLlwZfUyRaDym0+C+a+1zDh8cR3vtT0uKd9L09OT0Yn4Hn9zOP1ZDvA4orK5gtm",
-	"8oHvCt/sTmW8+luPxwQnr9HcnTMLJzW+Xp+MbmFq7k+/D0cX5Fr3YSpLWFTX19nFbXzlFY27s7b+U6eT",
-	"o8Eddmy+d6J9x3dhr+UNyTfKYb5CbyYxl4J8BmpJXWUhSh7gHMnGh/1pT9xs4PfR7ofihEpub/wnLzSO",
-	"nBz7d5TPBP8nreqQcrdVw6Kn2IUyD6vQ/2J1+ZdKwP/v3l+m8H6NZp9r369/9X/IYilkeWuf7bOiqf6y",
-	"ZcYxiXXxwoVuFDTM+Q2KWzLkt6/X6X7pm9fr/3vxYr+29sDFwRet1z2ZvyRs/N8qsDx+7Kmw9pOh0+iK",
-	"ysGZu1jo3QwIsvxh23/OVJ9Od6u/pPPT6XW467WjGzsA1936n9/5ueT2NndjsWNw4bc7QdeX6/8KAAD/",
-	"/w==",
+	"7Hv5chtHkverZPQ4wpIGJw/bgsJ/yJKs4WcdHIkMfbLAJQrdCaCG3VVwVTVpWMF338is6gvdvJaW1ju7",
+	"EY6wCNSR5y+vwuco1tlaK1TORpPP0QpFgob/+eHDh/7T3K1QORkLh/RZgjY2cu2kVtEkevfzM/ju+/0R",
+	"xCuRpqiW2IOFNoC/i2yd4lTNfkJh0IBBkWY/TiMn7JmdRj1AY7T5cRpJdS5SmZw6fYaq/OK0dg3tWiHw",
+	"ApAWlHZgMNZLJS0m02g2mKqnCvQajaD14FbCgUitBhHHuHYWhIKnhwdwhhuwqBILWiFk2mCN7qkSC4cG",
+	"6K5AtFZNdmD29PDgF9y0ufFC+3Ea/f/+08OD/i+4mUazJ1NFh5UyYs5gLYzI0KGxIAwC01ujA/TCf2Aw",
+	"IbmLFISDhchTN5iqqBcFWqJJ1C3aqBcZ/C2XBpNo4kyOvcjGK8wEac9t1rTTOiPVMrq8vOxFFT204Flu",
+	"rDZtRR+tEGYKf3enMa+YFXSuDZ5LnVtYiyU+AZ1JB9Kx1OjrhTTW8XeDBu2vdz5e/Hr0Tr59eezevvy4",
+	"//H9aPTxj+PfXx2lZ693XrvXHw42H4+S7E12PP71+T8vol4kiY7fcjSbqBcpkdExnpiozmImfn+FaulW",
+	"0WS880MvyqQq/yZunUNDJ/3Hp6f9X0X/j1H/8Wn/5O/fRL2WdHrRK5lJ1y2NVJglWgcqz+ZkKwtgBYDT",
+	"YNDlRjUY3hl1M5DyBXX6E2Rl+y0LbTLhokkkldvdiXrEnczyLJqMRyPmLfxVEi+VwyUapv5I2LOD593k",
+	"E7HfWpBJUy+7ixHuzX/A/g+Lx6K/F++P+4+T3bg/nu+I7xff4X6yNyp0sRZuVXEik2str+Qkz3llhyUa",
+	"tGutLLIh/iSSd/hbjpbFH2vlUPE/xXqdEhpJrYZro+cpZn//lyW+Pld80I6Ezmdw4cWnCyFTpKsTdEKm",
+	"zEAwfZh6RUwjkApYRbASjBvstJNCy1luHcyRXDLT1sF4RNKwTrjcRpM90omTznunSKDgoGRXzHXuJvNU",
+	"qLPosi6ebwwuokn0t2EFxkP/rR0eei69kNqaNP4SgsZMpCRnTCYgKqABbWCuk40HxkSjx9BMuHgFbiXt",
+	"VCU6zjNUDh7MWhKbPezRCeXZNWiyU/VgViB4oGPWgwvpViBgth0/ZhXMPfRgdqdg854I5LNbd4JW6ea/",
+	"GnrCIVcFH4oYdGrs0g0HDqJSG/mHjzaeBR+GbgHPX+r66FqYv+xFP2szl0mC6l7+JJXNFwsZS1Tu1MZ6",
+	"jXWHquJ0KuIzCwIKQABeO/EYObkw0mHDcXYrx6kI/aJuU+YTrAWY564kmmnl8FUlFQoxsYObTbaLorBl",
+	"2FrPpB0oikgifUHKv6dy/EmnbEfbirFoztFArPM0YQAgClN0nlNTQlWhlP06mhVEwnt/yotwwxdUUKDX",
+	"g9AA6CNGMYXMhjBGooWCZzugi99o97POVXIvMSrtThd8Sk2CSrPtevwh0AQOY5UF71XCeqMd/BwO+EIC",
+	"eqPB5vEKDFqdmxgZoiXFplSrJWchVmdIeIGpRRbOodikWiRHWr+i3OVeMlr7s06d1qecCW1bWxGVWGXS",
+	"+nSJckKhYDza+2H/++9gvnFo60Ic12AgxE54oZx0GzjSGl6Fi75CMO0iu+ZEobBgsR4rERAZ72d3mbRW",
+	"quVpLb42pSrtNiCBgLkPMwxnDYMcV7JskPglbbJGOlygIXkpx7bpVrjxHxn8F8YOky8CpsfK5uu1Ng6T",
+	"15hIccSs3kMpeXXgaUYnnrL0anp55o/u01VlgkiOpxcTqF/Gl9Stfb+uofIaYMLhyF/zFW2dYoJUIID5",
+	"BLoZtoyusvuSCFbeP1CkVGF9jtaGVjvps/iC188RKqpTPkX6LDqpZ0n6rLPwqgqJT8UhJ+U6PScLYrzH",
+	"CypyWK1JIolGkR7WSFiI1GJvi6qGKGpKj/6Zy/gMrBPG9eBCm7NFqi9AqATIfwa+/iqqyZ0RB8gm6b0a",
+	"y9ephqh+71dellZQJ+UDpUgMOe9ePH3++kXr7u3K9noZ+hu6RHhopIrlWqQd2qM8yHbXj/47qDK+EJAb",
+	"5eQnn/VODArGnVryd9KLpMPMdqSrldEbIzYs09yT26Lkw0rXSLgQFqS1OSbgdLOuFamM8WZLC/f0Cta7",
+	"Bea9qkXMU8W9nsd7+99DABbwKGHBby8qI+vEPEXIRLySCvskHv6AMIfobqrBI9GtXP0ZLb2swKktL+Hg",
+	"gusoo9Wyls0EMPA1lIBVnolmB+O6JlzU4QdSWSdU3FHHHXCIWEg2H4KXOM6NQRVj1VTy0ntQzyRk8rBJ",
+	"0OP5zuK7eIz7Yq+TgsoT2+b7j6OjQ/ALSqmXJ3PsvLr1sv/4ca31sldDgbL5UnPpLRsBu9LGgc2zTJjN",
+	"NsOMucw1E2hQWK1gvTLC4hb33TF924fa9x+/OwCDC/QC55aArCukScyWF9Wi0I2IE+IXy6FURs9b8zV+",
+	"9SxY+1btf43HPIE4pXrUwtwIFa98T1XaHlupVjDz7kAVeh86Ghzd3ZKORgkUfRJ/0nYXYrLVufUd3qpx",
+	"8qBoBT/0+zsSvtkE1BVpVPNO9sSOG8vlHLaKXKt1dbuOD2c1y3dKMovivXVGWSfNejDL0K10ckqfiTTV",
+	"F8iftsqEWW+qAGbdWRXtaNawpBo2SmlAiQwtWLEJjZaQUHR1+LYUQ87bmVs3hMl/d3Q36uVgm0tC645a",
+	"6Mq0catGb+RC2+S0fLrIdbbig0FB9wjXTCF2Rjvf9cfj/s7u0Xg0GdF/v0Y1YEuEw76TGXZddY8cqR0K",
+	"kuYRt2wy39Ay/pKpVuuqfJ3cKOPxZPcuMt7CS89iCy0r3TaI6AJQYvRQ+MK+aSFlplX+4yaBdWVhtfFP",
+	"G6APhbXkq7NiPuQ0LNGxWGljmA+JOWNTmHql4s8aDt0gW2b7Kpm9bxUpTieaSjxNh9H/FTY9NSxo32ox",
+	"zo10m/ckSy98sZa/4IZK1c6UsRhMlokr144hE/XpGEW7vlbphrtdS1+L2QEcOBCxs1Plp23CFdvggXRg",
+	"McTz8OG3Nkyo6KSH7LFFE03pqfIZ7wTerlERTbuDEQjnRLwi1A3ZvgZNXr7Du/Ua1UHyTCuFsaMDmOXQ",
+	"ircaLlaSgnFRPNpQPYII/IIVMoEVGuzBfEOkTlVtNTOUSutgVolwBn4sI1KGUSfPcQBHK22RYy2fQeKy",
+	"TwDP0WwgXgm1xM5uSZgl1KoSyhB+wY2P255aTKgm5uDvOw+BP9+FlN6O/cTIm8Fgqt4q35wT9am0gL3R",
+	"uJS4AIuxJhWUg99y/DxV1fx5cseZs4+NPJ7z31cDunJZravAciU/8HK50kj1WvyWI6VG/+/DEUvG2qIY",
+	"UDBrjCQmxfh8mo9Gu7Ef7NM/Wby+diRL4YBOZhALi32pLCorg0Jpj+2SLmvG4CK3mHhe/WHRJLBQMbdy",
+	"bk2seYtts/WG8wlX1bJb1sGtHNLXxjefy9qHtxDtWuFUMZ6RA84qGc6ekO59Wu02lFCfywSDj7KjB+lZ",
+	"tkF+J2BLOmKhILc+IvnMtl/P8DjezjHVF14A9LfPA3jts1qG06jha6X4JHqHIoGNzo3HhMFWdT6JnnHg",
+	"6RX+Q/6eIE8L6rsoShAfxyYNEreT4ZATgQCWg1hnQ1bB0Kc1l1VkCZrh9pRUC91ZLmUiTfm6vjMiPiMb",
+	"IHjycLfSF0Efa4z7/rFBmZOgYjhFlbDd1dL3QouxVnSom4DRuUPbgxADmd8Cy8HkKVpI5TkyWk0Vfav0",
+	"Bf3h2+tQG1gkaOQ5WpDOckoUGpSEAf6ghdGZ9/NZccWMLvOwx5oFYo5SrH6+HkzVVD169LRx1ODRI3hP",
+	"DDaNdnJnXyytOl5hfIZJQOKGNQeHfVJ3FulqDjJV5Jbkz9V+r9xib+HL7DeVYH2M5ooKftLkCWSf1UqP",
+	"YRxNKCp6Yq1w0lbVqpCm7qCZ2PCEXlEwYdTyn9e692eKzIb7HARnhT7IHBZymRvC/G3fLbTgo7Ul+b/r",
+	"DMvwIBF2NdfCJGxPZMz2IZPFo1z/FmmqOAYq61AkE5iV4DwJqjrDTVBUr6Waejj04mUBtKNnCLgkOg6k",
+	"0rXDZ10JTxrUUW5RPuQpMgvpmm224CloGwlIkWsEqfG00D56xOh9ZY/sweyq1vzsYeicTdVVrbNZrBOc",
+	"DaDpJjw9zA2Be2q1N1Y2jfJR1nWPFDy+pjJGZTmrDpH09cERZeMNzKNkyI/iBtosh2GTHdLaquzgfNOS",
+	"iKNedI7GepgbD0aDEceqNSqxllQjDUaDXS4u3Yrhe7gqe+xL7GiFHubzVMaMUoqiMxsNq4+KU5iLVKiY",
+	"X51R6mYorXNGOG0Y/EvLOaDosEQXOvpbr3J2RqNrpikdU5SiRIv0HeYW4e5r5sIy5swhX3MI2vdUdR1Z",
+	"Uj9sjtnruXo0+XTSi0JHjmPjmlt04Z5VIQknlpa7xBvrMItO6Ixhhldq5B0/A2vk4N5bPIK2H/qxB2Ui",
+	"CaFfpCk/bdwUTxTq2Yk2tcqhzFWf1J86rgRl9uE6b8stNb/G+6s4ZBjXN/vLFn5oxd9hiFXMJ66wh1qM",
+	"xYSlhobNYu82ZlF7Z8ZbxjdvaXRe/xTz+9zIvz+dXPaaZeOnk8uGhT5nIcwrO/F5b7DPInYFC2VF3MpI",
+	"/UkFdvdApwla599w9jiKUK1OuYkAJzNsAwdFGYa4qPmw9FO3eKolQ//Skhi/YWF4oUoCuZ/dhl7Ip2YD",
+	"7aquWVNqNzfBZHL7RlcJkkXDoYgWHZ2peiOqu/tEkmm0au7eT7m1c5Ytpw7ffFvYS/E09qs65d5o9+ZN",
+	"1VOzL+LGVe3ZwMYb3fsV5Wpth6y5uP/75LIXrbXt8GpfvVFJy4+W9IWq0scCIbd913sBN/989wyt+0kn",
+	"m7t51V39pLT9oqV2lenf2iaLNwGXzS6gMzletjBjfDfu/jJIcZO0rgGKktQ7efmVzyj5UZywEESz9arn",
+	"lfbC7J7CHr97VaRBCi/4rGYneHg+9vFreEsB3emnD6lUPjI+585GMV1p01kQ962FmUxmoRPCRbDvIT5/",
+	"8erF0QsItH6WyeWs7WBJdcv2zy7YBr4pbHMw18nmb0OZMMC8RHd7yrj3WdH18sXRDUQtw+l3oeiYTesu",
+	"RK1TEdfldXh8E115dcftSbv8SweYvfEtdmw/0uR9+7chr+Ph21eKaiHJbwYxH4JCBOoIXWVqyhbgDYn8",
+	"g/51jd9s4ffe1b9uYVTye5O/eOqx5/m4fkf5tvm/U6seKa/Waq+oMq5Cmfvl7P9mmfqfFYD/z7y/VCr+",
+	"Et11xn63Gjf8Ho9uWOedtXiIk676gd5CYprY4qEez5wsLOU5qhti5tfP4HlM/tUz+P+5CHK9tK4BkJ0/",
+	"NYMP1/xbAsn/rpQr4Mc1OdcNbUc6jUdkHs78hGN4PmbICoe1f5VZb5MPqvcGoU1OCNv9aNs3IkDaQf1X",
+	"xKF32d7mRydXtDLCds/o5cnlfwYAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

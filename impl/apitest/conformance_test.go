@@ -148,7 +148,7 @@ func TestConformanceCatchesSpecGaps(t *testing.T) {
 	}{
 		{"undocumented 401", []string{`"401": {$ref: "#/components/responses/Problem401"}
         "404"`, `"404"`}, "GET /widgets/{id} (getWidget): no credentials: "},
-		{"undocumented 403", []string{`"403": {$ref: "#/components/responses/Problem403"}`, ``}, "POST /widgets (createWidget): valid token without scopes: "},
+		{"undocumented 403", []string{`"403": {$ref: "#/components/responses/Problem403"}`, ``}, "POST /widgets (createWidget): as bearerAuth+oauth2: valid credential without scopes: "},
 		{"no link and no example for a required parameter", []string{`, example: nope}`, `}`, `          links:
             GetWidget:
               operationId: getWidget
@@ -158,7 +158,7 @@ func TestConformanceCatchesSpecGaps(t *testing.T) {
             GetWidget:
               operationId: getWidget
               parameters: {id: $response.body#/id}
-`, ``}, "token with every scope: got 404"},
+`, ``}, "credential with every scope: got 404"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
