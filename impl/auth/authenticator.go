@@ -107,13 +107,14 @@ func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request, pol *
 		return Principal{}, false, nil
 	}
 	at := attempt{a: a, r: r}
-	var failures []schemeFailure
+	var buf [4]schemeFailure
+	failures := buf[:0]
 	for _, req := range pol.alternatives {
-		p, f := at.satisfy(ctx, req)
-		if f == nil {
+		p, f, ok := at.satisfy(ctx, req)
+		if ok {
 			return p, len(req) > 0, nil
 		}
-		failures = append(failures, *f)
+		failures = append(failures, f)
 	}
 	return Principal{}, false, a.failure(failures, pol)
 }
@@ -143,7 +144,7 @@ type schemeFailure struct {
 // satisfy checks one requirement object. The principal is the bearer
 // token's when the requirement ANDs one with an API key: it names the user,
 // while a key beside it names the calling application.
-func (at *attempt) satisfy(ctx context.Context, req requirement) (Principal, *schemeFailure) {
+func (at *attempt) satisfy(ctx context.Context, req requirement) (Principal, schemeFailure, bool) {
 	var who Principal
 	bearer := false
 	for i, c := range req {
@@ -152,13 +153,13 @@ func (at *attempt) satisfy(ctx context.Context, req requirement) (Principal, *sc
 			err = insufficientScope(c.scopes)
 		}
 		if err != nil {
-			return Principal{}, &schemeFailure{scheme: c.scheme, err: err}
+			return Principal{}, schemeFailure{scheme: c.scheme, err: err}, false
 		}
 		if i == 0 || (c.scheme.typ == BearerToken && !bearer) {
 			who, bearer = p, c.scheme.typ == BearerToken
 		}
 	}
-	return who, nil
+	return who, schemeFailure{}, true
 }
 
 // verify extracts and verifies the credential c reads, once per request:
