@@ -9,21 +9,55 @@ BASE         ?= $(shell git rev-parse -q --verify origin/main >/dev/null 2>&1 &&
 RUN_FLAGS    ?= --dev
 
 .PHONY: all generate check-generated build run test unit lint lint-spec spec-diff spec-diff-files tidy-check clean
+.PHONY: node e2e swagger-ui check-ts-types check-swagger-ui
+
+# Node packages (e2e/package-lock.json): the browser test, the TypeScript
+# generator and client, and the Swagger UI files served by /docs.
+NPM_CI       := e2e/node_modules/.package-lock.json
+OPENAPI_TS   := cd e2e && node_modules/.bin/openapi-typescript
+SWAGGER_UI   := swagger-ui-bundle.js swagger-ui.css favicon-32x32.png LICENSE NOTICE
 
 all: test
 
 ## generate: regenerate gen/ from openapi.yaml (never edit gen/ by hand)
-generate:
+generate: $(NPM_CI)
 	$(OAPI_CODEGEN) -config gen/oapi-codegen.yaml openapi.yaml
+	$(OPENAPI_TS) ../openapi.yaml -o ../gen/openapi.d.ts
 
 ## check-generated: fail if gen/ does not match what openapi.yaml generates
-check-generated:
+check-generated: check-ts-types check-swagger-ui
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	sed "s|^output: .*|output: $$tmp/gen.go|" gen/oapi-codegen.yaml > "$$tmp/config.yaml"; \
 	$(OAPI_CODEGEN) -config "$$tmp/config.yaml" openapi.yaml && \
 	diff -u gen/gen.go "$$tmp/gen.go" > "$$tmp/diff" || { \
 		head -40 "$$tmp/diff"; echo "gen/ is stale: run 'make generate' and commit the result"; exit 1; }
 	@echo "gen/ is up to date"
+
+check-ts-types: $(NPM_CI)
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(OPENAPI_TS) ../openapi.yaml -o "$$tmp/openapi.d.ts" >/dev/null && cd .. && \
+	diff -u gen/openapi.d.ts "$$tmp/openapi.d.ts" > "$$tmp/diff" || { \
+		head -40 "$$tmp/diff"; echo "gen/openapi.d.ts is stale: run 'make generate' and commit the result"; exit 1; }
+
+## swagger-ui: refresh impl/docs/swaggerui/ from swagger-ui-dist in e2e/package-lock.json
+swagger-ui: $(NPM_CI)
+	cp $(addprefix e2e/node_modules/swagger-ui-dist/,$(SWAGGER_UI)) impl/docs/swaggerui/
+
+check-swagger-ui: $(NPM_CI)
+	@for f in $(SWAGGER_UI); do cmp -s e2e/node_modules/swagger-ui-dist/$$f impl/docs/swaggerui/$$f || { \
+		echo "impl/docs/swaggerui/$$f differs from swagger-ui-dist in e2e/package-lock.json: run 'make swagger-ui' and commit"; exit 1; }; done
+
+## e2e: the browser test of /docs and the TypeScript client, against the real server
+e2e: $(NPM_CI)
+	cd e2e && npm test
+
+node:
+	@command -v node >/dev/null && command -v npm >/dev/null || { \
+		echo "Node.js 20 or newer with npm is needed for gen/openapi.d.ts and the browser test:"; \
+		echo "  install it from your distribution or nodejs.org, then run make again"; exit 1; }
+
+$(NPM_CI): e2e/package-lock.json | node
+	cd e2e && npm ci --no-audit --no-fund
 
 ## build: build the server and the token minter into bin/
 build:
@@ -34,7 +68,7 @@ run:
 	$(GO) run ./cmd/server $(RUN_FLAGS)
 
 ## test: everything CI runs
-test: check-generated tidy-check lint lint-spec spec-diff unit
+test: check-generated tidy-check lint lint-spec spec-diff unit e2e
 
 ## unit: the Go tests, with the race detector
 unit:
@@ -64,7 +98,7 @@ tidy-check:
 	$(GO) mod tidy -diff
 
 clean:
-	rm -rf bin/
+	rm -rf bin/ e2e/out/
 
 help:
 	@grep -E '^## ' Makefile | sed 's/^## /  /'

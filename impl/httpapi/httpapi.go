@@ -4,6 +4,7 @@
 //
 //	request id → access log → panic recovery → chi router
 //	  ├ /openapi.yaml, /openapi.json             public, from the embedded spec
+//	  ├ /, /docs                                 public, Swagger UI (impl/docs)
 //	  └ API routes (generated from the spec) → validator → strict handler → impl
 //
 // Every error any layer produces goes through problem.Write.
@@ -25,6 +26,7 @@ import (
 
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/auth"
+	"example.com/tasks/impl/docs"
 	"example.com/tasks/impl/httplog"
 	"example.com/tasks/impl/problem"
 	"example.com/tasks/impl/store"
@@ -91,6 +93,7 @@ func New(cfg Config) (http.Handler, error) {
 	r.MethodNotAllowed(methodNotAllowed(r))
 	r.Get("/openapi.json", specs.json)
 	r.Get("/openapi.yaml", specs.yaml)
+	docs.Mount(r)
 
 	strict := gen.NewStrictHandlerWithOptions(tasks.New(cfg.Store, baseURL), nil, gen.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc:  badRequest,
