@@ -49,6 +49,8 @@ const (
 	ProblemCodeMissingCredentials   ProblemCode = "missing_credentials"
 	ProblemCodeNotFound             ProblemCode = "not_found"
 	ProblemCodePayloadTooLarge      ProblemCode = "payload_too_large"
+	ProblemCodePreconditionFailed   ProblemCode = "precondition_failed"
+	ProblemCodeServiceUnavailable   ProblemCode = "service_unavailable"
 	ProblemCodeUnsupportedMediaType ProblemCode = "unsupported_media_type"
 	ProblemCodeValidationFailed     ProblemCode = "validation_failed"
 )
@@ -71,6 +73,10 @@ func (e ProblemCode) Valid() bool {
 	case ProblemCodeNotFound:
 		return true
 	case ProblemCodePayloadTooLarge:
+		return true
+	case ProblemCodePreconditionFailed:
+		return true
+	case ProblemCodeServiceUnavailable:
 		return true
 	case ProblemCodeUnsupportedMediaType:
 		return true
@@ -144,6 +150,8 @@ type Problem struct {
 	// - `missing_credentials`: no credentials were sent.
 	// - `invalid_token`: the credentials were sent and rejected (RFC 6750).
 	// - `insufficient_scope`: the token lacks a needed scope (RFC 6750).
+	// - `precondition_failed`: `If-Match` named a version the task is no longer at.
+	// - `service_unavailable`: the database cannot be reached; retry later.
 	// - `not_found`, `method_not_allowed`, `payload_too_large`,
 	//   `unsupported_media_type`, `internal_error`: as their names say.
 	//
@@ -183,6 +191,8 @@ type Problem struct {
 //   - `missing_credentials`: no credentials were sent.
 //   - `invalid_token`: the credentials were sent and rejected (RFC 6750).
 //   - `insufficient_scope`: the token lacks a needed scope (RFC 6750).
+//   - `precondition_failed`: `If-Match` named a version the task is no longer at.
+//   - `service_unavailable`: the database cannot be reached; retry later.
 //   - `not_found`, `method_not_allowed`, `payload_too_large`,
 //     `unsupported_media_type`, `internal_error`: as their names say.
 //
@@ -226,6 +236,9 @@ type TaskStatus string
 // Cursor defines model for Cursor.
 type Cursor = string
 
+// IfMatch defines model for IfMatch.
+type IfMatch = string
+
 // Limit defines model for Limit.
 type Limit = int32
 
@@ -247,6 +260,12 @@ type NotFound = Problem
 // PayloadTooLarge An RFC 9457 problem details object with a stable machine-readable code.
 type PayloadTooLarge = Problem
 
+// PreconditionFailed An RFC 9457 problem details object with a stable machine-readable code.
+type PreconditionFailed = Problem
+
+// ServiceUnavailable An RFC 9457 problem details object with a stable machine-readable code.
+type ServiceUnavailable = Problem
+
 // Unauthorized An RFC 9457 problem details object with a stable machine-readable code.
 type Unauthorized = Problem
 
@@ -260,6 +279,22 @@ type ListTasksParams struct {
 
 	// Cursor The `next_cursor` of the previous page; omit it for the first page.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// DeleteTaskParams defines parameters for DeleteTask.
+type DeleteTaskParams struct {
+	// IfMatch The `ETag` of the task as you last read it (RFC 9110 §13.1.1): the
+	// write happens only if the task is still at that version, else `412`.
+	// `*` or no header: whatever its version. Weak tags never match.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// UpdateTaskParams defines parameters for UpdateTask.
+type UpdateTaskParams struct {
+	// IfMatch The `ETag` of the task as you last read it (RFC 9110 §13.1.1): the
+	// write happens only if the task is still at that version, else `412`.
+	// `*` or no header: whatever its version. Weak tags never match.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // CreateTaskJSONRequestBody defines body for CreateTask for application/json ContentType.
@@ -383,8 +418,10 @@ type ClientInterface interface {
 
 	// DeleteTask Delete a task
 	//
+	// With `If-Match`, only if the task is still at that version (else `412`).
+	//
 	// Corresponds with DELETE /tasks/{id} (the `DeleteTask` operationId).
-	DeleteTask(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteTask(ctx context.Context, id TaskID, params *DeleteTaskParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetTask Get a task
 	//
@@ -393,21 +430,23 @@ type ClientInterface interface {
 
 	// UpdateTaskWithBody Replace a task
 	//
-	// Replaces the task's fields with the ones given.
+	// Replaces the task's fields with the ones given. With `If-Match`, only
+	// if the task is still at that version (else `412`).
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /tasks/{id} (the `UpdateTask` operationId).
-	UpdateTaskWithBody(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateTaskWithBody(ctx context.Context, id TaskID, params *UpdateTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateTask Replace a task
 	//
-	// Replaces the task's fields with the ones given.
+	// Replaces the task's fields with the ones given. With `If-Match`, only
+	// if the task is still at that version (else `412`).
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /tasks/{id} (the `UpdateTask` operationId).
-	UpdateTask(ctx context.Context, id TaskID, body UpdateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateTask(ctx context.Context, id TaskID, params *UpdateTaskParams, body UpdateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // GetHealth Report service health
@@ -501,9 +540,11 @@ func (c *Client) CreateTask(ctx context.Context, body CreateTaskJSONRequestBody,
 
 // DeleteTask Delete a task
 //
+// With `If-Match`, only if the task is still at that version (else `412`).
+//
 // Corresponds with DELETE /tasks/{id} (the `DeleteTask` operationId).
-func (c *Client) DeleteTask(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeleteTaskRequest(c.Server, id)
+func (c *Client) DeleteTask(ctx context.Context, id TaskID, params *DeleteTaskParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteTaskRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -531,13 +572,14 @@ func (c *Client) GetTask(ctx context.Context, id TaskID, reqEditors ...RequestEd
 
 // UpdateTaskWithBody Replace a task
 //
-// Replaces the task's fields with the ones given.
+// Replaces the task's fields with the ones given. With `If-Match`, only
+// if the task is still at that version (else `412`).
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /tasks/{id} (the `UpdateTask` operationId).
-func (c *Client) UpdateTaskWithBody(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateTaskRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) UpdateTaskWithBody(ctx context.Context, id TaskID, params *UpdateTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateTaskRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -550,13 +592,14 @@ func (c *Client) UpdateTaskWithBody(ctx context.Context, id TaskID, contentType 
 
 // UpdateTask Replace a task
 //
-// Replaces the task's fields with the ones given.
+// Replaces the task's fields with the ones given. With `If-Match`, only
+// if the task is still at that version (else `412`).
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /tasks/{id} (the `UpdateTask` operationId).
-func (c *Client) UpdateTask(ctx context.Context, id TaskID, body UpdateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateTaskRequest(c.Server, id, body)
+func (c *Client) UpdateTask(ctx context.Context, id TaskID, params *UpdateTaskParams, body UpdateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateTaskRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -728,7 +771,7 @@ func NewCreateTaskRequestWithBody(server string, contentType string, body io.Rea
 }
 
 // NewDeleteTaskRequest constructs an http.Request for the DeleteTask method
-func NewDeleteTaskRequest(server string, id TaskID) (*http.Request, error) {
+func NewDeleteTaskRequest(server string, id TaskID, params *DeleteTaskParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -756,6 +799,21 @@ func NewDeleteTaskRequest(server string, id TaskID) (*http.Request, error) {
 	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -796,18 +854,18 @@ func NewGetTaskRequest(server string, id TaskID) (*http.Request, error) {
 }
 
 // NewUpdateTaskRequest calls the generic UpdateTask builder with application/json body
-func NewUpdateTaskRequest(server string, id TaskID, body UpdateTaskJSONRequestBody) (*http.Request, error) {
+func NewUpdateTaskRequest(server string, id TaskID, params *UpdateTaskParams, body UpdateTaskJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateTaskRequestWithBody(server, id, "application/json", bodyReader)
+	return NewUpdateTaskRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewUpdateTaskRequestWithBody constructs an http.Request for the UpdateTask method, with any body, and a specified content type
-func NewUpdateTaskRequestWithBody(server string, id TaskID, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateTaskRequestWithBody(server string, id TaskID, params *UpdateTaskParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -838,6 +896,21 @@ func NewUpdateTaskRequestWithBody(server string, id TaskID, contentType string, 
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -933,10 +1006,12 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteTaskWithResponse Delete a task
 	//
+	// With `If-Match`, only if the task is still at that version (else `412`).
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /tasks/{id} (the `DeleteTask` operationId).
-	DeleteTaskWithResponse(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*DeleteTaskResponse, error)
+	DeleteTaskWithResponse(ctx context.Context, id TaskID, params *DeleteTaskParams, reqEditors ...RequestEditorFn) (*DeleteTaskResponse, error)
 
 	// GetTaskWithResponse Get a task
 	//
@@ -947,21 +1022,23 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateTaskWithBodyWithResponse Replace a task
 	//
-	// Replaces the task's fields with the ones given.
+	// Replaces the task's fields with the ones given. With `If-Match`, only
+	// if the task is still at that version (else `412`).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /tasks/{id} (the `UpdateTask` operationId).
-	UpdateTaskWithBodyWithResponse(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTaskResponse, error)
+	UpdateTaskWithBodyWithResponse(ctx context.Context, id TaskID, params *UpdateTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTaskResponse, error)
 
 	// UpdateTaskWithResponse Replace a task
 	//
-	// Replaces the task's fields with the ones given.
+	// Replaces the task's fields with the ones given. With `If-Match`, only
+	// if the task is still at that version (else `412`).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /tasks/{id} (the `UpdateTask` operationId).
-	UpdateTaskWithResponse(ctx context.Context, id TaskID, body UpdateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTaskResponse, error)
+	UpdateTaskWithResponse(ctx context.Context, id TaskID, params *UpdateTaskParams, body UpdateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTaskResponse, error)
 }
 
 type GetHealthResponse struct {
@@ -1103,6 +1180,11 @@ type ListTasksResponse403Headers struct {
 	WWWAuthenticate string
 }
 
+// ListTasksResponse503Headers the declared response headers of an HTTP 503 response for ListTasks
+type ListTasksResponse503Headers struct {
+	RetryAfter string
+}
+
 type ListTasksResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1116,12 +1198,16 @@ type ListTasksResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
 	// Headers400 the parsed response headers for an HTTP 400 response
 	Headers400 *ListTasksResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListTasksResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListTasksResponse403Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListTasksResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1147,6 +1233,11 @@ func (r ListTasksResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ListTasksResponse) GetApplicationproblemJSON500() *InternalError {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListTasksResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -1180,6 +1271,7 @@ func (r ListTasksResponse) ContentType() string {
 
 // CreateTaskResponse201Headers the declared response headers of an HTTP 201 response for CreateTask
 type CreateTaskResponse201Headers struct {
+	ETag     string
 	Location string
 }
 
@@ -1196,6 +1288,11 @@ type CreateTaskResponse401Headers struct {
 // CreateTaskResponse403Headers the declared response headers of an HTTP 403 response for CreateTask
 type CreateTaskResponse403Headers struct {
 	WWWAuthenticate string
+}
+
+// CreateTaskResponse503Headers the declared response headers of an HTTP 503 response for CreateTask
+type CreateTaskResponse503Headers struct {
+	RetryAfter string
 }
 
 type CreateTaskResponse struct {
@@ -1215,6 +1312,8 @@ type CreateTaskResponse struct {
 	ApplicationproblemJSON415 *UnsupportedMediaType
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
 	// Headers201 the parsed response headers for an HTTP 201 response
 	Headers201 *CreateTaskResponse201Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -1223,6 +1322,8 @@ type CreateTaskResponse struct {
 	Headers401 *CreateTaskResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *CreateTaskResponse403Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateTaskResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -1258,6 +1359,11 @@ func (r CreateTaskResponse) GetApplicationproblemJSON415() *UnsupportedMediaType
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r CreateTaskResponse) GetApplicationproblemJSON500() *InternalError {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateTaskResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -1304,6 +1410,11 @@ type DeleteTaskResponse403Headers struct {
 	WWWAuthenticate string
 }
 
+// DeleteTaskResponse503Headers the declared response headers of an HTTP 503 response for DeleteTask
+type DeleteTaskResponse503Headers struct {
+	RetryAfter string
+}
+
 type DeleteTaskResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1315,14 +1426,20 @@ type DeleteTaskResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
 	// Headers400 the parsed response headers for an HTTP 400 response
 	Headers400 *DeleteTaskResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DeleteTaskResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *DeleteTaskResponse403Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteTaskResponse503Headers
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -1345,9 +1462,19 @@ func (r DeleteTaskResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
 }
 
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeleteTaskResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r DeleteTaskResponse) GetApplicationproblemJSON500() *InternalError {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteTaskResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -1379,6 +1506,11 @@ func (r DeleteTaskResponse) ContentType() string {
 	return ""
 }
 
+// GetTaskResponse200Headers the declared response headers of an HTTP 200 response for GetTask
+type GetTaskResponse200Headers struct {
+	ETag string
+}
+
 // GetTaskResponse400Headers the declared response headers of an HTTP 400 response for GetTask
 type GetTaskResponse400Headers struct {
 	WWWAuthenticate *string
@@ -1392,6 +1524,11 @@ type GetTaskResponse401Headers struct {
 // GetTaskResponse403Headers the declared response headers of an HTTP 403 response for GetTask
 type GetTaskResponse403Headers struct {
 	WWWAuthenticate string
+}
+
+// GetTaskResponse503Headers the declared response headers of an HTTP 503 response for GetTask
+type GetTaskResponse503Headers struct {
+	RetryAfter string
 }
 
 type GetTaskResponse struct {
@@ -1409,12 +1546,18 @@ type GetTaskResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetTaskResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
 	Headers400 *GetTaskResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetTaskResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *GetTaskResponse403Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetTaskResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1447,6 +1590,11 @@ func (r GetTaskResponse) GetApplicationproblemJSON500() *InternalError {
 	return r.ApplicationproblemJSON500
 }
 
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetTaskResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r GetTaskResponse) GetBody() []byte {
 	return r.Body
@@ -1476,6 +1624,11 @@ func (r GetTaskResponse) ContentType() string {
 	return ""
 }
 
+// UpdateTaskResponse200Headers the declared response headers of an HTTP 200 response for UpdateTask
+type UpdateTaskResponse200Headers struct {
+	ETag string
+}
+
 // UpdateTaskResponse400Headers the declared response headers of an HTTP 400 response for UpdateTask
 type UpdateTaskResponse400Headers struct {
 	WWWAuthenticate *string
@@ -1491,6 +1644,11 @@ type UpdateTaskResponse403Headers struct {
 	WWWAuthenticate string
 }
 
+// UpdateTaskResponse503Headers the declared response headers of an HTTP 503 response for UpdateTask
+type UpdateTaskResponse503Headers struct {
+	RetryAfter string
+}
+
 type UpdateTaskResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1504,18 +1662,26 @@ type UpdateTaskResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
 	ApplicationproblemJSON415 *UnsupportedMediaType
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateTaskResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
 	Headers400 *UpdateTaskResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *UpdateTaskResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *UpdateTaskResponse403Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateTaskResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1543,6 +1709,11 @@ func (r UpdateTaskResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
 }
 
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateTaskResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r UpdateTaskResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
 	return r.ApplicationproblemJSON413
@@ -1556,6 +1727,11 @@ func (r UpdateTaskResponse) GetApplicationproblemJSON415() *UnsupportedMediaType
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r UpdateTaskResponse) GetApplicationproblemJSON500() *InternalError {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r UpdateTaskResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -1664,11 +1840,13 @@ func (c *ClientWithResponses) CreateTaskWithResponse(ctx context.Context, body C
 
 // DeleteTaskWithResponse Delete a task
 //
+// With `If-Match`, only if the task is still at that version (else `412`).
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /tasks/{id} (the `DeleteTask` operationId).
-func (c *ClientWithResponses) DeleteTaskWithResponse(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*DeleteTaskResponse, error) {
-	rsp, err := c.DeleteTask(ctx, id, reqEditors...)
+func (c *ClientWithResponses) DeleteTaskWithResponse(ctx context.Context, id TaskID, params *DeleteTaskParams, reqEditors ...RequestEditorFn) (*DeleteTaskResponse, error) {
+	rsp, err := c.DeleteTask(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -1690,13 +1868,14 @@ func (c *ClientWithResponses) GetTaskWithResponse(ctx context.Context, id TaskID
 
 // UpdateTaskWithBodyWithResponse Replace a task
 //
-// Replaces the task's fields with the ones given.
+// Replaces the task's fields with the ones given. With `If-Match`, only
+// if the task is still at that version (else `412`).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /tasks/{id} (the `UpdateTask` operationId).
-func (c *ClientWithResponses) UpdateTaskWithBodyWithResponse(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTaskResponse, error) {
-	rsp, err := c.UpdateTaskWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateTaskWithBodyWithResponse(ctx context.Context, id TaskID, params *UpdateTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTaskResponse, error) {
+	rsp, err := c.UpdateTaskWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -1705,13 +1884,14 @@ func (c *ClientWithResponses) UpdateTaskWithBodyWithResponse(ctx context.Context
 
 // UpdateTaskWithResponse Replace a task
 //
-// Replaces the task's fields with the ones given.
+// Replaces the task's fields with the ones given. With `If-Match`, only
+// if the task is still at that version (else `412`).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /tasks/{id} (the `UpdateTask` operationId).
-func (c *ClientWithResponses) UpdateTaskWithResponse(ctx context.Context, id TaskID, body UpdateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTaskResponse, error) {
-	rsp, err := c.UpdateTask(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) UpdateTaskWithResponse(ctx context.Context, id TaskID, params *UpdateTaskParams, body UpdateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTaskResponse, error) {
+	rsp, err := c.UpdateTask(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -1870,6 +2050,13 @@ func ParseListTasksResponse(rsp *http.Response) (*ListTasksResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	switch {
@@ -1903,6 +2090,16 @@ func ParseListTasksResponse(rsp *http.Response) (*ListTasksResponse, error) {
 			headers.WWWAuthenticate = value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListTasksResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -1971,11 +2168,25 @@ func ParseCreateTaskResponse(rsp *http.Response) (*CreateTaskResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	switch {
 	case rsp.StatusCode == 201:
 		var headers CreateTaskResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -2014,6 +2225,16 @@ func ParseCreateTaskResponse(rsp *http.Response) (*CreateTaskResponse, error) {
 			headers.WWWAuthenticate = value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateTaskResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2064,12 +2285,26 @@ func ParseDeleteTaskResponse(rsp *http.Response) (*DeleteTaskResponse, error) {
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -2104,6 +2339,16 @@ func ParseDeleteTaskResponse(rsp *http.Response) (*DeleteTaskResponse, error) {
 			headers.WWWAuthenticate = value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteTaskResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2165,9 +2410,26 @@ func ParseGetTaskResponse(rsp *http.Response) (*GetTaskResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetTaskResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers GetTaskResponse400Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
@@ -2198,6 +2460,16 @@ func ParseGetTaskResponse(rsp *http.Response) (*GetTaskResponse, error) {
 			headers.WWWAuthenticate = value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetTaskResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2252,6 +2524,13 @@ func ParseUpdateTaskResponse(rsp *http.Response) (*UpdateTaskResponse, error) {
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2273,9 +2552,26 @@ func ParseUpdateTaskResponse(rsp *http.Response) (*UpdateTaskResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateTaskResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers UpdateTaskResponse400Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
@@ -2306,6 +2602,16 @@ func ParseUpdateTaskResponse(rsp *http.Response) (*UpdateTaskResponse, error) {
 			headers.WWWAuthenticate = value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateTaskResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2327,13 +2633,13 @@ type ServerInterface interface {
 	CreateTask(w http.ResponseWriter, r *http.Request)
 	// DeleteTask Delete a task
 	// (DELETE /tasks/{id})
-	DeleteTask(w http.ResponseWriter, r *http.Request, id TaskID)
+	DeleteTask(w http.ResponseWriter, r *http.Request, id TaskID, params DeleteTaskParams)
 	// GetTask Get a task
 	// (GET /tasks/{id})
 	GetTask(w http.ResponseWriter, r *http.Request, id TaskID)
 	// UpdateTask Replace a task
 	// (PUT /tasks/{id})
-	UpdateTask(w http.ResponseWriter, r *http.Request, id TaskID)
+	UpdateTask(w http.ResponseWriter, r *http.Request, id TaskID, params UpdateTaskParams)
 }
 
 // Unimplemented server implementation that returns http.StatusNotImplemented for each endpoint.
@@ -2366,7 +2672,7 @@ func (_ Unimplemented) CreateTask(w http.ResponseWriter, r *http.Request) {
 
 // DeleteTask Delete a task
 // (DELETE /tasks/{id})
-func (_ Unimplemented) DeleteTask(w http.ResponseWriter, r *http.Request, id TaskID) {
+func (_ Unimplemented) DeleteTask(w http.ResponseWriter, r *http.Request, id TaskID, params DeleteTaskParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2378,7 +2684,7 @@ func (_ Unimplemented) GetTask(w http.ResponseWriter, r *http.Request, id TaskID
 
 // UpdateTask Replace a task
 // (PUT /tasks/{id})
-func (_ Unimplemented) UpdateTask(w http.ResponseWriter, r *http.Request, id TaskID) {
+func (_ Unimplemented) UpdateTask(w http.ResponseWriter, r *http.Request, id TaskID, params UpdateTaskParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2494,8 +2800,32 @@ func (siw *ServerInterfaceWrapper) DeleteTask(w http.ResponseWriter, r *http.Req
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteTaskParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = &IfMatch
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.DeleteTask(w, r, id)
+		siw.Handler.DeleteTask(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2546,8 +2876,32 @@ func (siw *ServerInterfaceWrapper) UpdateTask(w http.ResponseWriter, r *http.Req
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateTaskParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = &IfMatch
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.UpdateTask(w, r, id)
+		siw.Handler.UpdateTask(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2718,6 +3072,17 @@ type InternalErrorApplicationProblemPlusJSONResponse Problem
 type NotFoundApplicationProblemPlusJSONResponse Problem
 
 type PayloadTooLargeApplicationProblemPlusJSONResponse Problem
+
+type PreconditionFailedApplicationProblemPlusJSONResponse Problem
+
+type ServiceUnavailableResponseHeaders struct {
+	RetryAfter string
+}
+type ServiceUnavailableApplicationProblemPlusJSONResponse struct {
+	Body Problem
+
+	Headers ServiceUnavailableResponseHeaders
+}
 
 type UnauthorizedResponseHeaders struct {
 	WWWAuthenticate string
@@ -2931,6 +3296,23 @@ func (response ListTasks500ApplicationProblemPlusJSONResponse) VisitListTasksRes
 	return err
 }
 
+type ListTasks503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListTasks503ApplicationProblemPlusJSONResponse) VisitListTasksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateTaskRequestObject struct {
 	Body *CreateTaskJSONRequestBody
 }
@@ -2940,6 +3322,7 @@ type CreateTaskResponseObject interface {
 }
 
 type CreateTask201ResponseHeaders struct {
+	ETag     string
 	Location string
 }
 
@@ -2955,6 +3338,7 @@ func (response CreateTask201JSONResponse) VisitCreateTaskResponse(w http.Respons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.Header().Set("Location", fmt.Sprint(response.Headers.Location))
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
@@ -3062,8 +3446,26 @@ func (response CreateTask500ApplicationProblemPlusJSONResponse) VisitCreateTaskR
 	return err
 }
 
+type CreateTask503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTask503ApplicationProblemPlusJSONResponse) VisitCreateTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteTaskRequestObject struct {
-	Id TaskID `json:"id"`
+	Id     TaskID `json:"id"`
+	Params DeleteTaskParams
 }
 
 type DeleteTaskResponseObject interface {
@@ -3147,6 +3549,22 @@ func (response DeleteTask404ApplicationProblemPlusJSONResponse) VisitDeleteTaskR
 	return err
 }
 
+type DeleteTask412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTask412ApplicationProblemPlusJSONResponse) VisitDeleteTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteTask500ApplicationProblemPlusJSONResponse struct {
 	InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -3163,6 +3581,23 @@ func (response DeleteTask500ApplicationProblemPlusJSONResponse) VisitDeleteTaskR
 	return err
 }
 
+type DeleteTask503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTask503ApplicationProblemPlusJSONResponse) VisitDeleteTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetTaskRequestObject struct {
 	Id TaskID `json:"id"`
 }
@@ -3171,15 +3606,23 @@ type GetTaskResponseObject interface {
 	VisitGetTaskResponse(w http.ResponseWriter) error
 }
 
-type GetTask200JSONResponse Task
+type GetTask200ResponseHeaders struct {
+	ETag string
+}
+
+type GetTask200JSONResponse struct {
+	Body    Task
+	Headers GetTask200ResponseHeaders
+}
 
 func (response GetTask200JSONResponse) VisitGetTaskResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3270,24 +3713,50 @@ func (response GetTask500ApplicationProblemPlusJSONResponse) VisitGetTaskRespons
 	return err
 }
 
+type GetTask503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetTask503ApplicationProblemPlusJSONResponse) VisitGetTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateTaskRequestObject struct {
-	Id   TaskID `json:"id"`
-	Body *UpdateTaskJSONRequestBody
+	Id     TaskID `json:"id"`
+	Params UpdateTaskParams
+	Body   *UpdateTaskJSONRequestBody
 }
 
 type UpdateTaskResponseObject interface {
 	VisitUpdateTaskResponse(w http.ResponseWriter) error
 }
 
-type UpdateTask200JSONResponse Task
+type UpdateTask200ResponseHeaders struct {
+	ETag string
+}
+
+type UpdateTask200JSONResponse struct {
+	Body    Task
+	Headers UpdateTask200ResponseHeaders
+}
 
 func (response UpdateTask200JSONResponse) VisitUpdateTaskResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3362,6 +3831,22 @@ func (response UpdateTask404ApplicationProblemPlusJSONResponse) VisitUpdateTaskR
 	return err
 }
 
+type UpdateTask412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateTask412ApplicationProblemPlusJSONResponse) VisitUpdateTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateTask413ApplicationProblemPlusJSONResponse struct {
 	PayloadTooLargeApplicationProblemPlusJSONResponse
 }
@@ -3406,6 +3891,23 @@ func (response UpdateTask500ApplicationProblemPlusJSONResponse) VisitUpdateTaskR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateTask503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateTask503ApplicationProblemPlusJSONResponse) VisitUpdateTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3580,10 +4082,11 @@ func (sh *strictHandler) CreateTask(w http.ResponseWriter, r *http.Request) {
 }
 
 // DeleteTask operation middleware
-func (sh *strictHandler) DeleteTask(w http.ResponseWriter, r *http.Request, id TaskID) {
+func (sh *strictHandler) DeleteTask(w http.ResponseWriter, r *http.Request, id TaskID, params DeleteTaskParams) {
 	var request DeleteTaskRequestObject
 
 	request.Id = id
+	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.DeleteTask(ctx, request.(DeleteTaskRequestObject))
@@ -3632,10 +4135,11 @@ func (sh *strictHandler) GetTask(w http.ResponseWriter, r *http.Request, id Task
 }
 
 // UpdateTask operation middleware
-func (sh *strictHandler) UpdateTask(w http.ResponseWriter, r *http.Request, id TaskID) {
+func (sh *strictHandler) UpdateTask(w http.ResponseWriter, r *http.Request, id TaskID, params UpdateTaskParams) {
 	var request UpdateTaskRequestObject
 
 	request.Id = id
+	request.Params = params
 
 	var body UpdateTaskJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -3669,65 +4173,78 @@ func (sh *strictHandler) UpdateTask(w http.ResponseWriter, r *http.Request, id T
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Ft7bxtHkv8qhbkF1vYOX3o4MYP9w/Ej64PlaGUJhmPqxOZMUezVTPeku0cKY/C7H6p6nuSQkk62N7k7",
-	"wIAlcrq7nr+qX03rcxDpNNMKlbPB+HOwQBGj4R8/fPjQe567BSonI+GQPovRRkZmTmoVjIOT1y/g6XeH",
-	"Q4gWIklQXWIIc20AfxNpluBETX9EYdCAQZGkf58ETtgrOwlCQGO0+fskkOpaJDK+cPoKVfXFReMYWrVA",
-	"4AdAWlDagcFIXyppMZ4E0/5EBWFQHBmMg+4jgzAw+GsuDcbB2Jkcw8BGC0wFaeWWGa20zkh1GaxWqzDI",
-	"hBEpusIUL3Jjtdk0wOkCYarwN3cR8RNT0HMgcTOD11LnFjJxiT+ATqUD6dg49PVcGuv4u35L9qO9jze/",
-	"nJ7In386cz//9PHw4/vh8OPvZ7+9PU2ujvaO3NGHN8uPp3H6Lj0b/fLynzdBGEiS49cczTIIAyVS2sYL",
-	"EzRVTMVvb1FdukUwHu19HwapVNXvpK1zaGin//r0vPeL6P0+7D276J3/7S9BuGGdMHgrU+m6rZEIc4nW",
-	"gcrTGRo2BzkAnAaDLjeqpfDesFuBhA9oyh/jXOSJ80vm2qTCBeNAKre/F4SknUzzNBiPhkPWrfitEl4q",
-	"h5doWPpTYa/evOwWn4T9qwUZt/2yPx/iwex77H0/fyZ6B9HhqPcs3o96o9me+G7+FA/jg2Hpi0y4Ra2J",
-	"jHdGXqVJnvOTHZFo0GZaWeRA/FHEJ/hrjpbNH2nlUPGPIssSylKp1SAzepZg+rd/WdLrc60HrYhpf046",
-	"fvhiLmSCdHSMTsiEFShCHybeEZMApAJ2ESyEBaF8mo5LL6e5dTBDEA5SbR2MhmQN64TLbTA+IJ846Xx2",
-	"ihhKDSp1xUznbjxLhLoKVk3z/MXgPBgH/zGoQWrgv7WDY6+lN9KmJ40/hCAjFQnZGeMxCKi10wZmOl6C",
-	"WwgHsUaPLalw0QLcQtqJinWUp6gcPJpuWGz6OKQdqr0hMhgTVIrETtSjaYlshRzTEG6kW4CA6TquTmv4",
-	"fOzB7F4g/J4E5L03zgStkuX/FJKLTbaBskUV066RS5agFQJJqY38nY0EXoU7w/PXOj7YCfOrMHitzUzG",
-	"MaoH5ZNUNp/PZSRRuQsb6QybCVXXr0REVxYElIAA/OzYY+T4xkiHrcTZrxOnFvSrpk1VZ9kLMMtdJTTL",
-	"yuVLZ2i8nRVibPu3h2yXRMWSwcbzLNobRRVJJK/I+Q90jt/pguNo3TEWzTUaiHSexAwAJGGCzmtqKqgq",
-	"nXLYRLNSSHjvd3lVnPAVHVTI60GoD/QRo5hCVkMYI9FCqbPt08HvtHutcxU/yIxKu4s579KwoNIcux5/",
-	"CDSBy1gdwQe1sd5pB6+LDb6Sgd5psHm0AINW5yZChmhJtSnR6pK7EKtTJLzAxCIb51gsEy3iU63fUu/y",
-	"IBtlfq8Lp/UFd0Lr0VZWJXaZtL5dop5QKBgND74//O4pzJYObdOIowYMFLUTXikn3RJOtYa3xUHfoJh2",
-	"id1IIhFFmDkfc2dKFIiMD4u7VFor1eVFo762rSrtOiCBgJkvMwxnrYAc1bZsifg1Y7IhOtygIXspx7Hp",
-	"Frj0Hxn8F0YO468CpmfK5lmmjcP4CGMpTlnVBzglrze8SGnHC7Zewy8v/NY9OqpqECnx9HwMzcP4kGa0",
-	"HzY9VB0DLDic+mO+YaxTTZAKBLCeQCfDWtDVcV8Jwc77B4qEGNbnIDP0tJO+iy91/RygIp7yKdBXwXmz",
-	"S9JXncSrJhKfyk3Oq+f0jCKI8R5viOSwW+NYkowiOW6IMBeJxXBNqpYpGk4P/pnL6AqsE8aFcKPN1TzR",
-	"NyBUDJQ/fc+/Sja5N+QC2RY9bKi8yzUk9Xv/5KqKgqYoH6hFYsg5efX85dGrjbPXme1uG/oTukx4bKSK",
-	"ZCaSDu9RH2S7+aP/DuqOryjILTr5yXe9Y4OCcafR/J2HgXSY2o52tQ56Y8SSbZp7cTck+bDQDRFuhAVp",
-	"bY4xON3mtSKREd4eacU5Yal6t8F8Vm0I81zByesX8Ozg8DsogAU8Sljwy0tmZJ2YJQipiBZSYY/Mwx8Q",
-	"5pDcbTd4JLpTqr+gR1c1OG3aSzi4YR5ltLpsdDMFGHgOJWCRp6I9wdg1nAo68kAq64SKOnjcGy4Rc8nh",
-	"Q/ASRbkxqCKsh0reeo+anYSMH7cFejbbmz+NRngoDjolqDNxM3z/cXp6DP6ByurVzlw7t49eDp89a4xe",
-	"DhooUA1fGim9FiNgF9o4sHmaCrNcV5gxl7VmAQ0KqxVkCyMsrmnfXdPXc2jz/LOTN2Bwjt7gPBKQTYe0",
-	"hVnLokYVuhVxivrFdqicEfpo3pFXL4poX+P+OzLmB4gS4qMWZkaoaAFacWCFHKVawdSnAzH0HnQMOLqn",
-	"JR2DEijnJH6n9SnEmM3X7IGEwcbg5FE5Rn7s13c0fNMxqC1tVPtMzsSOE6vHuWyVvdbG0Zs8vtirTd+p",
-	"ySzJ+8YeFU+ahjBN0S10fEGfiSTRN8ifbtCEaThRANPuropWtDksuYaDUhpQIkULViyLQUvRUHRN+NYc",
-	"Q8nb2Vu3jMm/d0w3mnRwU0tC6w4utLVtXOPorV5oXZyNnC57nbX6YFDQOcK1W4i94d7T3mjU29s/HQ3H",
-	"Q/r3S9AAtlg47DmZYtdRD+iRNktB3N7ijkPmW0bGX7PV2jgqz+JbbTwa79/Hxmt46VXcQMvaty0hugCU",
-	"FD0Wnti3I6TqtKofbjNYVxfWeP2zCdDHwlrK1Wn5fshpuETHZqWFxfshMWNs0p5NJ+JLvRy6xbas9jab",
-	"vd8gKU7Hmiieps3of4XtTC0e2DzVYpQb6ZbvyZbe+J6gE1XtbBl1Jn7NkarOf344ZYJlbdlnKZi2pr1j",
-	"KIbKk3w43I/8u0T6Eam2+baczmWspDYtEhZ7UllUVjp5jX04pTWWtiYH+FcdXn4uVgbnucXYQ6zfLBgX",
-	"KtQKL5zLyHqaUn5vU613DNWupgntMYVnyUQYln6uV7WVvIRk1wonikOF+tFpbcPpDyBU0bG4JfUq1zL2",
-	"Exrnm//Cepab24lyC7SVHJFQkFuf7L5p6DWLJ0PZDBN94w1Av3uI5WdfNIpHix41WM44OEERw1Lnxg+7",
-	"+2vEZxy84JwOIVoIdYkMnTHyILa5ihKQ9DgzSWFxOx4MGGOLOOxHOh2wCwa+YqzqpC08w8xfqrnu7ERT",
-	"kSR8XM8ZEV1RDDw/fuNNaRf6pvBHhlHPv8et4B4VUSz6j+Ou0RmVXoy0ok3dGIzOHdoQCnhhfcs0AZMn",
-	"aCGR1wgLNDhR9K3SN/SLn1xCYxYco5HXaEE6y9WmmP1IrYqN5kandPxETcsjpnQYPWK9Z4GUo+rVy7P+",
-	"RE3UkyfPW1v1nzyB96RgO2jH987FKqqjBUZXGMNsyaZpRnORsD80k0W6RoJMFKUl5XO93ju3XFvmMudN",
-	"bVgPf9yswo+aMoHis37Sz9FCsJqHVV5YK5y0NREQ0hQm4nm/ffKEQWIry3003TZcmz4uuO9EbSO/U+rl",
-	"p31oe4Pn/7khDEms9jYBoSaqupKx6zWjT2Pi/spyXSxeVh+9OaV62kotnaHyw/S+NpeDYpEd0LN148AV",
-	"w1KeBGFwjcb6bBr1h/0hQ2KGSmSSupz+sL/P7aFbMEoMFtWU7BI7hhnH+SyRESeDoiLAYcP4R+0lzERC",
-	"fNr4DNImWqB1RjhtGGOqId0bAqGf0BUzubX36nvD4Y55aMcctGyyAn2PyWNx9o43OzLiApVnjHSHXqqu",
-	"LSvpB+0XZc1qG4w/nYdBwakZgjMm2cU5i9ISTlxanvMsrcM0OKc9Bilu9cgJX+QoYNDPhjx8+UQtyLtP",
-	"HUbNVMRFcRFJ0ofnalm8XqywwE9Q/fR7w2VH+HB3FUVp9+itGqgVg7F7jJTLaeEW3zZgGWM2Axp28cFd",
-	"XNy49cFLRrcvac1BHhBKVfC8ZJ1mtR9951OETtl5FMHDdr1T/Pid/mp9fQ9BJzFa5y9IhQzB1AhTdRJA",
-	"hGEzQN5K6xh9gvatrU/d2taPDPw1plV464PF9a/V+UPDsCAan9rsdBslbVvtdoZJhPKuLLLCr7KbL4G8",
-	"g/Y1WV43tSPLtHjQ/cnKnXOt4nMdqfZzGS/lvbNvmmMHw/3bF9X3OL4IwLeJFOF9yT5aUHe+alUCypmO",
-	"9GsktP/9fBUGmbYdOey7daIw/P5f36i6EyvhbT1T/Rrm0Z6IonU/6nh5vxy6b1ZUkV6y022BfucILF+v",
-	"rdqE2pkcVxsIMbqfdn8YXLjNWjtgoRL1Xjm99UYS3y8RFgrTrL0gf6u9MbtfaJydvC37EYU3vFd7qDK4",
-	"HvlqNbijge5xi/gPDT0HozusWL8bw+sO7yJex32Db4R3RTfXBjwPPQVadcBc1bQMPst45WMpQX/dog1i",
-	"L/nzCsRauX6w/VIxR7DfM/6DF6UDr8fuFdWVsn+nV70vtns1LPvPDUrR7b/hnxSrv0wP96XA+v/D+8s0",
-	"aT+h2xXa9+M6xR890AlZ3snJskRE5dUV/1cQc4lJbMvbEDx9tnApr1Ft9nZnHF//tt6O30V8897uz4sX",
-	"u621Ay72vmhvVxzzvxI2/m81WAV+7Oiwdh/Du/HrDA9nfgg9uB4xZBWbbf7pS3OS2a//6qqYZK7CbTfj",
-	"PEUFafvNP9UqZliby/x0ewvJLZZ7RVfnq/8OAAD//w==",
+	"7HuNbttGtv+rHPC/QG0v9Wm7bRQs/kjTpOuLJPUmNow28loj8kiaNTmjzgytqr16nvse98kuzhmSIiVK",
+	"tusmaBcLBIglcWbO5+98zOGvQaTTuVaonA0GvwYzFDEa/vPVhZjS/zHayMi5k1oFg+BihuCEvf3Cwh0a",
+	"K7UCYUGAdUarKaBy0i3BiWkbPqCKQTqQCkZnk9Zb4aLZCJweKoPzREQI2kCMCToEl28LWiVLkBNQeqzj",
+	"JUQzoabI21ipImwPVRAG+LNI5wkGg2AYHA+DIAwM/pRJg3EwcCbDMLDRDFNB5LvlnB60zkg1DVarMLi6",
+	"umq9yNyMaI2Ew20m379+CV9+ddql45ME1RRDmGgD+blDNfoGhUEDBkWS/m0YEOl2GISAxmjzt2Eg1Z1I",
+	"ZHzj9C2q8oebyjG0ipimB0BaUNqBwUhPlbQYD4PRJqvNRz6K91UYzIURKbpcxy8zY7Vp1vJI4c/uJuIn",
+	"RqAnrKO5wTupMwtzMcXnoFPSr2Ph0M8Taazj39o12t/2f1j8ePFefv/dpfv+ux9Of/jQ7f7wy+XPby6S",
+	"27f9t+7t1dnyh4s4fZde9n789h+LIAwk0fFThmYZhIESKW3jiQmqLKbi5zeopm4WDHr9r8Mglar8TNw6",
+	"h4Z2+ufHF60fReuXbuvZTev6r38JwgbLOJuwke6QBzlEKQg2VmFhqTNIhCXdCTbTAzKeZ71eF/73f3rH",
+	"7V67dzigFUO1MNIhzMR8jsqWhl5uJi1YJ5MEhAM3E67wrxAwsQijk16fbGJ0NCK/URq8rw5gMRMO79CA",
+	"dKVTtuEKxS35oQXFP6bE2S73YWH7/dbSLnx2p7y7/ZOaiIdDe3QwHB7998FV5/D/D4OP/xwG10fD4IB+",
+	"CPnX+g+HR4f0bbMy3shUumZVJMJM0TpQWTpGwyohbwCnwaDLjKpZX7/bbE0JH1BlLsaJyBLnl0y0SYUL",
+	"BoFU7rgfhMS6TLOUGO+yoeWfSuKlcjhFw9RfCHt79u1e/JRx3UmOJ108GX+Nra8nz0TrJDrttZ7Fx1Gr",
+	"N+6LryZf4ml80i10NRdutuZExnthoOQky/jJBlgwaOdaWWRU+EbE7/GnDC2LP9LKoeI/xXyeEGRKrTpz",
+	"o8cJpn/9lyW+fl3zQSti2p8RkB++mQiZIB0doxMyYQZyHIKhV8QwoEDBKoIZhRTlMXNQaDnNrIMxknuk",
+	"2jrodUka1gmX2WBwQjpx0nmoFDEUHJTsirHO3GCcCHUbrKri+YvBSTAI/l9nHQo7/lfbOfdceiFta9L4",
+	"Q8h3U5GQnDEegIA1d9oABzL26FijB3p2RnAzaYcq1lGWonJwMNqS2OgwpB3KvSEyGFPcEokdqoNREWZy",
+	"OkYhLKSbgYDRZpAbrWPZoUeBSqi/PyJ+IAJ5760zGcl+a3zMN9kVIS2lEPiziFyyBK0QiEpt5C8spBwB",
+	"HxwrP9Xxwd6YuwqD19qMZRyjepI/SWWzyURGEpW7sZGeY9Wh1slEIqJbSskKQAB+duAxcsBRqOY4x2vH",
+	"WRP6Sd2mTHpYCzDOXEk008pBUc/ReDkrxNi27zfZJoryJZ2t55m0M0WxSySvSPlPVI7f6YbtaFMxFg3F",
+	"4EhnScwAQBSWia8poapQymkVzQoi4YPf5VV+widUUE6vB6E20FeMYj6ViIQxEi0UPNs2HfxOu9c6U/GT",
+	"xKi0u5nwLhUJKu0zJMYfAk3gMLa24JO1sN5pB6/zDT6RgN5psFk0A4NWZyZChmhJsSnRaspZiNUpEl5Q",
+	"5sbCORfLRIv4Qus3lLs8SUZzv9eN0/qGM6FNayuiEqtMWp8uUYIuFPS6J1+ffvUljJcObVWIvQoM5LET",
+	"Xvlq7kJreJMf9BmCaRPZFScSUYRz523unComFUva5bXPMZ4k2cp2DTlLmapTflJUplyWchmQVwDP4btX",
+	"F2QPYiqk4rhIibnCBXBJXZV5fy3zKivwujj7E4m7Uo9TChmDKKv5aj2iNJBJk9DdoDTqnPOhKoryKvdt",
+	"eKfdTKopLIQFCjYO1YZIhIopTzdLCturMCBckxFeKnEnZCLGydP8w/rtbrLKfhtajIUTY2ERIqEIjsdk",
+	"fSKaYfzcUwaJcFwLrRG54h85wXBZO+ETusZuesHI6cyB0ouCcjGhvHP0nj60XtCHEVi2rc0YWnmkKePj",
+	"JYRmC8HoNtEG/Rmk3lqd223328eH9XKmv7cmqVbm3daz5oqchHGpRJ50PdG5U2mtVNObSgpdNwtpN3MO",
+	"EDD2mSRnLLWY01ubQ43ETxl2KqTDAg1BonIcftwMl/4rg//CyGH8SfKlS2Wz+Vwbh/FbjKW4YFafoJRs",
+	"veFNSjvesPQqennpt27RUWUNSDCkJwOoHsaHVMH1tKqh8hhgwuHCH/MZwxn5LYEfMJ9AJ8OG0a1DW0kE",
+	"K+/vKBLHbam5oaed9IV6weuvAaosDQYfA30bXFedUN829lbWfvmx2OS6fE6PyYI4pcPFhbC3rNbYhyaR",
+	"nFdImIjEYrhBVU0UFaUH/8hkdAvWCeNCWGhzO0n0gqMB+U/bt1iK7lK/yzlwnfSwwvI+1RDVH/yTq9IK",
+	"qqRccS+OQsH7Vy++fftq6+zNTuJ+GfoTmkR4bqSK5FwkDdqjUsc2t4j8b7Au6vKcuwaxH31hO6DQS2qu",
+	"1HfXYSAdprahIl0bvTFiyTLNPLlblFzNdIUECujS2gxjcLqO9SKREd5vafk5YcF6s8C8V20R80IBh5yT",
+	"068gBxbwKGHBLy+aH9ZRRIZURDOpsEXi4S8Ic4juuho8Ej3I1V/So6s1OG3LSzhYcKuEb0PWBUsOBr5N",
+	"ImCWpaLepNx3GRA0+IFU1gkVNbRqzjhETCSbD8FLFGXGIOVpZRPfS++gWizIeCN+Pxv3J19GPTwVJ40U",
+	"rD1x23z/fnFxDv6BUurlzhw7d3dXT589q3RXTyooUPZXKy69YSNgZ9o4sFmaCrPcZJgxl7lmAg0KqxXM",
+	"Z0ZY3OC+OaZv+tD2+Zfvz8DgBL3AuesnqwqpE7PhRZUodC/i5PGL5VAqI/TWvMevXubWvpHs7fGY5xAl",
+	"krwBxkaoaAZcJEgbspVqBSPvDqP2ULWgoYfZ3BBt6IVC0Qr1O202GvkapZYDCYOV3uhBcW136Nc3JHyj",
+	"AdU0jWlU/Uz2xIYTy8fzIsbnWltHb7fq8r3qHTpKMov+3NYeDcXoaAC/oXLz2zVURTlNDyyG/DZlg2YU",
+	"wihFN9PxDX0nkkQvkL/d6k+MwqECGDXnerSi3jwjg2FXkYZ5tGDFMu/w5mlO09XChrkQpDRm/DUV8+eG",
+	"tmq1D7XNJcWQhibMzmR2qznY3GhoKlxr2dwm6VuoVGRrGxHOoCCahKsnQf1u/8tWr9fqH1/0uoMu/fsx",
+	"qEBzLBy2nEyx6agnZHnbwSyub/HAm7B77rU+ZbK4dVQ2j++VcW9w/BgZbyC+Z3EL79e6rRHRFAKI0XPh",
+	"u491CylzxfKP+wTWlEdWBga2Q8y5sJb8elRMFDgNU3QsVlqYTxSIMaNrDmd8s/67jBPcI1tme5fMPmyV",
+	"WU7HmopUTZvR/2rDU/MHtk+1GGVGuuUHkqUXvm8xULHdmPTqufgp41mZ/7q64BLR2iJTVDCqXUkNIL/5",
+	"Gmbd7nHkp0/oT6To7AsLOpdxleJEJCy2pLKorHTyDttwQWssbU0K8Pexnn4OtwYnmcXYw7HfLBjkLKwZ",
+	"njk3J+lpcvn+NlvvGNbdutCpN1p8nU8lz9JfPpSJMS8h2rXCoWJToYx6tJbh6DkIledcbknZ1p2MfRvZ",
+	"+fIll57l9Hyo3AxtSUckFGTWO7tPe1rV8M9QNsZEL7wA6LOHWH72ZSXQ1Aq8Sp02CN6jiGGpM+Nv5Nob",
+	"pdsgeMk+HeaNVobOfEyquoockPi4NEkucTvodBhjcztsRzrtsAo6PmKs1k6ba4Z7F1JNdGMunYok4eNa",
+	"zojolmzgxfmZF6Wd6UWujzlGLT/5U8I9KioS6T+2u0puV2gx0oo2dQMwOnNoQ8jhhfkt3ARMlqCFRN4h",
+	"zNDgUNGvSi/og79egcqFVYxG3qHlhrtYd68oO/IbTYxO/TTOqDiCu6P0iPWaBWKOolcrm7eHaqiOjl7U",
+	"tmofHfnZtrrRDh7ti6VVRzOMbjGG8ZJFU7Xm3GGfV51FuoqDDBW5pc8Fi/VeucXawpfZb9aC9fDH6TZ8",
+	"o8kTuIVfPuk7gSFYze02T6wVTtp1KSOkyUXEl5L26IhBYmedfjDa1R4cHebV+1DtKt9HVI2M2lDXBl9S",
+	"ZoYwJLHaywSEGqpyiG/fLERO/csiGRMJ31mgJSW/KCZ1DM4NEtj4E4v7T6HyobCQDG6oytmrYvJxLKLb",
+	"jfHHxQwV+PlHcqdiApL+LvL3wVDJyeZtyzq7T1GoxUwmGFYvj1kMNh/ROOn1R+RGQ8rn+TJGlncxrFCl",
+	"wecK9APf6SbaujZcSTfTmavNa65H16SFTEUVUR2UMZooXUhlD3OBVm5GSJJXxPX+WqN2xafsAo0dqtFp",
+	"93iUM1W90KjfdTAepUIty3sOBudERqgsZzv5nNTbswvKkmqAqeeo/D1uW5tpJ19kO/TsOh3kPMAS+gVh",
+	"kOs5GAS9drfd5UA3RyXmknLXdrd9zAWCmzH2d2Zl93aKDU2282ycyIghTlFoZzDgqEYFBoxFIlSExuOi",
+	"NtEMrTPCacORo2wen1Fo+Q5d3iveGOnqd7t7+vQN/fkidQ70Izri+dl7hgpk5M1ozvHr1FPVtGVJfac+",
+	"o1HNoYLBx+swyHs9HFjn3PzJz5kVknBiarn/uLQO0+Ca9uikuFMj73mGMA9uvmfpg5KH32IClAExt704",
+	"TxlEkrThhVrmky0lwvvOvr+V2VLZW3y6uvJUY39LuGz05g3bR1x1FF3sHbqtBFuMWQxoWMUnD1FxZeCQ",
+	"l/TuX1Lrzz3BlErj+ZZ5Gq/16PPZ3HSKfDI3Hpbrg+zH7/SF9VlbCDqJGa0pXQoZNqm8oZxDAJWB2wby",
+	"RlrH6BPUp7c/NnO7fqTjJ2hX4b0P5mPgq+unmmFePn6s9xx2NRrqUru/byDjh/cGSvwqarQCyBuK+Wrt",
+	"3lywk2Rq1e3jS9AH+1pZpTe42veFvRQjz5/Vx066x/cvWo8Q/kavpFUPOKdhaGQjNtQrawoVRTlaQ8nr",
+	"VS2IkLs1eG4FC/zn61UYzLVtcH9fvlFN699oWah1al4g46aT+zXcWPGdCbTuGx0vH+d+j3Wo0kmKdsUu",
+	"H3mw8RY3xqt6h8WZDFdb4NJ7HHd/GEi5T1p7EKUk9VFwsHOOlqcihYVcNBszH8UbXPvmPPiZVRi80V7w",
+	"zfd5l+/fFGmPwgWfW+/Ide56Pih2HijMR7y09IdGuJPeA1ZsTn/yutOHkNcwbvPHh9U836zjqke4HBQb",
+	"0LRMqzq/ynjlzTDBpncRrrgcLCvU8OGvUsHB+lWqw20Q/pYPzEH4calW8eZYQwp1svslIPZdz2b8B4/k",
+	"J56P/SvKEXA28P4DHGN7fvdPat7ednabd1iUClvVXxn0n5J4/5ul279XcPzNAXH17+WMf8I8/Dt0+7zp",
+	"cfCcv41JJ8yzxoqdX0i3ZQj5wsJEYhLbYoaLb5wsTOUdKt8n3QpB3LZ9ZAziRmUdEi7ZPX6HKPS5iwi+",
+	"Bf3sRcSfFyj3S2sPTvZ/1yIiP+Y/ePn7JC//KQgemDHlmLunIth/DO/G90UeG/21Tueux/CXb7b9Vkv1",
+	"bqC9foU+vxtYhbtmoH3nBqRtV9+7z7vC28v8fdGO3k++3DO6ul79XwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
