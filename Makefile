@@ -2,9 +2,10 @@
 GO ?= go
 OAPI_CODEGEN := $(GO) run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen
 STATICCHECK  := $(GO) run honnef.co/go/tools/cmd/staticcheck
-RUN_FLAGS    ?= --dev
+RUN_FLAGS    ?= --dev --db sqlite:data/app.db
+MIGRATE_FLAGS ?= --db sqlite:data/app.db
 
-.PHONY: all generate check-generated build run test unit lint tidy-check clean
+.PHONY: all generate check-generated build run migrate test unit lint tidy-check clean
 
 all: test
 
@@ -25,9 +26,15 @@ check-generated:
 build:
 	$(GO) build -o bin/ ./cmd/...
 
-## run: run the server on localhost:8080 with the development tokens
+## run: run the server on localhost:8080 with the development tokens, keeping tasks in data/app.db
 run:
+	@mkdir -p data
 	$(GO) run ./cmd/server $(RUN_FLAGS)
+
+## migrate: apply pending schema migrations (MIGRATE_FLAGS="--db postgres://…" for another database)
+migrate:
+	@mkdir -p data
+	$(GO) run ./cmd/server migrate $(MIGRATE_FLAGS)
 
 ## test: everything CI runs
 test: check-generated tidy-check lint unit
