@@ -2,10 +2,14 @@
 GO ?= go
 OAPI_CODEGEN := $(GO) run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen
 STATICCHECK  := $(GO) run honnef.co/go/tools/cmd/staticcheck
+OASDIFF      := $(GO) run github.com/oasdiff/oasdiff
+# spec-diff compares openapi.yaml with its version at BASE: origin/main if
+# there is one, else the previous commit.
+BASE         ?= $(shell git rev-parse -q --verify origin/main >/dev/null 2>&1 && echo origin/main || echo HEAD~1)
 RUN_FLAGS    ?= --dev --db sqlite:data/app.db
 MIGRATE_FLAGS ?= --db sqlite:data/app.db
 
-.PHONY: all generate check-generated build run migrate test unit lint tidy-check clean
+.PHONY: all generate check-generated build run migrate test unit lint lint-spec spec-diff spec-diff-files tidy-check clean
 
 all: test
 
@@ -37,7 +41,7 @@ migrate:
 	$(GO) run ./cmd/server migrate $(MIGRATE_FLAGS)
 
 ## test: everything CI runs
-test: check-generated tidy-check lint unit
+test: check-generated tidy-check lint lint-spec spec-diff unit
 
 ## unit: the Go tests, with the race detector
 unit:
@@ -49,6 +53,18 @@ lint:
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
+
+## lint-spec: the spec's security contract (cmd/speclint)
+lint-spec:
+	$(GO) run ./cmd/speclint openapi.yaml
+
+## spec-diff: fail on breaking changes to openapi.yaml since BASE (make spec-diff BASE=v1.2.0)
+spec-diff:
+	@if ! git rev-parse -q --verify "$(BASE)^{commit}" >/dev/null 2>&1; then 		echo "spec-diff: skipped: no git ref '$(BASE)' here (no history, or a shallow clone)"; exit 0; fi; 	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; 	if ! git show "$(BASE):openapi.yaml" > "$$tmp/base.yaml" 2>/dev/null; then 		echo "spec-diff: skipped: $(BASE) has no openapi.yaml"; exit 0; fi; 	$(MAKE) -s spec-diff-files BASE_SPEC="$$tmp/base.yaml" REV_SPEC=openapi.yaml && echo "spec-diff: no breaking changes since $(BASE)"
+
+# spec-diff-files: the check itself, on two files (cmd/speclint tests it)
+spec-diff-files:
+	$(OASDIFF) breaking --fail-on ERR "$(BASE_SPEC)" "$(REV_SPEC)"
 
 ## tidy-check: fail if go.mod or go.sum is not tidy
 tidy-check:

@@ -386,7 +386,8 @@ type ClientInterface interface {
 
 	// GetMe Describe the caller
 	//
-	// Returns the subject and scopes of the token that made the call. Any valid token is accepted.
+	// Returns the subject and scopes of the credential that made the call.
+	// Any valid bearer token or API key is accepted; an API key has no scopes.
 	//
 	// Corresponds with GET /me (the `GetMe` operationId).
 	GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -468,7 +469,8 @@ func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (
 
 // GetMe Describe the caller
 //
-// Returns the subject and scopes of the token that made the call. Any valid token is accepted.
+// Returns the subject and scopes of the credential that made the call.
+// Any valid bearer token or API key is accepted; an API key has no scopes.
 //
 // Corresponds with GET /me (the `GetMe` operationId).
 func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -970,7 +972,8 @@ type ClientWithResponsesInterface interface {
 
 	// GetMeWithResponse Describe the caller
 	//
-	// Returns the subject and scopes of the token that made the call. Any valid token is accepted.
+	// Returns the subject and scopes of the credential that made the call.
+	// Any valid bearer token or API key is accepted; an API key has no scopes.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -1780,7 +1783,8 @@ func (c *ClientWithResponses) GetHealthWithResponse(ctx context.Context, reqEdit
 
 // GetMeWithResponse Describe the caller
 //
-// Returns the subject and scopes of the token that made the call. Any valid token is accepted.
+// Returns the subject and scopes of the credential that made the call.
+// Any valid bearer token or API key is accepted; an API key has no scopes.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -4173,78 +4177,88 @@ func (sh *strictHandler) UpdateTask(w http.ResponseWriter, r *http.Request, id T
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7HuNbttGtv+rHPC/QG0v9Wm7bRQs/kjTpOuLJPUmNow28loj8kiaNTmjzgytqr16nvse98kuzhmSIiVK",
-	"tusmaBcLBIglcWbO5+98zOGvQaTTuVaonA0GvwYzFDEa/vPVhZjS/zHayMi5k1oFg+BihuCEvf3Cwh0a",
-	"K7UCYUGAdUarKaBy0i3BiWkbPqCKQTqQCkZnk9Zb4aLZCJweKoPzREQI2kCMCToEl28LWiVLkBNQeqzj",
-	"JUQzoabI21ipImwPVRAG+LNI5wkGg2AYHA+DIAwM/pRJg3EwcCbDMLDRDFNB5LvlnB60zkg1DVarMLi6",
-	"umq9yNyMaI2Ew20m379+CV9+ddql45ME1RRDmGgD+blDNfoGhUEDBkWS/m0YEOl2GISAxmjzt2Eg1Z1I",
-	"ZHzj9C2q8oebyjG0ipimB0BaUNqBwUhPlbQYD4PRJqvNRz6K91UYzIURKbpcxy8zY7Vp1vJI4c/uJuIn",
-	"RqAnrKO5wTupMwtzMcXnoFPSr2Ph0M8Taazj39o12t/2f1j8ePFefv/dpfv+ux9Of/jQ7f7wy+XPby6S",
-	"27f9t+7t1dnyh4s4fZde9n789h+LIAwk0fFThmYZhIESKW3jiQmqLKbi5zeopm4WDHr9r8Mglar8TNw6",
-	"h4Z2+ufHF60fReuXbuvZTev6r38JwgbLOJuwke6QBzlEKQg2VmFhqTNIhCXdCTbTAzKeZ71eF/73f3rH",
-	"7V67dzigFUO1MNIhzMR8jsqWhl5uJi1YJ5MEhAM3E67wrxAwsQijk16fbGJ0NCK/URq8rw5gMRMO79CA",
-	"dKVTtuEKxS35oQXFP6bE2S73YWH7/dbSLnx2p7y7/ZOaiIdDe3QwHB7998FV5/D/D4OP/xwG10fD4IB+",
-	"CPnX+g+HR4f0bbMy3shUumZVJMJM0TpQWTpGwyohbwCnwaDLjKpZX7/bbE0JH1BlLsaJyBLnl0y0SYUL",
-	"BoFU7rgfhMS6TLOUGO+yoeWfSuKlcjhFw9RfCHt79u1e/JRx3UmOJ108GX+Nra8nz0TrJDrttZ7Fx1Gr",
-	"N+6LryZf4ml80i10NRdutuZExnthoOQky/jJBlgwaOdaWWRU+EbE7/GnDC2LP9LKoeI/xXyeEGRKrTpz",
-	"o8cJpn/9lyW+fl3zQSti2p8RkB++mQiZIB0doxMyYQZyHIKhV8QwoEDBKoIZhRTlMXNQaDnNrIMxknuk",
-	"2jrodUka1gmX2WBwQjpx0nmoFDEUHJTsirHO3GCcCHUbrKri+YvBSTAI/l9nHQo7/lfbOfdceiFta9L4",
-	"Q8h3U5GQnDEegIA1d9oABzL26FijB3p2RnAzaYcq1lGWonJwMNqS2OgwpB3KvSEyGFPcEokdqoNREWZy",
-	"OkYhLKSbgYDRZpAbrWPZoUeBSqi/PyJ+IAJ5760zGcl+a3zMN9kVIS2lEPiziFyyBK0QiEpt5C8spBwB",
-	"HxwrP9Xxwd6YuwqD19qMZRyjepI/SWWzyURGEpW7sZGeY9Wh1slEIqJbSskKQAB+duAxcsBRqOY4x2vH",
-	"WRP6Sd2mTHpYCzDOXEk008pBUc/ReDkrxNi27zfZJoryJZ2t55m0M0WxSySvSPlPVI7f6YbtaFMxFg3F",
-	"4EhnScwAQBSWia8poapQymkVzQoi4YPf5VV+widUUE6vB6E20FeMYj6ViIQxEi0UPNs2HfxOu9c6U/GT",
-	"xKi0u5nwLhUJKu0zJMYfAk3gMLa24JO1sN5pB6/zDT6RgN5psFk0A4NWZyZChmhJsSnRaspZiNUpEl5Q",
-	"5sbCORfLRIv4Qus3lLs8SUZzv9eN0/qGM6FNayuiEqtMWp8uUYIuFPS6J1+ffvUljJcObVWIvQoM5LET",
-	"Xvlq7kJreJMf9BmCaRPZFScSUYRz523unComFUva5bXPMZ4k2cp2DTlLmapTflJUplyWchmQVwDP4btX",
-	"F2QPYiqk4rhIibnCBXBJXZV5fy3zKivwujj7E4m7Uo9TChmDKKv5aj2iNJBJk9DdoDTqnPOhKoryKvdt",
-	"eKfdTKopLIQFCjYO1YZIhIopTzdLCturMCBckxFeKnEnZCLGydP8w/rtbrLKfhtajIUTY2ERIqEIjsdk",
-	"fSKaYfzcUwaJcFwLrRG54h85wXBZO+ETusZuesHI6cyB0ouCcjGhvHP0nj60XtCHEVi2rc0YWnmkKePj",
-	"JYRmC8HoNtEG/Rmk3lqd223328eH9XKmv7cmqVbm3daz5oqchHGpRJ50PdG5U2mtVNObSgpdNwtpN3MO",
-	"EDD2mSRnLLWY01ubQ43ETxl2KqTDAg1BonIcftwMl/4rg//CyGH8SfKlS2Wz+Vwbh/FbjKW4YFafoJRs",
-	"veFNSjvesPQqennpt27RUWUNSDCkJwOoHsaHVMH1tKqh8hhgwuHCH/MZwxn5LYEfMJ9AJ8OG0a1DW0kE",
-	"K+/vKBLHbam5oaed9IV6weuvAaosDQYfA30bXFedUN829lbWfvmx2OS6fE6PyYI4pcPFhbC3rNbYhyaR",
-	"nFdImIjEYrhBVU0UFaUH/8hkdAvWCeNCWGhzO0n0gqMB+U/bt1iK7lK/yzlwnfSwwvI+1RDVH/yTq9IK",
-	"qqRccS+OQsH7Vy++fftq6+zNTuJ+GfoTmkR4bqSK5FwkDdqjUsc2t4j8b7Au6vKcuwaxH31hO6DQS2qu",
-	"1HfXYSAdprahIl0bvTFiyTLNPLlblFzNdIUECujS2gxjcLqO9SKREd5vafk5YcF6s8C8V20R80IBh5yT",
-	"068gBxbwKGHBLy+aH9ZRRIZURDOpsEXi4S8Ic4juuho8Ej3I1V/So6s1OG3LSzhYcKuEb0PWBUsOBr5N",
-	"ImCWpaLepNx3GRA0+IFU1gkVNbRqzjhETCSbD8FLFGXGIOVpZRPfS++gWizIeCN+Pxv3J19GPTwVJ40U",
-	"rD1x23z/fnFxDv6BUurlzhw7d3dXT589q3RXTyooUPZXKy69YSNgZ9o4sFmaCrPcZJgxl7lmAg0KqxXM",
-	"Z0ZY3OC+OaZv+tD2+Zfvz8DgBL3AuesnqwqpE7PhRZUodC/i5PGL5VAqI/TWvMevXubWvpHs7fGY5xAl",
-	"krwBxkaoaAZcJEgbspVqBSPvDqP2ULWgoYfZ3BBt6IVC0Qr1O202GvkapZYDCYOV3uhBcW136Nc3JHyj",
-	"AdU0jWlU/Uz2xIYTy8fzIsbnWltHb7fq8r3qHTpKMov+3NYeDcXoaAC/oXLz2zVURTlNDyyG/DZlg2YU",
-	"wihFN9PxDX0nkkQvkL/d6k+MwqECGDXnerSi3jwjg2FXkYZ5tGDFMu/w5mlO09XChrkQpDRm/DUV8+eG",
-	"tmq1D7XNJcWQhibMzmR2qznY3GhoKlxr2dwm6VuoVGRrGxHOoCCahKsnQf1u/8tWr9fqH1/0uoMu/fsx",
-	"qEBzLBy2nEyx6agnZHnbwSyub/HAm7B77rU+ZbK4dVQ2j++VcW9w/BgZbyC+Z3EL79e6rRHRFAKI0XPh",
-	"u491CylzxfKP+wTWlEdWBga2Q8y5sJb8elRMFDgNU3QsVlqYTxSIMaNrDmd8s/67jBPcI1tme5fMPmyV",
-	"WU7HmopUTZvR/2rDU/MHtk+1GGVGuuUHkqUXvm8xULHdmPTqufgp41mZ/7q64BLR2iJTVDCqXUkNIL/5",
-	"Gmbd7nHkp0/oT6To7AsLOpdxleJEJCy2pLKorHTyDttwQWssbU0K8Pexnn4OtwYnmcXYw7HfLBjkLKwZ",
-	"njk3J+lpcvn+NlvvGNbdutCpN1p8nU8lz9JfPpSJMS8h2rXCoWJToYx6tJbh6DkIledcbknZ1p2MfRvZ",
-	"+fIll57l9Hyo3AxtSUckFGTWO7tPe1rV8M9QNsZEL7wA6LOHWH72ZSXQ1Aq8Sp02CN6jiGGpM+Nv5Nob",
-	"pdsgeMk+HeaNVobOfEyquoockPi4NEkucTvodBhjcztsRzrtsAo6PmKs1k6ba4Z7F1JNdGMunYok4eNa",
-	"zojolmzgxfmZF6Wd6UWujzlGLT/5U8I9KioS6T+2u0puV2gx0oo2dQMwOnNoQ8jhhfkt3ARMlqCFRN4h",
-	"zNDgUNGvSi/og79egcqFVYxG3qHlhrtYd68oO/IbTYxO/TTOqDiCu6P0iPWaBWKOolcrm7eHaqiOjl7U",
-	"tmofHfnZtrrRDh7ti6VVRzOMbjGG8ZJFU7Xm3GGfV51FuoqDDBW5pc8Fi/VeucXawpfZb9aC9fDH6TZ8",
-	"o8kTuIVfPuk7gSFYze02T6wVTtp1KSOkyUXEl5L26IhBYmedfjDa1R4cHebV+1DtKt9HVI2M2lDXBl9S",
-	"ZoYwJLHaywSEGqpyiG/fLERO/csiGRMJ31mgJSW/KCZ1DM4NEtj4E4v7T6HyobCQDG6oytmrYvJxLKLb",
-	"jfHHxQwV+PlHcqdiApL+LvL3wVDJyeZtyzq7T1GoxUwmGFYvj1kMNh/ROOn1R+RGQ8rn+TJGlncxrFCl",
-	"wecK9APf6SbaujZcSTfTmavNa65H16SFTEUVUR2UMZooXUhlD3OBVm5GSJJXxPX+WqN2xafsAo0dqtFp",
-	"93iUM1W90KjfdTAepUIty3sOBudERqgsZzv5nNTbswvKkmqAqeeo/D1uW5tpJ19kO/TsOh3kPMAS+gVh",
-	"kOs5GAS9drfd5UA3RyXmknLXdrd9zAWCmzH2d2Zl93aKDU2282ycyIghTlFoZzDgqEYFBoxFIlSExuOi",
-	"NtEMrTPCacORo2wen1Fo+Q5d3iveGOnqd7t7+vQN/fkidQ70Izri+dl7hgpk5M1ozvHr1FPVtGVJfac+",
-	"o1HNoYLBx+swyHs9HFjn3PzJz5kVknBiarn/uLQO0+Ca9uikuFMj73mGMA9uvmfpg5KH32IClAExt704",
-	"TxlEkrThhVrmky0lwvvOvr+V2VLZW3y6uvJUY39LuGz05g3bR1x1FF3sHbqtBFuMWQxoWMUnD1FxZeCQ",
-	"l/TuX1Lrzz3BlErj+ZZ5Gq/16PPZ3HSKfDI3Hpbrg+zH7/SF9VlbCDqJGa0pXQoZNqm8oZxDAJWB2wby",
-	"RlrH6BPUp7c/NnO7fqTjJ2hX4b0P5mPgq+unmmFePn6s9xx2NRrqUru/byDjh/cGSvwqarQCyBuK+Wrt",
-	"3lywk2Rq1e3jS9AH+1pZpTe42veFvRQjz5/Vx066x/cvWo8Q/kavpFUPOKdhaGQjNtQrawoVRTlaQ8nr",
-	"VS2IkLs1eG4FC/zn61UYzLVtcH9fvlFN699oWah1al4g46aT+zXcWPGdCbTuGx0vH+d+j3Wo0kmKdsUu",
-	"H3mw8RY3xqt6h8WZDFdb4NJ7HHd/GEi5T1p7EKUk9VFwsHOOlqcihYVcNBszH8UbXPvmPPiZVRi80V7w",
-	"zfd5l+/fFGmPwgWfW+/Ide56Pih2HijMR7y09IdGuJPeA1ZsTn/yutOHkNcwbvPHh9U836zjqke4HBQb",
-	"0LRMqzq/ynjlzTDBpncRrrgcLCvU8OGvUsHB+lWqw20Q/pYPzEH4calW8eZYQwp1svslIPZdz2b8B4/k",
-	"J56P/SvKEXA28P4DHGN7fvdPat7ednabd1iUClvVXxn0n5J4/5ul279XcPzNAXH17+WMf8I8/Dt0+7zp",
-	"cfCcv41JJ8yzxoqdX0i3ZQj5wsJEYhLbYoaLb5wsTOUdKt8n3QpB3LZ9ZAziRmUdEi7ZPX6HKPS5iwi+",
-	"Bf3sRcSfFyj3S2sPTvZ/1yIiP+Y/ePn7JC//KQgemDHlmLunIth/DO/G90UeG/21Tueux/CXb7b9Vkv1",
-	"bqC9foU+vxtYhbtmoH3nBqRtV9+7z7vC28v8fdGO3k++3DO6ul79XwAAAP//",
+	"7HyLbhtHsvarFGYXiOQlKVKXJKYR/HB8W/2xHa0twScxtZrmTJHs1bCb6e4Rw/joec57nCc7qOqeGznU",
+	"JYqDbLBAgIjkdHd1Xb+6jD9FiZ4vtELlbDT8FM1QpGj4zxenYkr/T9EmRi6c1CoaRqczBCfs5RcWrtBY",
+	"qRUICwKsM1pNAZWTbgVOTHvwHlUK0oFUEB9Pum+ES2YxOD1SBheZSBC0gRQzdAgubAtaZSuQE1B6rNMV",
+	"JDOhpsjbWKkS7I1U1InwZzFfZBgNo1F0MIqiTmTwp1waTKOhMzl2IpvMcC6IfLda0IPWGamm0fV1J/rw",
+	"4UP3ae5mRGsiHG5e8t3LZ/DlV0d9Oj7LUE2xAxNtIJw7UvG3KAwaMCiy+TejiEi3o6gDaIw234wiqa5E",
+	"JtMLpy9RlT9c1I6hVXRpegCkBaUdGEz0VEmL6SiKeyP1VIFeoBH0PLiZcCAyq0EkCS6cBaHg6ckxXOIK",
+	"LKrUglYIc22wRvdIiYlDwwwORGvVvA7ET0+Ov8PV5m28Nnwziv6r+/TkuPsdrkZR/GSkaLOSR3wzWAgj",
+	"5ujQWBAGgemt0QF64r8wmBLfRQbCwUTkmVsXaTtr7yXj605U0UMPPMuN1aZdm2OFP7uLhJ+ICzoXBq+k",
+	"zi0sxBSfgJ6THjvmGv08kcY6/q3XoP3N/g/LH0/fye9fnbnvX/1w9MP7fv+HX85+fn2aXb7Zf+PefDhe",
+	"/XCazt/OzwY/Pv/HMupEkuj4KUezijqREnPaxhMT1a84Fz+/RjV1s2g42P+6E82lKj/TbZ1DQzv98+PT",
+	"7o+i+0u/+/iie/63v0adFgs4nrAxbuEHGX7JCDZKYWGlc8iEJR0VbI47pACPB4M+/O//DA56g95gd0gr",
+	"RmpppEOYicUClS0NutxMWrBOZqwArNPBj3QAM4sQHw72SffjRzH5B6WDFg5hORMOr9CAdKXz6cEHFJfk",
+	"bywo/nFON9vmJpjZfr+K24Vv2srv/v5hg8WjkX20Mxo9+u+dD3u7/28UffznKDp/NIp26IcO/9r8YffR",
+	"Ln3bLozXci5duygyYaZoHah8PibDnTAHLTgNBl1uVEP79vvt2pTxAfXLpciW55dMtJkLFw0jqdzBftSh",
+	"q8t5PqeL91nRwqeSeKkcTtEw9afCXh4/vzFOyLRpJAeTPh6Ov8bu15PHonuYHA26j9ODpDsY74uvJl/i",
+	"UXrYL2S1EG5W3USmN7qB8iZ5zk+2uAWDdqGVRfYK34r0Hf6Uo2X2J1o5VPynWCwyCg1Sq72F0eMM53/7",
+	"l6V7faruQStS2p89PT98MREyQzo6RSdkxhcIfghGXhCjiAIiiwhmgp04e9BhIeV5bh2Mkcxjrq2DQZ+4",
+	"YZ1wuY2GhyQTJ513lSKF4gbldcVY5244zoS6jK7r7PmrwUk0jP6yV4X8Pf+r3Tvxt/RM2pSk8YeQ7c5F",
+	"RnzGdAii8vpkqhyw2aJTjT6gsTGCm0k7UqlO8jkqBzvxBsfi3Q7tUO5dixN2pHbiIpwGOuIOLKWbgYB4",
+	"PZjHVczZ9V6gBmluj/zviUDee+NM9mS/FgeETbYhAQrftGvishVHcaJSG/mLD/3+Ch4T3CFWfq7joxtj",
+	"7nUneqnNWKYpqgfZk1Q2n0xkIlG5C5voBdYNqgJNmUguCXoWDgH42aH3kUOOQg3DOagMpyL0s5pNCe5Y",
+	"CjDOXUk008pBsUJ4CjG1vdtVto2isGRv43km7VhR7BLZCxL+A4Xjd7pgPVoXjEVDMTjReZayAyAKS4Bv",
+	"SldVCOWo7s0KIuG93+VFOOEzCijQ651QD+gr9mIeSiTCGIkWijvbHh38VruXOlfpg9iotLuY8C41Dirt",
+	"ERL7H3KawGGs0uDDillvtYOXYYPPxKC3GmyezMCg1blJkF20pNiUaTVlFGL1HMlfEHJj5pyIVaZFeqr1",
+	"a8IuD+LRwu914bS+YCS0rm1FVGKRSevhEgF0oWDQP/z66KsvYbxyaOtMHNTcQIid8MJnradaw+tw0O8Q",
+	"TNvIrhlRyPI8WykzVKmkXV56jPEgzta2a8EsJVQnfFJk4Jx+cxoQMoAn8OrFKemDmAqpOC4SMFe4BC4d",
+	"1Hm+X/G8fhV4WZz9mdhdqzsQhExBlFWLej6iNJBKE9PdsFTqcPORKooP9dv34K12M6mmsBQWKNg4VGss",
+	"ESolnG5WFLavOxH5NZngmRJXQmZinD3MPqzf7iKv7bcmxVQ4MRYWIRGK3PGYtE8kM0yfeMogE45zocoj",
+	"1+wjEAxnjRM+o2lspxeMnM4cKL0sKPd1jfgdfeg+pQ8xWNat9Rhae6QN8fES8mZLwd5tog36M0i8jTy3",
+	"39vvHew205n9G3OSembe7z5uz8iJGWdKBND1QOOeS2ulml7UIHRTLaRdxxwgYOyRJCOWRswZVOrQIPFz",
+	"hp0a6bBEQy5ROQ4/boYr/5XBf2HiMP0seOlM2Xyx0MZh+gZTKU75qg8QSl5teDGnHS+YezW5PPNbd+mo",
+	"MgckN6QnQ6gfxofUnetRXULlMcCEw6k/5ncMZ2S35PyA7wl0MqwpXRXaSiJYeH9HkTkuSy0MPe2kT9SL",
+	"u36KUOXzaPgx0pfRed0I9WVrbaWyy4/FJuflc3pMGsSQDpenwl6yWFMfmkR2UiNhIjKLnTWqGqyoCT36",
+	"Ry6TS7BOGNeBpTaXk0wvORqQ/fR8iaWoLu33GQM3Se/UrnyTaIjq9/7J61IL6qR84Foc12tfPH3+5sXG",
+	"2euVxJt56E9oY+GJkSqRC5G1SI9SHdteIvK/QZXUBczdcLEffWI7pNBLYq7ld+edSDqc25aMtFJ6Y8SK",
+	"eZp7cjco+TDTNRIooEtrc0zB6aavF5lM8HZNC+d0iqu3M8xb1QYxTxXX1h8fHn0FwbGA9xIW/PKi+GEd",
+	"RWSYi2QmFXaJPfwF+RyiuykG74nuZOrP6NHryjlt8ks4WHKphLs+VcISnIEvkwiY5XPRLFLe1PSIWuxA",
+	"KuuESlpKNcccIiaS1YfcS5LkxiDhtLKI77m3U08WZLoWvx+P9ydfJgM8EoetFFSWuKm+fz89PQH/QMn1",
+	"cmeOndurq0ePH9eqq4c1L1DWV2smvaYjYGfaOLD5fC7Mav3C7HP51kygQWG1gsXMCItrt2+P6es2tHn+",
+	"2btjMDhBz3Cu+sm6QJrErFlRLQrd6nFC/GI+lMLoeG2+wa6eBW1fA3s3WMwTSDJJ1gBjI1Qy8z0saTus",
+	"pVpB7M0h7o1UF1pqmO0F0ZZaKBSlUL/TeqFxuNYp8x21qja6U7Tedv36FsAXDymnaYVRzTPZEltOLB8P",
+	"SYzHWhtHb5bqwl7NCh2BzKI+t7FHSzIaD+FXZG5+u5asKNB0x2TIb1MWaOIOxHN0M51e0Hciy/QS+duN",
+	"+kTcGSmAuB3r0Ypm8YwUhk1FGr6jBStWocIbYE5ba2FNXciltCL+hoj5c0tZtV6H2rwlxZCWIsxWMLtR",
+	"HGwvNLQlrg00t076hlcq0NpahDMoiCbhmiBov7//ZXcw6O4fnA76wz7992NUc82pcNh1co5tRz0A5W0G",
+	"s7S5xR07Ybf0tT4nWNw4Kl+kt/J4MDy4D4/XPL6/4oa/r2TbIKItBNBFT4SvPjY1pMSK5R+3MawNR9YG",
+	"BjZDzImwluw6LiYKnIYpOmYrLQwTBWLM3jW4M+6s/ybjBLfwlq+9jWfvN9Isp1NNSaqmzej/as1SwwOb",
+	"p1pMciPd6j3x0jNfLOR3uKJkuxX0FqMsJfTm7DdgaQ8oKV53/UABQSSfTdoeHDsQibMj5eczhCuWwY50",
+	"YDEgkvDlFza00WmnXbbYotKv9Eh5zD6E7xeoiKaDXh+EcxQobJmvaNBk5fu8Wi9QHafPtFKYONqArxz6",
+	"hVbDciYJThTprw35L4hwX7BCpjBDgx0Yr/wQRe1pvlAmrYO4YmEMvncsMna5Tl5hD05n2iKjBd6D2GWf",
+	"AF6hKSapWus9oeFZy6sI43yHK488PLWYUlbP8MXXTsL9fKtEej32bW2vBr2R+l75DoKozzEJOOwPSo6L",
+	"ULOrjQqVA0sjVU0sDe85peTjaOu8R/lYrS7CfCU78HzZqqR6IX7KeXDt/384Zc5YW6QzCuJG33RYDFyN",
+	"8n7/IPGjYPQns9dnv6QpHPxJDRJhsSuVRWVlECitsW3cZckYnOQWU39Xv1k0DFeoLjdzbkFX8xq7ea23",
+	"jD1clY2vaQcXo0heK98hK7M3XkK0a4Ujxf6MDDCueBg/Idn7xMCtKCW4kikGG2VDD9yzrIM8WWZLOhKh",
+	"ILc+Inls3q1jVI63Y8z00jOAPnscwM8+q6GhRhWiVkwYRu9QpLDSufE+obdWXxhGzzjwdAr7IXsPM4v1",
+	"VRQl6B5nJgsct8O9PQYCwVn2Ej3fYxHseVhzXUWWIBkusEk10a0J31xkGR/XdUYkl6QD5J68u5vpZZDH",
+	"ApOuH08rMQkqdqeoUta7WgJSSDHRijZ1QzA6d2g7EGIg37fw5WDyDC1k8grZW40U/ar0kj74HiDUuqop",
+	"GnmFlrtCoiqxkg/wG02Mnns7j4sjuITv3R5LFuhyBLG6+aI3UiP16NHTxla9R4/8oGlTaYf3tsVSq5MZ",
+	"JpeYBk/c0OZgsE/qxiJdzUBGiszSJyzFei/cYm1hy2w3FWN9jOacEL7VZAncZyqf9D6MowlFRU+sFU7a",
+	"Kt8W0tQNdC5WPEakKJiw1/Lf11qMl4rUhis15M4KeZA6TOQ0N+Tz1223kIKP1pb4/641LMNOKuxsrIVJ",
+	"WZ9Ime0uk8XzJn56daQ4BirrUKRDiEvnPAyiusRVEFRnQzT1cOjZywzYjJ4h4BLrOJBKtxk+60J40qCO",
+	"sEU5+lkgC+mahcJgKWgbAKTAGoFrPNJgHz1i7721yrcTb2suxLuh9jdS24p/caJTjHvQNBMeccgNOffM",
+	"aq+srBrlGO9Nk1SB+mdFKicy7ngiS/9pMedncGGQooA/sYzwKoyUdsgTjFQ5uVnMh49Fcrk2JL6coQI/",
+	"JU5+rpgTp7+L7H84UnKy3qutagNzFGo5kxl26qMnzAYb8M7hYD8mqY2UCq1cWXZy2dKUBp9p0A8MczJt",
+	"XQ8+SDfTuWtMtVeDr9JCrpIaq3ZKhE+ULqWyu4Ghtb4qcfLDLJjnDW3Q+oCAsks0dqTio/5BHC5Vb4c2",
+	"O6WslnOhVmWXlKNmJhNUlnOlgI/eHJ9SjtWIZARx/RRIT5vpXlhk9+jZKpnkLMKS4USdKMg5GkaDXr/X",
+	"ZwSyQCUWkjLfXr93wOUFN+OgvDcrez9TbCnRn+TjTCYcexRhLnYFbJSZFimMRSZUwtPnBMgNgXVnhNOG",
+	"Q3rpD44p5k/RhU7T2kDofr9/Q5evpbtXJN6Rvkc/LZx9w0iSTLwaLRhYHHmq2rYsqd9rTnjVM7Bo+PG8",
+	"E4VKMSOeBZeOwzmzghNOTC13L1bW4Tw6pz325rhVIu94ArmRWXkf6OPi5sB/UMA0ADqRZfyKw6qYjqtj",
+	"Tm1q+WCZgTypv/IwE1z+88d5Xd4Q8xt8uIgDbry5CVW2lkKL6B7N1aJvtkUfasgJU+YaGlaLw7uoRW3E",
+	"mZcMbl/S6Aj8Jur3qZFVfTy/7jSLAR/Prxsa+pyZMK70xGczQT8LRBI0lAVxJyX1OxURuQM6SzkkEFju",
+	"sG9eiCnPXQtwco6bjoOwA7u4qPmCycd29lSP7Pkhf7r4LQ+GN1WIIQ/T21Dh+tgsi26rhTa5dntpU6Z3",
+	"L1+WTrIoIxXRoqXeWC8vttcUiTONAtz9q2R3Ns6ykNhim98X+lK8lfG7GuVh/+D2RdWU8680Y1p1h3Na",
+	"5tpu8QBVMaLhVm/1DK8JvG/acs07+M/n151ooW2LQ/DpvCUT59cNl6rKJwrnum723oC4GuzLqWjdtzpd",
+	"3c8g72tipdkUNdZtVnNndS7GXK6bZWFncrzecDeD+93uD+NkbuPWDT6mJPVeDmLr8D+PcgsLgTVrg2rF",
+	"67U3DafxM9ed6LX2jG8fQjh797pAWwqXfG6zjbB3NfBhcu+OzLzXm5aZVD4AP+eyWNGa26SzIO4LC7FM",
+	"41BG4wqKz12ev3j94vQFBFo/yfQ63jTGtDpl/S1P1pe/FnrcG+t09Zc9mbIzeoXu7pRx4byi69WL01uI",
+	"mobd70PRGavhfYjil6ZrdJ2c3UZXXp1xd9Ku/9Bx7HBwhxXrryHwuqO7kNcy9/nHD54hDWnGSh/pQqBr",
+	"iZAleGbl8TpIptUy7sXaVhY7Ond/pxd2qnd6d+9hy7cD6uIV5hagfLj9bVT2x/7U9A+O1w79PW5eUb6L",
+	"xAq+fwfD2HyR5N9UvX202a7enSIh3OapH5Ze/cmSqt8K8PxqkHP95zLGP0W29QrdTfZ1P4cd/qEAOmGR",
+	"t1ZqArxx1b8cMJGYpbYYL+Y+s4WpvELli/AbQYl7AveMSi2Vw62w6b5x6fdOFXlA53dPFf99XefN3LrB",
+	"c+7/pqliOOY/HvS3gTP/SRHuiKGCz70hR7ilkH/uh3kL3+h7hntXA3Z/YbPNFy7rjadeNZcVGk8Uldpf",
+	"z/H1OZC2V/8nYUI3YHOZb0ZuqfCF5f6i1+fX/xcAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -2,6 +2,7 @@
 //
 //	go run ./cmd/server --dev                      development tokens, see README
 //	go run ./cmd/server --tokens-file tokens.yaml  real static tokens
+//	go run ./cmd/server --jwks-url URL --jwt-issuer ISS --jwt-audience AUD   JWTs
 //	go run ./cmd/server migrate --db URL           apply schema migrations, then exit
 //
 // Every flag has an environment fallback, listed by --help.
@@ -18,10 +19,12 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"example.com/tasks/impl/auth"
+	"example.com/tasks/impl/auth/jwttoken"
 	"example.com/tasks/impl/auth/statictoken"
 	"example.com/tasks/impl/httpapi"
 	"example.com/tasks/impl/store/backend"
@@ -51,6 +54,13 @@ type config struct {
 	shutdownTimeout time.Duration
 	logFormat       string
 	db              string
+	validateResp    bool
+	apiKeysFile     string
+	jwksURL         string
+	jwtIssuer       string
+	jwtAudience     string
+	jwtAlgorithms   string
+	jwtLeeway       time.Duration
 }
 
 // parseConfig reads flags from args; a flag not given falls back to its
@@ -81,6 +91,14 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	dur(&c.shutdownTimeout, "shutdown-timeout", "TASKS_SHUTDOWN_TIMEOUT", 20*time.Second, "grace period for in-flight requests on SIGINT/SIGTERM")
 	str(&c.logFormat, "log-format", "TASKS_LOG_FORMAT", "json", "log format: json or text")
 	str(&c.db, "db", "TASKS_DB", "memory:", "where tasks are kept: "+backend.Forms)
+	env["validate-responses"] = "TASKS_VALIDATE_RESPONSES"
+	fs.BoolVar(&c.validateResp, "validate-responses", false, "check every response against the spec; a drift is logged and answered 500 (development, CI) (env TASKS_VALIDATE_RESPONSES)")
+	str(&c.apiKeysFile, "api-keys-file", "TASKS_API_KEYS_FILE", "", "YAML file of API keys, as --tokens-file but without scopes")
+	str(&c.jwksURL, "jwks-url", "TASKS_JWKS_URL", "", "the identity provider's JWKS URL: accept its JWTs (with --jwt-issuer, --jwt-audience)")
+	str(&c.jwtIssuer, "jwt-issuer", "TASKS_JWT_ISSUER", "", "the iss every JWT must carry")
+	str(&c.jwtAudience, "jwt-audience", "TASKS_JWT_AUDIENCE", "", "the aud every JWT must include: this API's identifier at the identity provider")
+	str(&c.jwtAlgorithms, "jwt-algorithms", "TASKS_JWT_ALGORITHMS", strings.Join(jwttoken.DefaultAlgorithms, ","), "accepted JWT signing algorithms, comma-separated; asymmetric only")
+	dur(&c.jwtLeeway, "jwt-leeway", "TASKS_JWT_LEEWAY", 30*time.Second, "clock skew allowed on JWT exp, nbf and iat")
 
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -103,6 +121,15 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	if c.maxBodyBytes <= 0 {
 		errs = append(errs, errors.New("--max-body-bytes must be positive"))
+	}
+	jwtSet := 0
+	for _, v := range []string{c.jwksURL, c.jwtIssuer, c.jwtAudience} {
+		if v != "" {
+			jwtSet++
+		}
+	}
+	if jwtSet != 0 && jwtSet != 3 {
+		errs = append(errs, errors.New("--jwks-url, --jwt-issuer and --jwt-audience go together"))
 	}
 	return c, errors.Join(errs...)
 }
@@ -134,7 +161,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	}
 
-	verifier, err := tokenVerifier(cfg, logger)
+	verifier, err := tokenVerifier(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
@@ -145,11 +172,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer closeStore()
 	handler, err := httpapi.New(httpapi.Config{
-		Logger:       logger,
-		Verifier:     verifier,
-		Store:        tasks,
-		Realm:        cfg.realm,
-		MaxBodyBytes: cfg.maxBodyBytes,
+		Logger:            logger,
+		Verifier:          verifier,
+		Store:             tasks,
+		Realm:             cfg.realm,
+		MaxBodyBytes:      cfg.maxBodyBytes,
+		ValidateResponses: cfg.validateResp,
 	})
 	if err != nil {
 		return err
@@ -193,9 +221,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return nil
 }
 
-// tokenVerifier returns the configured verifier. With nothing configured the
-// server refuses to start: it must never run open by accident.
-func tokenVerifier(cfg config, logger *slog.Logger) (auth.Verifier, error) {
+// tokenVerifier returns the configured verifiers: static tokens or the
+// development ones, JWTs, API keys, in any combination. With no bearer token
+// configured the server refuses to start: it must never run open by
+// accident, and every write needs a bearer token.
+func tokenVerifier(ctx context.Context, cfg config, logger *slog.Logger) (auth.Verifier, error) {
+	var vs auth.Verifiers
 	switch {
 	case cfg.tokensFile != "" && cfg.dev:
 		return nil, errors.New("--tokens-file and --dev are exclusive: development tokens are public")
@@ -205,11 +236,44 @@ func tokenVerifier(cfg config, logger *slog.Logger) (auth.Verifier, error) {
 			return nil, err
 		}
 		logger.Info("static tokens loaded", "file", cfg.tokensFile, "count", v.Len())
-		return v, nil
+		vs.Static = v
 	case cfg.dev:
 		logger.Warn("DEVELOPMENT TOKENS ENABLED: they are published in README.md, so anyone can call this server; never use --dev with real data",
 			"subjects", "dev-rw (tasks:read tasks:write), dev-ro (tasks:read)")
-		return statictoken.Dev(), nil
+		vs.Static = statictoken.Dev()
 	}
-	return nil, errors.New("no tokens configured: pass --tokens-file FILE (see `go run ./cmd/mint-token -h`), or --dev for local development")
+	if cfg.jwksURL != "" {
+		var algs []string
+		for a := range strings.SplitSeq(cfg.jwtAlgorithms, ",") {
+			if a = strings.TrimSpace(a); a != "" {
+				algs = append(algs, a)
+			}
+		}
+		v, err := jwttoken.New(ctx, jwttoken.Config{
+			JWKSURL: cfg.jwksURL, Issuer: cfg.jwtIssuer, Audience: cfg.jwtAudience,
+			Algorithms: algs, Leeway: cfg.jwtLeeway, Logger: logger,
+		})
+		if err != nil {
+			return nil, err
+		}
+		logger.Info("JWT verification enabled", "jwks_url", cfg.jwksURL, "issuer", cfg.jwtIssuer,
+			"audience", cfg.jwtAudience, "algorithms", strings.Join(algs, ","), "leeway", cfg.jwtLeeway.String())
+		vs.JWT = v
+	}
+	if cfg.apiKeysFile != "" {
+		v, err := statictoken.Load(cfg.apiKeysFile)
+		if err != nil {
+			return nil, err
+		}
+		if v.Scoped() {
+			return nil, fmt.Errorf("%s: API keys carry no scopes (openapi.yaml says which operations accept one): remove the scopes", cfg.apiKeysFile)
+		}
+		logger.Info("API keys loaded", "file", cfg.apiKeysFile, "count", v.Len())
+		vs.APIKeys = v
+	}
+	if vs.Static == nil && vs.JWT == nil {
+		return nil, errors.New("no tokens configured: pass --tokens-file FILE (see `go run ./cmd/mint-token -h`), " +
+			"--jwks-url URL with --jwt-issuer and --jwt-audience, or --dev for local development")
+	}
+	return vs, nil
 }

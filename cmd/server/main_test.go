@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"example.com/tasks/gen"
+	"example.com/tasks/impl/auth/jwttoken/jwttest"
 	"example.com/tasks/impl/auth/statictoken"
 )
 
@@ -130,7 +131,63 @@ func TestRunDevWarns(t *testing.T) {
 	}
 }
 
+// TestRunWithJWTAndAPIKeys starts the server against a local identity
+// provider, configured from the environment, with API keys beside JWTs.
+func TestRunWithJWTAndAPIKeys(t *testing.T) {
+	key := jwttest.NewKey(t, "k1", false)
+	iss := jwttest.NewIssuer(t, key)
+	keysFile := filepath.Join(t.TempDir(), "api-keys.yaml")
+	if err := os.WriteFile(keysFile, []byte("tokens:\n  - {subject: bot, sha256: "+statictoken.Digest("bot-key")+"}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addr, done, logs := startServer(t, ctx, []string{"--addr", "127.0.0.1:0", "--api-keys-file", keysFile}, map[string]string{
+		"TASKS_JWKS_URL": iss.URL, "TASKS_JWT_ISSUER": iss.Name, "TASKS_JWT_AUDIENCE": jwttest.Audience,
+	})
+	token := key.Sign(t, iss.Claims("alice", "tasks:read"))
+	for header, want := range map[string]string{"Authorization": "Bearer " + token, "X-API-Key": "bot-key"} {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/v1/me", nil)
+		req.Header.Set(header, want)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var me gen.Principal
+		err = json.NewDecoder(resp.Body).Decode(&me)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Errorf("GET /me with %s: status %d, %v", header, resp.StatusCode, err)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	all := logs.String()
+	for _, want := range []string{`"msg":"JWT verification enabled"`, `"msg":"API keys loaded"`, `"subject":"alice"`, `"subject":"bot"`} {
+		if !strings.Contains(all, want) {
+			t.Errorf("log lacks %s:\n%s", want, all)
+		}
+	}
+	if strings.Contains(all, token) || strings.Contains(all, "bot-key") {
+		t.Error("the log contains a credential")
+	}
+}
+
 func TestRunRefusesBadConfig(t *testing.T) {
+	iss := jwttest.NewIssuer(t, jwttest.NewKey(t, "k1", false))
+	jwtArgs := func(more ...string) []string {
+		return append([]string{"--jwks-url", iss.URL, "--jwt-issuer", iss.Name, "--jwt-audience", jwttest.Audience}, more...)
+	}
+	dir := t.TempDir()
+	keys, scopedKeys := filepath.Join(dir, "api-keys.yaml"), filepath.Join(dir, "scoped-api-keys.yaml")
+	for file, scopes := range map[string]string{keys: "", scopedKeys: "tasks:write"} {
+		entry := "tokens:\n  - {subject: bot, scopes: [" + scopes + "], sha256: " + statictoken.Digest("k") + "}\n"
+		if err := os.WriteFile(file, []byte(entry), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -144,6 +201,13 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		{"bad log format", []string{"--dev", "--log-format", "xml"}, nil, "--log-format"},
 		{"stray argument", []string{"--dev", "extra"}, nil, "unexpected arguments"},
 		{"address in use or invalid", []string{"--dev", "--addr", "256.0.0.1:http"}, nil, "listen"},
+		{"JWKS URL without issuer", []string{"--jwks-url", iss.URL, "--jwt-audience", "a"}, nil, "go together"},
+		{"issuer alone, from the environment", nil, map[string]string{"TASKS_JWT_ISSUER": "x"}, "go together"},
+		{"HMAC allowed", jwtArgs("--jwt-algorithms", "RS256,HS256"), nil, `"HS256" cannot be allowed`},
+		{"none allowed", jwtArgs("--jwt-algorithms", "none"), nil, `"none" cannot be allowed`},
+		{"JWKS over plain http", []string{"--jwks-url", "http://idp.example.com/jwks", "--jwt-issuer", "i", "--jwt-audience", "a"}, nil, "must use https"},
+		{"API keys with scopes", []string{"--dev", "--api-keys-file", scopedKeys}, nil, "API keys carry no scopes"},
+		{"API keys alone", []string{"--api-keys-file", keys}, nil, "no tokens configured"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -161,7 +225,9 @@ func TestHelpListsEveryFlagWithItsVariable(t *testing.T) {
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("run --help = %v, want flag.ErrHelp", err)
 	}
-	for _, want := range []string{"-addr", "TASKS_ADDR", "-tokens-file", "TASKS_TOKENS_FILE", "-dev", "TASKS_DEV", "-shutdown-timeout"} {
+	for _, want := range []string{"-addr", "TASKS_ADDR", "-tokens-file", "TASKS_TOKENS_FILE", "-dev", "TASKS_DEV", "-shutdown-timeout",
+		"-jwks-url", "TASKS_JWKS_URL", "-jwt-issuer", "TASKS_JWT_ISSUER", "-jwt-audience", "TASKS_JWT_AUDIENCE",
+		"-jwt-algorithms", "TASKS_JWT_ALGORITHMS", "-jwt-leeway", "TASKS_JWT_LEEWAY", "-api-keys-file", "TASKS_API_KEYS_FILE"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("--help does not mention %s:\n%s", want, out.String())
 		}

@@ -3,9 +3,11 @@
 // Which operation needs which scheme and scopes is never written down here:
 // the Authenticator reads it from the spec's security requirements (global
 // default, per-operation override, `security: []` for public operations, OR
-// across requirement objects, AND inside one). A Verifier decides whether a
-// credential is genuine; the Authenticator checks the scopes, so every kind of
-// token gets the same scope rules.
+// across requirement objects, AND inside one). Credentials are read where
+// the scheme says: `Authorization: Bearer` for http bearer, oauth2 and
+// openIdConnect, a header for apiKey. A Verifier decides whether a credential
+// is genuine; the Authenticator checks the scopes, so every kind of token
+// gets the same scope rules.
 package auth
 
 import (
@@ -29,10 +31,24 @@ func (p Principal) HasScopes(required []string) bool {
 	return true
 }
 
+// CredentialType says how a credential was sent, so that one Verifier can
+// serve several schemes and tell their credentials apart.
+type CredentialType int
+
+const (
+	// BearerToken is an RFC 6750 `Authorization: Bearer` token: the http
+	// bearer, oauth2 and openIdConnect schemes all send one.
+	BearerToken CredentialType = iota
+	// APIKey is the value of the header an apiKey scheme names.
+	APIKey
+)
+
 // Credential is what a client presented for one security scheme.
 type Credential struct {
 	// Scheme is the security scheme's name in the spec, e.g. "bearerAuth".
 	Scheme string
+	// Type is how the credential was sent.
+	Type CredentialType
 	// Token is the secret itself. Never log it or put it in an error.
 	Token string
 }

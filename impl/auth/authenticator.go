@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -21,6 +22,13 @@ import (
 type Authenticator struct {
 	realm    string
 	verifier Verifier
+	schemes  map[string]scheme // every scheme the requirements name, by name
+}
+
+// scheme is where one security scheme's credential travels.
+type scheme struct {
+	typ    CredentialType
+	header string // the apiKey scheme's header, as the spec spells it; "" for a bearer token
 }
 
 // New returns an Authenticator for doc. It fails if doc asks for a security
@@ -30,10 +38,11 @@ func New(doc *openapi3.T, realm string, v Verifier) (*Authenticator, error) {
 	if v == nil {
 		return nil, errors.New("auth: no token verifier configured")
 	}
-	if err := checkSchemes(doc); err != nil {
+	schemes, err := checkSchemes(doc)
+	if err != nil {
 		return nil, err
 	}
-	return &Authenticator{realm: realm, verifier: v}, nil
+	return &Authenticator{realm: realm, verifier: v, schemes: schemes}, nil
 }
 
 // Requirements returns the security requirements that apply to op: its own
@@ -55,7 +64,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request, route
 	if len(srs) == 0 {
 		return Principal{}, false, nil
 	}
-	at := &attempt{a: a, r: r, verified: make(map[string]Principal, 2)}
+	at := &attempt{a: a, r: r, results: make(map[scheme]result, 2), verified: make(map[string]Principal, 2)}
 	// kin-openapi walks the requirements (OR across objects, AND inside one)
 	// and calls at.check for each scheme. It reads and buffers the whole
 	// body before the first call, for AuthenticationFuncs that sign bodies;
@@ -83,53 +92,72 @@ func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request, route
 	return Principal{}, false, errors.New("auth: requirements passed but none was satisfied")
 }
 
-// attempt is the state of one request's authentication: credentials are
-// verified once even when several schemes or requirements read them.
+// attempt is the state of one request's authentication: each credential is
+// verified once even when several schemes or requirements read it.
 type attempt struct {
 	a        *Authenticator
 	r        *http.Request
-	bearer   *Principal
-	bearErr  error
+	results  map[scheme]result    // by where the credential travels
 	verified map[string]Principal // by scheme name, once its scopes passed
 }
 
+type result struct {
+	p   Principal
+	err error
+}
+
+// schemeFailure is why one scheme failed, and which scheme: the challenge
+// for that scheme carries the error.
+type schemeFailure struct {
+	scheme scheme
+	err    error
+}
+
+func (f *schemeFailure) Error() string { return f.err.Error() }
+func (f *schemeFailure) Unwrap() error { return f.err }
+
 // check is the openapi3filter.AuthenticationFunc for one scheme of one requirement.
 func (at *attempt) check(ctx context.Context, in *openapi3filter.AuthenticationInput) error {
-	p, err := at.verifyBearer(ctx, in.SecuritySchemeName)
+	s := at.a.schemes[in.SecuritySchemeName]
+	p, err := at.verify(ctx, in.SecuritySchemeName, s)
 	if err != nil {
-		return err
+		return &schemeFailure{scheme: s, err: err}
 	}
 	if !p.HasScopes(in.Scopes) {
-		return insufficientScope(in.Scopes)
+		return &schemeFailure{scheme: s, err: insufficientScope(in.Scopes)}
 	}
 	at.verified[in.SecuritySchemeName] = p
 	return nil
 }
 
-// verifyBearer verifies the request's bearer token, once per request: every
-// bearer-carried scheme (http bearer, oauth2, openIdConnect) reads the same
-// header.
-func (at *attempt) verifyBearer(ctx context.Context, scheme string) (Principal, error) {
-	if at.bearer == nil && at.bearErr == nil {
-		token, perr := bearerToken(at.r)
-		if perr != nil {
-			at.bearErr = perr
-		} else {
-			p, err := at.a.verifier.Verify(ctx, Credential{Scheme: scheme, Token: token})
-			if err != nil {
-				at.bearErr = err
-			} else {
-				at.bearer = &p
-			}
-		}
+// verify extracts and verifies the credential s reads, once per request:
+// every bearer-carried scheme (http bearer, oauth2, openIdConnect) reads the
+// same header, and apiKey schemes naming the same header read the same key.
+func (at *attempt) verify(ctx context.Context, name string, s scheme) (Principal, error) {
+	if r, ok := at.results[s]; ok {
+		return r.p, r.err
 	}
-	if at.bearErr != nil {
-		return Principal{}, at.bearErr
+	var token string
+	var perr *Error
+	if s.typ == APIKey {
+		token, perr = apiKey(at.r, s.header)
+	} else {
+		token, perr = bearerToken(at.r)
 	}
-	return *at.bearer, nil
+	var r result
+	if perr != nil {
+		r.err = perr
+	} else {
+		r.p, r.err = at.a.verifier.Verify(ctx, Credential{Scheme: name, Type: s.typ, Token: token})
+	}
+	at.results[s] = r
+	return r.p, r.err
 }
 
-// satisfied reports whether every scheme of req passed, and with whom.
+// satisfied reports whether every scheme of req passed, and with whom. When
+// a requirement ANDs a bearer token with an API key, the principal is the
+// bearer token's: it names the user, while a key beside it names the calling
+// application.
 func (at *attempt) satisfied(req openapi3.SecurityRequirement) (Principal, bool) {
 	names := make([]string, 0, len(req))
 	for name := range req {
@@ -145,6 +173,11 @@ func (at *attempt) satisfied(req openapi3.SecurityRequirement) (Principal, bool)
 	if len(names) == 0 {
 		return Principal{}, true
 	}
+	for _, name := range names {
+		if at.a.schemes[name].typ == BearerToken {
+			return at.verified[name], true
+		}
+	}
 	return at.verified[names[0]], true
 }
 
@@ -156,6 +189,7 @@ func (a *Authenticator) failure(err error, srs openapi3.SecurityRequirements) er
 		return err
 	}
 	var best *Error
+	var from scheme
 	var scopes []string
 	for _, e := range sre.Errors {
 		var ae *Error
@@ -171,69 +205,129 @@ func (a *Authenticator) failure(err error, srs openapi3.SecurityRequirements) er
 		}
 		if best == nil || ae.Kind.rank() > best.Kind.rank() {
 			best = ae
+			var sf *schemeFailure
+			if errors.As(e, &sf) {
+				from = sf.scheme
+			}
 		}
 	}
 	if best == nil {
 		return fmt.Errorf("auth: security check failed without a reason: %w", err)
 	}
-	if best.Kind == InsufficientScope {
+	switch best.Kind {
+	case InsufficientScope:
 		best = insufficientScope(scopes)
+	case Missing:
+		best = Errorf(Missing, "this operation needs %s", a.needs(srs))
 	}
-	return a.problem(best, srs)
+	return a.problem(best, from, srs)
 }
 
-// problem renders an authentication failure: status, code and challenge.
-func (a *Authenticator) problem(e *Error, srs openapi3.SecurityRequirements) *problem.Error {
+// problem renders an authentication failure: status, code and one challenge
+// per scheme the operation accepts, Bearer first, the error parameters on
+// the challenge of the scheme at fault (from).
+func (a *Authenticator) problem(e *Error, from scheme, srs openapi3.SecurityRequirements) *problem.Error {
 	var status int
 	var code gen.ProblemCode
-	var header string
+	var errCode string
 	switch e.Kind {
 	case Malformed:
-		status, code = http.StatusBadRequest, gen.ProblemCodeInvalidRequest
-		header = challenge(a.realm, "invalid_request", e.Description, nil)
+		status, code, errCode = http.StatusBadRequest, gen.ProblemCodeInvalidRequest, "invalid_request"
 	case Invalid, Expired:
-		status, code = http.StatusUnauthorized, gen.ProblemCodeInvalidToken
-		header = challenge(a.realm, "invalid_token", e.Description, nil)
+		status, code, errCode = http.StatusUnauthorized, gen.ProblemCodeInvalidToken, "invalid_token"
 	case InsufficientScope:
-		status, code = http.StatusForbidden, gen.ProblemCodeInsufficientScope
-		header = challenge(a.realm, "insufficient_scope", e.Description, e.Scopes)
+		status, code, errCode = http.StatusForbidden, gen.ProblemCodeInsufficientScope, "insufficient_scope"
 	default:
 		// RFC 6750 §3.1: no error code when the request had no credentials.
 		status, code = http.StatusUnauthorized, gen.ProblemCodeMissingCredentials
-		header = challenge(a.realm, "", "", nil)
+	}
+	var header []string
+	for _, s := range a.accepted(srs) {
+		var ec, desc string
+		var scopes []string
+		if s == from && errCode != "" {
+			ec, desc, scopes = errCode, e.Description, e.Scopes
+		}
+		if s.typ == APIKey {
+			header = append(header, apiKeyChallenge(a.realm, s.header, ec, desc))
+		} else {
+			header = append(header, challenge(a.realm, ec, desc, scopes))
+		}
 	}
 	return &problem.Error{
 		Status: status,
 		Code:   code,
 		Detail: e.Description,
-		Header: http.Header{"Www-Authenticate": {header}},
+		Header: http.Header{"Www-Authenticate": header},
 		Err:    e,
 	}
 }
 
-// checkSchemes fails if any security requirement in doc names a scheme that
-// is undeclared or that this server cannot check.
-func checkSchemes(doc *openapi3.T) error {
-	var schemes openapi3.SecuritySchemes
-	if doc.Components != nil {
-		schemes = doc.Components.SecuritySchemes
+// accepted lists where the credentials srs accept travel, once each: the
+// bearer token first, then the API key headers in the order srs name them.
+func (a *Authenticator) accepted(srs openapi3.SecurityRequirements) []scheme {
+	var out []scheme
+	for _, req := range srs {
+		for _, name := range slices.Sorted(maps.Keys(req)) {
+			if s := a.schemes[name]; !slices.Contains(out, s) {
+				out = append(out, s)
+			}
+		}
 	}
+	slices.SortStableFunc(out, func(x, y scheme) int { return cmp.Compare(x.typ, y.typ) })
+	return out
+}
+
+// needs describes what srs accept, for a request that sent nothing:
+// "a bearer token or an API key in the X-API-Key header".
+func (a *Authenticator) needs(srs openapi3.SecurityRequirements) string {
+	var alternatives []string
+	for _, req := range srs {
+		var all []string
+		for _, s := range a.accepted(openapi3.SecurityRequirements{req}) {
+			if s.typ == APIKey {
+				all = append(all, "an API key in the "+s.header+" header")
+			} else {
+				all = append(all, "a bearer token")
+			}
+		}
+		if d := strings.Join(all, " and "); d != "" && !slices.Contains(alternatives, d) {
+			alternatives = append(alternatives, d)
+		}
+	}
+	return strings.Join(alternatives, " or ")
+}
+
+// checkSchemes fails if any security requirement in doc names a scheme that
+// is undeclared or that this server cannot check. It returns where each
+// named scheme's credential travels.
+func checkSchemes(doc *openapi3.T) (map[string]scheme, error) {
+	var declared openapi3.SecuritySchemes
+	if doc.Components != nil {
+		declared = doc.Components.SecuritySchemes
+	}
+	schemes := map[string]scheme{}
 	check := func(where string, srs openapi3.SecurityRequirements) error {
 		for _, req := range srs {
 			for name := range req {
-				ref := schemes[name]
+				ref := declared[name]
 				if ref == nil || ref.Value == nil {
 					return fmt.Errorf("auth: %s: security scheme %q is not declared", where, name)
 				}
-				if !bearerCarried(ref.Value) {
-					return fmt.Errorf("auth: %s: security scheme %q (%s) is not supported by this server", where, name, describe(ref.Value))
+				switch s := ref.Value; {
+				case bearerCarried(s):
+					schemes[name] = scheme{typ: BearerToken}
+				case s.Type == "apiKey" && s.In == "header" && s.Name != "":
+					schemes[name] = scheme{typ: APIKey, header: s.Name}
+				default:
+					return fmt.Errorf("auth: %s: security scheme %q (%s) is not supported by this server", where, name, describe(s))
 				}
 			}
 		}
 		return nil
 	}
 	if err := check("global security", doc.Security); err != nil {
-		return err
+		return nil, err
 	}
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
@@ -241,11 +335,11 @@ func checkSchemes(doc *openapi3.T) error {
 				continue
 			}
 			if err := check(method+" "+path, *op.Security); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
-	return nil
+	return schemes, nil
 }
 
 // bearerCarried reports whether s is sent as an RFC 6750 bearer token.
@@ -260,5 +354,8 @@ func bearerCarried(s *openapi3.SecurityScheme) bool {
 }
 
 func describe(s *openapi3.SecurityScheme) string {
+	if s.Type == "apiKey" {
+		return "apiKey in " + cmp.Or(s.In, "nowhere") + "; only in: header is supported"
+	}
 	return strings.TrimSpace(cmp.Or(s.Type, "no type") + " " + s.Scheme + s.In)
 }

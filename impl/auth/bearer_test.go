@@ -72,3 +72,12 @@ func TestChallengeCannotBeBroken(t *testing.T) {
 		t.Error("challenge contains CR or LF")
 	}
 }
+
+func TestAPIKeyChallengeCannotBeBroken(t *testing.T) {
+	t.Parallel()
+	got := apiKeyChallenge("a\"b\r\nX: 1", "X-API-Key", "invalid_token", "bad \"key\"\r\nSet-Cookie: x")
+	want := `APIKey realm="a\"bX: 1", header="X-API-Key", error="invalid_token", error_description="bad keySet-Cookie: x"`
+	if got != want {
+		t.Errorf("challenge =\n %s\nwant\n %s", got, want)
+	}
+}

@@ -11,9 +11,37 @@ import (
 // Written by hand: the grammar is small and the values must be sanitised
 // (a description with a quote or CR/LF must not be able to break the header).
 func challenge(realm, errCode, description string, scopes []string) string {
+	return render("Bearer", realm, "", errCode, description, scopes)
+}
+
+// apiKeyAuthScheme is the auth-scheme of the challenge for an apiKey scheme.
+//
+// No HTTP authentication scheme is registered for API keys, but RFC 9110
+// §11.6.1 lets a 401 carry several challenges and §11.1 allows any token as
+// an auth-scheme name; clients skip the schemes they do not know. So an
+// operation that accepts an API key answers with one more challenge,
+//
+//	APIKey realm="tasks", header="X-API-Key"
+//
+// after the Bearer one (RFC 6750 clients, and http.Header.Get, read the
+// first), naming the header to send. When the API key itself was at fault the
+// challenge carries the RFC 6750 error parameters, as Bearer's would.
+const apiKeyAuthScheme = "APIKey"
+
+// apiKeyChallenge renders the challenge for an apiKey scheme read from header.
+func apiKeyChallenge(realm, header, errCode, description string) string {
+	return render(apiKeyAuthScheme, realm, header, errCode, description, nil)
+}
+
+func render(authScheme, realm, header, errCode, description string, scopes []string) string {
 	var b strings.Builder
-	b.WriteString(`Bearer realm=`)
+	b.WriteString(authScheme)
+	b.WriteString(` realm=`)
 	writeQuoted(&b, realm)
+	if header != "" {
+		b.WriteString(`, header=`)
+		writeQuoted(&b, header)
+	}
 	if errCode != "" {
 		b.WriteString(`, error="`)
 		b.WriteString(errCode) // one of our constants

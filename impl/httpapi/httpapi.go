@@ -44,6 +44,10 @@ type Config struct {
 	Realm string
 	// MaxBodyBytes caps request bodies (413 beyond it); 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// ValidateResponses checks every API response against the spec and
+	// answers a drift with a 500 (for development and CI; it costs a buffer
+	// and a validation per response).
+	ValidateResponses bool
 }
 
 // New builds the handler from the embedded spec. It fails if the spec is
@@ -92,12 +96,16 @@ func New(cfg Config) (http.Handler, error) {
 		RequestErrorHandlerFunc:  badRequest,
 		ResponseErrorHandlerFunc: problem.Write,
 	})
+	routeMiddleware := []func(http.Handler) http.Handler{val.Middleware}
+	if cfg.ValidateResponses {
+		routeMiddleware = append(routeMiddleware, val.CheckResponses)
+	}
 	gen.HandlerWithOptions(strict, gen.ChiServerOptions{
 		BaseURL: baseURL,
 		// An inline router: its middleware runs after chi matched the
 		// route, so the validator knows the route pattern, and before the
 		// generated wrapper parses parameters, so security comes first.
-		BaseRouter:       r.With(val.Middleware),
+		BaseRouter:       r.With(routeMiddleware...),
 		ErrorHandlerFunc: badRequest,
 	})
 	return r, nil

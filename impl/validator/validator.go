@@ -35,6 +35,8 @@ type Validator struct {
 	maxBodyBytes int64
 	ops          map[string]*operation // by method + " " + chi route pattern
 	options      *openapi3filter.Options
+	// responseOptions are for CheckResponses: an undocumented status is a drift.
+	responseOptions *openapi3filter.Options
 }
 
 // operation is what the validator needs of one spec operation, prepared once.
@@ -84,6 +86,10 @@ func New(doc *openapi3.T, baseURL string, a *auth.Authenticator, maxBodyBytes in
 		}
 		return err.Reason
 	})
+	v.responseOptions = &openapi3filter.Options{
+		IncludeResponseStatus:   true,
+		SchemaValidationOptions: v.options.SchemaValidationOptions,
+	}
 	var server *openapi3.Server
 	if len(doc.Servers) > 0 {
 		server = doc.Servers[0]

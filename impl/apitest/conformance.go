@@ -1,0 +1,331 @@
+package apitest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/go-openapi/jsonpointer"
+
+	"example.com/tasks/impl/auth"
+	"example.com/tasks/impl/auth/statictoken"
+	"example.com/tasks/impl/examples"
+)
+
+// Credentials are the tokens the conformance suite presents.
+type Credentials struct {
+	AllScopes string // valid, carrying every scope the spec's OAuth2 flows declare
+	NoScopes  string // valid, carrying no scope
+	Invalid   string // not valid
+}
+
+// ConformanceTokens returns a verifier that accepts the Credentials it
+// returns, with scopes taken from doc.
+func ConformanceTokens(doc *openapi3.T) (*statictoken.Verifier, Credentials) {
+	creds := Credentials{AllScopes: "conformance-all-scopes", NoScopes: "conformance-no-scopes", Invalid: "conformance-invalid"}
+	var all []string
+	for _, ref := range doc.Components.SecuritySchemes {
+		if ref.Value == nil || ref.Value.Flows == nil {
+			continue
+		}
+		f := ref.Value.Flows
+		for _, flow := range []*openapi3.OAuthFlow{f.Implicit, f.Password, f.ClientCredentials, f.AuthorizationCode} {
+			if flow != nil {
+				all = append(all, slices.Collect(maps.Keys(flow.Scopes))...)
+			}
+		}
+	}
+	slices.Sort(all)
+	// One subject holds both tokens, so that what one creates the other may
+	// read: ownership rules are not what the suite tests.
+	file := fmt.Sprintf("tokens:\n  - {subject: conformance, scopes: [%s], sha256: %s}\n  - {subject: conformance, scopes: [], sha256: %s}\n",
+		strings.Join(slices.Compact(all), ", "), statictoken.Digest(creds.AllScopes), statictoken.Digest(creds.NoScopes))
+	v, err := statictoken.Parse([]byte(file))
+	if err != nil {
+		panic(err) // built from constants and the spec's scope names
+	}
+	return v, creds
+}
+
+// Finding is one way the server or its spec broke the contract.
+type Finding struct {
+	Operation string // e.g. "GET /tasks (listTasks)"
+	Case      string // e.g. "no credentials"
+	Problem   string
+}
+
+func (f Finding) String() string { return f.Operation + ": " + f.Case + ": " + f.Problem }
+
+// Conformance walks every operation of doc and proves, from the spec alone
+// (its examples, links and security), that h enforces the contract:
+//
+//   - a secured operation answers 401 with a challenge to no credentials;
+//     and for each of its security requirements, presented as that
+//     requirement's schemes expect: 401 invalid_token to a wrong credential,
+//     403 to a valid one without the scopes the requirement names (a 2xx if
+//     it names none), and a documented 2xx to one with every scope;
+//   - a public operation never answers 401;
+//   - every response validates against the spec.
+//
+// Requests are built from examples. An operation with path parameters gets
+// them from a link (`links` on another operation's response), following it
+// first, so that a 2xx is possible: the spec says how to make the resource.
+func Conformance(doc *openapi3.T, basePath string, h http.Handler, creds Credentials) []Finding {
+	s := &suite{doc: doc, base: basePath, h: h, creds: creds, checker: NewChecker(doc, basePath), byID: map[string]operation{}}
+	for _, path := range doc.Paths.InMatchingOrder() {
+		item := doc.Paths.Value(path)
+		for _, method := range slices.Sorted(maps.Keys(item.Operations())) {
+			op := operation{method: method, path: path, item: item, op: item.GetOperation(method)}
+			s.ops = append(s.ops, op)
+			s.byID[op.op.OperationID] = op
+		}
+	}
+	for _, op := range s.ops {
+		s.check(op)
+	}
+	return s.findings
+}
+
+type operation struct {
+	method, path string
+	item         *openapi3.PathItem
+	op           *openapi3.Operation
+}
+
+func (o operation) String() string {
+	return fmt.Sprintf("%s %s (%s)", o.method, o.path, o.op.OperationID)
+}
+
+type suite struct {
+	doc      *openapi3.T
+	base     string
+	h        http.Handler
+	creds    Credentials
+	checker  *Checker
+	ops      []operation
+	byID     map[string]operation
+	findings []Finding
+}
+
+func (s *suite) fail(op operation, c, format string, args ...any) {
+	s.findings = append(s.findings, Finding{Operation: op.String(), Case: c, Problem: fmt.Sprintf(format, args...)})
+}
+
+func (s *suite) check(op operation) {
+	reqs := auth.Requirements(s.doc, op.op)
+	public := len(reqs) == 0 || slices.ContainsFunc(reqs, func(r openapi3.SecurityRequirement) bool { return len(r) == 0 })
+	params, err := s.linkedParams(op)
+	if err != nil {
+		s.fail(op, "setup", "%v", err)
+		return
+	}
+	send := func(c, token string, as openapi3.SecurityRequirement) (*httptest.ResponseRecorder, bool) {
+		req, err := s.request(op, params, as, token)
+		if err != nil {
+			s.fail(op, c, "%v", err)
+			return nil, false
+		}
+		rec := httptest.NewRecorder()
+		s.h.ServeHTTP(rec, req)
+		if err := s.checker.Check(req, rec.Code, rec.Header(), rec.Body.Bytes()); err != nil {
+			s.fail(op, c, "%v", err)
+			return rec, false
+		}
+		return rec, true
+	}
+
+	if public {
+		var as openapi3.SecurityRequirement
+		if len(reqs) > 0 {
+			as = reqs[0]
+		}
+		for c, token := range map[string]string{"public, no credentials": "", "public, wrong token": s.creds.Invalid} {
+			if rec, ok := send(c, token, as); ok && rec.Code == http.StatusUnauthorized {
+				s.fail(op, c, "a public operation answered 401")
+			}
+		}
+		return
+	}
+
+	if rec, ok := send("no credentials", "", nil); ok {
+		if rec.Code != http.StatusUnauthorized || rec.Header().Get("WWW-Authenticate") == "" {
+			s.fail(op, "no credentials", "got %d with WWW-Authenticate %q, want 401 with a challenge", rec.Code, rec.Header().Get("WWW-Authenticate"))
+		}
+	}
+	// Each requirement object is an alternative: prove each one.
+	for _, req := range reqs {
+		as := "as " + strings.Join(slices.Sorted(maps.Keys(req)), "+") + ": "
+		if rec, ok := send(as+"wrong credential", s.creds.Invalid, req); ok {
+			if rec.Code != http.StatusUnauthorized || !strings.Contains(strings.Join(rec.Header().Values("WWW-Authenticate"), ", "), `error="invalid_token"`) {
+				s.fail(op, as+"wrong credential", "got %d with WWW-Authenticate %q, want 401 invalid_token", rec.Code, rec.Header().Values("WWW-Authenticate"))
+			}
+		}
+		needsScopes := slices.ContainsFunc(slices.Collect(maps.Values(req)), func(scopes []string) bool { return len(scopes) > 0 })
+		if rec, ok := send(as+"valid credential without scopes", s.creds.NoScopes, req); ok {
+			switch {
+			case needsScopes && rec.Code != http.StatusForbidden:
+				s.fail(op, as+"valid credential without scopes", "got %d, want 403 insufficient_scope", rec.Code)
+			case !needsScopes && (rec.Code < 200 || rec.Code > 299):
+				s.fail(op, as+"valid credential without scopes", "got %d, want a 2xx: the requirement names no scope", rec.Code)
+			}
+		}
+		if rec, ok := send(as+"credential with every scope", s.creds.AllScopes, req); ok && (rec.Code < 200 || rec.Code > 299) {
+			s.fail(op, as+"credential with every scope", "got %d, want a documented 2xx (body %s)", rec.Code, strings.TrimSpace(rec.Body.String()))
+		}
+	}
+}
+
+// linkedParams follows a link that targets op, if the spec has one, and
+// returns the parameter values it yields.
+func (s *suite) linkedParams(target operation) (map[string]string, error) {
+	for _, src := range s.ops {
+		for _, code := range slices.Sorted(maps.Keys(src.op.Responses.Map())) {
+			resp := src.op.Responses.Value(code).Value
+			if resp == nil || !strings.HasPrefix(code, "2") {
+				continue
+			}
+			for _, name := range slices.Sorted(maps.Keys(resp.Links)) {
+				link := resp.Links[name].Value
+				if link == nil || link.OperationID != target.op.OperationID {
+					continue
+				}
+				return s.follow(src, link)
+			}
+		}
+	}
+	return nil, nil
+}
+
+// follow calls src with its examples and evaluates link's parameter
+// expressions ($response.body#/pointer, $response.header.Name) on its answer.
+func (s *suite) follow(src operation, link *openapi3.Link) (map[string]string, error) {
+	var as openapi3.SecurityRequirement
+	if reqs := auth.Requirements(s.doc, src.op); len(reqs) > 0 {
+		as = reqs[0]
+	}
+	req, err := s.request(src, nil, as, s.creds.AllScopes)
+	if err != nil {
+		return nil, fmt.Errorf("link from %s: %w", src, err)
+	}
+	rec := httptest.NewRecorder()
+	s.h.ServeHTTP(rec, req)
+	if rec.Code < 200 || rec.Code > 299 {
+		return nil, fmt.Errorf("link from %s: got %d, want a 2xx", src, rec.Code)
+	}
+	var body any
+	_ = json.Unmarshal(rec.Body.Bytes(), &body) // a header-only link needs no body
+	params := map[string]string{}
+	for name, expr := range link.Parameters {
+		e, _ := expr.(string)
+		switch {
+		case strings.HasPrefix(e, "$response.body#"):
+			ptr, err := jsonpointer.New(strings.TrimPrefix(e, "$response.body#"))
+			if err != nil {
+				return nil, fmt.Errorf("link to %s: %s: %w", link.OperationID, e, err)
+			}
+			v, _, err := ptr.Get(body)
+			if err != nil {
+				return nil, fmt.Errorf("link to %s: %s: %w", link.OperationID, e, err)
+			}
+			params[name] = fmt.Sprint(v)
+		case strings.HasPrefix(e, "$response.header."):
+			params[name] = rec.Header().Get(strings.TrimPrefix(e, "$response.header."))
+		default:
+			return nil, fmt.Errorf("link to %s: unsupported expression %v", link.OperationID, expr)
+		}
+	}
+	return params, nil
+}
+
+// request builds a request for op from its examples (params override them)
+// and presents token as the schemes of requirement as expect.
+func (s *suite) request(op operation, params map[string]string, as openapi3.SecurityRequirement, token string) (*http.Request, error) {
+	path := op.path
+	query := url.Values{}
+	header := http.Header{}
+	all := slices.Clone(op.op.Parameters)
+	for _, p := range op.item.Parameters {
+		if all.GetByInAndName(p.Value.In, p.Value.Name) == nil {
+			all = append(all, p)
+		}
+	}
+	for _, ref := range all {
+		p := ref.Value
+		value, given := params[p.Name]
+		if !given {
+			if !p.Required {
+				continue
+			}
+			ex, ok := examples.Parameter(p)
+			if !ok {
+				return nil, fmt.Errorf("required %s parameter %q has no example", p.In, p.Name)
+			}
+			value = fmt.Sprint(ex)
+		}
+		switch p.In {
+		case openapi3.ParameterInPath:
+			path = strings.ReplaceAll(path, "{"+p.Name+"}", url.PathEscape(value))
+		case openapi3.ParameterInQuery:
+			query.Set(p.Name, value)
+		case openapi3.ParameterInHeader:
+			header.Set(p.Name, value)
+		case openapi3.ParameterInCookie:
+			header.Add("Cookie", (&http.Cookie{Name: p.Name, Value: value}).String())
+		}
+	}
+	var body []byte
+	if rb := op.op.RequestBody; rb != nil && rb.Value != nil {
+		types := slices.Sorted(maps.Keys(rb.Value.Content))
+		if slices.Contains(types, "application/json") {
+			types = []string{"application/json"}
+		}
+		ex, ok := examples.Media(rb.Value.Content[types[0]])
+		if !ok {
+			return nil, fmt.Errorf("request body (%s) has no example", types[0])
+		}
+		var err error
+		if body, err = json.Marshal(ex); err != nil {
+			return nil, err
+		}
+		header.Set("Content-Type", types[0])
+	}
+	target := s.base + path
+	if len(query) > 0 {
+		target += "?" + query.Encode()
+	}
+	req := httptest.NewRequest(op.method, target, bytes.NewReader(body))
+	maps.Copy(req.Header, header)
+	if token != "" {
+		s.present(req, as, token)
+	}
+	return req, nil
+}
+
+// present puts token where each scheme of requirement req expects it.
+func (s *suite) present(req *http.Request, r openapi3.SecurityRequirement, token string) {
+	for name := range r {
+		ref := s.doc.Components.SecuritySchemes[name]
+		if ref == nil || ref.Value == nil {
+			continue
+		}
+		switch sc := ref.Value; {
+		case sc.Type == "apiKey" && sc.In == "header":
+			req.Header.Set(sc.Name, token)
+		case sc.Type == "apiKey" && sc.In == "query":
+			q := req.URL.Query()
+			q.Set(sc.Name, token)
+			req.URL.RawQuery = q.Encode()
+		case sc.Type == "apiKey" && sc.In == "cookie":
+			req.AddCookie(&http.Cookie{Name: sc.Name, Value: token})
+		default: // http bearer, oauth2, openIdConnect
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+	}
+}

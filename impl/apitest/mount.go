@@ -1,0 +1,39 @@
+package apitest
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/go-chi/chi/v5"
+
+	"example.com/tasks/impl/auth"
+	"example.com/tasks/impl/httplog"
+	"example.com/tasks/impl/validator"
+)
+
+// Mount serves every operation of doc with handler, behind the spec
+// validator exactly as httpapi mounts the generated routes. Tests use it to
+// prove behaviour that comes from a spec alone, with no generated code.
+func Mount(t testing.TB, doc *openapi3.T, v auth.Verifier, handler http.HandlerFunc) http.Handler {
+	t.Helper()
+	a, err := auth.New(doc, "test", v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	val, err := validator.New(doc, "", a, 1<<10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := chi.NewRouter()
+	r.Use(httplog.Middleware(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	api := r.With(val.Middleware)
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			api.MethodFunc(method, path, handler)
+		}
+	}
+	return r
+}

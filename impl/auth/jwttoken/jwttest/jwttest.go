@@ -1,0 +1,227 @@
+// Package jwttest is a local identity provider for tests: a JWKS endpoint on
+// httptest whose keys can be rotated, and which can be taken down or made to
+// hang, and a signer for tokens with any header and claims, forged ones
+// included.
+package jwttest
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/MicahParks/jwkset"
+	"github.com/golang-jwt/jwt/v5"
+
+	"example.com/tasks/impl/auth/jwttoken"
+)
+
+// Audience is the audience of every Issuer's tokens.
+const Audience = "tasks-api"
+
+// Key is a signing key. Only published keys are in the JWKS.
+type Key struct {
+	ID     string
+	Method jwt.SigningMethod
+	signer crypto.Signer
+}
+
+// Public returns the PEM of the public key, as an attacker would find it.
+func (k *Key) Public(t testing.TB) []byte {
+	t.Helper()
+	der, err := x509.MarshalPKIXPublicKey(k.signer.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+}
+
+// Sign returns claims signed by k, with k's kid in the header.
+func (k *Key) Sign(t testing.TB, claims jwt.Claims) string {
+	t.Helper()
+	tok := jwt.NewWithClaims(k.Method, claims)
+	tok.Header["kid"] = k.ID
+	s, err := tok.SignedString(k.signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// NewKey returns a new ES256 key, or an RS256 one for rsa (one RSA key per
+// test binary: generating them is slow).
+func NewKey(t testing.TB, kid string, rsaKey bool) *Key {
+	t.Helper()
+	if rsaKey {
+		return &Key{ID: kid, Method: jwt.SigningMethodRS256, signer: sharedRSA(t)}
+	}
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Key{ID: kid, Method: jwt.SigningMethodES256, signer: priv}
+}
+
+var rsaOnce = sync.OnceValues(func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) })
+
+func sharedRSA(t testing.TB) *rsa.PrivateKey {
+	k, err := rsaOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// Issuer is an identity provider's JWKS endpoint.
+type Issuer struct {
+	URL  string // the JWKS URL
+	Name string // the iss of its tokens
+
+	mu   sync.Mutex
+	jwks []byte
+	down bool
+	hang chan struct{} // non-nil: requests wait until it is closed
+
+	fetches atomic.Int64
+	fetched chan struct{}
+}
+
+// NewIssuer starts an issuer that publishes keys.
+func NewIssuer(t testing.TB, keys ...*Key) *Issuer {
+	t.Helper()
+	iss := &Issuer{fetched: make(chan struct{}, 1)}
+	iss.Publish(t, keys...)
+	srv := httptest.NewServer(http.HandlerFunc(iss.serve))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { iss.Hang(false) }) // runs first: let hung requests end
+	iss.URL = srv.URL + "/.well-known/jwks.json"
+	iss.Name = srv.URL + "/"
+	return iss
+}
+
+func (iss *Issuer) serve(w http.ResponseWriter, r *http.Request) {
+	iss.fetches.Add(1)
+	select {
+	case iss.fetched <- struct{}{}:
+	default:
+	}
+	iss.mu.Lock()
+	down, hang, jwks := iss.down, iss.hang, iss.jwks
+	iss.mu.Unlock()
+	if hang != nil {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+		return
+	}
+	if down {
+		http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(jwks)
+}
+
+// Publish replaces the key set: a rotation.
+func (iss *Issuer) Publish(t testing.TB, keys ...*Key) {
+	t.Helper()
+	var set jwkset.JWKSMarshal
+	for _, k := range keys {
+		jwk, err := jwkset.NewJWKFromKey(k.signer.Public(), jwkset.JWKOptions{
+			Metadata: jwkset.JWKMetadataOptions{KID: k.ID, ALG: jwkset.ALG(k.Method.Alg()), USE: jwkset.UseSig},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		set.Keys = append(set.Keys, jwk.Marshal())
+	}
+	data, err := json.Marshal(set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss.mu.Lock()
+	defer iss.mu.Unlock()
+	iss.jwks = data
+}
+
+// Down makes the endpoint answer 503 (or serve again).
+func (iss *Issuer) Down(down bool) {
+	iss.mu.Lock()
+	defer iss.mu.Unlock()
+	iss.down = down
+}
+
+// Hang makes the endpoint accept requests and never answer (or answer again).
+func (iss *Issuer) Hang(hang bool) {
+	iss.mu.Lock()
+	defer iss.mu.Unlock()
+	switch {
+	case hang && iss.hang == nil:
+		iss.hang = make(chan struct{})
+	case !hang && iss.hang != nil:
+		close(iss.hang)
+		iss.hang = nil
+	}
+}
+
+// Fetches reports how many times the JWKS was requested.
+func (iss *Issuer) Fetches() int64 { return iss.fetches.Load() }
+
+// WaitFetches blocks until the JWKS has been requested at least n times.
+func (iss *Issuer) WaitFetches(t testing.TB, n int64) {
+	t.Helper()
+	for iss.fetches.Load() < n {
+		select {
+		case <-iss.fetched:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("the JWKS was fetched %d times, never %d", iss.fetches.Load(), n)
+		}
+	}
+}
+
+// Claims returns the claims of a valid token for sub with scope (a
+// space-delimited list, "" for none).
+func (iss *Issuer) Claims(sub, scope string) jwt.MapClaims {
+	now := time.Now()
+	c := jwt.MapClaims{
+		"iss": iss.Name,
+		"aud": Audience,
+		"sub": sub,
+		"iat": now.Unix(),
+		"nbf": now.Unix(),
+		"exp": now.Add(time.Hour).Unix(),
+	}
+	if scope != "" {
+		c["scope"] = scope
+	}
+	return c
+}
+
+// Config returns the verifier configuration that trusts iss.
+func (iss *Issuer) Config() jwttoken.Config {
+	return jwttoken.Config{JWKSURL: iss.URL, Issuer: iss.Name, Audience: Audience}
+}
+
+// Verifier returns a verifier for iss's tokens, with cfg's other settings,
+// that stops refreshing when t ends.
+func (iss *Issuer) Verifier(t testing.TB, cfg jwttoken.Config) *jwttoken.Verifier {
+	t.Helper()
+	base := iss.Config()
+	cfg.JWKSURL, cfg.Issuer, cfg.Audience = base.JWKSURL, base.Issuer, base.Audience
+	v, err := jwttoken.New(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}

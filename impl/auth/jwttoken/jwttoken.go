@@ -1,0 +1,296 @@
+// Package jwttoken verifies JWT access tokens signed by an identity provider
+// whose public keys are published as a JWKS (RFC 7517).
+//
+// Library choice: github.com/golang-jwt/jwt/v5 parses the token and checks
+// its claims (issuer, audience, exp/nbf/iat with leeway, an allow-list of
+// algorithms checked before any key is looked up), and
+// github.com/MicahParks/keyfunc/v3, on github.com/MicahParks/jwkset, keeps
+// the keys: a cache refreshed in the background, and a refetch when a token
+// names an unknown `kid`, behind a rate limiter. github.com/lestrrat-go/jwx/v3
+// caches and refreshes a JWKS as well, but has no rate-limited refetch on an
+// unknown kid: that would be hand-written here, and it is the part that must
+// hold under a flood of forged tokens.
+//
+// What is always refused, whatever the configuration: `alg: none` (no
+// signature) and every HMAC algorithm. A JWKS publishes public keys; an HMAC
+// "verified" with one is the algorithm-confusion attack, where the attacker
+// signs with the public key as the shared secret. Only asymmetric algorithms
+// can be allowed, and golang-jwt would refuse an RSA or EC key for HMAC anyway.
+package jwttoken
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/MicahParks/keyfunc/v3"
+	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/time/rate"
+
+	"example.com/tasks/impl/auth"
+)
+
+// DefaultAlgorithms are the asymmetric JWS algorithms (RFC 7518 §3.1, RFC
+// 8037) that golang-jwt implements: the allow-list when Config gives none,
+// and the only ones Config may name.
+var DefaultAlgorithms = []string{
+	"RS256", "RS384", "RS512",
+	"PS256", "PS384", "PS512",
+	"ES256", "ES384", "ES512",
+	"EdDSA",
+}
+
+// Defaults for the zero values of Config.
+const (
+	DefaultRefreshInterval    = 15 * time.Minute
+	DefaultUnknownKIDInterval = time.Minute
+	DefaultHTTPTimeout        = 10 * time.Second
+	maxJWKSBytes              = 1 << 20
+)
+
+// Config says which tokens to accept.
+type Config struct {
+	// JWKSURL is where the issuer publishes its keys (https; plain http only
+	// on a loopback address, for tests and local identity providers).
+	JWKSURL string
+	// Issuer must equal the token's `iss`.
+	Issuer string
+	// Audience must be one of the token's `aud` values: the API's identifier
+	// at the identity provider.
+	Audience string
+	// Algorithms is the allow-list; nil means DefaultAlgorithms.
+	Algorithms []string
+	// Leeway is the clock skew allowed on exp, nbf and iat; keep it small.
+	Leeway time.Duration
+	// RefreshInterval is how often the keys are refetched in the background.
+	RefreshInterval time.Duration
+	// UnknownKIDInterval is the least time between two refetches caused by
+	// a token whose kid is not in the cache: a flood of forged tokens costs
+	// the issuer at most one request per interval.
+	UnknownKIDInterval time.Duration
+	// HTTPTimeout bounds each JWKS request, and how long a request with an
+	// unknown kid may wait for its refetch.
+	HTTPTimeout time.Duration
+	// HTTPClient fetches the JWKS; nil means a client with no special settings.
+	HTTPClient *http.Client
+	// Logger gets failed refreshes; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Verifier is an auth.Verifier for JWTs. It is safe for concurrent use.
+type Verifier struct {
+	parser   *jwt.Parser
+	keys     keyfunc.Keyfunc
+	issuer   string
+	audience string
+	algs     []string
+}
+
+var _ auth.Verifier = (*Verifier)(nil)
+
+// New fetches the JWKS once (so that a wrong URL stops the server at start-up
+// rather than rejecting every token) and returns a Verifier that refreshes it
+// in the background until ctx is done. After that first fetch, a JWKS that is
+// down or slow costs nothing but fresh keys: the cached ones keep working.
+func New(ctx context.Context, cfg Config) (*Verifier, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	algs := cfg.Algorithms
+	if algs == nil {
+		algs = DefaultAlgorithms
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	timeout := cmp.Or(cfg.HTTPTimeout, DefaultHTTPTimeout)
+	client := &http.Client{Timeout: timeout}
+	if cfg.HTTPClient != nil {
+		c := *cfg.HTTPClient
+		client = &c
+	}
+	client.Transport = limitedBody{base: client.Transport}
+	fail := false
+	keys, err := keyfunc.NewDefaultOverrideCtx(ctx, []string{cfg.JWKSURL}, keyfunc.Override{
+		Client:                    client,
+		HTTPTimeout:               timeout,
+		NoErrorReturnFirstHTTPReq: &fail,
+		RefreshInterval:           cmp.Or(cfg.RefreshInterval, DefaultRefreshInterval),
+		RefreshUnknownKID:         rate.NewLimiter(rate.Every(cmp.Or(cfg.UnknownKIDInterval, DefaultUnknownKIDInterval)), 1),
+		// A request with an unknown kid waits for the limiter only when its
+		// turn is due within this time; otherwise it is rejected at once.
+		RateLimitWaitMax: timeout,
+		RefreshErrorHandlerFunc: func(u string) func(context.Context, error) {
+			return func(ctx context.Context, err error) {
+				logger.WarnContext(ctx, "JWKS refresh failed; the cached keys stay in use", "url", u, "error", err)
+			}
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("jwttoken: first fetch of %s: %w", cfg.JWKSURL, err)
+	}
+	return &Verifier{
+		parser: jwt.NewParser(
+			jwt.WithValidMethods(algs),
+			jwt.WithIssuer(cfg.Issuer),
+			jwt.WithAudience(cfg.Audience),
+			jwt.WithLeeway(cfg.Leeway),
+			jwt.WithExpirationRequired(),
+			jwt.WithIssuedAt(),
+		),
+		keys:     keys,
+		issuer:   cfg.Issuer,
+		audience: cfg.Audience,
+		algs:     algs,
+	}, nil
+}
+
+func (cfg Config) check() error {
+	var errs []error
+	u, err := url.Parse(cfg.JWKSURL)
+	switch {
+	case cfg.JWKSURL == "":
+		errs = append(errs, errors.New("a JWKS URL is required"))
+	case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
+		errs = append(errs, fmt.Errorf("JWKS URL %q is not an http(s) URL", cfg.JWKSURL))
+	case u.Scheme == "http" && !loopback(u.Hostname()):
+		// Keys fetched in clear text can be swapped on the way.
+		errs = append(errs, fmt.Errorf("JWKS URL %q must use https (plain http only on a loopback address)", cfg.JWKSURL))
+	}
+	if cfg.Issuer == "" {
+		errs = append(errs, errors.New("an issuer is required"))
+	}
+	if cfg.Audience == "" {
+		errs = append(errs, errors.New("an audience is required"))
+	}
+	if cfg.Algorithms != nil && len(cfg.Algorithms) == 0 {
+		errs = append(errs, errors.New("the algorithm allow-list is empty"))
+	}
+	for _, a := range cfg.Algorithms {
+		if !slices.Contains(DefaultAlgorithms, a) {
+			errs = append(errs, fmt.Errorf("algorithm %q cannot be allowed: only asymmetric ones (%s); "+
+				"`none` has no signature and HMAC would take the public key as its secret", a, strings.Join(DefaultAlgorithms, ", ")))
+		}
+	}
+	if cfg.Leeway < 0 {
+		errs = append(errs, errors.New("the leeway must not be negative"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("jwttoken: %w", err)
+	}
+	return nil
+}
+
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// claims are the claims read from a token; RegisteredClaims carries the ones
+// golang-jwt validates.
+type claims struct {
+	jwt.RegisteredClaims
+	Scope scopeList `json:"scope"`
+	Scp   scopeList `json:"scp"`
+}
+
+// scopeList reads a scope claim in either form providers send: a
+// space-delimited string (`scope`, RFC 8693 §4.2; also `scp` at some) or an
+// array of strings (`scp` at others).
+type scopeList []string
+
+func (s *scopeList) UnmarshalJSON(b []byte) error {
+	var str string
+	if err := json.Unmarshal(b, &str); err == nil {
+		*s = strings.Fields(str)
+		return nil
+	}
+	var list []string
+	if err := json.Unmarshal(b, &list); err != nil {
+		return errors.New("a scope claim must be a string or an array of strings")
+	}
+	*s = list
+	return nil
+}
+
+// Verify implements auth.Verifier.
+func (v *Verifier) Verify(ctx context.Context, cred auth.Credential) (auth.Principal, error) {
+	var c claims
+	token, err := v.parser.ParseWithClaims(cred.Token, &c, v.keys.KeyfuncCtx(ctx))
+	if err != nil {
+		return auth.Principal{}, v.rejection(token, err)
+	}
+	if c.Subject == "" {
+		return auth.Principal{}, auth.Errorf(auth.Invalid, "the token has no sub claim: it must name its subject")
+	}
+	scopes := slices.Clone([]string(c.Scope))
+	for _, s := range c.Scp {
+		if !slices.Contains(scopes, s) {
+			scopes = append(scopes, s)
+		}
+	}
+	return auth.Principal{Subject: c.Subject, Scopes: scopes}, nil
+}
+
+// rejection explains why a token was refused. The description goes to the
+// client, so it names what is wrong and what is expected, and never repeats
+// anything read from the token.
+func (v *Verifier) rejection(token *jwt.Token, err error) *auth.Error {
+	invalid := func(format string, args ...any) *auth.Error { return auth.Errorf(auth.Invalid, format, args...) }
+	switch {
+	case errors.Is(err, jwt.ErrTokenMalformed):
+		return invalid("the token is not a well-formed JWT")
+	case token != nil && !slices.Contains(v.algs, fmt.Sprint(token.Header["alg"])):
+		return invalid("the token's signing algorithm is not accepted; accepted: %s", strings.Join(v.algs, ", "))
+	case errors.Is(err, jwt.ErrTokenUnverifiable):
+		return invalid("no key the issuer publishes matches the token's kid and alg")
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
+		return invalid("the token's signature does not verify")
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return auth.Errorf(auth.Expired, "the token has expired")
+	case errors.Is(err, jwt.ErrTokenNotValidYet):
+		return invalid("the token is not valid yet (nbf is in the future)")
+	case errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		return invalid("the token was issued in the future (iat)")
+	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
+		return invalid("the token was not issued by %s", v.issuer)
+	case errors.Is(err, jwt.ErrTokenInvalidAudience):
+		return invalid("the token is not meant for this API: its aud must include %s", v.audience)
+	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
+		return invalid("the token lacks a required claim: iss, aud, exp and sub are required")
+	}
+	return invalid("the token is not valid")
+}
+
+// limitedBody caps JWKS responses: a key set is a few kilobytes, and a
+// misbehaving endpoint must not make the server read without end.
+type limitedBody struct{ base http.RoundTripper }
+
+func (l limitedBody) RoundTrip(r *http.Request) (*http.Response, error) {
+	base := l.base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	resp, err := base.RoundTrip(r)
+	if err == nil {
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.LimitReader(resp.Body, maxJWKSBytes), resp.Body}
+	}
+	return resp, err
+}

@@ -1,0 +1,309 @@
+package jwttoken_test
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"example.com/tasks/impl/auth"
+	"example.com/tasks/impl/auth/jwttoken"
+	"example.com/tasks/impl/auth/jwttoken/jwttest"
+)
+
+var quiet = slog.New(slog.DiscardHandler)
+
+func bearer(token string) auth.Credential {
+	return auth.Credential{Scheme: "bearerAuth", Type: auth.BearerToken, Token: token}
+}
+
+// TestAttacks signs every kind of bad token a client or an attacker can
+// send and checks each is refused for the right reason, in words that never
+// repeat the token.
+func TestAttacks(t *testing.T) {
+	t.Parallel()
+	es := jwttest.NewKey(t, "es-1", false)
+	rs := jwttest.NewKey(t, "rs-1", true)
+	unpublished := jwttest.NewKey(t, "es-1", false) // same kid, other key: a forgery
+	stranger := jwttest.NewKey(t, "who-knows", false)
+	iss := jwttest.NewIssuer(t, es, rs)
+	v := iss.Verifier(t, jwttoken.Config{Leeway: 30 * time.Second, Logger: quiet})
+
+	now := time.Now()
+	with := func(edit func(jwt.MapClaims)) jwt.MapClaims {
+		c := iss.Claims("alice", "tasks:read tasks:write")
+		edit(c)
+		return c
+	}
+	valid := es.Sign(t, iss.Claims("alice", "tasks:read"))
+	parts := strings.Split(valid, ".")
+
+	tests := []struct {
+		name     string
+		token    string
+		wantKind auth.Kind // 0: accepted
+		wantDesc string    // a substring of the description
+		wantSub  string
+		wantScp  []string
+	}{
+		{name: "valid ES256", token: valid, wantSub: "alice", wantScp: []string{"tasks:read"}},
+		{name: "valid RS256", token: rs.Sign(t, iss.Claims("bob", "")), wantSub: "bob", wantScp: []string{}},
+		{name: "scope as a space-delimited string", token: es.Sign(t, iss.Claims("alice", "a  b c")), wantSub: "alice", wantScp: []string{"a", "b", "c"}},
+		{name: "scp as an array", token: es.Sign(t, with(func(c jwt.MapClaims) { delete(c, "scope"); c["scp"] = []string{"a", "b"} })), wantSub: "alice", wantScp: []string{"a", "b"}},
+		{name: "scp as a string", token: es.Sign(t, with(func(c jwt.MapClaims) { delete(c, "scope"); c["scp"] = "a b" })), wantSub: "alice", wantScp: []string{"a", "b"}},
+		{name: "scope and scp merged", token: es.Sign(t, with(func(c jwt.MapClaims) { c["scope"] = "a b"; c["scp"] = []string{"b", "c"} })), wantSub: "alice", wantScp: []string{"a", "b", "c"}},
+		{name: "aud as an array that includes ours", token: es.Sign(t, with(func(c jwt.MapClaims) { c["aud"] = []string{"other", jwttest.Audience} })), wantSub: "alice", wantScp: []string{"tasks:read", "tasks:write"}},
+		{name: "expired within the leeway", token: es.Sign(t, with(func(c jwt.MapClaims) { c["exp"] = now.Add(-10 * time.Second).Unix() })), wantSub: "alice", wantScp: []string{"tasks:read", "tasks:write"}},
+		{name: "nbf within the leeway", token: es.Sign(t, with(func(c jwt.MapClaims) { c["nbf"] = now.Add(10 * time.Second).Unix() })), wantSub: "alice", wantScp: []string{"tasks:read", "tasks:write"}},
+
+		{name: "expired", token: es.Sign(t, with(func(c jwt.MapClaims) { c["exp"] = now.Add(-time.Hour).Unix() })), wantKind: auth.Expired, wantDesc: "the token has expired"},
+		{name: "not yet valid", token: es.Sign(t, with(func(c jwt.MapClaims) { c["nbf"] = now.Add(time.Hour).Unix() })), wantKind: auth.Invalid, wantDesc: "not valid yet"},
+		{name: "issued in the future", token: es.Sign(t, with(func(c jwt.MapClaims) { c["iat"] = now.Add(time.Hour).Unix() })), wantKind: auth.Invalid, wantDesc: "issued in the future"},
+		{name: "no exp", token: es.Sign(t, with(func(c jwt.MapClaims) { delete(c, "exp") })), wantKind: auth.Invalid, wantDesc: "lacks a required claim"},
+		{name: "no sub", token: es.Sign(t, with(func(c jwt.MapClaims) { delete(c, "sub") })), wantKind: auth.Invalid, wantDesc: "no sub claim"},
+		{name: "wrong issuer", token: es.Sign(t, with(func(c jwt.MapClaims) { c["iss"] = "https://evil.example/" })), wantKind: auth.Invalid, wantDesc: "not issued by " + iss.Name},
+		{name: "no issuer", token: es.Sign(t, with(func(c jwt.MapClaims) { delete(c, "iss") })), wantKind: auth.Invalid, wantDesc: "lacks a required claim"},
+		{name: "wrong audience", token: es.Sign(t, with(func(c jwt.MapClaims) { c["aud"] = "another-api" })), wantKind: auth.Invalid, wantDesc: "aud must include " + jwttest.Audience},
+		{name: "scope of the wrong type", token: es.Sign(t, with(func(c jwt.MapClaims) { c["scope"] = 42 })), wantKind: auth.Invalid, wantDesc: "not a well-formed JWT"},
+
+		{name: "alg none", token: signNone(t, es.ID, iss.Claims("alice", "tasks:write")), wantKind: auth.Invalid, wantDesc: "signing algorithm is not accepted"},
+		{name: "HS256 signed with the RSA public key", token: signHMAC(t, rs.ID, rs.Public(t), iss.Claims("alice", "tasks:write")), wantKind: auth.Invalid, wantDesc: "signing algorithm is not accepted"},
+		{name: "HS256 signed with the EC public key", token: signHMAC(t, es.ID, es.Public(t), iss.Claims("alice", "tasks:write")), wantKind: auth.Invalid, wantDesc: "signing algorithm is not accepted"},
+		{name: "alg of another published key", token: retype(t, rs, es.ID, iss.Claims("alice", "")), wantKind: auth.Invalid, wantDesc: "no key the issuer publishes matches"},
+		{name: "unknown kid", token: stranger.Sign(t, iss.Claims("alice", "tasks:write")), wantKind: auth.Invalid, wantDesc: "no key the issuer publishes matches"},
+		{name: "published kid, forged signature", token: unpublished.Sign(t, iss.Claims("alice", "tasks:write")), wantKind: auth.Invalid, wantDesc: "signature does not verify"},
+		{name: "payload swapped under a valid signature", token: parts[0] + "." + encode(t, iss.Claims("mallory", "tasks:write")) + "." + parts[2], wantKind: auth.Invalid, wantDesc: "signature does not verify"},
+		{name: "signature stripped", token: parts[0] + "." + parts[1] + ".", wantKind: auth.Invalid, wantDesc: "signature does not verify"},
+		{name: "not a JWT", token: "aaa.bbb.ccc", wantKind: auth.Invalid, wantDesc: "not a well-formed JWT"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p, err := v.Verify(t.Context(), bearer(tt.token))
+			if tt.wantKind == 0 {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				if p.Subject != tt.wantSub || !slices.Equal(p.Scopes, tt.wantScp) {
+					t.Errorf("principal = %+v, want %s with %q", p, tt.wantSub, tt.wantScp)
+				}
+				return
+			}
+			var ae *auth.Error
+			if !errors.As(err, &ae) {
+				t.Fatalf("accepted or not an *auth.Error: %+v, %v", p, err)
+			}
+			if ae.Kind != tt.wantKind || !strings.Contains(ae.Description, tt.wantDesc) {
+				t.Errorf("got %v %q, want %v containing %q", ae.Kind, ae.Description, tt.wantKind, tt.wantDesc)
+			}
+			for _, part := range strings.Split(tt.token, ".") {
+				if len(part) > 3 && strings.Contains(ae.Description, part) {
+					t.Errorf("the description repeats the token: %q", ae.Description)
+				}
+			}
+		})
+	}
+}
+
+func signNone(t *testing.T, kid string, c jwt.MapClaims) string {
+	tok := jwt.NewWithClaims(jwt.SigningMethodNone, c)
+	tok.Header["kid"] = kid
+	s, err := tok.SignedString(jwt.UnsafeAllowNoneSignatureType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// signHMAC is the algorithm-confusion attack: HS256 with the issuer's public
+// key, which anyone can download, as the shared secret.
+func signHMAC(t *testing.T, kid string, secret []byte, c jwt.MapClaims) string {
+	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, c)
+	tok.Header["kid"] = kid
+	s, err := tok.SignedString(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// retype signs with k but names another key's kid.
+func retype(t *testing.T, k *jwttest.Key, kid string, c jwt.MapClaims) string {
+	forged := *k
+	forged.ID = kid
+	return forged.Sign(t, c)
+}
+
+func encode(t *testing.T, c jwt.MapClaims) string {
+	s, err := jwt.NewWithClaims(jwt.SigningMethodNone, c).SigningString()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(s, ".")[1]
+}
+
+func TestConfigRefusesUnsafeSettings(t *testing.T) {
+	t.Parallel()
+	iss := jwttest.NewIssuer(t, jwttest.NewKey(t, "k", false))
+	good := iss.Config()
+	tests := []struct {
+		name string
+		edit func(*jwttoken.Config)
+		want string
+	}{
+		{"HS256 allowed", func(c *jwttoken.Config) { c.Algorithms = []string{"RS256", "HS256"} }, `algorithm "HS256" cannot be allowed`},
+		{"none allowed", func(c *jwttoken.Config) { c.Algorithms = []string{"none"} }, `algorithm "none" cannot be allowed`},
+		{"empty allow-list", func(c *jwttoken.Config) { c.Algorithms = []string{} }, "allow-list is empty"},
+		{"no issuer", func(c *jwttoken.Config) { c.Issuer = "" }, "an issuer is required"},
+		{"no audience", func(c *jwttoken.Config) { c.Audience = "" }, "an audience is required"},
+		{"no URL", func(c *jwttoken.Config) { c.JWKSURL = "" }, "a JWKS URL is required"},
+		{"plain http to a remote host", func(c *jwttoken.Config) { c.JWKSURL = "http://idp.example.com/jwks" }, "must use https"},
+		{"not a URL", func(c *jwttoken.Config) { c.JWKSURL = "idp.example.com/jwks" }, "not an http(s) URL"},
+		{"negative leeway", func(c *jwttoken.Config) { c.Leeway = -time.Second }, "leeway"},
+		{"JWKS not found", func(c *jwttoken.Config) { c.JWKSURL += "/nope" }, "first fetch"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := good
+			cfg.Logger = quiet
+			tt.edit(&cfg)
+			iss.Down(tt.name == "JWKS not found")
+			if _, err := jwttoken.New(t.Context(), cfg); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("New = %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestKeyRotation: a key published after start is found on its first
+// token; a key withdrawn is refused once the set has been refetched.
+func TestKeyRotation(t *testing.T) {
+	t.Parallel()
+	k1, k2, k3 := jwttest.NewKey(t, "k1", false), jwttest.NewKey(t, "k2", false), jwttest.NewKey(t, "k3", false)
+	iss := jwttest.NewIssuer(t, k1)
+	// No rate limit here: every unknown kid refetches.
+	v := iss.Verifier(t, jwttoken.Config{UnknownKIDInterval: time.Nanosecond, Logger: quiet})
+	verify := func(k *jwttest.Key) error {
+		_, err := v.Verify(t.Context(), bearer(k.Sign(t, iss.Claims("alice", ""))))
+		return err
+	}
+	if err := verify(k1); err != nil {
+		t.Fatalf("k1 before rotation: %v", err)
+	}
+	iss.Publish(t, k1, k2) // the issuer announces k2, then signs with it
+	if err := verify(k2); err != nil {
+		t.Fatalf("k2 after it was published: %v", err)
+	}
+	if err := verify(k1); err != nil {
+		t.Fatalf("k1 while both are published: %v", err)
+	}
+	iss.Publish(t, k2) // k1 withdrawn
+	if err := verify(k3); err == nil {
+		t.Fatal("k3 was never published but verified") // and it made the verifier refetch
+	}
+	if err := verify(k1); err == nil {
+		t.Error("k1 still verifies after it was withdrawn and the set refetched")
+	}
+	if err := verify(k2); err != nil {
+		t.Errorf("k2 after k1 was withdrawn: %v", err)
+	}
+}
+
+// TestUnknownKIDFloodIsRateLimited: a flood of tokens with made-up kids
+// makes the verifier refetch the JWKS once, not once per token.
+func TestUnknownKIDFloodIsRateLimited(t *testing.T) {
+	t.Parallel()
+	good := jwttest.NewKey(t, "good", false)
+	iss := jwttest.NewIssuer(t, good)
+	v := iss.Verifier(t, jwttoken.Config{UnknownKIDInterval: time.Hour, Logger: quiet})
+	if n := iss.Fetches(); n != 1 {
+		t.Fatalf("%d fetches at start, want 1", n)
+	}
+	const flood = 500
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var accepted int
+	for i := range flood {
+		wg.Go(func() {
+			forged := jwttest.NewKey(t, fmt.Sprintf("kid-%d", i), false)
+			if _, err := v.Verify(t.Context(), bearer(forged.Sign(t, iss.Claims("mallory", "tasks:write")))); err == nil {
+				mu.Lock()
+				accepted++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if accepted != 0 {
+		t.Errorf("%d forged tokens accepted", accepted)
+	}
+	// One fetch at start, one for the first unknown kid; the other 499 wait
+	// for an interval of an hour, so they are refused without a fetch.
+	if n := iss.Fetches(); n != 2 {
+		t.Errorf("%d unknown kids caused %d JWKS fetches, want 2 (start + 1)", flood, n)
+	}
+	if _, err := v.Verify(t.Context(), bearer(good.Sign(t, iss.Claims("alice", "")))); err != nil {
+		t.Errorf("a good token after the flood: %v", err)
+	}
+}
+
+// TestJWKSOutage: with the JWKS endpoint down or hanging, tokens signed by
+// cached keys keep working and unknown kids are refused, not left waiting.
+func TestJWKSOutage(t *testing.T) {
+	t.Parallel()
+	good := jwttest.NewKey(t, "good", false)
+	iss := jwttest.NewIssuer(t, good)
+	v := iss.Verifier(t, jwttoken.Config{
+		RefreshInterval:    time.Millisecond, // refresh attempts all through the outage
+		UnknownKIDInterval: time.Nanosecond,
+		HTTPTimeout:        time.Second, // how long an unknown kid waits on a hanging JWKS
+		Logger:             quiet,
+	})
+	check := func(phase string) {
+		t.Helper()
+		if _, err := v.Verify(t.Context(), bearer(good.Sign(t, iss.Claims("alice", "")))); err != nil {
+			t.Errorf("%s: a token signed by a cached key: %v", phase, err)
+		}
+		stranger := jwttest.NewKey(t, "stranger", false)
+		var ae *auth.Error
+		if _, err := v.Verify(t.Context(), bearer(stranger.Sign(t, iss.Claims("alice", "")))); !errors.As(err, &ae) || ae.Kind != auth.Invalid {
+			t.Errorf("%s: unknown kid: %v, want an Invalid *auth.Error", phase, err)
+		}
+	}
+
+	iss.Down(true)
+	// Two more fetches: the first failed refresh has finished.
+	iss.WaitFetches(t, iss.Fetches()+2)
+	check("JWKS answering 503")
+
+	iss.Down(false)
+	iss.Hang(true)
+	iss.WaitFetches(t, iss.Fetches()+2)
+	check("JWKS hanging")
+}
+
+// BenchmarkVerify measures one verification of a valid token: the cost a
+// JWT adds to each request (a static token costs one SHA-256).
+func BenchmarkVerify(b *testing.B) {
+	for _, rsaKey := range []bool{false, true} {
+		k := jwttest.NewKey(b, "k", rsaKey)
+		iss := jwttest.NewIssuer(b, k)
+		v := iss.Verifier(b, jwttoken.Config{Logger: quiet})
+		cred := bearer(k.Sign(b, iss.Claims("alice", "tasks:read tasks:write")))
+		b.Run(k.Method.Alg(), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := v.Verify(b.Context(), cred); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

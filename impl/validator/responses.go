@@ -1,0 +1,78 @@
+package validator
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/go-chi/chi/v5"
+
+	"example.com/tasks/impl/problem"
+)
+
+// CheckResponses is opt-in route middleware (--validate-responses) that
+// validates every response against the spec before it leaves. A response
+// that drifts from the contract is logged with the operation and the reason
+// and replaced by a documented 500, so contract bugs surface in development
+// and CI instead of in clients. It buffers each response, so it is off by
+// default; docs/PERFORMANCE.md gives its cost.
+func (v *Validator) CheckResponses(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc := chi.RouteContext(r.Context())
+		op := v.ops[r.Method+" "+rc.RoutePattern()]
+		if op == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		buf := &bufferedResponse{header: http.Header{}, status: http.StatusOK}
+		next.ServeHTTP(buf, r)
+
+		params := make(map[string]string, len(rc.URLParams.Keys))
+		for i, k := range rc.URLParams.Keys {
+			params[k] = rc.URLParams.Values[i]
+		}
+		err := openapi3filter.ValidateResponse(r.Context(), &openapi3filter.ResponseValidationInput{
+			RequestValidationInput: &openapi3filter.RequestValidationInput{
+				Request: r, PathParams: params, Route: op.route, Options: v.options,
+			},
+			Status:  buf.status,
+			Header:  buf.header,
+			Body:    io.NopCloser(bytes.NewReader(buf.body.Bytes())),
+			Options: v.responseOptions,
+		})
+		if err != nil {
+			problem.Write(w, r, fmt.Errorf("response does not match the spec: %s %s (%s) → %d: %w",
+				r.Method, rc.RoutePattern(), op.route.Operation.OperationID, buf.status, err))
+			return
+		}
+		h := w.Header()
+		for k, vs := range buf.header {
+			h[k] = vs
+		}
+		w.WriteHeader(buf.status)
+		_, _ = w.Write(buf.body.Bytes())
+	})
+}
+
+// bufferedResponse holds a response until it has been validated.
+type bufferedResponse struct {
+	header      http.Header
+	status      int
+	wroteHeader bool
+	body        bytes.Buffer
+}
+
+func (b *bufferedResponse) Header() http.Header { return b.header }
+
+func (b *bufferedResponse) WriteHeader(status int) {
+	if !b.wroteHeader {
+		b.status, b.wroteHeader = status, true
+	}
+}
+
+func (b *bufferedResponse) Write(p []byte) (int, error) {
+	b.wroteHeader = true
+	return b.body.Write(p)
+}
