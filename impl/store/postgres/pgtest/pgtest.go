@@ -165,7 +165,7 @@ func (s *Server) run(name string, args ...string) error {
 func findBin() (string, error) {
 	if dir := os.Getenv("PG_BIN"); dir != "" {
 		if _, err := os.Stat(filepath.Join(dir, "initdb")); err != nil {
-			return "", fmt.Errorf("pgtest: PG_BIN=%s: %w", dir, err)
+			return "", fmt.Errorf("pgtest: PG_BIN=%s: %w; %s", dir, err, InstallHint)
 		}
 		return dir, nil
 	}
