@@ -3,7 +3,8 @@
 // Handlers receive typed, already-validated requests (the validator checked
 // them against openapi.yaml) and an authenticated principal in the context,
 // and return the typed responses the spec declares. Domain errors from the
-// store are mapped to those responses here; any other error becomes a 500.
+// store are mapped to those responses here; an unreachable database becomes
+// a 503 and any other error a 500.
 package tasks
 
 import (
@@ -196,7 +197,8 @@ const retryAfter = "2"
 // storeFailure turns a store error into what the client gets: a 503 with
 // Retry-After when the database cannot be reached (the spec documents it on
 // every operation that uses the store), else the error itself, a 500. One
-// place rather than a typed 503 in each handler: no handler can forget it.
+// function that every store error passes through, rather than a typed 503
+// response built in each handler.
 func storeFailure(ctx context.Context, err error) error {
 	if !errors.Is(err, store.ErrUnavailable) {
 		return err
