@@ -13,7 +13,7 @@ func apiKey(r *http.Request, header string) (string, *Error) {
 	values := r.Header.Values(header)
 	switch len(values) {
 	case 0:
-		return "", Errorf(Missing, "this operation needs an API key in the %s header", header)
+		return "", errNoAPIKey
 	case 1:
 	default:
 		return "", Errorf(Malformed, "send exactly one %s header", header)
@@ -31,3 +31,7 @@ func apiKey(r *http.Request, header string) (string, *Error) {
 	}
 	return key, nil
 }
+
+// errNoAPIKey is shared: what the client is told about missing credentials
+// is the operation's (Policy.missing), which names the header.
+var errNoAPIKey = &Error{Kind: Missing, Description: "no API key was sent"}

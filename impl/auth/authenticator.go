@@ -11,8 +11,6 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
 
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/problem"
@@ -54,54 +52,84 @@ func Requirements(doc *openapi3.T, op *openapi3.Operation) openapi3.SecurityRequ
 	return doc.Security
 }
 
-// Authenticate checks r against srs, the requirements of route's operation.
-// It returns the principal (ok is false for a public operation), or an error:
-// a *problem.Error that wraps an *Error for every authentication failure, and
-// any other error when a verifier could not decide.
+// Policy is one operation's security requirements, compiled at start-up so
+// that checking a request costs no map lookups, sorting or allocations
+// beyond what its verifier needs.
+type Policy struct {
+	alternatives []requirement // OR, tried in the spec's order
+	accepted     []scheme      // where acceptable credentials travel, Bearer first
+	missing      *problem.Error
+}
+
+// requirement is one security requirement object: all of its checks must
+// pass (AND), in scheme-name order as kin-openapi checks them.
+type requirement []schemeCheck
+
+type schemeCheck struct {
+	name   string
+	scheme scheme
+	scopes []string
+}
+
+// Compile compiles srs, the requirements of one operation (see
+// Requirements). An empty list makes the operation public.
+func (a *Authenticator) Compile(srs openapi3.SecurityRequirements) *Policy {
+	pol := &Policy{accepted: a.accepted(srs)}
+	for _, req := range srs {
+		checks := make(requirement, 0, len(req))
+		for _, name := range slices.Sorted(maps.Keys(req)) {
+			checks = append(checks, schemeCheck{name: name, scheme: a.schemes[name], scopes: req[name]})
+		}
+		pol.alternatives = append(pol.alternatives, checks)
+	}
+	if len(srs) > 0 {
+		// The commonest failure, prebuilt: nothing in it depends on the request.
+		pol.missing = a.problem(Errorf(Missing, "this operation needs %s", a.needs(srs)), scheme{}, pol.accepted)
+	}
+	return pol
+}
+
+// Authenticate checks r against pol. It returns the principal (ok is false
+// for a public operation, or one that admits anonymous callers with `- {}`),
+// or an error: a *problem.Error that wraps an *Error for every
+// authentication failure, and any other error when a verifier could not
+// decide.
 //
-// It runs before anything else reads the request: it never reads the body.
-func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request, route *routers.Route, srs openapi3.SecurityRequirements) (p Principal, ok bool, err error) {
-	if len(srs) == 0 {
+// The walk is kin-openapi's ValidateSecurityRequirements, compiled: the
+// requirement objects in order, the first whose every scheme passes wins,
+// schemes inside one checked in name order. It is done here rather than by
+// kin-openapi because its walk reads and buffers the whole body before the
+// first check, cannot hand back who passed (kin-openapi #642), and allocates
+// a dozen objects per request; TestWalkAgreesWithKinOpenAPI keeps the two in
+// step. It never reads the body.
+func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request, pol *Policy) (p Principal, ok bool, err error) {
+	if len(pol.alternatives) == 0 {
 		return Principal{}, false, nil
 	}
-	at := &attempt{a: a, r: r, results: make(map[scheme]result, 2), verified: make(map[string]Principal, 2)}
-	// kin-openapi walks the requirements (OR across objects, AND inside one)
-	// and calls at.check for each scheme. It reads and buffers the whole
-	// body before the first call, for AuthenticationFuncs that sign bodies;
-	// ours never need it, so it gets a copy of the request without one.
-	bodiless := r.WithContext(ctx)
-	bodiless.Body, bodiless.GetBody = http.NoBody, nil
-	input := &openapi3filter.RequestValidationInput{
-		Request: bodiless,
-		Route:   route,
-		Options: &openapi3filter.Options{AuthenticationFunc: at.check},
-	}
-	err = openapi3filter.ValidateSecurityRequirements(ctx, input, srs)
-	if err != nil {
-		return Principal{}, false, a.failure(err, srs)
-	}
-	// kin-openapi does not hand back who passed (kin-openapi #642). It stops
-	// at the first requirement whose every scheme passed, so that is the
-	// first one all of whose checks succeeded.
-	for _, req := range srs {
-		if p, ok := at.satisfied(req); ok {
-			// An empty requirement (`- {}`) admits anonymous callers.
+	at := attempt{a: a, r: r}
+	var buf [4]schemeFailure
+	failures := buf[:0]
+	for _, req := range pol.alternatives {
+		p, f, ok := at.satisfy(ctx, req)
+		if ok {
 			return p, len(req) > 0, nil
 		}
+		failures = append(failures, f)
 	}
-	return Principal{}, false, errors.New("auth: requirements passed but none was satisfied")
+	return Principal{}, false, a.failure(failures, pol)
 }
 
 // attempt is the state of one request's authentication: each credential is
 // verified once even when several schemes or requirements read it.
 type attempt struct {
-	a        *Authenticator
-	r        *http.Request
-	results  map[scheme]result    // by where the credential travels
-	verified map[string]Principal // by scheme name, once its scopes passed
+	a     *Authenticator
+	r     *http.Request
+	n     int
+	cache [4]cached // by where the credential travels; more are not cached
 }
 
-type result struct {
+type cached struct {
+	s   scheme
 	p   Principal
 	err error
 }
@@ -113,88 +141,66 @@ type schemeFailure struct {
 	err    error
 }
 
-func (f *schemeFailure) Error() string { return f.err.Error() }
-func (f *schemeFailure) Unwrap() error { return f.err }
-
-// check is the openapi3filter.AuthenticationFunc for one scheme of one requirement.
-func (at *attempt) check(ctx context.Context, in *openapi3filter.AuthenticationInput) error {
-	s := at.a.schemes[in.SecuritySchemeName]
-	p, err := at.verify(ctx, in.SecuritySchemeName, s)
-	if err != nil {
-		return &schemeFailure{scheme: s, err: err}
+// satisfy checks one requirement object. The principal is the bearer
+// token's when the requirement ANDs one with an API key: it names the user,
+// while a key beside it names the calling application.
+func (at *attempt) satisfy(ctx context.Context, req requirement) (Principal, schemeFailure, bool) {
+	var who Principal
+	bearer := false
+	for i, c := range req {
+		p, err := at.verify(ctx, c)
+		if err == nil && !p.HasScopes(c.scopes) {
+			err = insufficientScope(c.scopes)
+		}
+		if err != nil {
+			return Principal{}, schemeFailure{scheme: c.scheme, err: err}, false
+		}
+		if i == 0 || (c.scheme.typ == BearerToken && !bearer) {
+			who, bearer = p, c.scheme.typ == BearerToken
+		}
 	}
-	if !p.HasScopes(in.Scopes) {
-		return &schemeFailure{scheme: s, err: insufficientScope(in.Scopes)}
-	}
-	at.verified[in.SecuritySchemeName] = p
-	return nil
+	return who, schemeFailure{}, true
 }
 
-// verify extracts and verifies the credential s reads, once per request:
+// verify extracts and verifies the credential c reads, once per request:
 // every bearer-carried scheme (http bearer, oauth2, openIdConnect) reads the
 // same header, and apiKey schemes naming the same header read the same key.
-func (at *attempt) verify(ctx context.Context, name string, s scheme) (Principal, error) {
-	if r, ok := at.results[s]; ok {
-		return r.p, r.err
+func (at *attempt) verify(ctx context.Context, c schemeCheck) (Principal, error) {
+	for _, k := range at.cache[:at.n] {
+		if k.s == c.scheme {
+			return k.p, k.err
+		}
 	}
 	var token string
 	var perr *Error
-	if s.typ == APIKey {
-		token, perr = apiKey(at.r, s.header)
+	if c.scheme.typ == APIKey {
+		token, perr = apiKey(at.r, c.scheme.header)
 	} else {
 		token, perr = bearerToken(at.r)
 	}
-	var r result
+	k := cached{s: c.scheme}
 	if perr != nil {
-		r.err = perr
+		k.err = perr
 	} else {
-		r.p, r.err = at.a.verifier.Verify(ctx, Credential{Scheme: name, Type: s.typ, Token: token})
+		k.p, k.err = at.a.verifier.Verify(ctx, Credential{Scheme: c.name, Type: c.scheme.typ, Token: token})
 	}
-	at.results[s] = r
-	return r.p, r.err
+	if at.n < len(at.cache) {
+		at.cache[at.n] = k
+		at.n++
+	}
+	return k.p, k.err
 }
 
-// satisfied reports whether every scheme of req passed, and with whom. When
-// a requirement ANDs a bearer token with an API key, the principal is the
-// bearer token's: it names the user, while a key beside it names the calling
-// application.
-func (at *attempt) satisfied(req openapi3.SecurityRequirement) (Principal, bool) {
-	names := make([]string, 0, len(req))
-	for name := range req {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		p, ok := at.verified[name]
-		if !ok || !p.HasScopes(req[name]) {
-			return Principal{}, false
-		}
-	}
-	if len(names) == 0 {
-		return Principal{}, true
-	}
-	for _, name := range names {
-		if at.a.schemes[name].typ == BearerToken {
-			return at.verified[name], true
-		}
-	}
-	return at.verified[names[0]], true
-}
-
-// failure turns the error of a failed walk into the answer for the client:
-// of the errors of all requirements, the one that helps most (see rank).
-func (a *Authenticator) failure(err error, srs openapi3.SecurityRequirements) error {
-	var sre *openapi3filter.SecurityRequirementsError
-	if !errors.As(err, &sre) {
-		return err
-	}
+// failure turns the failures of every requirement into the answer for the
+// client: the one that helps most (see rank).
+func (a *Authenticator) failure(failures []schemeFailure, pol *Policy) error {
 	var best *Error
 	var from scheme
 	var scopes []string
-	for _, e := range sre.Errors {
+	for _, f := range failures {
 		var ae *Error
-		if !errors.As(e, &ae) {
-			return e // a verifier could not decide: fail closed with a 500
+		if !errors.As(f.err, &ae) {
+			return f.err // a verifier could not decide: fail closed with a 500
 		}
 		if ae.Kind == InsufficientScope {
 			for _, s := range ae.Scopes {
@@ -204,29 +210,22 @@ func (a *Authenticator) failure(err error, srs openapi3.SecurityRequirements) er
 			}
 		}
 		if best == nil || ae.Kind.rank() > best.Kind.rank() {
-			best = ae
-			var sf *schemeFailure
-			if errors.As(e, &sf) {
-				from = sf.scheme
-			}
+			best, from = ae, f.scheme
 		}
 	}
-	if best == nil {
-		return fmt.Errorf("auth: security check failed without a reason: %w", err)
-	}
 	switch best.Kind {
+	case Missing:
+		return pol.missing
 	case InsufficientScope:
 		best = insufficientScope(scopes)
-	case Missing:
-		best = Errorf(Missing, "this operation needs %s", a.needs(srs))
 	}
-	return a.problem(best, from, srs)
+	return a.problem(best, from, pol.accepted)
 }
 
 // problem renders an authentication failure: status, code and one challenge
 // per scheme the operation accepts, Bearer first, the error parameters on
 // the challenge of the scheme at fault (from).
-func (a *Authenticator) problem(e *Error, from scheme, srs openapi3.SecurityRequirements) *problem.Error {
+func (a *Authenticator) problem(e *Error, from scheme, accepted []scheme) *problem.Error {
 	var status int
 	var code gen.ProblemCode
 	var errCode string
@@ -241,8 +240,8 @@ func (a *Authenticator) problem(e *Error, from scheme, srs openapi3.SecurityRequ
 		// RFC 6750 §3.1: no error code when the request had no credentials.
 		status, code = http.StatusUnauthorized, gen.ProblemCodeMissingCredentials
 	}
-	var header []string
-	for _, s := range a.accepted(srs) {
+	header := make([]string, 0, len(accepted))
+	for _, s := range accepted {
 		var ec, desc string
 		var scopes []string
 		if s == from && errCode != "" {

@@ -20,7 +20,7 @@ func bearerToken(r *http.Request) (string, *Error) {
 	values := r.Header.Values("Authorization")
 	switch len(values) {
 	case 0:
-		return "", Errorf(Missing, "this operation needs a bearer token")
+		return "", errNoBearer
 	case 1:
 	default:
 		return "", Errorf(Malformed, "send exactly one Authorization header")
@@ -33,7 +33,7 @@ func bearerToken(r *http.Request) (string, *Error) {
 	}
 	if !strings.EqualFold(scheme, "Bearer") {
 		// Another scheme (Basic, say) is not a bearer credential at all.
-		return "", Errorf(Missing, "this operation needs a bearer token")
+		return "", errNoBearer
 	}
 	token = strings.TrimLeft(token, " ")
 	if token == "" {
@@ -63,3 +63,6 @@ func isB64Token(s string) bool {
 	}
 	return true
 }
+
+// errNoBearer is shared: the cheapest answer is to the commonest failure.
+var errNoBearer = &Error{Kind: Missing, Description: "this operation needs a bearer token"}

@@ -51,6 +51,13 @@ func Middleware(logger *slog.Logger) func(http.Handler) http.Handler {
 			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 			next.ServeHTTP(ww, r.WithContext(context.WithValue(r.Context(), entryKey{}, e)))
 
+			level := slog.LevelInfo
+			if e.err != nil {
+				level = slog.LevelError
+			}
+			if !logger.Enabled(r.Context(), level) {
+				return
+			}
 			status := ww.Status()
 			if status == 0 { // the handler wrote nothing: net/http sends 200
 				status = http.StatusOK
@@ -70,9 +77,7 @@ func Middleware(logger *slog.Logger) func(http.Handler) http.Handler {
 			if e.subject != "" {
 				attrs = append(attrs, slog.String("subject", e.subject))
 			}
-			level := slog.LevelInfo
 			if e.err != nil {
-				level = slog.LevelError
 				attrs = append(attrs, slog.String("error", e.err.Error()))
 			}
 			logger.LogAttrs(r.Context(), level, "request", attrs...)

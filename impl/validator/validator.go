@@ -46,9 +46,9 @@ type operation struct {
 	// already enforced it, and kin-openapi would otherwise read the body
 	// once more to run the (no-op) checks again.
 	route        *routers.Route
-	security     openapi3.SecurityRequirements // from the original operation
-	content      openapi3.Content              // the request body's media types, if any
-	acceptedMIME string                        // for the 415 detail
+	policy       *auth.Policy     // the original operation's security, compiled
+	content      openapi3.Content // the request body's media types, if any
+	acceptedMIME string           // for the 415 detail
 }
 
 // UUIDFormat checks the `uuid` string format (RFC 9562), with an error that
@@ -103,7 +103,7 @@ func New(doc *openapi3.T, baseURL string, a *auth.Authenticator, maxBodyBytes in
 					Spec: doc, Server: server, Path: path, PathItem: item,
 					Method: method, Operation: &stripped,
 				},
-				security: auth.Requirements(doc, op),
+				policy: a.Compile(auth.Requirements(doc, op)),
 			}
 			if op.RequestBody != nil && op.RequestBody.Value != nil {
 				o.content = op.RequestBody.Value.Content
@@ -139,7 +139,7 @@ func (v *Validator) Middleware(next http.Handler) http.Handler {
 func (v *Validator) validate(ctx context.Context, w http.ResponseWriter, r *http.Request, rc *chi.Context, op *operation) (context.Context, error) {
 	// 1. Security, before anything reads parameters or the body: an
 	// anonymous caller learns nothing about the API's shape.
-	p, ok, err := v.auth.Authenticate(ctx, r, op.route, op.security)
+	p, ok, err := v.auth.Authenticate(ctx, r, op.policy)
 	if err != nil {
 		return ctx, err
 	}
