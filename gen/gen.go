@@ -49,6 +49,8 @@ const (
 	ProblemCodeMissingCredentials   ProblemCode = "missing_credentials"
 	ProblemCodeNotFound             ProblemCode = "not_found"
 	ProblemCodePayloadTooLarge      ProblemCode = "payload_too_large"
+	ProblemCodePreconditionFailed   ProblemCode = "precondition_failed"
+	ProblemCodeServiceUnavailable   ProblemCode = "service_unavailable"
 	ProblemCodeUnsupportedMediaType ProblemCode = "unsupported_media_type"
 	ProblemCodeValidationFailed     ProblemCode = "validation_failed"
 )
@@ -71,6 +73,10 @@ func (e ProblemCode) Valid() bool {
 	case ProblemCodeNotFound:
 		return true
 	case ProblemCodePayloadTooLarge:
+		return true
+	case ProblemCodePreconditionFailed:
+		return true
+	case ProblemCodeServiceUnavailable:
 		return true
 	case ProblemCodeUnsupportedMediaType:
 		return true
@@ -144,6 +150,8 @@ type Problem struct {
 	// - `missing_credentials`: no credentials were sent.
 	// - `invalid_token`: the credentials were sent and rejected (RFC 6750).
 	// - `insufficient_scope`: the token lacks a needed scope (RFC 6750).
+	// - `precondition_failed`: `If-Match` named a version the task is no longer at.
+	// - `service_unavailable`: the database cannot be reached; retry later.
 	// - `not_found`, `method_not_allowed`, `payload_too_large`,
 	//   `unsupported_media_type`, `internal_error`: as their names say.
 	//
@@ -183,6 +191,8 @@ type Problem struct {
 //   - `missing_credentials`: no credentials were sent.
 //   - `invalid_token`: the credentials were sent and rejected (RFC 6750).
 //   - `insufficient_scope`: the token lacks a needed scope (RFC 6750).
+//   - `precondition_failed`: `If-Match` named a version the task is no longer at.
+//   - `service_unavailable`: the database cannot be reached; retry later.
 //   - `not_found`, `method_not_allowed`, `payload_too_large`,
 //     `unsupported_media_type`, `internal_error`: as their names say.
 //
@@ -226,6 +236,9 @@ type TaskStatus string
 // Cursor defines model for Cursor.
 type Cursor = string
 
+// IfMatch defines model for IfMatch.
+type IfMatch = string
+
 // Limit defines model for Limit.
 type Limit = int32
 
@@ -247,6 +260,12 @@ type NotFound = Problem
 // PayloadTooLarge An RFC 9457 problem details object with a stable machine-readable code.
 type PayloadTooLarge = Problem
 
+// PreconditionFailed An RFC 9457 problem details object with a stable machine-readable code.
+type PreconditionFailed = Problem
+
+// ServiceUnavailable An RFC 9457 problem details object with a stable machine-readable code.
+type ServiceUnavailable = Problem
+
 // Unauthorized An RFC 9457 problem details object with a stable machine-readable code.
 type Unauthorized = Problem
 
@@ -260,6 +279,22 @@ type ListTasksParams struct {
 
 	// Cursor The `next_cursor` of the previous page; omit it for the first page.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// DeleteTaskParams defines parameters for DeleteTask.
+type DeleteTaskParams struct {
+	// IfMatch The `ETag` of the task as you last read it (RFC 9110 §13.1.1): the
+	// write happens only if the task is still at that version, else `412`.
+	// `*` or no header: whatever its version. Weak tags never match.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// UpdateTaskParams defines parameters for UpdateTask.
+type UpdateTaskParams struct {
+	// IfMatch The `ETag` of the task as you last read it (RFC 9110 §13.1.1): the
+	// write happens only if the task is still at that version, else `412`.
+	// `*` or no header: whatever its version. Weak tags never match.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // CreateTaskJSONRequestBody defines body for CreateTask for application/json ContentType.
@@ -384,8 +419,10 @@ type ClientInterface interface {
 
 	// DeleteTask Delete a task
 	//
+	// With `If-Match`, only if the task is still at that version (else `412`).
+	//
 	// Corresponds with DELETE /tasks/{id} (the `DeleteTask` operationId).
-	DeleteTask(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteTask(ctx context.Context, id TaskID, params *DeleteTaskParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetTask Get a task
 	//
@@ -394,21 +431,23 @@ type ClientInterface interface {
 
 	// UpdateTaskWithBody Replace a task
 	//
-	// Replaces the task's fields with the ones given.
+	// Replaces the task's fields with the ones given. With `If-Match`, only
+	// if the task is still at that version (else `412`).
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /tasks/{id} (the `UpdateTask` operationId).
-	UpdateTaskWithBody(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateTaskWithBody(ctx context.Context, id TaskID, params *UpdateTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateTask Replace a task
 	//
-	// Replaces the task's fields with the ones given.
+	// Replaces the task's fields with the ones given. With `If-Match`, only
+	// if the task is still at that version (else `412`).
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /tasks/{id} (the `UpdateTask` operationId).
-	UpdateTask(ctx context.Context, id TaskID, body UpdateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateTask(ctx context.Context, id TaskID, params *UpdateTaskParams, body UpdateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // GetHealth Report service health
@@ -503,9 +542,11 @@ func (c *Client) CreateTask(ctx context.Context, body CreateTaskJSONRequestBody,
 
 // DeleteTask Delete a task
 //
+// With `If-Match`, only if the task is still at that version (else `412`).
+//
 // Corresponds with DELETE /tasks/{id} (the `DeleteTask` operationId).
-func (c *Client) DeleteTask(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeleteTaskRequest(c.Server, id)
+func (c *Client) DeleteTask(ctx context.Context, id TaskID, params *DeleteTaskParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteTaskRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -533,13 +574,14 @@ func (c *Client) GetTask(ctx context.Context, id TaskID, reqEditors ...RequestEd
 
 // UpdateTaskWithBody Replace a task
 //
-// Replaces the task's fields with the ones given.
+// Replaces the task's fields with the ones given. With `If-Match`, only
+// if the task is still at that version (else `412`).
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /tasks/{id} (the `UpdateTask` operationId).
-func (c *Client) UpdateTaskWithBody(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateTaskRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) UpdateTaskWithBody(ctx context.Context, id TaskID, params *UpdateTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateTaskRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -552,13 +594,14 @@ func (c *Client) UpdateTaskWithBody(ctx context.Context, id TaskID, contentType 
 
 // UpdateTask Replace a task
 //
-// Replaces the task's fields with the ones given.
+// Replaces the task's fields with the ones given. With `If-Match`, only
+// if the task is still at that version (else `412`).
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /tasks/{id} (the `UpdateTask` operationId).
-func (c *Client) UpdateTask(ctx context.Context, id TaskID, body UpdateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateTaskRequest(c.Server, id, body)
+func (c *Client) UpdateTask(ctx context.Context, id TaskID, params *UpdateTaskParams, body UpdateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateTaskRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -730,7 +773,7 @@ func NewCreateTaskRequestWithBody(server string, contentType string, body io.Rea
 }
 
 // NewDeleteTaskRequest constructs an http.Request for the DeleteTask method
-func NewDeleteTaskRequest(server string, id TaskID) (*http.Request, error) {
+func NewDeleteTaskRequest(server string, id TaskID, params *DeleteTaskParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -758,6 +801,21 @@ func NewDeleteTaskRequest(server string, id TaskID) (*http.Request, error) {
 	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -798,18 +856,18 @@ func NewGetTaskRequest(server string, id TaskID) (*http.Request, error) {
 }
 
 // NewUpdateTaskRequest calls the generic UpdateTask builder with application/json body
-func NewUpdateTaskRequest(server string, id TaskID, body UpdateTaskJSONRequestBody) (*http.Request, error) {
+func NewUpdateTaskRequest(server string, id TaskID, params *UpdateTaskParams, body UpdateTaskJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateTaskRequestWithBody(server, id, "application/json", bodyReader)
+	return NewUpdateTaskRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewUpdateTaskRequestWithBody constructs an http.Request for the UpdateTask method, with any body, and a specified content type
-func NewUpdateTaskRequestWithBody(server string, id TaskID, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateTaskRequestWithBody(server string, id TaskID, params *UpdateTaskParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -840,6 +898,21 @@ func NewUpdateTaskRequestWithBody(server string, id TaskID, contentType string, 
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -936,10 +1009,12 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteTaskWithResponse Delete a task
 	//
+	// With `If-Match`, only if the task is still at that version (else `412`).
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /tasks/{id} (the `DeleteTask` operationId).
-	DeleteTaskWithResponse(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*DeleteTaskResponse, error)
+	DeleteTaskWithResponse(ctx context.Context, id TaskID, params *DeleteTaskParams, reqEditors ...RequestEditorFn) (*DeleteTaskResponse, error)
 
 	// GetTaskWithResponse Get a task
 	//
@@ -950,21 +1025,23 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateTaskWithBodyWithResponse Replace a task
 	//
-	// Replaces the task's fields with the ones given.
+	// Replaces the task's fields with the ones given. With `If-Match`, only
+	// if the task is still at that version (else `412`).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /tasks/{id} (the `UpdateTask` operationId).
-	UpdateTaskWithBodyWithResponse(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTaskResponse, error)
+	UpdateTaskWithBodyWithResponse(ctx context.Context, id TaskID, params *UpdateTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTaskResponse, error)
 
 	// UpdateTaskWithResponse Replace a task
 	//
-	// Replaces the task's fields with the ones given.
+	// Replaces the task's fields with the ones given. With `If-Match`, only
+	// if the task is still at that version (else `412`).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /tasks/{id} (the `UpdateTask` operationId).
-	UpdateTaskWithResponse(ctx context.Context, id TaskID, body UpdateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTaskResponse, error)
+	UpdateTaskWithResponse(ctx context.Context, id TaskID, params *UpdateTaskParams, body UpdateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTaskResponse, error)
 }
 
 type GetHealthResponse struct {
@@ -1106,6 +1183,11 @@ type ListTasksResponse403Headers struct {
 	WWWAuthenticate string
 }
 
+// ListTasksResponse503Headers the declared response headers of an HTTP 503 response for ListTasks
+type ListTasksResponse503Headers struct {
+	RetryAfter string
+}
+
 type ListTasksResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1119,12 +1201,16 @@ type ListTasksResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
 	// Headers400 the parsed response headers for an HTTP 400 response
 	Headers400 *ListTasksResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListTasksResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListTasksResponse403Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListTasksResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1150,6 +1236,11 @@ func (r ListTasksResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ListTasksResponse) GetApplicationproblemJSON500() *InternalError {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListTasksResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -1183,6 +1274,7 @@ func (r ListTasksResponse) ContentType() string {
 
 // CreateTaskResponse201Headers the declared response headers of an HTTP 201 response for CreateTask
 type CreateTaskResponse201Headers struct {
+	ETag     string
 	Location string
 }
 
@@ -1199,6 +1291,11 @@ type CreateTaskResponse401Headers struct {
 // CreateTaskResponse403Headers the declared response headers of an HTTP 403 response for CreateTask
 type CreateTaskResponse403Headers struct {
 	WWWAuthenticate string
+}
+
+// CreateTaskResponse503Headers the declared response headers of an HTTP 503 response for CreateTask
+type CreateTaskResponse503Headers struct {
+	RetryAfter string
 }
 
 type CreateTaskResponse struct {
@@ -1218,6 +1315,8 @@ type CreateTaskResponse struct {
 	ApplicationproblemJSON415 *UnsupportedMediaType
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
 	// Headers201 the parsed response headers for an HTTP 201 response
 	Headers201 *CreateTaskResponse201Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -1226,6 +1325,8 @@ type CreateTaskResponse struct {
 	Headers401 *CreateTaskResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *CreateTaskResponse403Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateTaskResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -1261,6 +1362,11 @@ func (r CreateTaskResponse) GetApplicationproblemJSON415() *UnsupportedMediaType
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r CreateTaskResponse) GetApplicationproblemJSON500() *InternalError {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateTaskResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -1307,6 +1413,11 @@ type DeleteTaskResponse403Headers struct {
 	WWWAuthenticate string
 }
 
+// DeleteTaskResponse503Headers the declared response headers of an HTTP 503 response for DeleteTask
+type DeleteTaskResponse503Headers struct {
+	RetryAfter string
+}
+
 type DeleteTaskResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1318,14 +1429,20 @@ type DeleteTaskResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
 	// Headers400 the parsed response headers for an HTTP 400 response
 	Headers400 *DeleteTaskResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DeleteTaskResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *DeleteTaskResponse403Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteTaskResponse503Headers
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -1348,9 +1465,19 @@ func (r DeleteTaskResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
 }
 
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeleteTaskResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r DeleteTaskResponse) GetApplicationproblemJSON500() *InternalError {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteTaskResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -1382,6 +1509,11 @@ func (r DeleteTaskResponse) ContentType() string {
 	return ""
 }
 
+// GetTaskResponse200Headers the declared response headers of an HTTP 200 response for GetTask
+type GetTaskResponse200Headers struct {
+	ETag string
+}
+
 // GetTaskResponse400Headers the declared response headers of an HTTP 400 response for GetTask
 type GetTaskResponse400Headers struct {
 	WWWAuthenticate *string
@@ -1395,6 +1527,11 @@ type GetTaskResponse401Headers struct {
 // GetTaskResponse403Headers the declared response headers of an HTTP 403 response for GetTask
 type GetTaskResponse403Headers struct {
 	WWWAuthenticate string
+}
+
+// GetTaskResponse503Headers the declared response headers of an HTTP 503 response for GetTask
+type GetTaskResponse503Headers struct {
+	RetryAfter string
 }
 
 type GetTaskResponse struct {
@@ -1412,12 +1549,18 @@ type GetTaskResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetTaskResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
 	Headers400 *GetTaskResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetTaskResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *GetTaskResponse403Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetTaskResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1450,6 +1593,11 @@ func (r GetTaskResponse) GetApplicationproblemJSON500() *InternalError {
 	return r.ApplicationproblemJSON500
 }
 
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetTaskResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r GetTaskResponse) GetBody() []byte {
 	return r.Body
@@ -1479,6 +1627,11 @@ func (r GetTaskResponse) ContentType() string {
 	return ""
 }
 
+// UpdateTaskResponse200Headers the declared response headers of an HTTP 200 response for UpdateTask
+type UpdateTaskResponse200Headers struct {
+	ETag string
+}
+
 // UpdateTaskResponse400Headers the declared response headers of an HTTP 400 response for UpdateTask
 type UpdateTaskResponse400Headers struct {
 	WWWAuthenticate *string
@@ -1494,6 +1647,11 @@ type UpdateTaskResponse403Headers struct {
 	WWWAuthenticate string
 }
 
+// UpdateTaskResponse503Headers the declared response headers of an HTTP 503 response for UpdateTask
+type UpdateTaskResponse503Headers struct {
+	RetryAfter string
+}
+
 type UpdateTaskResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1507,18 +1665,26 @@ type UpdateTaskResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
 	ApplicationproblemJSON415 *UnsupportedMediaType
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateTaskResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
 	Headers400 *UpdateTaskResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *UpdateTaskResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *UpdateTaskResponse403Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateTaskResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1546,6 +1712,11 @@ func (r UpdateTaskResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
 }
 
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateTaskResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r UpdateTaskResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
 	return r.ApplicationproblemJSON413
@@ -1559,6 +1730,11 @@ func (r UpdateTaskResponse) GetApplicationproblemJSON415() *UnsupportedMediaType
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r UpdateTaskResponse) GetApplicationproblemJSON500() *InternalError {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r UpdateTaskResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -1668,11 +1844,13 @@ func (c *ClientWithResponses) CreateTaskWithResponse(ctx context.Context, body C
 
 // DeleteTaskWithResponse Delete a task
 //
+// With `If-Match`, only if the task is still at that version (else `412`).
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /tasks/{id} (the `DeleteTask` operationId).
-func (c *ClientWithResponses) DeleteTaskWithResponse(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*DeleteTaskResponse, error) {
-	rsp, err := c.DeleteTask(ctx, id, reqEditors...)
+func (c *ClientWithResponses) DeleteTaskWithResponse(ctx context.Context, id TaskID, params *DeleteTaskParams, reqEditors ...RequestEditorFn) (*DeleteTaskResponse, error) {
+	rsp, err := c.DeleteTask(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -1694,13 +1872,14 @@ func (c *ClientWithResponses) GetTaskWithResponse(ctx context.Context, id TaskID
 
 // UpdateTaskWithBodyWithResponse Replace a task
 //
-// Replaces the task's fields with the ones given.
+// Replaces the task's fields with the ones given. With `If-Match`, only
+// if the task is still at that version (else `412`).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /tasks/{id} (the `UpdateTask` operationId).
-func (c *ClientWithResponses) UpdateTaskWithBodyWithResponse(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTaskResponse, error) {
-	rsp, err := c.UpdateTaskWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateTaskWithBodyWithResponse(ctx context.Context, id TaskID, params *UpdateTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTaskResponse, error) {
+	rsp, err := c.UpdateTaskWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -1709,13 +1888,14 @@ func (c *ClientWithResponses) UpdateTaskWithBodyWithResponse(ctx context.Context
 
 // UpdateTaskWithResponse Replace a task
 //
-// Replaces the task's fields with the ones given.
+// Replaces the task's fields with the ones given. With `If-Match`, only
+// if the task is still at that version (else `412`).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /tasks/{id} (the `UpdateTask` operationId).
-func (c *ClientWithResponses) UpdateTaskWithResponse(ctx context.Context, id TaskID, body UpdateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTaskResponse, error) {
-	rsp, err := c.UpdateTask(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) UpdateTaskWithResponse(ctx context.Context, id TaskID, params *UpdateTaskParams, body UpdateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTaskResponse, error) {
+	rsp, err := c.UpdateTask(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -1874,6 +2054,13 @@ func ParseListTasksResponse(rsp *http.Response) (*ListTasksResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	switch {
@@ -1907,6 +2094,16 @@ func ParseListTasksResponse(rsp *http.Response) (*ListTasksResponse, error) {
 			headers.WWWAuthenticate = value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListTasksResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -1975,11 +2172,25 @@ func ParseCreateTaskResponse(rsp *http.Response) (*CreateTaskResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	switch {
 	case rsp.StatusCode == 201:
 		var headers CreateTaskResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -2018,6 +2229,16 @@ func ParseCreateTaskResponse(rsp *http.Response) (*CreateTaskResponse, error) {
 			headers.WWWAuthenticate = value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateTaskResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2068,12 +2289,26 @@ func ParseDeleteTaskResponse(rsp *http.Response) (*DeleteTaskResponse, error) {
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -2108,6 +2343,16 @@ func ParseDeleteTaskResponse(rsp *http.Response) (*DeleteTaskResponse, error) {
 			headers.WWWAuthenticate = value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteTaskResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2169,9 +2414,26 @@ func ParseGetTaskResponse(rsp *http.Response) (*GetTaskResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetTaskResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers GetTaskResponse400Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
@@ -2202,6 +2464,16 @@ func ParseGetTaskResponse(rsp *http.Response) (*GetTaskResponse, error) {
 			headers.WWWAuthenticate = value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetTaskResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2256,6 +2528,13 @@ func ParseUpdateTaskResponse(rsp *http.Response) (*UpdateTaskResponse, error) {
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2277,9 +2556,26 @@ func ParseUpdateTaskResponse(rsp *http.Response) (*UpdateTaskResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateTaskResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers UpdateTaskResponse400Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
@@ -2310,6 +2606,16 @@ func ParseUpdateTaskResponse(rsp *http.Response) (*UpdateTaskResponse, error) {
 			headers.WWWAuthenticate = value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateTaskResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2331,13 +2637,13 @@ type ServerInterface interface {
 	CreateTask(w http.ResponseWriter, r *http.Request)
 	// DeleteTask Delete a task
 	// (DELETE /tasks/{id})
-	DeleteTask(w http.ResponseWriter, r *http.Request, id TaskID)
+	DeleteTask(w http.ResponseWriter, r *http.Request, id TaskID, params DeleteTaskParams)
 	// GetTask Get a task
 	// (GET /tasks/{id})
 	GetTask(w http.ResponseWriter, r *http.Request, id TaskID)
 	// UpdateTask Replace a task
 	// (PUT /tasks/{id})
-	UpdateTask(w http.ResponseWriter, r *http.Request, id TaskID)
+	UpdateTask(w http.ResponseWriter, r *http.Request, id TaskID, params UpdateTaskParams)
 }
 
 // Unimplemented server implementation that returns http.StatusNotImplemented for each endpoint.
@@ -2370,7 +2676,7 @@ func (_ Unimplemented) CreateTask(w http.ResponseWriter, r *http.Request) {
 
 // DeleteTask Delete a task
 // (DELETE /tasks/{id})
-func (_ Unimplemented) DeleteTask(w http.ResponseWriter, r *http.Request, id TaskID) {
+func (_ Unimplemented) DeleteTask(w http.ResponseWriter, r *http.Request, id TaskID, params DeleteTaskParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2382,7 +2688,7 @@ func (_ Unimplemented) GetTask(w http.ResponseWriter, r *http.Request, id TaskID
 
 // UpdateTask Replace a task
 // (PUT /tasks/{id})
-func (_ Unimplemented) UpdateTask(w http.ResponseWriter, r *http.Request, id TaskID) {
+func (_ Unimplemented) UpdateTask(w http.ResponseWriter, r *http.Request, id TaskID, params UpdateTaskParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2498,8 +2804,32 @@ func (siw *ServerInterfaceWrapper) DeleteTask(w http.ResponseWriter, r *http.Req
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteTaskParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = &IfMatch
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.DeleteTask(w, r, id)
+		siw.Handler.DeleteTask(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2550,8 +2880,32 @@ func (siw *ServerInterfaceWrapper) UpdateTask(w http.ResponseWriter, r *http.Req
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateTaskParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = &IfMatch
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.UpdateTask(w, r, id)
+		siw.Handler.UpdateTask(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2722,6 +3076,17 @@ type InternalErrorApplicationProblemPlusJSONResponse Problem
 type NotFoundApplicationProblemPlusJSONResponse Problem
 
 type PayloadTooLargeApplicationProblemPlusJSONResponse Problem
+
+type PreconditionFailedApplicationProblemPlusJSONResponse Problem
+
+type ServiceUnavailableResponseHeaders struct {
+	RetryAfter string
+}
+type ServiceUnavailableApplicationProblemPlusJSONResponse struct {
+	Body Problem
+
+	Headers ServiceUnavailableResponseHeaders
+}
 
 type UnauthorizedResponseHeaders struct {
 	WWWAuthenticate string
@@ -2935,6 +3300,23 @@ func (response ListTasks500ApplicationProblemPlusJSONResponse) VisitListTasksRes
 	return err
 }
 
+type ListTasks503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListTasks503ApplicationProblemPlusJSONResponse) VisitListTasksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateTaskRequestObject struct {
 	Body *CreateTaskJSONRequestBody
 }
@@ -2944,6 +3326,7 @@ type CreateTaskResponseObject interface {
 }
 
 type CreateTask201ResponseHeaders struct {
+	ETag     string
 	Location string
 }
 
@@ -2959,6 +3342,7 @@ func (response CreateTask201JSONResponse) VisitCreateTaskResponse(w http.Respons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.Header().Set("Location", fmt.Sprint(response.Headers.Location))
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
@@ -3066,8 +3450,26 @@ func (response CreateTask500ApplicationProblemPlusJSONResponse) VisitCreateTaskR
 	return err
 }
 
+type CreateTask503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTask503ApplicationProblemPlusJSONResponse) VisitCreateTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteTaskRequestObject struct {
-	Id TaskID `json:"id"`
+	Id     TaskID `json:"id"`
+	Params DeleteTaskParams
 }
 
 type DeleteTaskResponseObject interface {
@@ -3151,6 +3553,22 @@ func (response DeleteTask404ApplicationProblemPlusJSONResponse) VisitDeleteTaskR
 	return err
 }
 
+type DeleteTask412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTask412ApplicationProblemPlusJSONResponse) VisitDeleteTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteTask500ApplicationProblemPlusJSONResponse struct {
 	InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -3167,6 +3585,23 @@ func (response DeleteTask500ApplicationProblemPlusJSONResponse) VisitDeleteTaskR
 	return err
 }
 
+type DeleteTask503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTask503ApplicationProblemPlusJSONResponse) VisitDeleteTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetTaskRequestObject struct {
 	Id TaskID `json:"id"`
 }
@@ -3175,15 +3610,23 @@ type GetTaskResponseObject interface {
 	VisitGetTaskResponse(w http.ResponseWriter) error
 }
 
-type GetTask200JSONResponse Task
+type GetTask200ResponseHeaders struct {
+	ETag string
+}
+
+type GetTask200JSONResponse struct {
+	Body    Task
+	Headers GetTask200ResponseHeaders
+}
 
 func (response GetTask200JSONResponse) VisitGetTaskResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3274,24 +3717,50 @@ func (response GetTask500ApplicationProblemPlusJSONResponse) VisitGetTaskRespons
 	return err
 }
 
+type GetTask503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetTask503ApplicationProblemPlusJSONResponse) VisitGetTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateTaskRequestObject struct {
-	Id   TaskID `json:"id"`
-	Body *UpdateTaskJSONRequestBody
+	Id     TaskID `json:"id"`
+	Params UpdateTaskParams
+	Body   *UpdateTaskJSONRequestBody
 }
 
 type UpdateTaskResponseObject interface {
 	VisitUpdateTaskResponse(w http.ResponseWriter) error
 }
 
-type UpdateTask200JSONResponse Task
+type UpdateTask200ResponseHeaders struct {
+	ETag string
+}
+
+type UpdateTask200JSONResponse struct {
+	Body    Task
+	Headers UpdateTask200ResponseHeaders
+}
 
 func (response UpdateTask200JSONResponse) VisitUpdateTaskResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3366,6 +3835,22 @@ func (response UpdateTask404ApplicationProblemPlusJSONResponse) VisitUpdateTaskR
 	return err
 }
 
+type UpdateTask412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateTask412ApplicationProblemPlusJSONResponse) VisitUpdateTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateTask413ApplicationProblemPlusJSONResponse struct {
 	PayloadTooLargeApplicationProblemPlusJSONResponse
 }
@@ -3410,6 +3895,23 @@ func (response UpdateTask500ApplicationProblemPlusJSONResponse) VisitUpdateTaskR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateTask503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateTask503ApplicationProblemPlusJSONResponse) VisitUpdateTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3584,10 +4086,11 @@ func (sh *strictHandler) CreateTask(w http.ResponseWriter, r *http.Request) {
 }
 
 // DeleteTask operation middleware
-func (sh *strictHandler) DeleteTask(w http.ResponseWriter, r *http.Request, id TaskID) {
+func (sh *strictHandler) DeleteTask(w http.ResponseWriter, r *http.Request, id TaskID, params DeleteTaskParams) {
 	var request DeleteTaskRequestObject
 
 	request.Id = id
+	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.DeleteTask(ctx, request.(DeleteTaskRequestObject))
@@ -3636,10 +4139,11 @@ func (sh *strictHandler) GetTask(w http.ResponseWriter, r *http.Request, id Task
 }
 
 // UpdateTask operation middleware
-func (sh *strictHandler) UpdateTask(w http.ResponseWriter, r *http.Request, id TaskID) {
+func (sh *strictHandler) UpdateTask(w http.ResponseWriter, r *http.Request, id TaskID, params UpdateTaskParams) {
 	var request UpdateTaskRequestObject
 
 	request.Id = id
+	request.Params = params
 
 	var body UpdateTaskJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -3673,76 +4177,89 @@ func (sh *strictHandler) UpdateTask(w http.ResponseWriter, r *http.Request, id T
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Hv5chtHkverZPQ4wpIGJw/bgsJ/yJKs4WcdHIkMfbLAJQrdCaCG3VVwVTVpWMF338is6gvdvJaW1ju7",
-	"EY6wCNSR5y+vwuco1tlaK1TORpPP0QpFgob/+eHDh/7T3K1QORkLh/RZgjY2cu2kVtEkevfzM/ju+/0R",
-	"xCuRpqiW2IOFNoC/i2yd4lTNfkJh0IBBkWY/TiMn7JmdRj1AY7T5cRpJdS5SmZw6fYaq/OK0dg3tWiHw",
-	"ApAWlHZgMNZLJS0m02g2mKqnCvQajaD14FbCgUitBhHHuHYWhIKnhwdwhhuwqBILWiFk2mCN7qkSC4cG",
-	"6K5AtFZNdmD29PDgF9y0ufFC+3Ea/f/+08OD/i+4mUazJ1NFh5UyYs5gLYzI0KGxIAwC01ujA/TCf2Aw",
-	"IbmLFISDhchTN5iqqBcFWqJJ1C3aqBcZ/C2XBpNo4kyOvcjGK8wEac9t1rTTOiPVMrq8vOxFFT204Flu",
-	"rDZtRR+tEGYKf3enMa+YFXSuDZ5LnVtYiyU+AZ1JB9Kx1OjrhTTW8XeDqBdJOuq3HM0m6kVKZESLPy+q",
-	"U5mJ31+hWrpVNBnv/NCLMqnKv4lg59DQSf/x6Wn/V9H/Y9R/fNo/+fs3Ua/FYC96JTPpuhlKhVmidaDy",
-	"bE7qXgDLEJwGgy43alCX986om4GUL6jTnyDry29ZaJMJF00iqdzuTtQj7mSWZ9FkPBoxb+GvknipHC7R",
-	"MPVHwp4dPO8mn4j91oJMGmRGu4sR7s1/wP4Pi8eivxfvj/uPk924P57viO8X3+F+sjcqdLEWblVxIpNr",
-	"jafkJM95ZYcxGbRrrSyyLf0kknf4W46WxR9r5VDxP8V6nRKgSK2Ga6PnKWZ//5clvj5XfNCOhM5nfODF",
-	"pwshU6SrE3RCpsxAsF6YekVMI5AKWEWwEuz67HeTQstZbh3Mkbwq09bBeETSsE643EaTPdKJk847mEig",
-	"4KBkV8x17ibzVKiz6LIunm8MLqJJ9LdhhadD/60dHnouvZDamjT+EkK3TKQkZ0wmICqsAG1grpONx7ZE",
-	"o4fBTLh4BW4l7VQlOs4zVA4ezFoSmz3s0Qnl2TV0sVP1YFaAcKBj1oML6VYgYLYdAmYVUj30eHSnePGe",
-	"COSzW3eCVunmvxo9wiFXxQ8CfTo1dumGsZ+o1Eb+4QOGZ8FHklsg7Je6ProWqS970c/azGWSoLqXP0ll",
-	"88VCxhKVO7WxXmPdoapQm4r4zIKAAhCA1048Rk4ujHTYcJzdynEqQr+o25QpAWsB5rkriWZaOQJVeYFC",
-	"TOzgZpPtoihsGbbWM2kHiiKSSF+Q8u+pHH/SKdvRtmIsmnM0EOs8TRgAiMIUnefUlFBVKGW/jmYFkfDe",
-	"n/Ii3PAFFRTo9SA0APqIUUwhsyGMkWih4NkO6OI32v2sc5XcS4xKu9MFn1KToNJsux5/CDSBw1hlwXuV",
-	"sN5oBz+HA76QgN5osHm8AoNW5yZGhmhJsSnVaslZiNUZEl5gapGFcyg2qRbJkdavKHe5l4zW/qxTp/Up",
-	"Z0Lb1lZEJVaZtD5dorROKBiP9n7Y//47mG8c2roQxzUYCLETXign3QaOtIZX4aKvEEy7yK45UagNWKzH",
-	"SgRExvvZXSatlWp5WouvTalKuw1IIGDuwwzDWcMgx5UsGyR+SZuskQ4XaEheyrFtuhVu/EcG/4Wxw+SL",
-	"gOmxsvl6rY3D5DUmUhwxq/dQSl4deJrRiacsvZpenvmj+3RVmSCS4+nFBOqX8SV1a9+va6i8BphwOPLX",
-	"fEVbp5ggFQhgPoFuhi2jq+y+JIKV9w8UKVVYn6O1odVO+iy+4PVzhIrqlE+RPotO6lmSPussvKpC4lNx",
-	"yEm5Ts/Jghjv8YKKHFZrkkiiUaSHNRIWIrXY26KqIYqa0qN/5jI+A+uEcT240OZskeoLECoB8p+Br7+K",
-	"anJnxAGySXqvxvJ1qiGq3/uVl6UV1En5QCkSQ867F0+fv37Runu7sr1ehv6GLhEeGqliuRZph/YoD7Ld",
-	"9aP/DqqMLwTkRjn5yWe9E4OCcaeW/J30Iukwsx3pamX0xogNyzT35LYo+bDSNRIuhAVpbY4JON2sa0Uq",
-	"Y7zZ0sI9vYL1boF5r2oR81Rxu+bx3v73EIAFPEpY8NuLysg6MU8RMhGvpMI+iYc/IMwhuptq8Eh0K1d/",
-	"RksvK3Bqy0s4uOA6ymi1rGUzAQx8DSVglWei2cG4ro8WdfiBVNYJFXfUcQccIhaSzYfgJY5zY1DFWPWF",
-	"vPQe1DMJmTxsEvR4vrP4Lh7jvtjrpKDyxLb5/uPo6BD8glLq5ckcO69uvew/flxrvezVUKBsvtRcestG",
-	"wK60cWDzLBNms80wYy5zzQQaFFYrWK+MsLjFfXdM3/ah9v3H7w7A4AK9wLklIOsKaRKz5UW1KHQj4oT4",
-	"xXIoldHz1nyNXz0L1r5V+1/jMU8gTqketTA3QsUr3xaVtsdWqhXMvDtQhd6HjgZHd7eko1ECRZ/En7Td",
-	"hZhsNV99k7ZqnDwourkP/f6OhG82AXVFGtW8kz2x48ZyOYetItdqXd2u48NZzfKdksyieG+dUdZJsx7M",
-	"MnQrnZzSZyJN9QXyp60yYdabKoBZd1ZFO5o1LKmGjVIaUCJDC1ZsQqMlJBRdHb4txZDzdubWDWHy3x3d",
-	"jXo52OaS0LqjFroybdyq0Ru50DY5LZ8ucp2t+GBQ0D3CNVOIndHOd/3xuL+zezQeTUb0369RDdgS4bDv",
-	"ZIZdV90jR2qHgqR5xC2bzDe0jL9kqtW6Kl8nN8p4PNm9i4y38NKz2ELLSrcNIroAlBg9FL6wb1pImWmV",
-	"/7hJYF1ZWG2C0wboQ2Et+eqsGPE4DUt0LFbaGEY8Ys7YFAZXqajNdyqhvt75ePHr0Tv59uWxe/vy4/7H",
-	"96PRxz+Of391lJ693nntXn842Hw8SrI32fH41+f/vLhZtsz2VTJ73ypSnE40lXiaDqP/K2x6aljQvtVi",
-	"nBvpNu9Jll74Yi1/wQ2Vqp0pYzFbLBNXrh1DJurTMYp2fa3SDXe7lr4WswM4cCBiZ6fKD8yEK7bBA+nA",
-	"Yojn4cNvbZhQ0UkP2WOLJprSU+Uz3gm8XaMimnYHIxDOiXhFqBuyfQ2avHyHd+s1qoPkmVYKY0cHMMuh",
-	"FW81XKwkBeOieLShegQR+AUrZAIrNNiD+YZInaraamYoldbBrBLhDPxYRqQMo06e4wCOVtoix1o+g8Rl",
-	"nwCeo9lAvBJqiZ3dkjBLqFUllCH8ghsftz21mFBNzMHfdx4Cf74LKb0d+4mRN4PBVL1Vvjkn6oNlAXuj",
-	"cSlxARZjTSooZ7flBHmqqhHy5I5jYx8beTznv68GdOWyWleB5Up+4OVypZHqtfgtR0qN/t+HI5aMtUUx",
-	"oGDWGElMign4NB+NdmM/m6d/snh97UiWwgGdzCAWFvtSWVRWBoXSHtslXdaMwUVuMfG8+sOiSWChYm7l",
-	"3JpY8xbbZusN5xOuqmW3rINbOaSvjW8+l7UPbyHatcKpYjwjB5xVMpw9Id37tNptKKE+lwkGH2VHD9Kz",
-	"bIM86rclHbFQkFsfkXxm269neBxv55jqiwEcKHh/IZZLNHB80JuWJQFJqk4PiJRQRVpApfPlijzZmU3D",
-	"Qife9tYiSbWP8Btu/SiYYyw8QeS0XnmhBqxqELBIObTDNCRoRKfPT5iHZ7XMq9FbqLUIJtE7FAlsdG48",
-	"Vg22ugaT6BkHxF7h14RDCfIUo76LohfJ99ikwRLsZDjkBCWA+CDW2ZBNY+jTrcsq4gWL4baZVAvdWcZl",
-	"Ik35ur4zIj4jiRNsehhe6YtgJ2uM+/4dQ5kroWKYR5WwP9TKisK6Yq3oUDcBo3OHtgchNjO/RYwBk6do",
-	"IZXnyCg6VfSt0hf0h2/7Q22QkqCR52hBOstqC41TwiZ/0MLozNvArLhiRpd5OGaLA2KOUr9+vh5M1VQ9",
-	"evS0cdTg0SN4Tww2nWlyZ4wovS1eYXyGSYgQTav2tvik7sTS1Rx3qgguCGeq/V65s9KOVeXPlWB97sCV",
-	"HvykyUPJPquVHls5ypFfeWKtcNJWVbSQpg4cmdjwywFFQY7R1H9emyqcKTIb7r8QzBb6IHNYyGVuKBZt",
-	"Y0qhBZ9FWJL/u850AR4kwq7mWpiE7YmM2T5ksnjE7J85TRXHZmUdimQCszJoTIKqznATFNVrqaYepr14",
-	"WQDtqB4SARIdB3jp2mG9roQnDeoo5ynfCBUZj3TN9l/wFLSNxKjIgYLUeIppHz3iqHJl7+7B7KqRwexh",
-	"6OhN1VUtvVmsE5wNoOkmPNXMDQWd1GpvrGwa5Xuv6x5PeHxNZYzKcrYfIvzrgyOqEhqYRwDuR4QDbZbD",
-	"sMkOaW1VDnEebEnEUS86R2M9zI0Ho8GIY+galVhLqt0Go8EuF71uxfA9XJW9/yV2tGgP83kqY0YpRVkD",
-	"Gw2rj4pmmItUqJgftFFKaSjddEY4bRj8S8s5oOiwRBcmDVuvhXZGo2umPB3TnaJ0jPQd5inh7mvm1TLm",
-	"yJivOQTte6q6jiypHzbH//UaIpp8OulFoVPIsXHNrcNwz6qQhBNLy93rjXWYRSd0xjDDKzXyjp+nNWoD",
-	"7y0eQdtvCNmDMpGElESkKb+a3BRPJ+pZkza1iqbMoZ/UX1GuBOUO4Tpvyy01v8b7qzhkGNcPIcrRQhgR",
-	"3GG4VsxNrrCHWozFhKWGhs1i7zZmUXv/xlvGN29pdIT/FPP73KgLPp1c9prl7KeTy4aFPmchzCs78fl4",
-	"sM8idgULZUXcykj9SQV290CnCVrnn4f2OIqsxZIf5QlwMsM2cFCUYYiLmm9WP3WLp1oy9C9AifEbFobH",
-	"rySQ+9lt6NF8ajb2rurmNaV2c3NOJrdvwJUgWTRCimjR0TGrN8i6u2IkmUYL6e59nls7Z9kK6/DNt4W9",
-	"FE92v6pT7o12b95UPYH7Im5c1cQNbLzRvV9RrtZ2yJqL+79PLnvRWtsOr/bVG5Xa/JhKX6gqfSwQctt3",
-	"vRdwU9J39dC6n3SyuZtX3dVPStsvWn1Xmf6tbbJ4q3DZ7E46k+NlCzPGd+PuL4MUN0nrGqAoSb2Tl1/5",
-	"vJMf6wkLQTRbr41eaS/M7unw8btXRRqk8ILPanaoh+djH7+GtxTQnX5VkUrlI+Nz7mwUU582nQVx31qY",
-	"yWQWOiFcBPve5vMXr14cvYBA62eZXM7aDpZUt2z/ooNt4JvCNgdznWz+NpQJA8xLdLenjHuyFV0vXxzd",
-	"QNQynH4Xio7ZtO5C1DoVcV1eh8c30ZVXd9yetMu/dIDZG99ix/bjUd63fxvyOh7kfaWoFpL8ZhDzIShE",
-	"oI7QVaambAHekMg/6F/X+M0Wfu9d/asbRiW/N/mLpx57no/rd5Rvrv87teqR8mqt9ooq4yqUuV/O/m+W",
-	"qf9ZAfj/zPtLpeIv0V1n7HerccPvBOmGdd5Zi4c46aofDi4kpoktHhDyLMzCUp6juiFmfv0Mnsf3Xz2D",
-	"/5+LINdL6xoA2flTM/hwzb8lkPzvSrkCflyTc93QdqTTeETm4cxPOIbnY4ascFj716L1NvmgegcR2uSE",
-	"sN2PyX0jAqQd1H/dHHqX7W1+dHJFKyNs94xenlz+ZwAAAP//",
+	"7HyLbhtHsvarFGYXWMlLUqQuSUxj8cNxHK/+2I7WluCTeLSa5kyR7NWwm+nuEcP10fOc9zhPdlDVPTdy",
+	"dIviILtYIEBEcrq7qrouX13Gn6JUL5ZaoXI2Gn+K5igyNPzny1Mxo/9naFMjl05qFY2j0zmCE/byTxau",
+	"0FipFQgLAqwzWs0AlZNuDU7MBvAeVQbSgVSQHE/7b4RL5wk4HSuDy1ykCNpAhjk6BBe2Ba3yNcgpKD3R",
+	"2RrSuVAz5G2sVCkOYhX1IvxZLJY5RuMojg7iKOpFBn8qpMEsGjtTYC+y6RwXgsh36yU9aJ2RahZdX/ei",
+	"Dx8+9J8Xbk60psLhNpPvvn0BX3x5NKTj8xzVDHsw1QbCubFKvkZh0IBBkS/+EkdEuo2jHqAx2vwljqS6",
+	"ErnMLpy+RFX9cNE4hlYR0/QASAtKOzCY6pmSFrM4Sgaxeq5AL9EIeh7cXDgQudUg0hSXzoJQ8PzkGC5x",
+	"DRZVZkErhIU22KA7VmLq0LCAA9FatdmB5PnJ8Xe43ubGa8Nf4ui/+s9Pjvvf4TqOkmexos0qGTFnsBRG",
+	"LNChsSAMAtPboAP01H9hMCO5ixyEg6kocrd5pd2ifdAdX/eimh564EVhrDbd2pwo/NldpPxEUtK5NHgl",
+	"dWFhKWb4DPSC9Nix1OjnqTTW8W+DqBdJ2uqnAs066kVKLIgWv1/UpHIhfn6Naubm0Xi0/1UvWkhVfSaC",
+	"nUNDO/394/P+j6L/z2H/6UX//M9/jHodSnw8ZXu6gSWy3YoXtithYa0LyIUlNRNsUTt0h09HoyH87/+M",
+	"DgajwWh3TCtitTLSIczFconKVjZZbSYtWCdzvkNWy+AKeoC5RUgOR/ukvsmThExc6aBIY1jNhcMrNCBd",
+	"5T8G8AHFJbkMC4p/XBBnN1k6C9vvV0u7dC83ynu4f9gScRzbJztx/OS/dz7s7f6/OPr49zg6fxJHO/RD",
+	"j39t/7D7ZJe+7b6M13IhXfdV5MLM0DpQxWJCtjdlCVpwGgy6wqhBk8v9Ybc25XxAk7kM2Xj8kqk2C+Gi",
+	"cSSVO9iPesS6XBQLYnzIihY+VcRL5XCGhqk/Ffby+JtbXb3MWmRGB9MhHk6+wv5X06eif5gejfpPs4O0",
+	"P5rsiy+nX+BRdjgs72op3LzmRGa3WnLFSVHwkx2WbdAutbLIhv21yN7hTwVaFn+qlUPFf4rlMifvLrXa",
+	"Wxo9yXHx539Y4utTzQetyGh/dtb88MVUyBzp6AydkDkzEFwJxP4i4ohiGl8RzAX7YXaC4/KWF4V1MEEy",
+	"j4W2DkZDkoZ1whU2Gh/SnTjpvLcTGZQcVOyKiS7ceJILdRldN8XzR4PTaBz9Ya+O2nv+V7t34rn0Qtq+",
+	"SeMPIdtdiJzkjNkYRO24yVQ55rJFZxp9TGJjBDeXNlaZTosFKgc7yZbEkt0e7VDt3XD1NlY7SRkRAx1J",
+	"D1bSzUFAshmPkzps7Hov0EAldwfv90Qg7711JnuyXxrKwyY3BXOKwLRr6vI1B2KiUhv5Tx+9PQs+rN8j",
+	"3H2u46Nbw+Z1L/pWm4nMMlSPsiepbDGdylSichc21UtsGlSNe3KRXhJ6LB0C8LNj7yPHHIVahnNQG05N",
+	"6Gc1mwqf8S3ApHAV0UwrB8UapCnEzA7uVtkuisKSva3nmbRjRbFL5C/p8h95OX6nC9ajzYuxaCgGp7rI",
+	"M3YARGGF0U3lqspLOWp6s5JIeO93eRlO+IwXFOj1TmgA9BV7MQ8lUmGMRAslz3ZAB7/V7ltdqOxRYlTa",
+	"XUx5l4YElfYIif0POU3gMFZr8GEtrLfawbdhg88koLcabJHOwaDVhUmRXbSk2JRrNWMUYvUCyV8QcmPh",
+	"nIh1rkV2qvVrwi6PktHS73XhtL5gJLSpbWVU4iuT1sMlwthCwWh4+NXRl1/AZO3QNoU4ariBEDvhpU88",
+	"T7WG1+Gg3yCYdpHdMKKQqHmxUnKnMkm7fOsxxqMk29iuA7NUUJ3wSZlEcwbNaUDIAJ7Bq5enpA9iJqTi",
+	"uEjAXOEKOPtvyny/lnmTFfi2PPszibtROiAImYGoCg/NfERpIJUmobtxpdSB81iV9YMm9wN4q91cqhms",
+	"hAUKNg7VhkiEyginmzWF7eteRH5NpnimxJWQuZjkj7MP67e7KBr7bdxiJpyYCIuQCkXueELaJ9I5Zs88",
+	"ZZALx7lQ7ZEb9hEIhrPWCZ/RNG6mF4yczR0ovSop96WJ5B196D+nDwlY1q3NGNp4pAvx8RLyZivB3m2q",
+	"Dfoz6Hpbee5wsD842G2nM/u35iTNzHzYf9qdkZMwzpQIoOuRxr2Q1ko1u2hA6LZaSLuJOUDAxCNJRiyt",
+	"mDOq1aFF4ucMOw3SYYWGXKJyHH7cHNf+K4P/wNRh9lnw0pmyxXKpjcPsDWZSnDKrj7iUot7wYkE7XrD0",
+	"Gvfywm/dp6OqHJDckJ6OoXkYH9J0rkfNG6qOASYcTv0xv2E4I7sl5wfMJ9DJsKF0dWiriODL+yuK3HFZ",
+	"amnoaSd9ol7y+ilCVSyi8cdIX0bnTSPUl521ldouP5abnFfP6QlpEEM6XJ0Ke8nXmvnQJPKTBglTkVvs",
+	"bVDVEkXj0qO/FTK9BOuEcT1YaXM5zfWKowHZz8CXWMrq0v6QMXCb9F6D5duuhqh+75+8rrSgScoHrsVx",
+	"yfXl82/evNw6e7OSeLsM/QldIjwxUqVyKfKO26NUx3aXiPxvUCd1AXO3XOxHn9iOKfTSNTfyu/NeJB0u",
+	"bEdGWiu9MWLNMi08uVuUfJjrBgkU0KW1BWbgdNvXi1ymeLemhXN6JevdAvNWtUXMc8Xl8aeHR19CcCzg",
+	"vYQFv7wsflhHERkWIp1LhX0SD39BPofobl+D90T3MvUX9Oh17Zy25SUcrLhUwo2bOmEJzsCXSQTMi4Vo",
+	"Fylv61tEHXYglXVCpR2lmmMOEVPJ6kPuJU0LY5BwWlWH99LbaSYLMtuI308n+9Mv0hEeicNOCmpL3Fbf",
+	"v56enoB/oJJ6tTPHzpurq0dPnzaqq4cNL1DVVxsmvaEjYOfaOLDFYiHMepNh9rnMNRNoUFitYDk3wuIG",
+	"990xfdOGts8/e3cMBqfoBc5VP9m8kDYxG1bUiEJ3epwQv1gO1WX0vDbfYlcvgrZvgL1bLOYZpLkka4CJ",
+	"ESqd+zaUtD3WUq0g8eaQDGLVh44aZndBtKMWCmUp1O+0WWgcbzS7fFOsro3ulN2zXb++A/AlY8ppOmFU",
+	"+0y2xI4Tq8dDEuOx1tbR26W6sFe7Qkcgs6zPbe3RkYwmY/gFmZvfriMrCjTdMxny21QFmqQHyQLdXGcX",
+	"9J3Ic71C/narPpH0YgWQdGM9WtEunpHCsKlIwzxasGIdKrwB5nS1FjbUhVxKJ+JvXTF/7iirNutQ21xS",
+	"DOkowtwIZreKg92Fhq7EtYXmNknf8kolWtuIcAYF0SRcGwTtD/e/6I9G/f2D09FwPKT/fowarjkTDvtO",
+	"LrDrqEegvO1glrW3uGcn7I6+1ucEi1tHFcvsThmPxgcPkfGGx/csbvn7+m5bRHSFAGL0RPjqY1tDKqxY",
+	"/XGXwLpwZKPnvx1iToS1ZNdJORTgNMzQsVhpYRgKEBP2rsGdcWe9nAiohfpm/4fVj6fv5Pevztz3r344",
+	"+uH9cPjDP89+fn2aX77Zf+PefDhe/3CaLd4uzkY/fvO31d2yZbZvktn7rTTL6UxTkqppM/q/2rDU8MD2",
+	"qRbTwki3fk+y9MIXS/kdrinZ7gS95TRKBb05+w1Y2gNKitd9P1BAEMlnk3YAxw5E6mys/IiFcOUy2JEO",
+	"LAZEEr78kw1tdNpply22rPQrHSuP2cfw/RIV0XQwGIJwjgKFrfIVDZqsfJ9X6yWq4+yFVgpTRxswy6Ff",
+	"aDWs5pLgRJn+2pD/ggj8ghUygzka7MFk7YcoGk8zQ7m0DpJahAn43rHI2eU6eYUDOJ1ri4wWeA8Sl30G",
+	"eIWmHIbqrPeEhmcjryKM8x2uPfLw1GJGWT3DF187Cfz5Von0euzb2l4NBrH6XvkOgmiOIgk4HI4qiYtQ",
+	"s2tM+1QzR7Gqh47GDxw08nG0c96jeqxRF2G5kh14udyopHopfip49uz/fzhlyVhbpjMKklbfdFzOTMXF",
+	"cHiQ+mku+pPF67Nf0hQO/qQGqbDYl8qisjJcKK2xXdLlmzE4LSxmnle/WTQOLNTMzZ1bEmteY7fZesvY",
+	"w9XZ+IZ2cDGK7mvtO2RV9sZLiHatMFbsz8gAk1qGyTO6e58YuDWlBFcyw2CjbOhBepZ1kIfDbEVHKhQU",
+	"1kckj837TYzK8XaCuV4N4FjB+5WYERA8O+7FVVJDkmrSAyInryItoNLFbE6WzMXkhoaGMaalyHLtI/ya",
+	"i1cKJpgKTxAZrb+8kMXWWRRYpCzAYR7AHNHp8Qnz8KKB0lrVkUaRYxy9Q5HBWhfG+6rBRt1jHL3ggNgr",
+	"7Zr8UBiHbK6i6EXyPTN50AQ73ttjgBKc+CDViz1WjT0Pt67riBc0hgt/Uk11ZyK6EHnOx/WdEeklSZzc",
+	"pnfDc70KerLEtO8n3yqshIrdPKqM7aGRGJXalWpFm7oxGF04tD0IsZn5LWMMmCJHC7m8QvaisaJflV7R",
+	"B9+bhEa3N0Mjr9Byt0rUpV/yTX6jqdELrwNJeQS3Frw7Zo0DYo6gX79YDmIVqydPnre2Gjx54mdY28Y0",
+	"frCPqKwtnWN6iVmIEG2t9rr4rGnE0jUMN1bkLnwiVa73l5tUeqxqe64F67ED56rwtSYL5f5X9aT3rRzl",
+	"yK48sVY4aes6gJCm6TgWYs3jTYqCHHtT/32j9XmpSG24gkRutrwPUoepnBWGYtGmTylvwaMIS/J/1wkX",
+	"YCcTdj7RwmSsT6TMdpfJ4jkYPxgbK47NyjoU2RiSKmiMw1Vd4jpcVG/rapph2ouXBbAd1QMQINFxgJdu",
+	"O6w3L+FZizrCPNVUaYl4pGsXMIOloG0BoxIDBanxqIV98oSjyo3Vx53kpqZHshtqkrG6qSiZpDrDZABt",
+	"M+HRi8JQ0Mmt9srKqlFNCN824RWof1GmmCLnTizy7T8v5w8NLg1SdPInVshDhVHXHnmCWFUTpeXo+USk",
+	"lxvz56s5KvAD6OTnyhF0+rusSoxjJaebPeS6ZrFAoVZzmWOvORLDYrABhx2O9hO6tVip0GKWVYeZLU1p",
+	"8BkQxzEymFxbN4AP0s114VoD8/VArrRQqLQhqp0q8yBKV1LZ3SDQRr+XJPlhHszzlvZsc3BB2RUaG6vk",
+	"aHiQBKaabdp2B5fVciHUuurectTMZYrKcg4XcNub41PK/VqRjMKyn04ZaDPbC4vsHj1bJ7mc3VgynKgX",
+	"hXuOxtFoMBwMGRktUYmlpIx8MBwccNnDzTko782rntQMO1oHJ8UklynHHkVYkF0BG2WuRQYTkQuV8mA7",
+	"JQqGkghnhNOGQ3rlD44p5s/QhQ7YxqDq/nB4S/exo+tYFgQi/YA+Xzj7llEpmXo1WjKwOPJUdW1ZUb/X",
+	"njxrZobR+ON5LwoVbEY8Sy5ph3PmpSScmFnuqqytw0V0TnvsLfDGG3nHk9GtjM/7QB8Xt98lCAqYBaAp",
+	"8pzfnliXU3tNLKxNI0+tMqNnzbcp5oLLkv44r8tb1/wGH3/FATfe3hyrWl6hdfWApm/Zz7tBHxrICTOW",
+	"GhpWi8P7qEVj9JqXjO5e0upU/Crq96mV7X08v+61ixQfz69bGvoNC2FS64nPsoJ+logkaChfxL2U1O9U",
+	"RuQe6DzjkEBguce+eSlmPA8uwMkFbjsOwg7s4qL2uysfu8VTP7LnXz4gxu94MLwEQwJ5nN6GytvHdrn2",
+	"phptW2p3l1xldv+yauUky/JWGS066qDNsmd3rZMk0yoMPrx6d2/jrAqcHbb5fakv5dsiv6lRHg4P7l5U",
+	"T1//QjOmVfc4p2Pe7g4PUBdJWm71Ts/wmsD7ti03vIP/fH7di5badjgEn85bMnF+k3Gl6nyidK6bZu8N",
+	"iKvUvsyL1n2ts/XDDPKhJlaZTVn7vclq7q3O5fjNdbtc7UyB11vuZvQw7n43TuYuad3iYypSH+Qgbnwp",
+	"gUfMhYUgmo0BuvLN3duG5viZ6170WnvBdw9HnL17XaIthSs+t93e2Lsa+TC5d09hPuglzlwqH4C/4bJY",
+	"2TLcprMk7k8WEpkloYzGFRSfu3zz8vXL05cQaP0ks+tk2xiz+pTNF0hZX/5Y6vFgorP1H/Zkxs7oFbr7",
+	"U8YF/ZquVy9P7yBqFnZ/CEVnrIYPIYrfx27QdXJ2F11Ffcb9Sbv+Xcexw9E9Vmy+HsHrju5DXsc86u8/",
+	"eIY0pB0rfaQLga4jQlbgmZXH6yCZVscYGmtbVezo3f9dY9ip3zXefYAt3w2oy1erO4Dy4c1vybI/9qdm",
+	"v3O8duj5uH1F9Y4UK/j+PQxj+wWXf1H19tHmZvXulQnhTZ76cenVv1lS9WsBnl8Mcq7/vYzx3yLbeoXu",
+	"Nvt6mMMO/4ABnbAsOis1Ad64+l80mErMM1uOPXP/28JMXqHyRfitoMQ9gQdGpY7K4Y2w6aFx6bdOFXlw",
+	"6DdPFf91Xeft0rrFc+7/qqliOOY/HvTXgTP/SRHuiaGCz70lR7ijkH/uh4xL3+h7hntXI3Z/YbPtF0Gb",
+	"jadBPS8WGk8UlbpfG/L1OZB20PynakI3YHuZb0beUOELyz2j1+fX/xcAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -86,11 +86,15 @@ export interface paths {
         get: operations["getTask"];
         /**
          * Replace a task
-         * @description Replaces the task's fields with the ones given.
+         * @description Replaces the task's fields with the ones given. With `If-Match`, only
+         *     if the task is still at that version (else `412`).
          */
         put: operations["updateTask"];
         post?: never;
-        /** Delete a task */
+        /**
+         * Delete a task
+         * @description With `If-Match`, only if the task is still at that version (else `412`).
+         */
         delete: operations["deleteTask"];
         options?: never;
         head?: never;
@@ -138,12 +142,14 @@ export interface components {
          *     - `missing_credentials`: no credentials were sent.
          *     - `invalid_token`: the credentials were sent and rejected (RFC 6750).
          *     - `insufficient_scope`: the token lacks a needed scope (RFC 6750).
+         *     - `precondition_failed`: `If-Match` named a version the task is no longer at.
+         *     - `service_unavailable`: the database cannot be reached; retry later.
          *     - `not_found`, `method_not_allowed`, `payload_too_large`,
          *       `unsupported_media_type`, `internal_error`: as their names say.
          * @example invalid_token
          * @enum {string}
          */
-        ProblemCode: "validation_failed" | "invalid_request" | "missing_credentials" | "invalid_token" | "insufficient_scope" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error";
+        ProblemCode: "validation_failed" | "invalid_request" | "missing_credentials" | "invalid_token" | "insufficient_scope" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "precondition_failed" | "service_unavailable";
         Health: {
             /**
              * @example ok
@@ -330,6 +336,50 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /**
+         * @description `If-Match` named a version the task is no longer at: someone changed
+         *     it since you read it. Nothing was written; GET it again and retry.
+         */
+        PreconditionFailed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "about:blank",
+                 *       "title": "Precondition Failed",
+                 *       "status": 412,
+                 *       "detail": "the task has changed since you read it; GET it again for its new ETag",
+                 *       "code": "precondition_failed"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The database cannot be reached right now; retry after `Retry-After` seconds. */
+        ServiceUnavailable: {
+            headers: {
+                /**
+                 * @description Seconds to wait before retrying (RFC 9110 §10.2.3).
+                 * @example 2
+                 */
+                "Retry-After": string;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "about:blank",
+                 *       "title": "Service Unavailable",
+                 *       "status": 503,
+                 *       "detail": "the database cannot be reached; retry later",
+                 *       "code": "service_unavailable"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The server failed. The body never carries internals. */
         InternalError: {
             headers: {
@@ -362,9 +412,22 @@ export interface components {
         Limit: number;
         /** @description The `next_cursor` of the previous page; omit it for the first page. */
         Cursor: string;
+        /**
+         * @description The `ETag` of the task as you last read it (RFC 9110 §13.1.1): the
+         *     write happens only if the task is still at that version, else `412`.
+         *     `*` or no header: whatever its version. Weak tags never match.
+         * @example "3"
+         */
+        IfMatch: string;
     };
     requestBodies: never;
     headers: {
+        /**
+         * @description The task's version as a strong entity tag. Send it in `If-Match` to
+         *     replace or delete the task only if nobody changed it since.
+         * @example "3"
+         */
+        ETag: string;
         /**
          * @description RFC 6750 challenge, for example
          *     `Bearer realm="tasks", error="invalid_token", error_description="the token is not recognised"`.
@@ -482,6 +545,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createTask: {
@@ -512,6 +576,7 @@ export interface operations {
                      * @example /v1/tasks/3f0e4b8e-8f9a-4c51-9d3c-1b2a7f6e5d40
                      */
                     Location: string;
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -534,6 +599,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getTask: {
@@ -554,6 +620,7 @@ export interface operations {
             /** @description The task. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -575,12 +642,21 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updateTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The `ETag` of the task as you last read it (RFC 9110 §13.1.1): the
+                 *     write happens only if the task is still at that version, else `412`.
+                 *     `*` or no header: whatever its version. Weak tags never match.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description The task's id.
@@ -606,6 +682,7 @@ export interface operations {
             /** @description The updated task. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -626,15 +703,25 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deleteTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The `ETag` of the task as you last read it (RFC 9110 §13.1.1): the
+                 *     write happens only if the task is still at that version, else `412`.
+                 *     `*` or no header: whatever its version. Weak tags never match.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description The task's id.
@@ -657,7 +744,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
 }

@@ -3,6 +3,7 @@
 //	go run ./cmd/server --dev                      development tokens, see README
 //	go run ./cmd/server --tokens-file tokens.yaml  real static tokens
 //	go run ./cmd/server --jwks-url URL --jwt-issuer ISS --jwt-audience AUD   JWTs
+//	go run ./cmd/server migrate --db URL           apply schema migrations, then exit
 //
 // Every flag has an environment fallback, listed by --help.
 package main
@@ -26,7 +27,7 @@ import (
 	"example.com/tasks/impl/auth/jwttoken"
 	"example.com/tasks/impl/auth/statictoken"
 	"example.com/tasks/impl/httpapi"
-	"example.com/tasks/impl/store"
+	"example.com/tasks/impl/store/backend"
 )
 
 func main() {
@@ -52,6 +53,7 @@ type config struct {
 	idleTimeout     time.Duration
 	shutdownTimeout time.Duration
 	logFormat       string
+	db              string
 	validateResp    bool
 	apiKeysFile     string
 	jwksURL         string
@@ -88,6 +90,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	dur(&c.idleTimeout, "idle-timeout", "TASKS_IDLE_TIMEOUT", 120*time.Second, "keep-alive idle time")
 	dur(&c.shutdownTimeout, "shutdown-timeout", "TASKS_SHUTDOWN_TIMEOUT", 20*time.Second, "grace period for in-flight requests on SIGINT/SIGTERM")
 	str(&c.logFormat, "log-format", "TASKS_LOG_FORMAT", "json", "log format: json or text")
+	str(&c.db, "db", "TASKS_DB", "memory:", "where tasks are kept: "+backend.Forms)
 	env["validate-responses"] = "TASKS_VALIDATE_RESPONSES"
 	fs.BoolVar(&c.validateResp, "validate-responses", false, "check every response against the spec; a drift is logged and answered 500 (development, CI) (env TASKS_VALIDATE_RESPONSES)")
 	str(&c.apiKeysFile, "api-keys-file", "TASKS_API_KEYS_FILE", "", "YAML file of API keys, as --tokens-file but without scopes")
@@ -133,7 +136,13 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 
 // run starts the server and blocks until ctx is done, then shuts it down
 // gracefully. It is main without the process: tests call it directly.
+// "migrate" as the first argument applies the database's pending schema
+// migrations and returns (the server also applies them when it starts).
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	migrateOnly := len(args) > 0 && args[0] == "migrate"
+	if migrateOnly {
+		args = args[1:]
+	}
 	cfg, err := parseConfig(args, getenv, stderr)
 	if err != nil {
 		return err
@@ -144,15 +153,28 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	} else {
 		logger = slog.New(slog.NewJSONHandler(stdout, nil))
 	}
+	if migrateOnly {
+		if err := backend.Migrate(ctx, cfg.db, logger); err != nil {
+			return fmt.Errorf("--db: %w", err)
+		}
+		logger.Info("database schema is up to date")
+		return nil
+	}
 
 	verifier, err := tokenVerifier(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
+	// A database that is wrong or unreachable stops the start: no fallback.
+	tasks, closeStore, err := backend.Open(ctx, cfg.db, logger)
+	if err != nil {
+		return fmt.Errorf("--db: %w", err)
+	}
+	defer closeStore()
 	handler, err := httpapi.New(httpapi.Config{
 		Logger:            logger,
 		Verifier:          verifier,
-		Store:             store.NewMemory(),
+		Store:             tasks,
 		Realm:             cfg.realm,
 		MaxBodyBytes:      cfg.maxBodyBytes,
 		ValidateResponses: cfg.validateResp,

@@ -112,7 +112,7 @@ func scenarioFor(sc scenario, id uuid.UUID) scenario {
 func seed(b *testing.B, s store.Store) uuid.UUID {
 	now := time.Now().UTC()
 	t := store.Task{ID: uuid.New(), Owner: "alice", Title: "seeded", Status: "todo", CreatedAt: now, UpdatedAt: now}
-	if err := s.Create(context.Background(), t); err != nil {
+	if _, err := s.Create(context.Background(), t); err != nil {
 		b.Fatal(err)
 	}
 	return t.ID
@@ -181,7 +181,7 @@ func bareChi(s store.Store) http.Handler {
 		}
 		now := time.Now().UTC()
 		t := store.Task{ID: uuid.New(), Owner: p.subject, Title: in.Title, Status: in.Status, CreatedAt: now, UpdatedAt: now}
-		if err := s.Create(r.Context(), t); err != nil {
+		if _, err := s.Create(r.Context(), t); err != nil {
 			fail(w, http.StatusInternalServerError, "")
 			return
 		}

@@ -179,11 +179,11 @@ func TestOwnershipAcrossCredentials(t *testing.T) {
 			t.Errorf("%s sees %d tasks, want 0", name, n)
 		}
 	}
-	upd, err := srv.Client.UpdateTaskWithResponse(ctx, id, gen.NewTask{Title: "bob was here"}, bobJWT)
+	upd, err := srv.Client.UpdateTaskWithResponse(ctx, id, nil, gen.NewTask{Title: "bob was here"}, bobJWT)
 	if err != nil {
 		t.Fatal(err)
 	}
-	del, err := srv.Client.DeleteTaskWithResponse(ctx, id, bobJWT)
+	del, err := srv.Client.DeleteTaskWithResponse(ctx, id, nil, bobJWT)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +191,7 @@ func TestOwnershipAcrossCredentials(t *testing.T) {
 		t.Errorf("bob's update and delete of alice's task: %d, %d; want 404, 404", upd.StatusCode(), del.StatusCode())
 	}
 	// An API key cannot write at all: the spec lists it on reads only.
-	keyDel, err := srv.Client.DeleteTaskWithResponse(ctx, id, apitest.APIKey(aliceKey))
+	keyDel, err := srv.Client.DeleteTaskWithResponse(ctx, id, nil, apitest.APIKey(aliceKey))
 	if err != nil {
 		t.Fatal(err)
 	}

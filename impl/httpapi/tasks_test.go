@@ -60,7 +60,7 @@ func TestTaskLifecycle(t *testing.T) {
 	}
 
 	done := gen.Done
-	updated, err := srv.Client.UpdateTaskWithResponse(ctx, task.Id, gen.NewTask{Title: "first, renamed", Status: &done}, alice)
+	updated, err := srv.Client.UpdateTaskWithResponse(ctx, task.Id, nil, gen.NewTask{Title: "first, renamed", Status: &done}, alice)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,14 +72,14 @@ func TestTaskLifecycle(t *testing.T) {
 		t.Errorf("updated = %+v: want the new fields, the description gone (PUT replaces), created_at kept", u)
 	}
 
-	deleted, err := srv.Client.DeleteTaskWithResponse(ctx, task.Id, alice)
+	deleted, err := srv.Client.DeleteTaskWithResponse(ctx, task.Id, nil, alice)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if deleted.StatusCode() != http.StatusNoContent {
 		t.Fatalf("delete: status %d", deleted.StatusCode())
 	}
-	again, err := srv.Client.DeleteTaskWithResponse(ctx, task.Id, alice)
+	again, err := srv.Client.DeleteTaskWithResponse(ctx, task.Id, nil, alice)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,11 +145,11 @@ func TestOwnership(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	upd, err := srv.Client.UpdateTaskWithResponse(ctx, id, gen.NewTask{Title: "bob was here"}, bob)
+	upd, err := srv.Client.UpdateTaskWithResponse(ctx, id, nil, gen.NewTask{Title: "bob was here"}, bob)
 	if err != nil {
 		t.Fatal(err)
 	}
-	del, err := srv.Client.DeleteTaskWithResponse(ctx, id, bob)
+	del, err := srv.Client.DeleteTaskWithResponse(ctx, id, nil, bob)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,9 @@ func NewMemory() *Memory {
 	return &Memory{tasks: make(map[uuid.UUID]Task), byUser: make(map[string][]Key)}
 }
 
-func (m *Memory) Create(_ context.Context, t Task) error {
+func (m *Memory) Create(_ context.Context, t Task) (Task, error) {
+	t.Version = 1
+	t.CreatedAt, t.UpdatedAt = t.CreatedAt.Truncate(Precision), t.UpdatedAt.Truncate(Precision)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.tasks[t.ID] = t
@@ -30,7 +32,7 @@ func (m *Memory) Create(_ context.Context, t Task) error {
 	k := KeyOf(t)
 	i, _ := slices.BinarySearchFunc(keys, k, compareKeys)
 	m.byUser[t.Owner] = slices.Insert(keys, i, k)
-	return nil
+	return t, nil
 }
 
 func (m *Memory) Get(_ context.Context, owner string, id uuid.UUID) (Task, error) {
@@ -43,24 +45,31 @@ func (m *Memory) Get(_ context.Context, owner string, id uuid.UUID) (Task, error
 	return t, nil
 }
 
-func (m *Memory) Update(_ context.Context, owner string, t Task) (Task, error) {
+func (m *Memory) Update(_ context.Context, owner string, t Task, match int64) (Task, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	old, ok := m.tasks[t.ID]
 	if !ok || old.Owner != owner {
 		return Task{}, ErrNotFound
 	}
-	t.Owner, t.CreatedAt = old.Owner, old.CreatedAt
+	if match != AnyVersion && old.Version != match {
+		return Task{}, ErrVersionMismatch
+	}
+	t.Owner, t.CreatedAt, t.Version = old.Owner, old.CreatedAt, old.Version+1
+	t.UpdatedAt = t.UpdatedAt.Truncate(Precision)
 	m.tasks[t.ID] = t
 	return t, nil
 }
 
-func (m *Memory) Delete(_ context.Context, owner string, id uuid.UUID) error {
+func (m *Memory) Delete(_ context.Context, owner string, id uuid.UUID, match int64) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	t, ok := m.tasks[id]
 	if !ok || t.Owner != owner {
 		return ErrNotFound
+	}
+	if match != AnyVersion && t.Version != match {
+		return ErrVersionMismatch
 	}
 	delete(m.tasks, id)
 	keys := m.byUser[owner]

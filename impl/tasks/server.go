@@ -3,7 +3,8 @@
 // Handlers receive typed, already-validated requests (the validator checked
 // them against openapi.yaml) and an authenticated principal in the context,
 // and return the typed responses the spec declares. Domain errors from the
-// store are mapped to those responses here; any other error becomes a 500.
+// store are mapped to those responses here; an unreachable database becomes
+// a 503 and any other error a 500.
 package tasks
 
 import (
@@ -18,6 +19,7 @@ import (
 
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/auth"
+	"example.com/tasks/impl/httplog"
 	"example.com/tasks/impl/problem"
 	"example.com/tasks/impl/store"
 )
@@ -78,7 +80,7 @@ func (s *Server) ListTasks(ctx context.Context, req gen.ListTasksRequestObject) 
 	}
 	tasks, more, err := s.store.List(ctx, p.Subject, after, limit)
 	if err != nil {
-		return nil, err
+		return nil, storeFailure(ctx, err)
 	}
 	page := gen.TaskPage{Items: make([]gen.Task, 0, len(tasks))}
 	for _, t := range tasks {
@@ -99,12 +101,13 @@ func (s *Server) CreateTask(ctx context.Context, req gen.CreateTaskRequestObject
 	now := s.now().UTC()
 	t := fromAPI(*req.Body)
 	t.ID, t.Owner, t.CreatedAt, t.UpdatedAt = uuid.New(), p.Subject, now, now
-	if err := s.store.Create(ctx, t); err != nil {
-		return nil, err
+	t, err = s.store.Create(ctx, t)
+	if err != nil {
+		return nil, storeFailure(ctx, err)
 	}
 	return gen.CreateTask201JSONResponse{
 		Body:    toAPI(t),
-		Headers: gen.CreateTask201ResponseHeaders{Location: s.baseURL + "/tasks/" + t.ID.String()},
+		Headers: gen.CreateTask201ResponseHeaders{Location: s.baseURL + "/tasks/" + t.ID.String(), ETag: etag(t.Version)},
 	}, nil
 }
 
@@ -118,9 +121,9 @@ func (s *Server) GetTask(ctx context.Context, req gen.GetTaskRequestObject) (gen
 		return gen.GetTask404ApplicationProblemPlusJSONResponse{NotFoundApplicationProblemPlusJSONResponse: notFound(ctx)}, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, storeFailure(ctx, err)
 	}
-	return gen.GetTask200JSONResponse(toAPI(t)), nil
+	return gen.GetTask200JSONResponse{Body: toAPI(t), Headers: gen.GetTask200ResponseHeaders{ETag: etag(t.Version)}}, nil
 }
 
 func (s *Server) UpdateTask(ctx context.Context, req gen.UpdateTaskRequestObject) (gen.UpdateTaskResponseObject, error) {
@@ -130,14 +133,19 @@ func (s *Server) UpdateTask(ctx context.Context, req gen.UpdateTaskRequestObject
 	}
 	t := fromAPI(*req.Body)
 	t.ID, t.UpdatedAt = req.Id, s.now().UTC()
-	t, err = s.store.Update(ctx, p.Subject, t)
-	if errors.Is(err, store.ErrNotFound) {
+	match, err := s.versionToMatch(ctx, p.Subject, req.Id, req.Params.IfMatch)
+	if err == nil {
+		t, err = s.store.Update(ctx, p.Subject, t, match)
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
 		return gen.UpdateTask404ApplicationProblemPlusJSONResponse{NotFoundApplicationProblemPlusJSONResponse: notFound(ctx)}, nil
+	case errors.Is(err, store.ErrVersionMismatch):
+		return gen.UpdateTask412ApplicationProblemPlusJSONResponse{PreconditionFailedApplicationProblemPlusJSONResponse: preconditionFailed(ctx)}, nil
+	case err != nil:
+		return nil, storeFailure(ctx, err)
 	}
-	if err != nil {
-		return nil, err
-	}
-	return gen.UpdateTask200JSONResponse(toAPI(t)), nil
+	return gen.UpdateTask200JSONResponse{Body: toAPI(t), Headers: gen.UpdateTask200ResponseHeaders{ETag: etag(t.Version)}}, nil
 }
 
 func (s *Server) DeleteTask(ctx context.Context, req gen.DeleteTaskRequestObject) (gen.DeleteTaskResponseObject, error) {
@@ -145,12 +153,17 @@ func (s *Server) DeleteTask(ctx context.Context, req gen.DeleteTaskRequestObject
 	if err != nil {
 		return nil, err
 	}
-	err = s.store.Delete(ctx, p.Subject, req.Id)
-	if errors.Is(err, store.ErrNotFound) {
-		return gen.DeleteTask404ApplicationProblemPlusJSONResponse{NotFoundApplicationProblemPlusJSONResponse: notFound(ctx)}, nil
+	match, err := s.versionToMatch(ctx, p.Subject, req.Id, req.Params.IfMatch)
+	if err == nil {
+		err = s.store.Delete(ctx, p.Subject, req.Id, match)
 	}
-	if err != nil {
-		return nil, err
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return gen.DeleteTask404ApplicationProblemPlusJSONResponse{NotFoundApplicationProblemPlusJSONResponse: notFound(ctx)}, nil
+	case errors.Is(err, store.ErrVersionMismatch):
+		return gen.DeleteTask412ApplicationProblemPlusJSONResponse{PreconditionFailedApplicationProblemPlusJSONResponse: preconditionFailed(ctx)}, nil
+	case err != nil:
+		return nil, storeFailure(ctx, err)
 	}
 	return gen.DeleteTask204Response{}, nil
 }
@@ -170,6 +183,34 @@ func notFound(ctx context.Context) gen.NotFoundApplicationProblemPlusJSONRespons
 	// caller must not learn that another user's id exists.
 	return gen.NotFoundApplicationProblemPlusJSONResponse(
 		problem.Body(ctx, http.StatusNotFound, gen.ProblemCodeNotFound, "no task with this id"))
+}
+
+func preconditionFailed(ctx context.Context) gen.PreconditionFailedApplicationProblemPlusJSONResponse {
+	return gen.PreconditionFailedApplicationProblemPlusJSONResponse(problem.Body(ctx, http.StatusPreconditionFailed,
+		gen.ProblemCodePreconditionFailed, "the task has changed since you read it; GET it again for its new ETag"))
+}
+
+// retryAfter is the Retry-After a client gets while the database is away:
+// long enough not to hammer it, short enough to notice it is back.
+const retryAfter = "2"
+
+// storeFailure turns a store error into what the client gets: a 503 with
+// Retry-After when the database cannot be reached (the spec documents it on
+// every operation that uses the store), else the error itself, a 500. One
+// function that every store error passes through, rather than a typed 503
+// response built in each handler.
+func storeFailure(ctx context.Context, err error) error {
+	if !errors.Is(err, store.ErrUnavailable) {
+		return err
+	}
+	httplog.SetError(ctx, err) // the cause is for the log, not the client
+	return &problem.Error{
+		Status: http.StatusServiceUnavailable,
+		Code:   gen.ProblemCodeServiceUnavailable,
+		Detail: "the database cannot be reached; retry later",
+		Header: http.Header{"Retry-After": {retryAfter}},
+		Err:    err,
+	}
 }
 
 func fromAPI(n gen.NewTask) store.Task {

@@ -1,0 +1,70 @@
+package tasks
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"example.com/tasks/impl/store"
+)
+
+// noVersion is a version no task ever has (versions start at 1): a write
+// conditioned on it fails with store.ErrVersionMismatch, or ErrNotFound.
+const noVersion int64 = -1
+
+// etag is the entity tag of a task version: strong, since every byte of
+// the representation is fixed by the version.
+func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
+
+// versionToMatch turns an If-Match header (RFC 9110 §13.1.1) into the
+// version a write must find. The validator already checked its syntax
+// against the spec's pattern. No header or "*": any version (a missing task
+// is a 404 either way, §13.2.1). Weak tags and tags this server never issued
+// match nothing. Several tags: the current version if it is among them.
+func (s *Server) versionToMatch(ctx context.Context, owner string, id uuid.UUID, header *string) (int64, error) {
+	if header == nil || strings.TrimSpace(*header) == "*" {
+		return store.AnyVersion, nil
+	}
+	var versions []int64
+	for tag := range strings.SplitSeq(*header, ",") {
+		tag = strings.TrimSpace(tag)
+		if v, ok := parseStrongTag(tag); ok {
+			versions = append(versions, v)
+		}
+	}
+	switch len(versions) {
+	case 0:
+		return noVersion, nil
+	case 1:
+		return versions[0], nil
+	}
+	t, err := s.store.Get(ctx, owner, id)
+	if err != nil {
+		return 0, err
+	}
+	if slices.Contains(versions, t.Version) {
+		// The write still checks it: the task may change before it lands.
+		return t.Version, nil
+	}
+	return noVersion, nil
+}
+
+// parseStrongTag reads a version from a strong entity tag such as "3".
+func parseStrongTag(tag string) (int64, bool) {
+	inner, ok := strings.CutPrefix(tag, `"`)
+	if !ok {
+		return 0, false // a weak tag (W/"3") never matches in If-Match
+	}
+	inner, ok = strings.CutSuffix(inner, `"`)
+	if !ok {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(inner, 10, 64)
+	if err != nil || v < 1 {
+		return 0, false
+	}
+	return v, true
+}
