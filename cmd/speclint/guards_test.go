@@ -8,6 +8,9 @@ import (
 	"testing"
 )
 
+// The guards around this command, which make test runs beside it, are
+// tested here too.
+
 // TestSpecDiffGuard exercises `make spec-diff-files`, the breaking-change
 // check behind `make spec-diff`, beside the linter: both guard the contract.
 // Security changes are breaking too: a scope added to an operation, a
@@ -57,6 +60,53 @@ func TestSpecDiffGuard(t *testing.T) {
 				t.Errorf("a non-breaking change failed the check: %v\n%s", err, out)
 			case tt.want != "" && err == nil:
 				t.Errorf("a breaking change passed the check:\n%s", out)
+			case tt.want != "" && !strings.Contains(string(out), tt.want):
+				t.Errorf("output does not name %s:\n%s", tt.want, out)
+			}
+		})
+	}
+}
+
+// TestRedoclyGuard exercises `make lint-spec-redocly`, the general OpenAPI
+// linter (Redocly, with e2e/redocly.yaml) that runs before this command.
+func TestRedoclyGuard(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Fatalf("make is not installed (apt-get install make): %v", err)
+	}
+	root := filepath.Join("..", "..")
+	base, err := os.ReadFile(filepath.Join(root, "openapi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, from, to string
+		want           string // the rule that must fire; "" means none
+	}{
+		{"the real spec", "", "", ""},
+		{"operation without summary", "      summary: Create a task\n", "", "operation-summary"},
+		{"tag without description", "  - name: system\n    description: Service health.\n", "  - name: system\n", "tag-description"},
+		{"unused schema", "  schemas:\n", "  schemas:\n    Unused: {type: string}\n", "no-unused-components"},
+	}
+	dir := t.TempDir()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			spec := string(base)
+			if tt.from != "" {
+				if !strings.Contains(spec, tt.from) {
+					t.Fatalf("test bug: %q is not in openapi.yaml", tt.from)
+				}
+				spec = strings.Replace(spec, tt.from, tt.to, 1)
+			}
+			path := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "-")+".yaml")
+			if err := os.WriteFile(path, []byte(spec), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Command("make", "-s", "-C", root, "lint-spec-redocly", "SPEC="+path).CombinedOutput()
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("the linter rejected it: %v\n%s", err, out)
+			case tt.want != "" && err == nil:
+				t.Errorf("the linter passed it:\n%s", out)
 			case tt.want != "" && !strings.Contains(string(out), tt.want):
 				t.Errorf("output does not name %s:\n%s", tt.want, out)
 			}
