@@ -21,6 +21,7 @@ package jwttoken
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -35,6 +36,7 @@ import (
 
 	"github.com/MicahParks/keyfunc/v3"
 	"github.com/golang-jwt/jwt/v5"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"golang.org/x/time/rate"
 
 	"example.com/tasks/impl/auth"
@@ -55,6 +57,8 @@ const (
 	DefaultRefreshInterval    = 15 * time.Minute
 	DefaultUnknownKIDInterval = time.Minute
 	DefaultHTTPTimeout        = 10 * time.Second
+	DefaultCacheSize          = 10_000
+	DefaultCacheTTL           = time.Minute
 	maxJWKSBytes              = 1 << 20
 )
 
@@ -85,6 +89,17 @@ type Config struct {
 	HTTPClient *http.Client
 	// Logger gets failed refreshes; nil means slog.Default().
 	Logger *slog.Logger
+	// CacheSize bounds the cache of verified tokens (0: DefaultCacheSize,
+	// negative: no cache). Verifying a signature costs far more than serving
+	// a request, and clients send the same token many times.
+	CacheSize int
+	// CacheTTL is the longest a verified token is trusted without checking
+	// its signature again (0: DefaultCacheTTL): how long a key the issuer
+	// withdraws can still vouch for tokens it signed. A token is never
+	// trusted past its exp (plus Leeway), whatever this says.
+	CacheTTL time.Duration
+	// Now is the clock (nil: time.Now); tests move it.
+	Now func() time.Time
 }
 
 // Verifier is an auth.Verifier for JWTs. It is safe for concurrent use.
@@ -94,6 +109,16 @@ type Verifier struct {
 	issuer   string
 	audience string
 	algs     []string
+	leeway   time.Duration
+	now      func() time.Time
+	cache    *lru.Cache[[sha256.Size]byte, verified] // nil: no cache
+	cacheTTL time.Duration
+}
+
+// verified is a token that passed every check, and until when to trust it.
+type verified struct {
+	p     auth.Principal
+	until time.Time
 }
 
 var _ auth.Verifier = (*Verifier)(nil)
@@ -140,7 +165,11 @@ func New(ctx context.Context, cfg Config) (*Verifier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jwttoken: first fetch of %s: %w", cfg.JWKSURL, err)
 	}
-	return &Verifier{
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	v := &Verifier{
 		parser: jwt.NewParser(
 			jwt.WithValidMethods(algs),
 			jwt.WithIssuer(cfg.Issuer),
@@ -148,12 +177,22 @@ func New(ctx context.Context, cfg Config) (*Verifier, error) {
 			jwt.WithLeeway(cfg.Leeway),
 			jwt.WithExpirationRequired(),
 			jwt.WithIssuedAt(),
+			jwt.WithTimeFunc(now),
 		),
 		keys:     keys,
 		issuer:   cfg.Issuer,
 		audience: cfg.Audience,
 		algs:     algs,
-	}, nil
+		leeway:   cfg.Leeway,
+		now:      now,
+		cacheTTL: cmp.Or(cfg.CacheTTL, DefaultCacheTTL),
+	}
+	if cfg.CacheSize >= 0 {
+		if v.cache, err = lru.New[[sha256.Size]byte, verified](cmp.Or(cfg.CacheSize, DefaultCacheSize)); err != nil {
+			return nil, fmt.Errorf("jwttoken: %w", err)
+		}
+	}
+	return v, nil
 }
 
 func (cfg Config) check() error {
@@ -228,14 +267,47 @@ func (s *scopeList) UnmarshalJSON(b []byte) error {
 }
 
 // Verify implements auth.Verifier.
+//
+// A token that verified is remembered, by its SHA-256 digest, until the
+// earlier of its exp (plus the leeway) and CacheTTL, so that a client
+// sending it again costs a hash and a lookup instead of a signature check.
+// Rejections are not remembered: a flood of bad tokens cannot evict good
+// ones, and the unknown-kid rate limit already bounds their cost.
 func (v *Verifier) Verify(ctx context.Context, cred auth.Credential) (auth.Principal, error) {
+	var digest [sha256.Size]byte
+	if v.cache != nil {
+		digest = sha256.Sum256([]byte(cred.Token))
+		if hit, ok := v.cache.Get(digest); ok {
+			if v.now().Before(hit.until) {
+				return hit.p, nil
+			}
+			v.cache.Remove(digest)
+		}
+	}
+	p, exp, err := v.verify(ctx, cred)
+	if err != nil {
+		return auth.Principal{}, err
+	}
+	if v.cache != nil {
+		until := v.now().Add(v.cacheTTL)
+		if e := exp.Add(v.leeway); e.Before(until) {
+			until = e
+		}
+		v.cache.Add(digest, verified{p: p, until: until})
+	}
+	return p, nil
+}
+
+// verify checks the signature and claims of a token, and returns its
+// principal and expiry.
+func (v *Verifier) verify(ctx context.Context, cred auth.Credential) (auth.Principal, time.Time, error) {
 	var c claims
 	token, err := v.parser.ParseWithClaims(cred.Token, &c, v.keys.KeyfuncCtx(ctx))
 	if err != nil {
-		return auth.Principal{}, v.rejection(token, err)
+		return auth.Principal{}, time.Time{}, v.rejection(token, err)
 	}
 	if c.Subject == "" {
-		return auth.Principal{}, auth.Errorf(auth.Invalid, "the token has no sub claim: it must name its subject")
+		return auth.Principal{}, time.Time{}, auth.Errorf(auth.Invalid, "the token has no sub claim: it must name its subject")
 	}
 	scopes := slices.Clone([]string(c.Scope))
 	for _, s := range c.Scp {
@@ -243,7 +315,8 @@ func (v *Verifier) Verify(ctx context.Context, cred auth.Credential) (auth.Princ
 			scopes = append(scopes, s)
 		}
 	}
-	return auth.Principal{Subject: c.Subject, Scopes: scopes}, nil
+	// exp is required (WithExpirationRequired), so ExpiresAt is set.
+	return auth.Principal{Subject: c.Subject, Scopes: scopes}, c.ExpiresAt.Time, nil
 }
 
 // rejection explains why a token was refused. The description goes to the

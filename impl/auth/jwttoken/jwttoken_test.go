@@ -216,6 +216,55 @@ func TestKeyRotation(t *testing.T) {
 	}
 }
 
+// TestVerifiedTokenCache: a verified token is served from the cache until
+// CacheTTL, and never past its exp, even when its key has been withdrawn
+// in between (that is the window CacheTTL bounds).
+func TestVerifiedTokenCache(t *testing.T) {
+	t.Parallel()
+	k1, k2, k3 := jwttest.NewKey(t, "k1", false), jwttest.NewKey(t, "k2", false), jwttest.NewKey(t, "k3", false)
+	iss := jwttest.NewIssuer(t, k1, k2)
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); defer mu.Unlock(); now = now.Add(d) }
+	v := iss.Verifier(t, jwttoken.Config{UnknownKIDInterval: time.Nanosecond, CacheTTL: time.Minute, Now: clock, Logger: quiet})
+	verify := func(token string) error {
+		_, err := v.Verify(t.Context(), bearer(token))
+		return err
+	}
+
+	cached := k1.Sign(t, iss.Claims("alice", ""))
+	if err := verify(cached); err != nil {
+		t.Fatalf("first verification: %v", err)
+	}
+	iss.Publish(t, k2) // k1 withdrawn
+	if err := verify(k3.Sign(t, iss.Claims("alice", ""))); err == nil {
+		t.Fatal("k3 was never published but verified") // and it made the verifier refetch
+	}
+	if err := verify(k1.Sign(t, iss.Claims("alice", ""))); err == nil {
+		t.Fatal("a new token signed by the withdrawn k1 verified")
+	}
+	if err := verify(cached); err != nil {
+		t.Errorf("the cached token within CacheTTL: %v (it should be served from the cache)", err)
+	}
+	advance(time.Minute + time.Second)
+	if err := verify(cached); err == nil {
+		t.Error("the cached token still verifies after CacheTTL, though its key was withdrawn")
+	}
+
+	c := iss.Claims("bob", "")
+	c["exp"] = clock().Add(30 * time.Second).Unix()
+	short := k2.Sign(t, c)
+	if err := verify(short); err != nil {
+		t.Fatalf("a token valid for 30s: %v", err)
+	}
+	advance(31 * time.Second)
+	var ae *auth.Error
+	if err := verify(short); !errors.As(err, &ae) || ae.Kind != auth.Expired {
+		t.Errorf("a cached token past its exp: %v, want Expired", err)
+	}
+}
+
 // TestUnknownKIDFloodIsRateLimited: a flood of tokens with made-up kids
 // makes the verifier refetch the JWKS once, not once per token.
 func TestUnknownKIDFloodIsRateLimited(t *testing.T) {
@@ -289,21 +338,27 @@ func TestJWKSOutage(t *testing.T) {
 	check("JWKS hanging")
 }
 
-// BenchmarkVerify measures one verification of a valid token: the cost a
-// JWT adds to each request (a static token costs one SHA-256).
+// BenchmarkVerify measures the verification of a valid token: "first" is a
+// full signature and claims check (a token not seen before, or the cache
+// off), "repeated" is the same token again, served from the cache.
 func BenchmarkVerify(b *testing.B) {
 	for _, rsaKey := range []bool{false, true} {
 		k := jwttest.NewKey(b, "k", rsaKey)
 		iss := jwttest.NewIssuer(b, k)
-		v := iss.Verifier(b, jwttoken.Config{Logger: quiet})
 		cred := bearer(k.Sign(b, iss.Claims("alice", "tasks:read tasks:write")))
-		b.Run(k.Method.Alg(), func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := v.Verify(b.Context(), cred); err != nil {
-					b.Fatal(err)
+		for _, c := range []struct {
+			name string
+			size int
+		}{{"first", -1}, {"repeated", 0}} {
+			v := iss.Verifier(b, jwttoken.Config{Logger: quiet, CacheSize: c.size})
+			b.Run(k.Method.Alg()+"/"+c.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := v.Verify(b.Context(), cred); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }

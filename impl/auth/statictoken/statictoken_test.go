@@ -3,6 +3,7 @@ package statictoken_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -82,5 +83,30 @@ func TestLoad(t *testing.T) {
 	}
 	if _, err := statictoken.Load(path + ".missing"); err == nil {
 		t.Error("Load of a missing file succeeded")
+	}
+}
+
+// BenchmarkVerify: the cost of a static token must not grow with the number
+// of tokens configured (a digest lookup, not a scan).
+func BenchmarkVerify(b *testing.B) {
+	for _, n := range []int{1, 10_000} {
+		var f strings.Builder
+		f.WriteString("tokens:\n")
+		for i := range n {
+			fmt.Fprintf(&f, "  - {subject: s%d, scopes: [tasks:read], sha256: %s}\n", i, statictoken.Digest(fmt.Sprint("token-", i)))
+		}
+		v, err := statictoken.Parse([]byte(f.String()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		cred := auth.Credential{Token: fmt.Sprint("token-", n/2)}
+		b.Run(fmt.Sprintf("tokens=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := v.Verify(context.Background(), cred); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
