@@ -5,9 +5,11 @@ go 1.26.8
 require (
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/go-chi/chi/v5 v5.5.0
+	github.com/go-json-experiment/json v1.27.2
 	github.com/google/uuid v1.6.0
 	github.com/oapi-codegen/oapi-codegen/v2 v2.8.2
 	github.com/oapi-codegen/runtime v1.8.0
+	github.com/rs/cors v1.11.1
 	go.yaml.in/yaml/v3 v3.0.6
 	honnef.co/go/tools v0.8.2
 )

@@ -2,7 +2,7 @@
 // public spec endpoints, and the API with its spec validator in front of the
 // generated chi routes and the strict-server implementation.
 //
-//	request id → access log → panic recovery → chi router
+//	request id → access log → panic recovery → security headers → CORS (if on) → chi router
 //	  ├ /openapi.yaml, /openapi.json             public, from the embedded spec
 //	  └ API routes (generated from the spec) → validator → strict handler → impl
 //
@@ -17,11 +17,13 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/rs/cors"
 
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/auth"
@@ -44,6 +46,9 @@ type Config struct {
 	Realm string
 	// MaxBodyBytes caps request bodies (413 beyond it); 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// CORSOrigins lists the origins browsers may call the API from, such as
+	// "https://app.example.com" ("*" for any). Empty turns CORS off.
+	CORSOrigins []string
 }
 
 // New builds the handler from the embedded spec. It fails if the spec is
@@ -80,7 +85,12 @@ func New(cfg Config) (http.Handler, error) {
 	}
 
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, httplog.Middleware(cfg.Logger), recoverer)
+	r.Use(middleware.RequestID, httplog.Middleware(cfg.Logger), recoverer, securityHeaders)
+	if len(cfg.CORSOrigins) > 0 {
+		// Before the API's routes and their validator: a preflight carries
+		// no credentials and is answered here, never with a 401.
+		r.Use(corsPolicy(doc, cfg.CORSOrigins))
+	}
 	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
 		problem.Write(w, req, problem.New(http.StatusNotFound, gen.ProblemCodeNotFound, "no such resource"))
 	})
@@ -159,6 +169,44 @@ func methodNotAllowed(mux *chi.Mux) http.HandlerFunc {
 			Header: http.Header{"Allow": {strings.Join(allowed, ", ")}},
 		})
 	}
+}
+
+// securityHeaders sets the headers every response carries. Go's net/http sends
+// no Server header, and nothing here adds one: the server does not announce
+// what it runs.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		if _, ok := r.Header["Authorization"]; ok {
+			// A response to a credentialed request is someone's own data:
+			// no cache, shared or private, may keep it.
+			h.Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// corsPolicy allows cross-origin calls from origins, for the methods the spec
+// uses, with the headers the API reads and exposes. Bearer tokens are sent by
+// the page's code, not by the browser, so credentials mode stays off.
+func corsPolicy(doc *openapi3.T, origins []string) func(http.Handler) http.Handler {
+	var methods []string
+	for _, item := range doc.Paths.Map() {
+		for m := range item.Operations() {
+			if !slices.Contains(methods, m) {
+				methods = append(methods, m)
+			}
+		}
+	}
+	slices.Sort(methods)
+	return cors.New(cors.Options{
+		AllowedOrigins: origins,
+		AllowedMethods: methods,
+		AllowedHeaders: []string{"Authorization", "Content-Type"},
+		ExposedHeaders: []string{"Location", "WWW-Authenticate"},
+		MaxAge:         600,
+	}).Handler
 }
 
 // recoverer turns a panic into a problem+json 500 and logs it with its stack.
