@@ -2,7 +2,7 @@
 // public spec endpoints, and the API with its spec validator in front of the
 // generated chi routes and the strict-server implementation.
 //
-//	request id → access log → panic recovery → security headers → CORS (if on) → chi router
+//	request id (the server's own) → access log → panic recovery → security headers → CORS (if on) → chi router
 //	  ├ /openapi.yaml, /openapi.json             public, from the embedded spec
 //	  └ API routes (generated from the spec) → validator → strict handler → impl
 //
@@ -85,7 +85,7 @@ func New(cfg Config) (http.Handler, error) {
 	}
 
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, httplog.Middleware(cfg.Logger), recoverer, securityHeaders)
+	r.Use(serverRequestID, middleware.RequestID, httplog.Middleware(cfg.Logger), recoverer, securityHeaders)
 	if len(cfg.CORSOrigins) > 0 {
 		// Before the API's routes and their validator: a preflight carries
 		// no credentials and is answered here, never with a 401.
@@ -169,6 +169,17 @@ func methodNotAllowed(mux *chi.Mux) http.HandlerFunc {
 			Header: http.Header{"Allow": {strings.Join(allowed, ", ")}},
 		})
 	}
+}
+
+// serverRequestID drops a client's X-Request-Id before middleware.RequestID
+// adopts it: the id is written to the log and the problem's instance, and a
+// client must not choose what those say. A fork behind a proxy that sets a
+// trusted id can remove this.
+func serverRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Del(middleware.RequestIDHeader)
+		next.ServeHTTP(w, r)
+	})
 }
 
 // securityHeaders sets the headers every response carries. Go's net/http sends

@@ -194,7 +194,8 @@ func (v *Validator) checkBodyHeaders(r *http.Request, op *operation) error {
 // lone surrogates, which it turns into U+FFFD, and duplicate member names, of
 // which the last wins, so a proxy that reads the first one sees another
 // request than the handler. RFC 7493 (I-JSON) forbids all three; jsontext
-// checks exactly that. The body is put back for the schema check.
+// checks exactly that, and the nesting depth (10,000). The body is put back
+// for the schema check.
 func (v *Validator) checkJSON(r *http.Request) error {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "application/json" && !strings.HasSuffix(mt, "+json") {
@@ -212,9 +213,15 @@ func (v *Validator) checkJSON(r *http.Request) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil // the schema check reports a missing body
 	}
-	if _, err := jsontext.NewDecoder(bytes.NewReader(body)).ReadValue(); err != nil {
+	dec := jsontext.NewDecoder(bytes.NewReader(body))
+	if _, err := dec.ReadValue(); err != nil {
 		return problem.New(http.StatusBadRequest, gen.ProblemCodeValidationFailed,
 			"the request body is not valid I-JSON (RFC 7493): "+strings.TrimPrefix(err.Error(), "jsontext: "))
+	}
+	// encoding/json would also ignore a second value after the first.
+	if _, err := dec.ReadValue(); !errors.Is(err, io.EOF) {
+		return problem.New(http.StatusBadRequest, gen.ProblemCodeValidationFailed,
+			"the request body must hold exactly one JSON value")
 	}
 	return nil
 }
