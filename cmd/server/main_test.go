@@ -143,6 +143,8 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		{"bad env value", []string{"--dev"}, map[string]string{"TASKS_READ_TIMEOUT": "soon"}, "TASKS_READ_TIMEOUT"},
 		{"bad log format", []string{"--dev", "--log-format", "xml"}, nil, "--log-format"},
 		{"stray argument", []string{"--dev", "extra"}, nil, "unexpected arguments"},
+		{"no header room", []string{"--dev", "--max-header-bytes", "0"}, nil, "--max-header-bytes"},
+		{"no header time", []string{"--dev"}, map[string]string{"TASKS_READ_HEADER_TIMEOUT": "0s"}, "--read-header-timeout"},
 		{"address in use or invalid", []string{"--dev", "--addr", "256.0.0.1:http"}, nil, "listen"},
 	}
 	for _, tt := range tests {
@@ -161,7 +163,8 @@ func TestHelpListsEveryFlagWithItsVariable(t *testing.T) {
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("run --help = %v, want flag.ErrHelp", err)
 	}
-	for _, want := range []string{"-addr", "TASKS_ADDR", "-tokens-file", "TASKS_TOKENS_FILE", "-dev", "TASKS_DEV", "-shutdown-timeout"} {
+	for _, want := range []string{"-addr", "TASKS_ADDR", "-tokens-file", "TASKS_TOKENS_FILE", "-dev", "TASKS_DEV", "-shutdown-timeout",
+		"-read-header-timeout", "TASKS_READ_HEADER_TIMEOUT", "-max-header-bytes", "TASKS_MAX_HEADER_BYTES", "-cors-origins", "TASKS_CORS_ORIGINS"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("--help does not mention %s:\n%s", want, out.String())
 		}
