@@ -4,7 +4,7 @@ OAPI_CODEGEN := $(GO) run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codeg
 STATICCHECK  := $(GO) run honnef.co/go/tools/cmd/staticcheck
 RUN_FLAGS    ?= --dev
 
-.PHONY: all generate check-generated build run test unit lint tidy-check clean
+.PHONY: all generate check-generated build run test unit lint tidy-check clean fuzz load
 
 all: test
 
@@ -35,6 +35,23 @@ test: check-generated tidy-check lint unit
 ## unit: the Go tests, with the race detector
 unit:
 	$(GO) test -race -count=1 ./...
+
+## fuzz: run every fuzz target for FUZZTIME each (`make test` runs their seed corpora)
+FUZZTIME ?= 5m
+fuzz:
+	@set -e; for dir in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
+		for target in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\).*/\1/p' $$dir/*_test.go); do \
+			echo "== $$dir $$target for $(FUZZTIME)"; \
+			$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$dir; \
+		done; \
+	done
+
+## load: the long load test, figures printed (`make test` runs a short one)
+LOAD_REQUESTS    ?= 200000
+LOAD_CONCURRENCY ?= 256
+load:
+	$(GO) test -count=1 -v -run '^TestLoad$$' -timeout 30m ./impl/load \
+		-load.requests=$(LOAD_REQUESTS) -load.concurrency=$(LOAD_CONCURRENCY) -load.max-duration=20m
 
 ## lint: gofmt, go vet and staticcheck
 lint:

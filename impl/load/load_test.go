@@ -252,7 +252,7 @@ type client struct {
 	owned        map[string]string // id → title of the tasks it created and did not delete
 	seq          int
 
-	statuses                            map[int]int
+	statuses                          map[int]int
 	dropped, undocumented, unexpected []string
 }
 
