@@ -28,7 +28,8 @@ var fuzzTokens = []string{"", apitest.AliceToken, apitest.CarolToken, apitest.No
 // corpus is in testdata/fuzz/FuzzPipeline.
 func FuzzPipeline(f *testing.F) {
 	st := &freshStore{}
-	p := newInProcessWith(f, httpapi.Config{Store: st, MaxBodyBytes: 4 << 10})
+	// CORS on, so that preflights and cross-origin requests are fuzzed too.
+	p := newInProcessWith(f, httpapi.Config{Store: st, MaxBodyBytes: 4 << 10, CORSOrigins: []string{"https://app.example"}})
 	f.Add("POST", "/v1/tasks", "", "Content-Type: application/json", uint8(1), []byte(`{"title":"x"}`))
 	f.Fuzz(func(t *testing.T, method, path, query, headers string, token uint8, body []byte) {
 		req := rawRequest(method, path, query, headers, fuzzTokens[int(token)%len(fuzzTokens)], body)
