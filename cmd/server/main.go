@@ -49,6 +49,9 @@ type config struct {
 	realm           string
 	maxBodyBytes    int64
 	readTimeout     time.Duration
+	readHeaderTime  time.Duration
+	maxHeaderBytes  int
+	corsOrigins     []string
 	writeTimeout    time.Duration
 	idleTimeout     time.Duration
 	shutdownTimeout time.Duration
@@ -86,6 +89,19 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	env["max-body-bytes"] = "TASKS_MAX_BODY_BYTES"
 	fs.Int64Var(&c.maxBodyBytes, "max-body-bytes", httpapi.DefaultMaxBodyBytes, "largest request body accepted (env TASKS_MAX_BODY_BYTES)")
 	dur(&c.readTimeout, "read-timeout", "TASKS_READ_TIMEOUT", 15*time.Second, "time to read a whole request")
+	dur(&c.readHeaderTime, "read-header-timeout", "TASKS_READ_HEADER_TIMEOUT", 5*time.Second, "time to read request headers (slow clients are cut off)")
+	env["max-header-bytes"] = "TASKS_MAX_HEADER_BYTES"
+	fs.IntVar(&c.maxHeaderBytes, "max-header-bytes", 64<<10, "largest request header block accepted; larger gets 431 (env TASKS_MAX_HEADER_BYTES)")
+	env["cors-origins"] = "TASKS_CORS_ORIGINS"
+	fs.Func("cors-origins", "comma-separated origins allowed to call the API from a browser, \"*\" for any; empty turns CORS off (env TASKS_CORS_ORIGINS)", func(v string) error {
+		c.corsOrigins = nil
+		for o := range strings.SplitSeq(v, ",") {
+			if o = strings.TrimSpace(o); o != "" {
+				c.corsOrigins = append(c.corsOrigins, o)
+			}
+		}
+		return nil
+	})
 	dur(&c.writeTimeout, "write-timeout", "TASKS_WRITE_TIMEOUT", 30*time.Second, "time to write a response")
 	dur(&c.idleTimeout, "idle-timeout", "TASKS_IDLE_TIMEOUT", 120*time.Second, "keep-alive idle time")
 	dur(&c.shutdownTimeout, "shutdown-timeout", "TASKS_SHUTDOWN_TIMEOUT", 20*time.Second, "grace period for in-flight requests on SIGINT/SIGTERM")
@@ -121,6 +137,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	if c.maxBodyBytes <= 0 {
 		errs = append(errs, errors.New("--max-body-bytes must be positive"))
+	}
+	if c.maxHeaderBytes <= 0 {
+		errs = append(errs, errors.New("--max-header-bytes must be positive"))
+	}
+	if c.readHeaderTime <= 0 {
+		errs = append(errs, errors.New("--read-header-timeout must be positive"))
 	}
 	jwtSet := 0
 	for _, v := range []string{c.jwksURL, c.jwtIssuer, c.jwtAudience} {
@@ -178,6 +200,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Realm:             cfg.realm,
 		MaxBodyBytes:      cfg.maxBodyBytes,
 		ValidateResponses: cfg.validateResp,
+		CORSOrigins:       cfg.corsOrigins,
 	})
 	if err != nil {
 		return err
@@ -185,13 +208,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	srv := &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: 5 * time.Second, // slow-loris: headers must arrive promptly
+		ReadHeaderTimeout: cfg.readHeaderTime, // slow-loris: headers must arrive promptly
 		ReadTimeout:       cfg.readTimeout,
 		WriteTimeout:      cfg.writeTimeout,
 		IdleTimeout:       cfg.idleTimeout,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    cfg.maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return ctx },
+		// Requests keep ctx's values but not its cancellation: on SIGTERM
+		// in-flight requests get the grace period, not a cancelled context.
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {

@@ -200,6 +200,8 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		{"bad env value", []string{"--dev"}, map[string]string{"TASKS_READ_TIMEOUT": "soon"}, "TASKS_READ_TIMEOUT"},
 		{"bad log format", []string{"--dev", "--log-format", "xml"}, nil, "--log-format"},
 		{"stray argument", []string{"--dev", "extra"}, nil, "unexpected arguments"},
+		{"no header room", []string{"--dev", "--max-header-bytes", "0"}, nil, "--max-header-bytes"},
+		{"no header time", []string{"--dev"}, map[string]string{"TASKS_READ_HEADER_TIMEOUT": "0s"}, "--read-header-timeout"},
 		{"address in use or invalid", []string{"--dev", "--addr", "256.0.0.1:http"}, nil, "listen"},
 		{"JWKS URL without issuer", []string{"--jwks-url", iss.URL, "--jwt-audience", "a"}, nil, "go together"},
 		{"issuer alone, from the environment", nil, map[string]string{"TASKS_JWT_ISSUER": "x"}, "go together"},
@@ -227,7 +229,8 @@ func TestHelpListsEveryFlagWithItsVariable(t *testing.T) {
 	}
 	for _, want := range []string{"-addr", "TASKS_ADDR", "-tokens-file", "TASKS_TOKENS_FILE", "-dev", "TASKS_DEV", "-shutdown-timeout",
 		"-jwks-url", "TASKS_JWKS_URL", "-jwt-issuer", "TASKS_JWT_ISSUER", "-jwt-audience", "TASKS_JWT_AUDIENCE",
-		"-jwt-algorithms", "TASKS_JWT_ALGORITHMS", "-jwt-leeway", "TASKS_JWT_LEEWAY", "-api-keys-file", "TASKS_API_KEYS_FILE"} {
+		"-jwt-algorithms", "TASKS_JWT_ALGORITHMS", "-jwt-leeway", "TASKS_JWT_LEEWAY", "-api-keys-file", "TASKS_API_KEYS_FILE",
+		"-read-header-timeout", "TASKS_READ_HEADER_TIMEOUT", "-max-header-bytes", "TASKS_MAX_HEADER_BYTES", "-cors-origins", "TASKS_CORS_ORIGINS"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("--help does not mention %s:\n%s", want, out.String())
 		}

@@ -49,7 +49,12 @@ type Server struct {
 	HTTP   *http.Client             // for raw requests
 	Logs   *Buffer                  // everything the server logged
 	Client *gen.ClientWithResponses // the generated client, on API
+	close  func()
 }
+
+// Close stops the server and closes its connections; tests that check for
+// leaked goroutines call it before checking. It is also called at cleanup.
+func (s *Server) Close() { s.close() }
 
 // NewServer starts the handler that httpapi.New builds from cfg. Unset Logger,
 // Verifier and Store default to a captured log, Tokens and a Memory store.
@@ -82,7 +87,7 @@ func NewServer(t testing.TB, cfg httpapi.Config) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Server{URL: srv.URL, API: srv.URL + base, HTTP: hc, Logs: logs, Client: client}
+	return &Server{URL: srv.URL, API: srv.URL + base, HTTP: hc, Logs: logs, Client: client, close: srv.Close}
 }
 
 // Bearer returns a request editor for the generated client that sends token.

@@ -47,19 +47,22 @@ func render(authScheme, realm, header, errCode, description string, scopes []str
 		b.WriteString(errCode) // one of our constants
 		b.WriteString(`"`)
 	}
-	if description != "" {
+	if d := descriptionChars(description); d != "" {
 		b.WriteString(`, error_description="`)
-		b.WriteString(descriptionChars(description))
+		b.WriteString(d)
 		b.WriteString(`"`)
 	}
-	if len(scopes) > 0 {
-		b.WriteString(`, scope="`)
-		for i, s := range scopes {
-			if i > 0 {
-				b.WriteByte(' ')
-			}
-			b.WriteString(scopeChars(s))
+	// A scope that sanitises to nothing is dropped, not sent as an empty
+	// scope-token (RFC 6749 §3.3 needs at least one character).
+	var kept []string
+	for _, s := range scopes {
+		if s = scopeChars(s); s != "" {
+			kept = append(kept, s)
 		}
+	}
+	if len(kept) > 0 {
+		b.WriteString(`, scope="`)
+		b.WriteString(strings.Join(kept, " "))
 		b.WriteString(`"`)
 	}
 	return b.String()

@@ -19,12 +19,12 @@ type inProcess struct {
 	checker *apitest.Checker
 }
 
-func newInProcess(t *testing.T) *inProcess {
+func newInProcess(t testing.TB) *inProcess {
 	t.Helper()
 	return newInProcessWith(t, httpapi.Config{})
 }
 
-func newInProcessWith(t *testing.T, cfg httpapi.Config) *inProcess {
+func newInProcessWith(t testing.TB, cfg httpapi.Config) *inProcess {
 	t.Helper()
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -2,7 +2,7 @@
 // public spec endpoints, and the API with its spec validator in front of the
 // generated chi routes and the strict-server implementation.
 //
-//	request id → access log → panic recovery → chi router
+//	request id (the server's own) → access log → panic recovery → security headers → CORS (if on) → chi router
 //	  ├ /openapi.yaml, /openapi.json             public, from the embedded spec
 //	  ├ /, /docs                                 public, Swagger UI (impl/docs)
 //	  └ API routes (generated from the spec) → validator → strict handler → impl
@@ -18,11 +18,13 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/rs/cors"
 
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/auth"
@@ -50,6 +52,9 @@ type Config struct {
 	// answers a drift with a 500 (for development and CI; it costs a buffer
 	// and a validation per response).
 	ValidateResponses bool
+	// CORSOrigins lists the origins browsers may call the API from, such as
+	// "https://app.example.com" ("*" for any). Empty turns CORS off.
+	CORSOrigins []string
 }
 
 // New builds the handler from the embedded spec. It fails if the spec is
@@ -86,7 +91,13 @@ func New(cfg Config) (http.Handler, error) {
 	}
 
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, httplog.Middleware(cfg.Logger), recoverer)
+	headers := specHeaders(doc)
+	r.Use(serverRequestID, middleware.RequestID, httplog.Middleware(cfg.Logger), recoverer, securityHeaders(headers.credentials))
+	if len(cfg.CORSOrigins) > 0 {
+		// Before the API's routes and their validator: a preflight carries
+		// no credentials and is answered here, never with a 401.
+		r.Use(corsPolicy(doc, headers, cfg.CORSOrigins))
+	}
 	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
 		problem.Write(w, req, problem.New(http.StatusNotFound, gen.ProblemCodeNotFound, "no such resource"))
 	})
@@ -170,6 +181,104 @@ func methodNotAllowed(mux *chi.Mux) http.HandlerFunc {
 			Header: http.Header{"Allow": {strings.Join(allowed, ", ")}},
 		})
 	}
+}
+
+// serverRequestID drops a client's X-Request-Id before middleware.RequestID
+// adopts it: the id is written to the log and the problem's instance, and a
+// client must not choose what those say. A fork behind a proxy that sets a
+// trusted id can remove this.
+func serverRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Del(middleware.RequestIDHeader)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// headerNames are the HTTP headers the spec names, read once at start-up.
+type headerNames struct {
+	credentials []string // where the security schemes read credentials
+	request     []string // every request header the API reads
+	response    []string // every response header the API documents
+}
+
+// specHeaders collects the header names the spec uses, canonicalised.
+func specHeaders(doc *openapi3.T) headerNames {
+	var h headerNames
+	add := func(list *[]string, name string) {
+		if name = http.CanonicalHeaderKey(name); !slices.Contains(*list, name) {
+			*list = append(*list, name)
+		}
+	}
+	add(&h.credentials, "Authorization")
+	for _, ref := range doc.Components.SecuritySchemes {
+		if s := ref.Value; s != nil && s.Type == "apiKey" && s.In == "header" {
+			add(&h.credentials, s.Name)
+		}
+	}
+	h.request = append(h.request, h.credentials...)
+	add(&h.request, "Content-Type")
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			for _, p := range append(slices.Clone(item.Parameters), op.Parameters...) {
+				if p.Value != nil && p.Value.In == openapi3.ParameterInHeader {
+					add(&h.request, p.Value.Name)
+				}
+			}
+			for _, resp := range op.Responses.Map() {
+				if resp.Value != nil {
+					for name := range resp.Value.Headers {
+						add(&h.response, name)
+					}
+				}
+			}
+		}
+	}
+	slices.Sort(h.response)
+	return h
+}
+
+// securityHeaders sets the headers every response carries. Go's net/http sends
+// no Server header, and nothing here adds one: the server does not announce
+// what it runs.
+func securityHeaders(credentials []string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := w.Header()
+			h.Set("X-Content-Type-Options", "nosniff")
+			for _, name := range credentials {
+				if _, ok := r.Header[name]; ok {
+					// A response to a credentialed request is someone's own
+					// data: no cache, shared or private, may keep it.
+					h.Set("Cache-Control", "no-store")
+					break
+				}
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// corsPolicy allows cross-origin calls from origins, for the methods the spec
+// uses, with the request and response headers it names. Bearer tokens and API
+// keys are sent by the page's code, not by the browser, so credentials mode
+// stays off.
+func corsPolicy(doc *openapi3.T, headers headerNames, origins []string) func(http.Handler) http.Handler {
+	var methods []string
+	for _, item := range doc.Paths.Map() {
+		for m := range item.Operations() {
+			if !slices.Contains(methods, m) {
+				methods = append(methods, m)
+			}
+		}
+	}
+	slices.Sort(methods)
+	return cors.New(cors.Options{
+		AllowedOrigins: origins,
+		AllowedMethods: methods,
+		AllowedHeaders: headers.request,
+		ExposedHeaders: headers.response,
+		MaxAge:         600,
+	}).Handler
 }
 
 // recoverer turns a panic into a problem+json 500 and logs it with its stack.

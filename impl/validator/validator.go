@@ -8,9 +8,11 @@
 package validator
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"mime"
 	"net/http"
@@ -22,6 +24,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/go-chi/chi/v5"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/auth"
@@ -154,6 +157,9 @@ func (v *Validator) validate(ctx context.Context, w http.ResponseWriter, r *http
 			return ctx, err
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, v.maxBodyBytes)
+		if err := v.checkJSON(r); err != nil {
+			return ctx, err
+		}
 	}
 
 	// 3. Parameters and body against their schemas.
@@ -185,6 +191,43 @@ func (v *Validator) checkBodyHeaders(r *http.Request, op *operation) error {
 	if err != nil || op.content.Get(mt) == nil {
 		return problem.New(http.StatusUnsupportedMediaType, gen.ProblemCodeUnsupportedMediaType,
 			"Content-Type must be one of: "+op.acceptedMIME)
+	}
+	return nil
+}
+
+// checkJSON reads a JSON body and refuses what encoding/json (used by
+// kin-openapi and the generated code) silently accepts: invalid UTF-8 and
+// lone surrogates, which it turns into U+FFFD, and duplicate member names, of
+// which the last wins, so a proxy that reads the first one sees another
+// request than the handler. RFC 7493 (I-JSON) forbids all three; jsontext
+// checks exactly that, and the nesting depth (10,000). The body is put back
+// for the schema check.
+func (v *Validator) checkJSON(r *http.Request) error {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "application/json" && !strings.HasSuffix(mt, "+json") {
+		return nil
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return v.tooLarge()
+		}
+		return problem.New(http.StatusBadRequest, gen.ProblemCodeValidationFailed, "the request body could not be read")
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil // the schema check reports a missing body
+	}
+	dec := jsontext.NewDecoder(bytes.NewReader(body))
+	if _, err := dec.ReadValue(); err != nil {
+		return problem.New(http.StatusBadRequest, gen.ProblemCodeValidationFailed,
+			"the request body is not valid I-JSON (RFC 7493): "+strings.TrimPrefix(err.Error(), "jsontext: "))
+	}
+	// encoding/json would also ignore a second value after the first.
+	if _, err := dec.ReadValue(); !errors.Is(err, io.EOF) {
+		return problem.New(http.StatusBadRequest, gen.ProblemCodeValidationFailed,
+			"the request body must hold exactly one JSON value")
 	}
 	return nil
 }

@@ -1,0 +1,62 @@
+package httpapi_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"example.com/tasks/impl/apitest"
+	"example.com/tasks/impl/httpapi"
+	"example.com/tasks/impl/store"
+)
+
+// blockingStore's List waits until the request's context ends, as a slow
+// database query would, and reports why it stopped.
+type blockingStore struct {
+	store.Store
+	once    sync.Once
+	entered chan struct{}
+	stopped chan error
+}
+
+func (s *blockingStore) List(ctx context.Context, _ string, _ *store.Key, _ int) ([]store.Task, bool, error) {
+	s.once.Do(func() { close(s.entered) })
+	<-ctx.Done()
+	s.stopped <- ctx.Err()
+	return nil, false, ctx.Err()
+}
+
+// TestClientDisconnectStopsWork checks that when a client goes away, the work
+// done for it is cancelled: the store sees its context end.
+func TestClientDisconnectStopsWork(t *testing.T) {
+	t.Parallel()
+	st := &blockingStore{Store: store.NewMemory(), entered: make(chan struct{}), stopped: make(chan error, 1)}
+	srv := apitest.NewServer(t, httpapi.Config{Store: st})
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sent := make(chan error, 1)
+	go func() {
+		_, err := srv.Client.ListTasks(ctx, nil, apitest.Bearer(apitest.AliceToken))
+		sent <- err
+	}()
+	select {
+	case <-st.entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the request never reached the store")
+	}
+	cancel() // the client hangs up
+	if err := <-sent; !errors.Is(err, context.Canceled) {
+		t.Errorf("client error = %v, want context.Canceled", err)
+	}
+	select {
+	case err := <-st.stopped:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("the store's context ended with %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the store kept working 10s after the client left")
+	}
+}
