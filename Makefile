@@ -4,13 +4,22 @@ SHELL := bash
 OAPI_CODEGEN := $(GO) run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen
 STATICCHECK  := $(GO) run honnef.co/go/tools/cmd/staticcheck
 OASDIFF      := $(GO) run github.com/oasdiff/oasdiff
+BENCHSTAT    := $(GO) run golang.org/x/perf/cmd/benchstat
+# make bench: BENCH_COUNT interleaved runs of BENCH_TIME iterations each.
+BENCH_COUNT  ?= 10
+BENCH_TIME   ?= 2000x
+BENCH_OUT    ?= $(or $(TMPDIR),/tmp)/tasks-bench.txt
+BENCH_PKGS   := ./impl/httpapi ./impl/validator ./impl/auth/...
+# Every benchmark but start-up, which is timed apart: one iteration is a whole
+# spec load, a third of a second at 1,000 operations.
+BENCH_PER_REQUEST := ^Benchmark(Request|Scaling|Verify)
 # spec-diff compares openapi.yaml with its version at BASE: origin/main if
 # there is one, else the previous commit.
 BASE         ?= $(shell git rev-parse -q --verify origin/main >/dev/null 2>&1 && echo origin/main || echo HEAD~1)
 RUN_FLAGS    ?= --dev --db sqlite:data/app.db
 MIGRATE_FLAGS ?= --db sqlite:data/app.db
 
-.PHONY: all generate check-generated build run migrate test unit lint lint-spec lint-spec-redocly spec-diff spec-diff-files tidy-check clean fuzz load
+.PHONY: all generate check-generated build run migrate test unit lint lint-spec lint-spec-redocly spec-diff spec-diff-files tidy-check clean fuzz load bench bench-smoke
 .PHONY: node e2e swagger-ui check-ts-types check-swagger-ui
 
 # Node packages (e2e/package-lock.json): the browser test, the TypeScript
@@ -76,7 +85,7 @@ migrate:
 	$(GO) run ./cmd/server migrate $(MIGRATE_FLAGS)
 
 ## test: everything CI runs
-test: check-generated tidy-check lint lint-spec spec-diff unit e2e
+test: check-generated tidy-check lint lint-spec spec-diff unit bench-smoke e2e
 
 ## unit: the Go tests, with the race detector
 unit:
@@ -134,6 +143,24 @@ spec-diff:
 # tolerate codes they do not know); review the warnings it prints.
 spec-diff-files:
 	$(OASDIFF) breaking --fail-on ERR --severity-levels .ci/oasdiff-levels --err-ignore .ci/oasdiff-accepted "$(BASE_SPEC)" "$(REV_SPEC)"
+
+## bench: the benchmarks, BENCH_COUNT interleaved runs, compared with benchstat (docs/PERFORMANCE.md)
+bench:
+	@rm -f "$(BENCH_OUT)"
+	@for i in $$(seq $(BENCH_COUNT)); do echo "run $$i of $(BENCH_COUNT)" >&2; \
+		$(GO) test -run '^$$' -bench '$(BENCH_PER_REQUEST)' -benchmem -benchtime=$(BENCH_TIME) $(BENCH_PKGS) >> "$(BENCH_OUT)" && \
+		$(GO) test -run '^$$' -bench Startup -benchmem -benchtime=3x ./impl/validator >> "$(BENCH_OUT)" || exit 1; done
+	@echo "== Requests: the full stack and its options, against bare chi (the first column)"
+	@$(BENCHSTAT) -filter '.name:/^Request/' -col /stack "$(BENCH_OUT)"
+	@echo "== Validation against spec size, start-up, token verification"
+	@$(BENCHSTAT) -filter '-.name:/^Request/' "$(BENCH_OUT)"
+	@echo "raw results: $(BENCH_OUT)"
+
+# bench-smoke: every benchmark, briefly, so that none can rot (no timing is judged)
+bench-smoke:
+	@out=$$($(GO) test -run '^$$' -bench '$(BENCH_PER_REQUEST)' -benchtime=100x $(BENCH_PKGS) 2>&1 && \
+		$(GO) test -run '^$$' -bench Startup -benchtime=1x ./impl/validator 2>&1) || { echo "$$out"; exit 1; }; \
+	echo "benchmarks ran"
 
 ## tidy-check: fail if go.mod or go.sum is not tidy
 tidy-check:
