@@ -237,6 +237,14 @@ func specHeaders(doc *openapi3.T) headerNames {
 	return h
 }
 
+// Header values shared by every response, set without the allocation of
+// Header.Set. Appending to them copies (their capacity is their length), and
+// nothing writes into a header value in place.
+var (
+	nosniff = []string{"nosniff"}
+	noStore = []string{"no-store"}
+)
+
 // securityHeaders sets the headers every response carries. Go's net/http sends
 // no Server header, and nothing here adds one: the server does not announce
 // what it runs.
@@ -244,12 +252,12 @@ func securityHeaders(credentials []string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h := w.Header()
-			h.Set("X-Content-Type-Options", "nosniff")
+			h["X-Content-Type-Options"] = nosniff
 			for _, name := range credentials {
 				if _, ok := r.Header[name]; ok {
 					// A response to a credentialed request is someone's own
 					// data: no cache, shared or private, may keep it.
-					h.Set("Cache-Control", "no-store")
+					h["Cache-Control"] = noStore
 					break
 				}
 			}

@@ -65,6 +65,14 @@ var UUIDFormat = openapi3.NewCallbackValidator(func(s string) error {
 
 var uuidPattern = regexp.MustCompile(openapi3.FormatOfStringForUUIDOfRFC9562)
 
+func init() {
+	// kin-openapi checks no uuid format unless one is registered. This
+	// registration is process-wide; the document-scoped option
+	// (openapi3.WithStringFormatValidator) would do the same but builds a
+	// map on every schema validation, allocations on every request.
+	openapi3.DefineStringFormatValidator("uuid", UUIDFormat)
+}
+
 // New builds a Validator for doc, whose operations are served under baseURL
 // (the path of the spec's server URL, "" for none).
 func New(doc *openapi3.T, baseURL string, a *auth.Authenticator, maxBodyBytes int64) (*Validator, error) {
@@ -75,10 +83,6 @@ func New(doc *openapi3.T, baseURL string, a *auth.Authenticator, maxBodyBytes in
 		options: &openapi3filter.Options{
 			// Security was checked by the Authenticator before validation.
 			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
-			SchemaValidationOptions: []openapi3.SchemaValidationOption{
-				// kin-openapi checks no uuid format unless asked to.
-				openapi3.WithStringFormatValidator("uuid", UUIDFormat),
-			},
 		},
 	}
 	// Schema errors name the failing field and rule, and leave out the
@@ -89,10 +93,7 @@ func New(doc *openapi3.T, baseURL string, a *auth.Authenticator, maxBodyBytes in
 		}
 		return err.Reason
 	})
-	v.responseOptions = &openapi3filter.Options{
-		IncludeResponseStatus:   true,
-		SchemaValidationOptions: v.options.SchemaValidationOptions,
-	}
+	v.responseOptions = &openapi3filter.Options{IncludeResponseStatus: true}
 	var server *openapi3.Server
 	if len(doc.Servers) > 0 {
 		server = doc.Servers[0]
