@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -58,5 +59,16 @@ func TestClientDisconnectStopsWork(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the store kept working 10s after the client left")
+	}
+	// The access log says the client left; it is no server error.
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(srv.Logs.String(), `"status":499`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no 499 in the access log:\n%s", srv.Logs)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if logs := srv.Logs.String(); strings.Contains(logs, `"level":"ERROR"`) {
+		t.Errorf("a client leaving was logged as an error:\n%s", logs)
 	}
 }

@@ -23,7 +23,13 @@ type entryKey struct{}
 type entry struct {
 	subject string
 	err     error
+	gone    bool
 }
+
+// StatusClientGone is what the log records for a request whose client left
+// before it was answered (nginx's 499 "client closed request"); no response
+// is sent, so no client ever sees it.
+const StatusClientGone = 499
 
 // SetSubject records who made the request. It does nothing outside Middleware.
 func SetSubject(ctx context.Context, subject string) {
@@ -37,6 +43,14 @@ func SetSubject(ctx context.Context, subject string) {
 func SetError(ctx context.Context, err error) {
 	if e, ok := ctx.Value(entryKey{}).(*entry); ok {
 		e.err = err
+	}
+}
+
+// SetClientGone records that the client left before its answer was written.
+// It does nothing outside Middleware.
+func SetClientGone(ctx context.Context) {
+	if e, ok := ctx.Value(entryKey{}).(*entry); ok {
+		e.gone = true
 	}
 }
 
@@ -59,7 +73,10 @@ func Middleware(logger *slog.Logger) func(http.Handler) http.Handler {
 				return
 			}
 			status := ww.Status()
-			if status == 0 { // the handler wrote nothing: net/http sends 200
+			switch {
+			case e.gone && status == 0:
+				status = StatusClientGone
+			case status == 0: // the handler wrote nothing: net/http sends 200
 				status = http.StatusOK
 			}
 			route := "-"

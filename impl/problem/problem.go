@@ -71,8 +71,15 @@ var (
 
 // Write is the one error writer: it renders err as problem+json. An *Error
 // (found with errors.As) is sent as it says; any other error is logged with
-// the request and answered with a generic 500.
+// the request and answered with a generic 500, unless it is the request's
+// own context ending because the client left.
 func Write(w http.ResponseWriter, r *http.Request, err error) {
+	// A client that went away reads no answer, and its leaving is no server
+	// failure: the access log records it (499) and nothing is written.
+	if gone := r.Context().Err(); gone != nil && errors.Is(err, gone) {
+		httplog.SetClientGone(r.Context())
+		return
+	}
 	var pe *Error
 	if !errors.As(err, &pe) {
 		httplog.SetError(r.Context(), err)
