@@ -210,7 +210,7 @@ export interface components {
             items: components["schemas"]["Task"][];
             /**
              * @description Pass as `cursor` to get the next page; absent on the last page.
-             * @example M2YwZTRiOGUtOGY5YS00YzUxLTlkM2MtMWIyYTdmNmU1ZDQw
+             * @example GOqkQN_KQAA_DkuOj5pMUZ08Gyp_bl1A
              */
             next_cursor?: string;
         };
@@ -410,13 +410,16 @@ export interface components {
          * @example 20
          */
         Limit: number;
-        /** @description The `next_cursor` of the previous page; omit it for the first page. */
+        /**
+         * @description The `next_cursor` of the previous page; omit it for the first page.
+         * @example GOqkQN_KQAA_DkuOj5pMUZ08Gyp_bl1A
+         */
         Cursor: string;
         /**
          * @description The `ETag` of the task as you last read it (RFC 9110 §13.1.1): the
          *     write happens only if the task is still at that version, else `412`.
          *     `*` or no header: whatever its version. Weak tags never match.
-         * @example "3"
+         * @example "1"
          */
         IfMatch: string;
     };
@@ -508,7 +511,10 @@ export interface operations {
                  * @example 20
                  */
                 limit?: components["parameters"]["Limit"];
-                /** @description The `next_cursor` of the previous page; omit it for the first page. */
+                /**
+                 * @description The `next_cursor` of the previous page; omit it for the first page.
+                 * @example GOqkQN_KQAA_DkuOj5pMUZ08Gyp_bl1A
+                 */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -535,7 +541,7 @@ export interface operations {
                      *           "updated_at": "2026-11-23T11:30:00Z"
                      *         }
                      *       ],
-                     *       "next_cursor": "M2YwZTRiOGUtOGY5YS00YzUxLTlkM2MtMWIyYTdmNmU1ZDQw"
+                     *       "next_cursor": "GOqkQN_KQAA_DkuOj5pMUZ08Gyp_bl1A"
                      *     }
                      */
                     "application/json": components["schemas"]["TaskPage"];
@@ -653,7 +659,7 @@ export interface operations {
                  * @description The `ETag` of the task as you last read it (RFC 9110 §13.1.1): the
                  *     write happens only if the task is still at that version, else `412`.
                  *     `*` or no header: whatever its version. Weak tags never match.
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
@@ -718,7 +724,7 @@ export interface operations {
                  * @description The `ETag` of the task as you last read it (RFC 9110 §13.1.1): the
                  *     write happens only if the task is still at that version, else `412`.
                  *     `*` or no header: whatever its version. Weak tags never match.
-                 * @example "3"
+                 * @example "1"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
