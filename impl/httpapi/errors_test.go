@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -35,8 +36,8 @@ func TestErrorResponses(t *testing.T) {
 	}{
 		{name: "unknown path", method: "GET", path: "/nope", wantCode: 404, wantProb: gen.ProblemCodeNotFound},
 		{name: "unknown path under the API", method: "GET", path: "/v1/tasks/x/y", wantCode: 404, wantProb: gen.ProblemCodeNotFound},
-		{name: "wrong method", method: "PATCH", path: "/v1/tasks", wantCode: 405, wantProb: gen.ProblemCodeMethodNotAllowed, wantAllow: "GET, POST"},
-		{name: "wrong method on item", method: "POST", path: "/v1/tasks/" + uuid.NewString(), wantCode: 405, wantProb: gen.ProblemCodeMethodNotAllowed, wantAllow: "GET, PUT, DELETE"},
+		{name: "wrong method", method: "PATCH", path: "/v1/tasks", wantCode: 405, wantProb: gen.ProblemCodeMethodNotAllowed, wantAllow: "GET, HEAD, POST"},
+		{name: "wrong method on item", method: "POST", path: "/v1/tasks/" + uuid.NewString(), wantCode: 405, wantProb: gen.ProblemCodeMethodNotAllowed, wantAllow: "GET, HEAD, PUT, DELETE"},
 		{name: "body over the limit", method: "POST", path: "/v1/tasks", contentType: "application/json",
 			body: `{"title":"` + strings.Repeat("a", 100) + `"}`, wantCode: 413, wantProb: gen.ProblemCodePayloadTooLarge, wantDetail: "larger than 64 bytes"},
 		{name: "wrong content type", method: "POST", path: "/v1/tasks", contentType: "text/plain", body: `{"title":"x"}`,
@@ -141,5 +142,43 @@ func TestPanicIs500(t *testing.T) {
 	}
 	if logs := srv.Logs.String(); !strings.Contains(logs, "store exploded") || !strings.Contains(logs, `"level":"ERROR"`) {
 		t.Errorf("the panic was not logged as an error:\n%s", logs)
+	}
+}
+
+// TestHead: HEAD is GET without the body (RFC 9110 §9.3.2), secured and
+// validated exactly as GET is.
+func TestHead(t *testing.T) {
+	t.Parallel()
+	srv := apitest.NewServer(t, httpapi.Config{})
+	tests := []struct {
+		name, path, token string
+		want              int
+	}{
+		{"public", "/v1/health", "", http.StatusOK},
+		{"secured, anonymous", "/v1/tasks", "", http.StatusUnauthorized},
+		{"secured, with a token", "/v1/tasks", apitest.CarolToken, http.StatusOK},
+		{"bad parameter after auth", "/v1/tasks?limit=0", apitest.CarolToken, http.StatusBadRequest},
+		{"no such task", "/v1/tasks/" + uuid.NewString(), apitest.CarolToken, http.StatusNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			req, _ := http.NewRequest(http.MethodHead, srv.URL+tt.path, nil)
+			if tt.token != "" {
+				req.Header.Set("Authorization", "Bearer "+tt.token)
+			}
+			resp, err := srv.HTTP.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tt.want || len(body) != 0 {
+				t.Errorf("HEAD %s = %d with %d body bytes, want %d and none", tt.path, resp.StatusCode, len(body), tt.want)
+			}
+			if tt.want == http.StatusUnauthorized && resp.Header.Get("WWW-Authenticate") == "" {
+				t.Error("401 without a challenge")
+			}
+		})
 	}
 }

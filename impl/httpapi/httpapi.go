@@ -92,7 +92,10 @@ func New(cfg Config) (http.Handler, error) {
 
 	r := chi.NewRouter()
 	headers := specHeaders(doc)
-	r.Use(serverRequestID, middleware.RequestID, httplog.Middleware(cfg.Logger), recoverer, securityHeaders(headers.credentials))
+	r.Use(serverRequestID, middleware.RequestID, httplog.Middleware(cfg.Logger), recoverer, securityHeaders(headers.credentials),
+		// HEAD is GET without the body, which every server must support
+		// (RFC 9110 §9.1): chi routes it to the GET route.
+		middleware.GetHead)
 	if len(cfg.CORSOrigins) > 0 {
 		// Before the API's routes and their validator: a preflight carries
 		// no credentials and is answered here, never with a 401.
@@ -161,7 +164,7 @@ func badRequest(w http.ResponseWriter, r *http.Request, err error) {
 // chi computes the allowed methods but hands them only to its own default
 // handler, which writes text/plain, so they are found again here.
 func methodNotAllowed(mux *chi.Mux) http.HandlerFunc {
-	methods := []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
+	methods := []string{http.MethodGet, http.MethodPost, http.MethodPut,
 		http.MethodPatch, http.MethodDelete, http.MethodOptions}
 	return func(w http.ResponseWriter, r *http.Request) {
 		path := r.URL.RawPath
@@ -172,6 +175,9 @@ func methodNotAllowed(mux *chi.Mux) http.HandlerFunc {
 		for _, m := range methods {
 			if mux.Match(chi.NewRouteContext(), m, path) {
 				allowed = append(allowed, m)
+				if m == http.MethodGet {
+					allowed = append(allowed, http.MethodHead) // see middleware.GetHead
+				}
 			}
 		}
 		problem.Write(w, r, &problem.Error{

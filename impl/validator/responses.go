@@ -21,7 +21,7 @@ import (
 func (v *Validator) CheckResponses(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rc := chi.RouteContext(r.Context())
-		op := v.ops[r.Method+" "+rc.RoutePattern()]
+		op := v.operation(r, rc)
 		if op == nil {
 			next.ServeHTTP(w, r)
 			return

@@ -125,7 +125,7 @@ func New(doc *openapi3.T, baseURL string, a *auth.Authenticator, maxBodyBytes in
 func (v *Validator) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rc := chi.RouteContext(r.Context())
-		op := v.ops[r.Method+" "+rc.RoutePattern()]
+		op := v.operation(r, rc)
 		if op == nil {
 			// Every route comes from the spec, so this is a wiring bug.
 			problem.Write(w, r, fmt.Errorf("validator: no operation for %s %s", r.Method, rc.RoutePattern()))
@@ -138,6 +138,17 @@ func (v *Validator) Middleware(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// operation finds the spec operation of the route chi matched. A HEAD
+// request is a GET without the body (RFC 9110 §9.3.2), routed to the GET
+// operation by chi's middleware.GetHead, and validated as one.
+func (v *Validator) operation(r *http.Request, rc *chi.Context) *operation {
+	method := r.Method
+	if method == http.MethodHead {
+		method = http.MethodGet
+	}
+	return v.ops[method+" "+rc.RoutePattern()]
 }
 
 func (v *Validator) validate(ctx context.Context, w http.ResponseWriter, r *http.Request, rc *chi.Context, op *operation) (context.Context, error) {
