@@ -19,7 +19,7 @@ BASE         ?= $(shell git rev-parse -q --verify origin/main >/dev/null 2>&1 &&
 RUN_FLAGS    ?= --dev --db sqlite:data/app.db
 MIGRATE_FLAGS ?= --db sqlite:data/app.db
 
-.PHONY: all generate check-generated build run migrate test unit lint lint-spec lint-spec-redocly spec-diff spec-diff-files tidy-check clean fuzz load bench bench-smoke
+.PHONY: all generate check-generated build run migrate test unit lint lint-spec lint-spec-redocly spec-diff spec-diff-files tidy-check clean fuzz load bench bench-smoke ogen-bench
 .PHONY: node e2e swagger-ui check-ts-types check-swagger-ui
 
 # Node packages (e2e/package-lock.json): the browser test, the TypeScript
@@ -85,7 +85,7 @@ migrate:
 	$(GO) run ./cmd/server migrate $(MIGRATE_FLAGS)
 
 ## test: everything CI runs
-test: check-generated tidy-check lint lint-spec spec-diff unit bench-smoke e2e
+test: check-generated tidy-check lint lint-spec spec-diff unit bench-smoke ogen-bench e2e
 
 ## unit: the Go tests, with the race detector
 unit:
@@ -161,6 +161,11 @@ bench-smoke:
 	@out=$$($(GO) test -run '^$$' -bench '$(BENCH_PER_REQUEST)' -benchtime=100x $(BENCH_PKGS) 2>&1 && \
 		$(GO) test -run '^$$' -bench Startup -benchtime=1x ./impl/validator 2>&1) || { echo "$$out"; exit 1; }; \
 	echo "benchmarks ran"
+
+# ogen-bench: the ogen comparison (its own module, docs/ogen-bench) still
+# generates, builds and answers as the spec says, so that it cannot rot
+ogen-bench:
+	$(MAKE) -C docs/ogen-bench check-generated test
 
 ## tidy-check: fail if go.mod or go.sum is not tidy
 tidy-check:
