@@ -86,7 +86,8 @@ async function docsFlow(t, { label, origin, args }) {
     // Chromium logs every 4xx response as an error; the API calls are
     // checked below, so only a status the flow did not expect counts.
     const failed = /^Failed to load resource: the server responded with a status of (\d+)/.exec(msg.text());
-    if (failed && expectedStatus.get(msg.location().url) === Number(failed[1])) return;
+    // Keyed by URL without its query: "Try it out" adds the parameters' examples.
+    if (failed && expectedStatus.get(msg.location().url.split("?")[0]) === Number(failed[1])) return;
     jsErrors.push(`console: ${msg.text()} (${msg.location().url})`);
   });
   page.setDefaultTimeout(10_000);
@@ -124,7 +125,7 @@ async function docsFlow(t, { label, origin, args }) {
   const listTasks = page.locator(`#${operations.find((op) => op.method === "get" && op.path === "/tasks").id}`);
   await listTasks.locator(".opblock-summary-control").click();
   await listTasks.locator("button.try-out__btn").click();
-  expectedStatus.set(`${origin}/v1/tasks?limit=20`, 401);
+  expectedStatus.set(`${origin}/v1/tasks`, 401);
   const anonymous = await execute(page, listTasks, origin);
   assert.equal(anonymous.status, 401, `${anonymous.url} → ${anonymous.body}`);
   assert.deepEqual(anonymous.authorization, [], "the anonymous call carried an Authorization header");
