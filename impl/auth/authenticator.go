@@ -43,6 +43,21 @@ func New(doc *openapi3.T, realm string, v Verifier) (*Authenticator, error) {
 	return &Authenticator{realm: realm, verifier: v, schemes: schemes}, nil
 }
 
+// CredentialHeaders lists the request headers that carry credentials for the
+// spec's schemes, Authorization first: what must never be cached for, logged
+// or allowed across origins without thought.
+func (a *Authenticator) CredentialHeaders() []string {
+	out := []string{"Authorization"}
+	for _, name := range slices.Sorted(maps.Keys(a.schemes)) {
+		if s := a.schemes[name]; s.typ == APIKey {
+			if h := http.CanonicalHeaderKey(s.header); !slices.Contains(out, h) {
+				out = append(out, h)
+			}
+		}
+	}
+	return out
+}
+
 // Requirements returns the security requirements that apply to op: its own
 // if it declares any (an empty list makes it public), else the global ones.
 func Requirements(doc *openapi3.T, op *openapi3.Operation) openapi3.SecurityRequirements {

@@ -102,7 +102,8 @@ func redirect(to string) http.HandlerFunc {
 	}
 }
 
+// setHeaders sets what /docs adds to the headers every response carries
+// (nosniff, set by the server's middleware).
 func setHeaders(h http.Header) {
 	h.Set("Content-Security-Policy", ContentSecurityPolicy)
-	h.Set("X-Content-Type-Options", "nosniff")
 }

@@ -91,7 +91,7 @@ func New(cfg Config) (http.Handler, error) {
 	}
 
 	r := chi.NewRouter()
-	headers := specHeaders(doc)
+	headers := specHeaders(doc, authn.CredentialHeaders())
 	r.Use(serverRequestID, middleware.RequestID, httplog.Middleware(cfg.Logger), recoverer, securityHeaders(headers.credentials),
 		// HEAD is GET without the body, which every server must support
 		// (RFC 9110 §9.1): chi routes it to the GET route.
@@ -207,21 +207,16 @@ type headerNames struct {
 	response    []string // every response header the API documents
 }
 
-// specHeaders collects the header names the spec uses, canonicalised.
-func specHeaders(doc *openapi3.T) headerNames {
-	var h headerNames
+// specHeaders collects the header names the spec uses, canonicalised; the
+// credential headers come from the Authenticator, which reads the schemes.
+func specHeaders(doc *openapi3.T, credentials []string) headerNames {
+	h := headerNames{credentials: credentials}
 	add := func(list *[]string, name string) {
 		if name = http.CanonicalHeaderKey(name); !slices.Contains(*list, name) {
 			*list = append(*list, name)
 		}
 	}
-	add(&h.credentials, "Authorization")
-	for _, ref := range doc.Components.SecuritySchemes {
-		if s := ref.Value; s != nil && s.Type == "apiKey" && s.In == "header" {
-			add(&h.credentials, s.Name)
-		}
-	}
-	h.request = append(h.request, h.credentials...)
+	h.request = slices.Clone(credentials)
 	add(&h.request, "Content-Type")
 	for _, item := range doc.Paths.Map() {
 		for _, op := range item.Operations() {

@@ -83,6 +83,5 @@ func (s *specHandlers) yaml(w http.ResponseWriter, _ *http.Request) {
 func serve(w http.ResponseWriter, contentType string, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", contentType)
-	h.Set("X-Content-Type-Options", "nosniff")
 	_, _ = w.Write(body)
 }

@@ -62,12 +62,9 @@ func Body(ctx context.Context, status int, code gen.ProblemCode, detail string) 
 var internal = New(http.StatusInternalServerError, gen.ProblemCodeInternalError,
 	"the server could not complete the request")
 
-// Header values shared by every error response, set without Header.Set's
-// allocation; appending to them copies (their capacity is their length).
-var (
-	contentType = []string{ContentType}
-	nosniff     = []string{"nosniff"}
-)
+// contentType is shared by every error response, set without Header.Set's
+// allocation; appending to it copies (its capacity is its length).
+var contentType = []string{ContentType}
 
 // Write is the one error writer: it renders err as problem+json. An *Error
 // (found with errors.As) is sent as it says; any other error is logged with
@@ -90,7 +87,6 @@ func Write(w http.ResponseWriter, r *http.Request, err error) {
 		h[k] = v
 	}
 	h["Content-Type"] = contentType
-	h["X-Content-Type-Options"] = nosniff
 	w.WriteHeader(pe.Status)
 	// An encoding error here means the client went away; there is no one to tell.
 	_ = json.NewEncoder(w).Encode(Body(r.Context(), pe.Status, pe.Code, pe.Detail))

@@ -29,13 +29,9 @@ func (v *Validator) CheckResponses(next http.Handler) http.Handler {
 		buf := &bufferedResponse{header: http.Header{}, status: http.StatusOK}
 		next.ServeHTTP(buf, r)
 
-		params := make(map[string]string, len(rc.URLParams.Keys))
-		for i, k := range rc.URLParams.Keys {
-			params[k] = rc.URLParams.Values[i]
-		}
 		err := openapi3filter.ValidateResponse(r.Context(), &openapi3filter.ResponseValidationInput{
 			RequestValidationInput: &openapi3filter.RequestValidationInput{
-				Request: r, PathParams: params, Route: op.route, Options: v.options,
+				Request: r, PathParams: pathParams(rc), Route: op.route, Options: v.options,
 			},
 			Status:  buf.status,
 			Header:  buf.header,

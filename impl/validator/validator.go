@@ -165,23 +165,20 @@ func (v *Validator) validate(ctx context.Context, w http.ResponseWriter, r *http
 
 	// 2. The body's media type and size, before it is read.
 	if op.content != nil {
-		if err := v.checkBodyHeaders(r, op); err != nil {
+		mediaType, err := v.checkBodyHeaders(r, op)
+		if err != nil {
 			return ctx, err
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, v.maxBodyBytes)
-		if err := v.checkJSON(r); err != nil {
+		if err := v.checkJSON(r, mediaType); err != nil {
 			return ctx, err
 		}
 	}
 
 	// 3. Parameters and body against their schemas.
-	params := make(map[string]string, len(rc.URLParams.Keys))
-	for i, k := range rc.URLParams.Keys {
-		params[k] = rc.URLParams.Values[i]
-	}
 	err = openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{
 		Request:    r,
-		PathParams: params,
+		PathParams: pathParams(rc),
 		Route:      op.route,
 		Options:    v.options,
 	})
@@ -191,20 +188,32 @@ func (v *Validator) validate(ctx context.Context, w http.ResponseWriter, r *http
 	return ctx, nil
 }
 
-func (v *Validator) checkBodyHeaders(r *http.Request, op *operation) error {
+// pathParams returns the path parameters chi matched, as kin-openapi takes them.
+func pathParams(rc *chi.Context) map[string]string {
+	params := make(map[string]string, len(rc.URLParams.Keys))
+	for i, k := range rc.URLParams.Keys {
+		params[k] = rc.URLParams.Values[i]
+	}
+	return params
+}
+
+// checkBodyHeaders refuses a body too large or of a media type the operation
+// does not accept, before it is read, and returns the media type ("" when no
+// body was sent).
+func (v *Validator) checkBodyHeaders(r *http.Request, op *operation) (string, error) {
 	if r.ContentLength > v.maxBodyBytes {
-		return v.tooLarge()
+		return "", v.tooLarge()
 	}
 	ct := r.Header.Get("Content-Type")
 	if ct == "" && r.ContentLength == 0 {
-		return nil // no body at all: the schema check reports a missing one
+		return "", nil // no body at all: the schema check reports a missing one
 	}
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil || op.content.Get(mt) == nil {
-		return problem.New(http.StatusUnsupportedMediaType, gen.ProblemCodeUnsupportedMediaType,
+		return "", problem.New(http.StatusUnsupportedMediaType, gen.ProblemCodeUnsupportedMediaType,
 			"Content-Type must be one of: "+op.acceptedMIME)
 	}
-	return nil
+	return mt, nil
 }
 
 // checkJSON reads a JSON body and refuses what encoding/json (used by
@@ -214,8 +223,7 @@ func (v *Validator) checkBodyHeaders(r *http.Request, op *operation) error {
 // request than the handler. RFC 7493 (I-JSON) forbids all three; jsontext
 // checks exactly that, and the nesting depth (10,000). The body is put back
 // for the schema check.
-func (v *Validator) checkJSON(r *http.Request) error {
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+func (v *Validator) checkJSON(r *http.Request, mt string) error {
 	if mt != "application/json" && !strings.HasSuffix(mt, "+json") {
 		return nil
 	}
