@@ -105,6 +105,9 @@ func bench(args []string) error {
 		if err := stopAll(servers); err != nil {
 			return err
 		}
+		if err := os.Remove(filepath.Join(dir, fmt.Sprintf("access-%d.log", round))); err != nil {
+			return err
+		}
 	}
 	report(os.Stdout, results, o, time.Since(start))
 	return nil
@@ -251,8 +254,9 @@ var (
 	}
 )
 
-// report prints one table per measure: the median of the rounds per stack,
-// its ratio to bare chi, and both full stacks against ogen.
+// report prints one table per measure: the median of the rounds per stack
+// with its spread (± the largest distance of a round from it), its ratio to
+// bare chi, and both full stacks against ogen.
 func report(w io.Writer, results map[string][][]sample, o options, took time.Duration) {
 	fmt.Fprintf(w, "bench-http: %d rounds × %d requests (after %d warm-up) per scenario and stack, %d connections, medians; took %s\n",
 		o.rounds, o.requests, o.warmup, o.connections, took.Round(time.Second))
@@ -272,9 +276,9 @@ func report(w io.Writer, results map[string][][]sample, o options, took time.Dur
 		fmt.Fprintf(w, " full ÷ ogen | full, log discarded ÷ ogen |\n|---|")
 		fmt.Fprint(w, strings.Repeat("---|", len(stacks)+2), "\n")
 		for i, sc := range apitest.Scenarios(uuid.Nil) {
-			med := map[string]float64{}
+			med, spread := map[string]float64{}, map[string]float64{}
 			for _, s := range stacks {
-				med[s] = median(results[s][i], m.value)
+				med[s], spread[s] = median(results[s][i], m.value)
 			}
 			title := scenarioTitle[sc.Name]
 			if title == "" {
@@ -282,7 +286,7 @@ func report(w io.Writer, results map[string][][]sample, o options, took time.Dur
 			}
 			fmt.Fprintf(w, "| %s |", title)
 			for _, s := range stacks {
-				fmt.Fprintf(w, " "+m.format, med[s])
+				fmt.Fprintf(w, " "+m.format+" ±%.0f%%", med[s], 100*spread[s])
 				if s != bareChi {
 					fmt.Fprintf(w, " (%.2f×)", med[s]/med[bareChi])
 				}
@@ -293,14 +297,20 @@ func report(w io.Writer, results map[string][][]sample, o options, took time.Dur
 	}
 }
 
-func median(samples []sample, value func(sample) float64) float64 {
+// median returns the median of the samples' values and their spread: the
+// largest distance of one from the median, as a fraction of it.
+func median(samples []sample, value func(sample) float64) (med, spread float64) {
 	v := make([]float64, len(samples))
 	for i, s := range samples {
 		v[i] = value(s)
 	}
 	slices.Sort(v)
-	if len(v)%2 == 1 {
-		return v[len(v)/2]
+	med = v[len(v)/2]
+	if len(v)%2 == 0 {
+		med = (v[len(v)/2-1] + v[len(v)/2]) / 2
 	}
-	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+	if med != 0 {
+		spread = max(med-v[0], v[len(v)-1]-med) / med
+	}
+	return med, spread
 }
