@@ -2,7 +2,7 @@
 // public spec endpoints, and the API with its spec validator in front of the
 // generated chi routes and the strict-server implementation.
 //
-//	request id (the server's own) → access log → panic recovery → security headers → CORS (if on) → chi router
+//	framing (closes what net/http framed for the client) → request id (the server's own) → access log → panic recovery → security headers → CORS (if on) → chi router
 //	  ├ /openapi.yaml, /openapi.json             public, from the embedded spec
 //	  ├ /, /docs                                 public, Swagger UI (impl/docs)
 //	  └ API routes (generated from the spec) → validator → strict handler → impl
@@ -92,7 +92,7 @@ func New(cfg Config) (http.Handler, error) {
 
 	r := chi.NewRouter()
 	headers := specHeaders(doc, authn.CredentialHeaders())
-	r.Use(serverRequestID, middleware.RequestID, httplog.Middleware(cfg.Logger), recoverer, securityHeaders(headers.credentials),
+	r.Use(closeAfterResolvedFraming, serverRequestID, middleware.RequestID, httplog.Middleware(cfg.Logger), recoverer, securityHeaders(headers.credentials),
 		// HEAD is GET without the body, which every server must support
 		// (RFC 9110 §9.1): chi routes it to the GET route.
 		middleware.GetHead)
