@@ -108,6 +108,27 @@ func (e TaskStatus) Valid() bool {
 	}
 }
 
+// Defines values for ValidationErrorIn.
+const (
+	Header ValidationErrorIn = "header"
+	Path   ValidationErrorIn = "path"
+	Query  ValidationErrorIn = "query"
+)
+
+// Valid indicates whether the value is a known member of the ValidationErrorIn enum.
+func (e ValidationErrorIn) Valid() bool {
+	switch e {
+	case Header:
+		return true
+	case Path:
+		return true
+	case Query:
+		return true
+	default:
+		return false
+	}
+}
+
 // Health defines model for Health.
 type Health struct {
 	// Status Example: ok
@@ -146,7 +167,8 @@ type Principal struct {
 type Problem struct {
 	// Code Stable machine-readable code; clients branch on this, not on `detail`.
 	// - `validation_failed`: a parameter or body does not match this document.
-	// - `invalid_request`: the credentials are malformed (RFC 6750).
+	// - `invalid_request`: the credentials are malformed (RFC 6750), or the
+	//   query string does not decode.
 	// - `missing_credentials`: no credentials were sent.
 	// - `invalid_token`: the credentials were sent and rejected (RFC 6750).
 	// - `insufficient_scope`: the token lacks a needed scope (RFC 6750).
@@ -163,6 +185,11 @@ type Problem struct {
 	//
 	// Example: the token is not recognised
 	Detail *string `json:"detail,omitempty"`
+
+	// Errors With `validation_failed`: every failure found in the request's
+	// parameters and body, an RFC 9457 §3 extension member. At most
+	// 20; a request with more gets the first 20.
+	Errors *[]ValidationError `json:"errors,omitempty"`
 
 	// Instance Identifies this occurrence of the problem (the request id).
 	//
@@ -187,7 +214,8 @@ type Problem struct {
 
 // ProblemCode Stable machine-readable code; clients branch on this, not on `detail`.
 //   - `validation_failed`: a parameter or body does not match this document.
-//   - `invalid_request`: the credentials are malformed (RFC 6750).
+//   - `invalid_request`: the credentials are malformed (RFC 6750), or the
+//     query string does not decode.
 //   - `missing_credentials`: no credentials were sent.
 //   - `invalid_token`: the credentials were sent and rejected (RFC 6750).
 //   - `insufficient_scope`: the token lacks a needed scope (RFC 6750).
@@ -232,6 +260,37 @@ type TaskPage struct {
 
 // TaskStatus Example: todo
 type TaskStatus string
+
+// ValidationError One failure of a request against this document: in the body, at
+// `pointer`; or in the parameter `parameter`, found in `in`.
+type ValidationError struct {
+	// Detail What is wrong, for a human.
+	//
+	// Example: minimum string length is 1
+	Detail string `json:"detail"`
+
+	// In Where the parameter is.
+	//
+	// Example: query
+	In *ValidationErrorIn `json:"in,omitempty"`
+
+	// Parameter The name of the parameter at fault.
+	//
+	// Example: limit
+	Parameter *string `json:"parameter,omitempty"`
+
+	// Pointer A JSON Pointer (RFC 6901) to the body member at fault; `""` for
+	// the body as a whole.
+	//
+	//
+	// Example: /title
+	Pointer *string `json:"pointer,omitempty"`
+}
+
+// ValidationErrorIn Where the parameter is.
+//
+// Example: query
+type ValidationErrorIn string
 
 // Cursor defines model for Cursor.
 type Cursor = string
@@ -1044,18 +1103,32 @@ type ClientWithResponsesInterface interface {
 	UpdateTaskWithResponse(ctx context.Context, id TaskID, params *UpdateTaskParams, body UpdateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTaskResponse, error)
 }
 
+// GetHealthResponse400Headers the declared response headers of an HTTP 400 response for GetHealth
+type GetHealthResponse400Headers struct {
+	WWWAuthenticate *string
+}
+
 type GetHealthResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Health
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *GetHealthResponse400Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetHealthResponse) GetJSON200() *Health {
 	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetHealthResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -1293,6 +1366,11 @@ type CreateTaskResponse403Headers struct {
 	WWWAuthenticate string
 }
 
+// CreateTaskResponse415Headers the declared response headers of an HTTP 415 response for CreateTask
+type CreateTaskResponse415Headers struct {
+	AcceptEncoding *string
+}
+
 // CreateTaskResponse503Headers the declared response headers of an HTTP 503 response for CreateTask
 type CreateTaskResponse503Headers struct {
 	RetryAfter string
@@ -1325,6 +1403,8 @@ type CreateTaskResponse struct {
 	Headers401 *CreateTaskResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *CreateTaskResponse403Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *CreateTaskResponse415Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *CreateTaskResponse503Headers
 }
@@ -1647,6 +1727,11 @@ type UpdateTaskResponse403Headers struct {
 	WWWAuthenticate string
 }
 
+// UpdateTaskResponse415Headers the declared response headers of an HTTP 415 response for UpdateTask
+type UpdateTaskResponse415Headers struct {
+	AcceptEncoding *string
+}
+
 // UpdateTaskResponse503Headers the declared response headers of an HTTP 503 response for UpdateTask
 type UpdateTaskResponse503Headers struct {
 	RetryAfter string
@@ -1683,6 +1768,8 @@ type UpdateTaskResponse struct {
 	Headers401 *UpdateTaskResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *UpdateTaskResponse403Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *UpdateTaskResponse415Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *UpdateTaskResponse503Headers
 }
@@ -1923,6 +2010,13 @@ func ParseGetHealthResponse(rsp *http.Response) (*GetHealthResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -1930,6 +2024,19 @@ func ParseGetHealthResponse(rsp *http.Response) (*GetHealthResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 400:
+		var headers GetHealthResponse400Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers400 = &headers
 	}
 
 	return response, nil
@@ -2229,6 +2336,16 @@ func ParseCreateTaskResponse(rsp *http.Response) (*CreateTaskResponse, error) {
 			headers.WWWAuthenticate = value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 415:
+		var headers CreateTaskResponse415Headers
+		if values := rsp.Header.Values("Accept-Encoding"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Accept-Encoding", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AcceptEncoding = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 503:
 		var headers CreateTaskResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -2606,6 +2723,16 @@ func ParseUpdateTaskResponse(rsp *http.Response) (*UpdateTaskResponse, error) {
 			headers.WWWAuthenticate = value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 415:
+		var headers UpdateTaskResponse415Headers
+		if values := rsp.Header.Values("Accept-Encoding"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Accept-Encoding", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AcceptEncoding = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 503:
 		var headers UpdateTaskResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -3097,7 +3224,14 @@ type UnauthorizedApplicationProblemPlusJSONResponse struct {
 	Headers UnauthorizedResponseHeaders
 }
 
-type UnsupportedMediaTypeApplicationProblemPlusJSONResponse Problem
+type UnsupportedMediaTypeResponseHeaders struct {
+	AcceptEncoding *string
+}
+type UnsupportedMediaTypeApplicationProblemPlusJSONResponse struct {
+	Body Problem
+
+	Headers UnsupportedMediaTypeResponseHeaders
+}
 
 type GetHealthRequestObject struct {
 }
@@ -3116,6 +3250,25 @@ func (response GetHealth200JSONResponse) VisitGetHealthResponse(w http.ResponseW
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetHealth400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetHealth400ApplicationProblemPlusJSONResponse) VisitGetHealthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3425,10 +3578,13 @@ type CreateTask415ApplicationProblemPlusJSONResponse struct {
 func (response CreateTask415ApplicationProblemPlusJSONResponse) VisitCreateTaskResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AcceptEncoding != nil {
+		w.Header().Set("Accept-Encoding", fmt.Sprint(*response.Headers.AcceptEncoding))
+	}
 	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3874,10 +4030,13 @@ type UpdateTask415ApplicationProblemPlusJSONResponse struct {
 func (response UpdateTask415ApplicationProblemPlusJSONResponse) VisitUpdateTaskResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AcceptEncoding != nil {
+		w.Header().Set("Accept-Encoding", fmt.Sprint(*response.Headers.AcceptEncoding))
+	}
 	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4177,97 +4336,111 @@ func (sh *strictHandler) UpdateTask(w http.ResponseWriter, r *http.Request, id T
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7HyLbhvJsfarFCYBIjkkRUryrk0j+CHb8kZZr63YEhzE42iaM0Wyo2E3t7tHNLO/nue8x3myg6ruuZGj",
-	"23q92AQBFl6JnO6uqq7LV5fRT1GqF0utUDkbjX+K5igyNPzj8ZmY0f8ztKmRSye1isbR2RzBCXv5BwtX",
-	"aKzUCoQFAdYZrWaAykm3BidmA3iPKgPpQCpITqb9H4RL5wk4HSuDy1ykCNpAhjk6BBe2Ba3yNcgpKD3R",
-	"2RrSuVAz5G2sVCkOYhX1IvwsFssco3EURwdxFPUigz8W0mAWjZ0psBfZdI4LQeS79ZIetM5INYuur3vR",
-	"hw8f+keFmxOtqXC4zeS7Vy/gm28fD+n4PEc1wx5MtYFwbqyS5ygMGjAo8sWf4ohIt3HUAzRGmz/FkVRX",
-	"IpfZhdOXqKovLhrH0Cpimh4AaUFpBwZTPVPSYhZHySBWRwr0Eo2g58HNhQORWw0iTXHpLAgFR6cncIlr",
-	"sKgyC1ohLLTBBt2xElOHhgUciNaqzQ4kR6cn3+N6mxuvDX+Ko7/1j05P+t/jOo6SZ7GizSoZMWewFEYs",
-	"0KGxIAwC09ugA/TUf2AwI7mLHISDqShyt3ml3aJ90B1f96KaHnrgRWGsNt3anCj87C5SfiIp6VwavJK6",
-	"sLAUM3wGekF67Fhq9PVUGuv4u0GL9u/e/nj51zcX3//16Oji5WXx9p+Plz+c/3345Lv18mKSj46iXiTp",
-	"3B8LNOuoFymxoGX+8KjJ0kJ8fo1q5ubReLT/pBctpKp+J+6cQ0M7/ePjUf/vov+vYf/pRf/TH38f9To0",
-	"/mTKxncD/2ToFeNshMLCWheQC0s6Kdj8dujCn45GQ/jf/xkdDEaD0e6YVsRqZaRDmIvlEpWtDLjaTFqw",
-	"TuZ84azDwW/0AHOLkByO9knXk0cJ+QOlg9aNYTUXDq/QgHSVsxnABxSX5F8sKP5yQZxtu4URqwwL2+9X",
-	"S7v0RTfKe7h/2BJxHNtHO3H86P/vfNjb/X9x9PEfcfTpURzt0Bc9/rb9xe6jXfq0+zJey4V03VeRCzND",
-	"60AViwkZ6pQlaMFpMOgKo1ratj/s1qacD2gylyFbml8y1WYhXDSOpHIH+1GPWJeLYkGMD1nRwm8V8VI5",
-	"nKFh6s+EvTx5eWtckFnbKA6mQzycPMH+k+lT0T9MH4/6T7ODtD+a7Itvp9/g4+xwWN7VUrh5zYnMbjX7",
-	"ipOi4Cc73IBBu9TKInuB5yJ7hz8WaFn8qVYOFf8olsucQoHUam9p9CTHxR//aYmvn2o+aEVG+7Nn54cv",
-	"pkLmSEdn6ITMmYHgdyD2FxFHFAD5imAu2GmzxxyXt7worIMJknkstHUwGpI0rBOusNH4kO7ESeddo8ig",
-	"5KBiV0x04caTXKjL6Lopnt8bnEbj6Hd7dYjf89/avVPPpRfS9k0afwjZ7kLkJGfMxiBqL0+mygGaLTrT",
-	"6AMYGyO4ubSxynRaLFA52Em2JJbs9miHau9GXLCx2knK8BnoSHqwkm4OApLN4J3UMWbXe4EGhLk70r8n",
-	"AnnvrTPZk/3cuB82uSnyU7imXVOXrzlqE5XayH/5UO9Z8BjgHrHxax0f3Rpjr3vRK20mMstQfZE9SWWL",
-	"6VSmEpW7sKleYtOgapCUi/SSoGbpEICfHXsfOeYo1DKcg9pwakK/qtlUYI5vASaFq4hmWjko1ohOIWZ2",
-	"cLfKdlEUluxtPc+knSiKXSI/psv/wsvxO12wHm1ejEVDMTjVRZ6xAyAKK0BvKldVXsrjpjcriYT3fpfj",
-	"cMJXvKBAr3dCA6CP2It5KJEKYyRaKHm2Azr4jXavdKGyLxKj0u5iyrs0JKi0R0jsf8hpAoexWoMPa2G9",
-	"0Q5ehQ2+koDeaLBFOgeDVhcmRXbRkmJTrtWMUYjVCyR/QciNhXMq1rkW2ZnWrwm7fJGMln6vC6f1BSOh",
-	"TW0roxJfmbQeLhEgFwpGw8Mnj7/9BiZrh7YpxFHDDYTYCcc+Sz3TGl6Hg36FYNpFdsOIQlbnxUqZoMok",
-	"7fLKY4wvkmxjuw7MUkF1widlxs3pNqcBIQN4Bt8dn5E+iJmQiuMiAXOFK+BSQVPm+7XMm6zAq/LsryTu",
-	"Rp2BIGQGoqpSNPMRpYFUmoTuxpVSB85jVRYbmtwP4I12c6lmsBIWKNg4VBsiESojnG7WFLavexH5NZni",
-	"uRJXQuZikn+ZfVi/3UXR2G/jFjPhxERYhFQocscT0j6RzjF75imDXDjOhWqP3LCPQDCct074iqZxM71g",
-	"5GzuQOlVSbmvYyTv6Jf+Ef2SgGXd2oyhjUe6EB8vIW+2EuzdptqgP4Out5XnDgf7g4Pddjqzf2tO0szM",
-	"h/2n3Rk5CeNciQC6vtC4F9JaqWYXDQjdVgtpNzEHCJh4JMmIpRVzRrU6tEj8mmGnQTqs0JBLVI7Dj5vj",
-	"2n9k8J+YOsy+Cl46V7ZYLrVxmP2AmRRnzOoXXEpRb3ixoB0vWHqNe3nht+7TUVUOSG5IT8fQPIwPaTrX",
-	"x80bqo4BJhzO/DG/YjgjuyXnB8wn0MmwoXR1aKuI4Mv7M4rccVlqaehpJ32iXvL6U4SqWETjj5G+jD41",
-	"jVBfdtZWarv8WG7yqXpOT0iDGNLh6kzYS77WzIcmkZ82SJiK3GJvg6qWKBqXHv21kOklWCeM68FKm8tp",
-	"rlccDch+Br7EUlaX9oeEgZtu4h9x/Hk47NO/T+if5/TPC/rnmD4cvYrjz9+++tRVTuo1RHXblRK37/2T",
-	"15X2NFn4wDU8ruseH7384XiL5tsqkDUDt9G6cT2eiK7bOTVSpXIp8g7FoCzKdlef/HdQ54sBzre890ef",
-	"M48pqhOJjdTxUy+SDhe2I9mt7ckYsWaxF57cLUo+zHWDBMIK0toCM3C6HUZELlO8W4nDOb2S9W6BeYPd",
-	"IuZIcZn+6eHjbyH4LPAOyIJfXtZVrKNgDwuRzqXCPomHPyB3RnS3r8E7uXt5kRf06HXt97blJRysuArD",
-	"DaQ6Fwp+xldgBMyLhWjXP2/rn3SZilTWCZV2VIFOOPpMJasPea40LYxBgoBVP8BLb6eZh8hsAxo8nexP",
-	"v0lH+FgcZrcb67b6/vns7BT8A5XUq505LN9cuH389GmjcOtLhhul24bVb+gI2Lk2DmyxWAiz3mSY3Tlz",
-	"zQQaFFYrWM6NsLjBfTdc2LSh7fPP352AwSl6gXNBUTYvpE3MhhU1AtydHieERpZDdRk9r8232NWLoO0b",
-	"OPIWi3kGaS7JGmBihErnvh0mbY+1VCtIvDkkg1j1oaM82l1r7SizQlll9Ttt1jDHG00335yry647ZRdv",
-	"16/vwJLJmNKlToTWPpMtsePE6vGQH3kYt3X0dhUw7NUu/hF+LUt/W3t05LnJGH5GUui360i4Ak33zLP8",
-	"NlXtJ+lBskA319kFfSbyXK+QP90qfSS9WAEk3TCSVrTrcqQwbCrSMI8WrFiH4nFAUF1diw11IZfSmUy0",
-	"rph/76jYNktc21xSDOmo79yIk7fqjt01jK6cuAUUN0nf8kolENyIcAYF0SRcGyftD/e/6Y9G/f2Ds9Fw",
-	"PKT//h41XHMmHPadXGDXUV8AILeDWdbe4p5NtjtaZl8TT24dVSyzO2U8Gh88RMYbHt+zuOXv67ttEdEV",
-	"AojRU+ELm20NqbBi9cNdAuvCkY3Zg+0QcyqsJbtOyuEEp2GGjsVKC8Nwgpiwdw3ujJv2P2sy4Q5ZMps3",
-	"yej9VsbmdKYp39W0Gf1fbVhmeGD7VItpYaRbvyfZeWGLpfwe15S3d4LccgqmgtqcSAfs7AEkxee+n00g",
-	"SOQTUzuAEwcidTZWfrRDuHIZ7EgHFgMCCR/+wYaOPO20yxZaNg2UjpXH6GN4u0RFNB0MhiCco8Bgq/xE",
-	"gyar3ufVeonqJHuhlcLU0QbMcmg9Wg2ruST4UGbSNqTSIAK/YIXMYI4GezBZ+3mMxtPMUC6tg6QWYQK+",
-	"DS1ydrFOXuEAzubaIqMD3oPEZZ8BXqEph7A6S0ehd9rIowjTfI9rjzQ8tZiB9AAotBYDf77rIr3e+g65",
-	"V4NBrN4q34wQzREoAYfDUSVxEcp/jSmjatYpVvWw0/iBA04+bnaOjlSPNUosLFeyAy+XG5VUL8WPBc+8",
-	"/eXDGUvG2jJ9UZC0WrDjclYrLobDg9RPkdGPLF6f7ZKmcLAnNUiFxb5UFpWV4UJpje2SLt+MwWlhMfO8",
-	"+s2icWChZm7u3JJY8xq7zdYbxhquzr43tIPrWnRfa99sq7I1XkK0a4WxYv9FBpjUMkye0d37RMCtKQW4",
-	"khkGG2VDD9KzrIM8lGYrOlKhoLA+Anks3m9iUo6vE8z1agAnCt6vxIyA3/lJL66SGJJUkx4QOXkVaQGV",
-	"LmZzsmSuSzc0NExELUWWax/R11wHUzDBVHiCyGj95YWstc6awCKhfod5AG9Ep8cjzMOLBiprVUMaRY1x",
-	"9A5FBmtdGO+rBht1jnH0ggNgr7Rr8kNhDLO5iqIVyffc5EET7HhvjwFJcOKDVC/2WDX2PLy6riNc0Biu",
-	"IUo11Z2J50LkOR/Xd0aklyRxcpveDc/1KujJEtO+n7irsBEqdvOoMraHRiJUaleqFW3qxmB04dD2IMRi",
-	"5reMMWCKHC3k8grZi8aKvlV6Rb/4Nic0GscZGnmFlhtfoq4ik2/yG02NXngdSMojuEvh3TFrHBBzBPX6",
-	"xXIQq1g9enTU2mrw6JGfnW0b0/jBPqKytnSO6SVmIUK0tdrr4rOmEUvXMNxYkbvwiVO53l9uUumxqu25",
-	"FqzHDpybwnNNFsqttOpJ71s5ypFdeWKtcNLWeb+Qpuk4FmLNk1KKghx7U/95o4t6qUhtuGJEbra8D1KH",
-	"qZwVhmLRpk8pb8GjCEvyf9cJF2AnE3Y+0cJkrE+kzHaXyeKRGj+QGyuOzco6FNkYkipojMNVXeI6XFRv",
-	"62qaYdqLlwWwHdUDECDRcYCXbjusNy/hWYs6wjzVNGuJeKRrFyyDpaBtAaMSAwWp8dSGffSIo8qN1cad",
-	"5Kb+SbIbapCxuqkImaQ6w2QAbTPhKY7CUNDJrfbKyqpRTSbfNiwWqH9RppQi56Yu8u0flaOMBpcGKTr5",
-	"EyvkocLUbI88Qayq4dRy5H0i0suNuffVHBX4wXfyc+XoO/1cViHGsZLTzXZ0XaNYoFCrucyx15yuYTHY",
-	"gMMOR/sJ3VqsVOhWy6pZzZamNPiMh+MYGUyurRvAB+nmunCtQf16tldaKFTaENVOlWkQpSup7G4QaKN1",
-	"TJL8MA/meUuntzkDoewKjY1V8nh4kASmmh3fdjOY1XIh1LpqBHsi/qytkzk5pmXhvDlXPSu6v7LddtL/",
-	"y/u3b3wZ6dvDpwe74zC5dX72qv+kR1KE3KcSxuiZ4DCiNGSF12WEBfIMJ9dcnoXfSkBE0aaq2cUqwzRn",
-	"TFyjLzKLjv7TGLj/lOwO4FikcxK/gORwOIzVdqmwB2yyFCz8JJMlvM1vAYTBmN5wOIQcrzC3kCEuB3CG",
-	"n12sphLzzAZafLzUOakdhU1iY+fN+WuQKs2LDLPdAZwKNweZ1fI7Pz95SY5QxwoVGWkGNheWsh0Cc4NB",
-	"wp1BgnE+HWAukgE89013USmx1wXrle7o9MSruK+Je9WQzmI+LTWkWhj6uqCvwksOtaOPFQ/gws43h/C9",
-	"fE4uNgxC75bmcjBKYCdx+NntLXMhVdIr91A+ZoO0sUpzbTHb7fl8j36xjUcsrDh3KinJtEd1hqACx0a5",
-	"KN3NuzCOXD5MunnMOVY5qFz5mORv/WaLuP+WcZMdk1JaJafTpEzPqqXksSvBsG2Um22M17ZwRNJrhKhk",
-	"tybgBV0JE2F0Pgal+9ZpQ474xdt371kyejqFQuWcydRWzBP/gpvS3rVTUMr1qs+BSk9BGzmTyj4jp780",
-	"OM151mMneXt6dvL2zftkN6SGZcbJUd4j4lymqCzXY0JO9sPJWdSLihZKJcjth9gG2sz2wiK7R8/WBSuu",
-	"XFgKilEvCj48GkejwXAw5KxniUosZTSODgbDwQGXMN2cAffevGpdz7CjDXhaTHKZMq5UJB0O8xxwcy0y",
-	"mIhcqJRfllEZaEO674xw2jBcr2L9CeH5GbrQKN+YZ98fDm8ZUugYTiiLe5F+wDhAOPuWiUqZ+hCx5KTh",
-	"saeqa8uK+r32gGqz6hONP37qRaEbxdnMkttT4Zx5KQknZpY7pGvrcBF9oj32FnjjjbzjFyha1RyPbzzm",
-	"3X4/KQSXLCSRIs/5jax1OdzbzHO1adSgqqrHs+YbWnPBLQZ/nNflrWv+Ab/8ikNOeHuju2pfhzb0A2ZD",
-	"yt78DfrQyIowY6mhYbU4vI9aNN7Q4CWju5e0uo6/iPr91KrkfPx03WsXID9+um5p6EsWwqTWE19BCfpZ",
-	"ZhtBQ/ki7qWkfqcSbfdA5xnDPUqEe4y7lmLGr40IH2K2NIrcLbu4qP0+3Mdu8dSP7Pl3lIjxOx4ML9aR",
-	"QL5Mb0MV/WO79XJTv6UttbvbJzK7f4ukcpJl6bqMFh09jWYLo7tvQZJpFfnvrsTf2xir5kSHLb4t9aN8",
-	"iexXNcLD4cHdi+qXMn6m2dKqe5zTMYZ7h8XXBc+WG73TE7yW1nXYbsMb+N8/XfeipbYdDsCX5hjz8NvQ",
-	"K1XXBkpnumnm3mC4w+RbNmjdc52tH2aADzWpykzKPs5NVnJvdS6n8q7brSdnCrzeci+jh3H3m3Eqd0nr",
-	"Fp9SkfogB3Hju0r85ong3EBsz9WWb//fNkvLz1z3otfaC757sOn83esSXSlc8bnt1uTe1ciHxb17CvNB",
-	"L4LnUvmA+5JL3GW7f5vOkrg/WEhkloSSOFdDfbb48vj18dkxBFp/ktl1sm2MWX3K5kvorC+/L/V4QOn6",
-	"7/Zkxs7oO3T3p4ybczVd3x2f3UHULOz+EIrOWQ0fQhT/TYcGXafnd9FV1Gfcn7Tr33QcOxzdY8XmW1O8",
-	"7vF9yOsYU//tB8+QdrRjpY90IdB1RMgKLLPyeB0k0+oYIWVtqwqXvfv/CQLYqf8Ewe4DbPluAF3+xYUO",
-	"YHx488vz7I/9qdlvHK8dej5uX1G9OskKvn8Pw9h+7+3fVL19tLlZvXtlAniTp/6ydOo/LIn6pQDPzwY5",
-	"1/9ZxvgfkW19h+42+3qYww5/14ROWBadlZkAb1z9h05CAyW8ssCzLBZm8gqVb6htBSXu7z0wKnVUCm+E",
-	"TQ+NS792qshDgL96qvjv6zpvl9YtnnP/F00VwzH/9aC/DJz5b4pwTwwVfO4tOcIdhftP/gWB0jf6HuHe",
-	"1YjdX9hs+/3wZqNpUM9+hkYTRaXuV/58fQ6kHTT/glWo/m8v883HGyp8Ybln9PrT9f8FAAD//w==",
+	"7FyLctu41X6VM2w7a6WULPmSizydfxzH3rqbTbyJ/afT0DUhEpJQU4AWAK1o8/t5+h59sn/OAXiTaNne",
+	"bHa2nc5kYlsigIODc/nOBfwcJGo2V5JLa4Lh52DKWco1/Xp8zib4M+Um0WJuhZLBMDifcrDMXH9j4IZr",
+	"I5QEZoCBsVrJCXBphV2CZZMevOcyBWFBSIhPx93vmU2mMVgVSc3nGUs4KA0pz7jlYP20oGS2BDEGqUYq",
+	"XUIyZXLCaRojZMJ7kQzCgH9is3nGg2EQBbtREISB5j/mQvM0GFqd8zAwyZTPGJJvl3N80Fgt5CS4vQ2D",
+	"Dx8+dA9zO0VaE2b5+ibfnRzB02f7fVw+y7ic8BDGSoNfN5LxS84016A5y2Z/igIk3URBCFxrpf8UBULe",
+	"sEykV1Zdc1l+cVVbBkfhpvEBEAaksqB5oiZSGJ5GQdyL5KEENeea4fNgp8wCy4wCliR8bg0wCYdnp3DN",
+	"l2C4TA0oyWGmNK/RHUk2tlwTgz3RSja3A/Hh2el3fLm+GycNf4qCv3YPz0673/FlFMQHkcTJSh7RzmDO",
+	"NJtxy7UBpjkQvTU6QI3dB5qnyHeWAbMwZnlmV4+0nbWPOuPbMKjowQeOcm2UbpfmWPJP9iqhJ+KCzrnm",
+	"N0LlBuZswg9AzVCOLXENvx4LbSx912vQ/u3bH69/eHP13Q+Hh1evrvO3/9iff3/xt/7zb5fzq1E2OAzC",
+	"QOC6P+ZcL4MwkGyGw9ziQX1LM/bpNZcTOw2Gg53nYTATsvwbd2ct1zjT3z8edv/Guj/1uy+uupd//H0Q",
+	"tkj86ZiU7479o6KXGyclZAaWKoeMGZRJRuq3hQf+YjDow7/+OdjtDXqDzhBHRHKhheUwZfM5l6ZU4HIy",
+	"YcBYkdGBkwx7uxECzwyHeG+wg7IeP4nRHkjlpW4Iiymz/IZrELY0Nj34wNk12hcDkr6c4c7WzcKARIaY",
+	"7earuF3Yojv53d/Za7A4isyTrSh68n9bH7Y7/xMFH/8eBZdPomALvwjp2+YXnScd/LT9MF6LmbDtR5Ex",
+	"PeHGgsxnI1TUMXHQgFWguc21bEjbTr9dmjJaoL65lJOmuSFjpWfMBsNASLu7E4S4dTHLZ7jxPgma/6sk",
+	"XkjLJ1wT9efMXJ++2ugXRNpUit1xn++NnvPu8/EL1t1L9gfdF+lu0h2Mdtiz8VO+n+71i7OaMzutdiLS",
+	"jWpf7iTP6ckWM6C5mStpOFmBlyx9x3/MuSH2J0paLulXNp9n6AqEkttzrUYZn/3xHwb39bnaB45IcX6y",
+	"7PTw1ZiJjOPSKbdMZLQBb3cgcgcRBegA6Yhgyshok8UcFqc8y42FEUf1mCljYdBHbtAzJhh+/FzNvXFA",
+	"QxJKKkpxuL0MA2OZzU0w3MNztsI6c8tSKLhSspCNVG6Ho4zJ6+C2zvLfaz4OhsHvtivYsO2+NdtnjnOO",
+	"8evSod0iaA9mLMOz4+kQWOU5UP3J6ZOVSBV3TpEUHOxUmEimKslnXFrYitdOIQ5hIewU0CosAT/LNSfw",
+	"4XgZd0JgkXQn4WRkZaWU4wnDVlx4b08yjlS6ojqSlRszLY97QhjEq1Ajrjxix9msGuC6H5e8x63T3Gtr",
+	"kt39uSjFT3IXTkFwgbMmNlsSxkAqlRY/OWDituAQywM8+ddaPtiICG7D4ETpkUhTLr9I+4U0+XgsEsGl",
+	"vTKJmvO6+leQLmPJNQLjwnwBPTt0Fn1IPjOoq+RupZIVoV9VIUvoSacAo9yWRBOt5MIr/Ck5T03vfpFt",
+	"o8gP2V57nkg7lehpWXaMh/+Fh+NmuiI5Wj0YwzUihkTlWUoKjxSW4YcujWBxKPt1O1kQCe/dLMd+ha94",
+	"QJ5eZ956gB+RfXTAJ2FaC26g2LPp4cJvlD1RuUy/iI1S2asxzVLjoFQOz5H9QXMM5HQrCd6rmPVGWTjx",
+	"E3wlBr1RYPJkCpobleuEk4kW6BgzJSeEmYyacbQXiDOJOWdsmSmWniv1GpHWF/Fo7ua6skpdEW5blbbC",
+	"39GRCePAHYYPTMKgv/d8/9lTGC0tN3UmDmpmwHtlOHYx9blS8Nov9Cu46Taya0rkY1DHVoxbZSpwlhOH",
+	"iL6Is7XpWhBWGVggmiryA5QcoKDFxysH8O3xOcoDmzAhyS9iGCH5AiixUef5TsXz+lbgpFj7K7G7lhVB",
+	"wJsCK3Mq9ehJKkCRRqbbYSnUfueRLFIj9d334I2yU0Q4C2YAnY3lcoUlTKYYVegluu3bMEC7JhJ+IdkN",
+	"ExkbZV+mH8ZNd5XX5ls5xZRZNmKGQ8IkmuMRSh9Lpjw9cJRBxixFbpVFrumHJxguGit8RdW4m17QYjK1",
+	"INWioNxlXeJ3+Ef3EP+IwZBsrfrQ2iNtiI+GoDVbMLJuY6W5WwOPtxGV93s7vd1OM/ja2RhB1fMI/e6L",
+	"9vwBMuNCMg+6vlC5Z8IYISdXNQTdFAthVjEHMBg5JEmIpeFzBpU4NEj8mm6nDv4XXKNJlJbcj53ypftI",
+	"83/wxPL0q+ClC2ny+Vxpy9PveSrYOW31Cw4lrya8muGMV8S92rkcuam7uFQZgKIZUuMh1BejRerGdb9+",
+	"QuUyQITDuVvmV3RnqLdo/ID2CbgyrAidd214opGkkB3iYv/HMlGpkJO47gvLANJvD7ZE+buJpFSSDylD",
+	"S4OIklziVjQ3hqfrkeAhUVAudlcgOOXOUbRQh2Zf83FuMMamxCt9YWpkR7LIIxM/CkY1LMpOb7+32wkh",
+	"FqnL7MfAMiXX0vDF1/fEYOWh0i7/zFlmKSk518h9K1yappCdzwGX+SwYfgzUdXBZX05dt2bWKjv3sZjk",
+	"snxOjVAjCSLzxTkz16QmqXP1LDurkTBmmeHhClWNA6gpUfBDLpJrMJZpG8JC6etxphbkXdEe9VyCrcgt",
+	"7vQxpqib3b9H0ad+v4v/P8f/XuJ/R/jfMX44OImiT89O8NcXJ5dtKcWwxrBNioJ7fu+evC11sr6RD5TH",
+	"pdz+8eGr74/XKN+Uha62cT/FK0flSGk7qTMtZCLmLGsREoxQTXse0n0HVSzuQ6WGZ/zo8hFDRExIYi0s",
+	"vwwDYfnMtAhxZau0Zktifu7IXaPkw1TVSECFFMbkPAWrmi6aZSLh9wu0Xycstt7OMGcM14g5lFSwebG3",
+	"/wy8PwBn3A244UXOylgEUjBjyVRI3kX20AfoKpDu5jE4B/IgC32Ej95WPmWdX8zCggwblRKrONObJpfd",
+	"YjDNZ6yZCd9USWtTmCK5ukYCpdbWM4vDlaQixcZoNmtx3jcmkvUimEzJ0ofAaqz/1z93gX+yXBLIn/HZ",
+	"iOseHLpEbiR3+gc1S0wMoHLehFtTqzvt9J39LYV0E/f/t9yNy1jcklafuqE7/XWBFtJYJpOW9OMpWfmx",
+	"IN1Cl5kkudYcY4+ybOZEa6seAIt0BZO+GO2MnyYDvs/20s32bF23/3x+fgbugVIky5kJD95d39h/8aJW",
+	"33BZ8JUKR80wrigQmCm6dpPPZkwvVzdMOIJ2TQRqzoySMJ9qZvjK7ttx6qqBWV//4t0punTuGE6Za1E/",
+	"kCYxKyamhqzuNccekxEfysMInapvMDpH3hSsIJUN5uQAkkygsMJIM5lMXdVYmJBUWEmIna2Ie5Hstutl",
+	"W/mgpXIAReHAzbSaPB+u1KZdDbvM9ztM9PTZfr9TwPxIAjQqCStFBLdOS7ATDzGebw0hmrSROWuhrHzc",
+	"B/AuzqiRWEyzmqb2czWz0xhgFbnptTlaEjHxEH5G1sJN15IR8DQ9MBHgpimTk3EI8YzbqUqv8DOWZWpB",
+	"ZaB4LTcXh3hgcXucgyOaiWMULFIpoWmPBgxbeszrIWlbEXBFrND0tEa7jSOmv1tKCvUc7Pouqca3noC8",
+	"M5BbS4y3J9nakjYN5L1K+pr1KpD1CkzQnCFNzDYh505/52l3MOju7J4P+sM+/vtbUDPhKbO8a8WMty31",
+	"BYh8bS6RNqd4YM36ngr014Tma0vl8/ReHg+Gu4/h8YpncFtc8wvV2TaIaHMVuNEz5jLvTQkpscyDQA1J",
+	"WQsYr7XyrLuiM2YM6nVc9PpYhciK2IoDfa8PG5F19eaMemB+VqPPPbykbd7Fo/drIbBVqQrCIFU4Gf6U",
+	"K5rpH1gTi1X8t8aWt5KXwFaNa/iT0sTGNh3osIC9HtzaSMZzReYlPqASjPu6cstx+WscVsg5FtLXi1fD",
+	"7A3RgTAuNtgQCXh4V7jljKJVHDhoVXvZthJ62OYehIsd/Vn4JpWi2cL3FzVOo/hubcVaZ0YbvEVvU2LL",
+	"cvmyVa6x1aLPZ30Ndx5tIPIv79++gTP3vff3L/qDDqpCmZtyYUm56AHEURAFMfLctf7RU5QXW0xVtpYM",
+	"2i5MxGYN8Ce9rgJoNnmSa2GX71HfnWCwufiOLw9zO22NbotGyDLGpuykD5qdvCD27Lr2NIT7LttnenBq",
+	"gSXWRNJ19zFbDHN5PO7Rtf/wG+ObsnCmDnmVohIrVSRdcD6Et3MukabdXh+YtQhmTJmYUKDQE+3QaDXn",
+	"8jQ9UlLyxOIEtGXfz2EULKYCoXGRnjQ+PwnM7xcMEymg0IYwWjpwWnuaNpQJYyGuWBiD60RiGcECK254",
+	"D86nynBCvjQHsssc+MjXVZta8/G+IaWWQEHF/o4vHYp21HIfLgvj+zX8/lwp29uMOqDuRfKtdBVeVu+C",
+	"ZbDXH5QcZ76mUms0LdtdI1n1uw4f2ePq4+u27sHysVremviKmuf4cqeQqjn7Mae25798OCfOGFPkLSTE",
+	"jb6WYdGuG+X9/m7iGonxV2KvS3OhpDiTIQwkzPCukIZLI/yB4hjTxl06GZ8fdnt1kwVDv4Vqc1Nr57g1",
+	"J7Hr23pD+NhWabcV6aBiAZ7X0nUwlGkaGkLmTvJIks9FBYwrHsYHePZFbhnD2xuRcq+jpOiee4ZkkIyT",
+	"KelImITcOEvu4sxuPY4iTDjimVr04FTC+wWbYLBycRpGZYCOnKrT45LfSDyXKp9MyWzqZUNCfVPsnKWZ",
+	"cih0ScUFCSOeMEcQKq07PJ+uqjICYDjafcszH3AgnQ5D0x6OapFEIw1ay2YOg3ecpbBUuXa2qreS4BwG",
+	"RwTawkKv0Q75Tvz6KERYyN8LnXlJMMPtbQLR3tz3EjXbJtHYdiHBbYXKvMRQ2l/IsWpNqsxYltFyXatZ",
+	"co0cR7PpzPBULbyczHnSdcmvEs9TPUXhD9KHGkYppCtREie1Q9Aqt9yE4PEj7bfwMaDzjBvIxA0nKxpJ",
+	"/FaqBeEA6h2BWjdOyrW44Ya6CVhVmkPb5CYaazVzMhAXS1Dp15ljkjj0rRSedPN5L5KRfPLksDFV78kT",
+	"d32iqUzDR9uIUtuSKU+ueeo9RFOqnSwe1JVY2JriRhLNhQv2i/HucONSjmWlzxVjnbenvAu8VKih1J9Q",
+	"PulsK3k51CtHrGFWmCqnxYSuG44ZW1Lvq0QnR9bUfV4rx11LFBsCiGhmi/NAcRiLSa7RF63alOIUHIow",
+	"yP93rXABtlJmpiPFdEryhMJsOkQWVfjcnYxIkm+WxnKWDiEuncbQH9U1X/qDCteOpu6mHXuJAete3QMB",
+	"ZB05eGHX3Xr9EA4a1CHmKS80FIhH2GalwmsKNw1gVGAgzzUKLMyTJ+RV7iwzbMV3FaXjji8+RPKu6kOc",
+	"qJTHPWiqSRG3GHcvhoSVRKO8nLKpA9dTf1SkQVhGnTKcTv+w6GbXfK45eie3Yok8pL84EaIliGR5P6G4",
+	"9TRiyfXK1Scq2Lq7T2jnittPrhHZZc6GkRTj1R6fKq8240wupiLjYb30QGwwHoftDXZiPLVISt8CJMoO",
+	"INI0qcBF6eTHUGEyZWwPPgg7Vblt3NWqrncIQzXrilVbZXSMlC6ENB3P0Fo/DnLyQ1Gm3tA+U28sk2bB",
+	"tYlkvN/fjf2m6m00zQ4bEssZk8uyu8YR8WdlrMjQMM1z69S5bATA8yt6GE67FBJRKPRs78VuZ+jbYS/O",
+	"T7rPQ+QiZC6U0FpNGLkRqeBCCmoWl0omU4ZehmsDWxd/PHn1qo+Kg78dn4SkQMRH4pVdKEp9A8VoBkM9",
+	"B7DnGZM89IDX4OiTk2MaTL+edEIKL9LcqRAvojRKTx74vwochk6ukZHOCIlXmC+SW3Fb7XsIVPuOOz04",
+	"ZgnFzQzivX4f2trtyVBEkhVdqQZhPhWsfJNj2O/3IeM3PDOQcj7vwTn/ZGEseJYW/QlE8lHfiezRwDlt",
+	"lUGNq8iFV8evkbt9nJG42+8PTkL6+eyk+OTFSQhvLl5HUsgky1Oedg4grkEOBHAZYQo2CiETksOY87QK",
+	"4tiE+5s2wGZKTghSznpweBcTyPCa1TsHtpbn8JcPIrlV3NfY6XdCQMEvSq6NoLwlEvc2moA+sSlT3v6t",
+	"Zgp6cMbsFERaCfjFxekrQ4rPJUpeCiZjBqNRDOfjXi+m/g/E2S5eo63GXo1+qAUNhYV3FY6UPk1stmxW",
+	"YRYURbo8hkaO5TySHuYmSmtObfxzrhNE5AVNW/EffvoJRcopW/yHuFMJH57nym0HyWZk2mwRQhqRcYkz",
+	"i4lUmqfIifqNRIwwHLAmRxuj99156q5NHOA6BzGIsmemgigLtoQt4206MxD/YfdlXFi6FZtCKMm3lbvW",
+	"HjQ8NexY9ARRCcj17ES+ZQeZSGdeXB1Z7+lRdlo04tb6cTyXBvtxJB3v45X2oSFUTxuMRoxqdvns9/Z7",
+	"g6edHrx03YVVCtDZZ+MM2OHZqXM7rgbrtiSs4dm4sNrlQN/MBOrG3z2twFckKXEFW0/34DvxEk/D30/r",
+	"FC5sdxDDVmz5J7s9z5iQcVjMIR2OJruTZMrwtONMLP1hao8YL4kFJalykZZG+E54Vcx4eY7ulljxMB7b",
+	"Mal0cX+s9PvxX7v1XrjuWzIsZoiOwkgxHsdFyqQciiiqZAz5q2KyWjyKFrmB7eOwBhvjTkXAER4JEaFV",
+	"NgSpusYqjeDo6O2798QZNR5DLjPKLlTSRxcxGXXfOSGTzhx2CTyqMSgtJkKaAwRic83HGTW1bsVvz85P",
+	"3755H3e8rhVZIELeLkrNRMKloby+z5N8f3oehEHeiBwxDHbd+j2lJ9t+kNnGZ6vCB2XADQLVIAw8rgqG",
+	"waDX7/UpEzHnks1FMAx2e/3eLpXC7JSC4O1p2VM24S09OWf5KBMJxXoSuUPQm0BwplgKI5YxmRQuR2mU",
+	"fauZVZpC6BJ/n2KMPeHWd7CtXDPc6fc3dGO2dGEWRaJAPaLv0a+94eqISBxsm1Mgv+eoapuypH67dkPy",
+	"Ngz2HzKkeXmnnrwNhh8vw8A3TFBSgpojC9KmBfMsmxjqcFoay2fBJc6xPeN3HuI7ctCNpKwLU1zoun7T",
+	"3GPE1OeCWJbR3fplcfGpnq5SupZKLpOXB/W79lNGBtwt58R/TTK+518uFT61s7lRrWw/821kj+ibLXrr",
+	"7hChWnKDp8Q1rn+uJO31B/cPaTTG/CLi97mRkP14eRs26wgfL28bEvqKmDCq5MQlQr18lk2uTkLpIB4k",
+	"pG6mImgOQWUpRW1CGxtS+DRH4IkRvfNKaxKFFpqsYtB8s8HHdvZUj2y72+a48Xse9K9IQIZ8mdz6Au7H",
+	"ZtX/rlJ/k2v3V+5F+vDqfGlXi6pp4WBayun16nl7yRw506gv318EfrAylnXxFl18W8hH8TqAX1UJ9/q7",
+	"9w+qLqz+TLXFUQ9Yp+WK0j0aX9UtGmb0XkvwWhjbors1a+D+vqRyq2kxAC7DTjCJ3muzkFWKrzCmq2ru",
+	"FIaaG1ytlBv7UqXLxyngY1WqVJOiheAuLXmwOBcd9rfNmq/VOb9dMy+Dx+3uN2NU7uPWBptSkvooA3Hn",
+	"PW66lcsonGDrd46K9zhtumdEz9yGwWufWGhvTrh497pAV5IvaN1mR8L2zcC5xe0HMvNRr/TJhHQO9xVV",
+	"qopOs5YmCk/cNwYD5dhXtqio4QLMV8evj8+PwdP6WaS38boyptUqq68TInn5fSHHPYzbf7ctUjJG33L7",
+	"cMqoxl7R9e3x+T1ETfzsj6HogsTwMUTR27lqdJ1d3EdXXq3xcNJuf9N+bG/wgBGrN8pp3P5DyGu5wvfb",
+	"d54+7Gj6SufpvKNr8ZAlWCbhcTKIqnXX/Yuy/hA+/GVSsFW9TKrzCF2+H0AX785qAcZ7d78GieyxWzX9",
+	"jeO1PbePzSPK10qQgO88QDHW3wnwbyreztvcLd5hEQDeZam/LJz6DwuifinA87NBzu1/ljL+R0Rb33K7",
+	"Sb8eZ7D9G+pwhXnempnx8MZWr6zzFUl/5ZBa0gxMxA2Xri6+5pSoTP9Ir9SSKbwTNj3WL/3aoSL1n//q",
+	"oeK/r+nczK0NlnPnFw0V/TL/taC/DJz5b4jwQAzlbe6GGOGexP2lu5tW2EZXVty+GZD585OtvySjXmjq",
+	"VS3cvtCEXqn9yr7Lz/lbH+W7SH32f32Yq1fekeHzw91Gby9v/z8AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

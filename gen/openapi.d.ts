@@ -134,11 +134,46 @@ export interface components {
              */
             instance?: string;
             code: components["schemas"]["ProblemCode"];
+            /**
+             * @description With `validation_failed`: every failure found in the request's
+             *     parameters and body, an RFC 9457 §3 extension member. At most
+             *     20; a request with more gets the first 20.
+             */
+            errors?: components["schemas"]["ValidationError"][];
+        };
+        /**
+         * @description One failure of a request against this document: in the body, at
+         *     `pointer`; or in the parameter `parameter`, found in `in`.
+         */
+        ValidationError: {
+            /**
+             * @description What is wrong, for a human.
+             * @example minimum string length is 1
+             */
+            detail: string;
+            /**
+             * @description A JSON Pointer (RFC 6901) to the body member at fault; `""` for
+             *     the body as a whole.
+             * @example /title
+             */
+            pointer?: string;
+            /**
+             * @description The name of the parameter at fault.
+             * @example limit
+             */
+            parameter?: string;
+            /**
+             * @description Where the parameter is.
+             * @example query
+             * @enum {string}
+             */
+            in?: "path" | "query" | "header";
         };
         /**
          * @description Stable machine-readable code; clients branch on this, not on `detail`.
          *     - `validation_failed`: a parameter or body does not match this document.
-         *     - `invalid_request`: the credentials are malformed (RFC 6750).
+         *     - `invalid_request`: the credentials are malformed (RFC 6750), or the
+         *       query string does not decode.
          *     - `missing_credentials`: no credentials were sent.
          *     - `invalid_token`: the credentials were sent and rejected (RFC 6750).
          *     - `insufficient_scope`: the token lacks a needed scope (RFC 6750).
@@ -218,8 +253,9 @@ export interface components {
     responses: {
         /**
          * @description The request is malformed: a parameter or body that does not match this
-         *     document (`validation_failed`), or malformed credentials
-         *     (`invalid_request`, with a `WWW-Authenticate` challenge).
+         *     document (`validation_failed`, with every failure in `errors`), a
+         *     query string that does not decode (`invalid_request`), or malformed
+         *     credentials (`invalid_request`, with a `WWW-Authenticate` challenge).
          */
         BadRequest: {
             headers: {
@@ -238,7 +274,14 @@ export interface components {
                  *       "title": "Bad Request",
                  *       "status": 400,
                  *       "detail": "parameter \"limit\" in query has an error: number must be at most 100",
-                 *       "code": "validation_failed"
+                 *       "code": "validation_failed",
+                 *       "errors": [
+                 *         {
+                 *           "detail": "number must be at most 100",
+                 *           "parameter": "limit",
+                 *           "in": "query"
+                 *         }
+                 *       ]
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
@@ -318,9 +361,19 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The request body is not in a media type this operation accepts. */
+        /**
+         * @description The request body is not in a media type this operation accepts, or
+         *     has a `Content-Encoding` the server does not support (it supports
+         *     none: send the body uncompressed).
+         */
         UnsupportedMediaType: {
             headers: {
+                /**
+                 * @description Sent when the `Content-Encoding` was refused: the codings the server
+                 *     accepts in a request (RFC 9110 §12.5.3), `identity` alone.
+                 * @example identity
+                 */
+                "Accept-Encoding"?: string;
                 [name: string]: unknown;
             };
             content: {
@@ -468,6 +521,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             500: components["responses"]["InternalError"];
         };
     };

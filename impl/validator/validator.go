@@ -30,6 +30,7 @@ import (
 	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/httplog"
 	"example.com/tasks/impl/problem"
+	"example.com/tasks/impl/querystring"
 )
 
 // Validator checks requests against an OpenAPI document.
@@ -163,7 +164,13 @@ func (v *Validator) validate(ctx context.Context, w http.ResponseWriter, r *http
 		httplog.SetSubject(ctx, p.Subject)
 	}
 
-	// 2. The body's media type and size, before it is read.
+	// 2. A query string that does not decode: r.URL.Query(), which the
+	// schema check and the handlers read, would silently drop the pair.
+	if qe := querystring.Check(r.URL.RawQuery); qe != nil {
+		return ctx, problem.New(http.StatusBadRequest, gen.ProblemCodeInvalidRequest, qe.Error())
+	}
+
+	// 3. The body's media type and size, before it is read.
 	if op.content != nil {
 		mediaType, err := v.checkBodyHeaders(r, op)
 		if err != nil {
@@ -175,7 +182,7 @@ func (v *Validator) validate(ctx context.Context, w http.ResponseWriter, r *http
 		}
 	}
 
-	// 3. Parameters and body against their schemas.
+	// 4. Parameters and body against their schemas.
 	err = openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{
 		Request:    r,
 		PathParams: pathParams(rc),
@@ -197,12 +204,25 @@ func pathParams(rc *chi.Context) map[string]string {
 	return params
 }
 
-// checkBodyHeaders refuses a body too large or of a media type the operation
+// checkBodyHeaders refuses a body too large, compressed, or of a media type the operation
 // does not accept, before it is read, and returns the media type ("" when no
 // body was sent).
 func (v *Validator) checkBodyHeaders(r *http.Request, op *operation) (string, error) {
 	if r.ContentLength > v.maxBodyBytes {
 		return "", v.tooLarge()
+	}
+	// The server supports no content coding (RFC 9110 §8.4): a compressed
+	// body would otherwise be read as if it were plain JSON. "identity" is
+	// no coding at all. The 415 says what is accepted (RFC 9110 §12.5.3).
+	for _, coding := range r.Header.Values("Content-Encoding") {
+		if c := strings.TrimSpace(coding); c != "" && !strings.EqualFold(c, "identity") {
+			return "", &problem.Error{
+				Status: http.StatusUnsupportedMediaType,
+				Code:   gen.ProblemCodeUnsupportedMediaType,
+				Detail: "Content-Encoding is not supported: send the body uncompressed",
+				Header: http.Header{"Accept-Encoding": acceptEncoding},
+			}
+		}
 	}
 	ct := r.Header.Get("Content-Type")
 	if ct == "" && r.ContentLength == 0 {
@@ -251,6 +271,10 @@ func (v *Validator) checkJSON(r *http.Request, mt string) error {
 	}
 	return nil
 }
+
+// acceptEncoding is the Accept-Encoding of a 415 for a Content-Encoding:
+// no coding is supported.
+var acceptEncoding = []string{"identity"}
 
 func (v *Validator) tooLarge() error {
 	return problem.New(http.StatusRequestEntityTooLarge, gen.ProblemCodePayloadTooLarge,
