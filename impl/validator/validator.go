@@ -237,12 +237,14 @@ func (v *Validator) checkBodyHeaders(r *http.Request, op *operation) (string, er
 }
 
 // checkJSON reads a JSON body and refuses what encoding/json (used by
-// kin-openapi and the generated code) silently accepts: invalid UTF-8 and
-// lone surrogates, which it turns into U+FFFD, and duplicate member names, of
-// which the last wins, so a proxy that reads the first one sees another
-// request than the handler. RFC 7493 (I-JSON) forbids all three; jsontext
-// checks exactly that, and the nesting depth (10,000). The body is put back
-// for the schema check.
+// kin-openapi and the generated code) silently accepts, all of which RFC 7493
+// (I-JSON) forbids: invalid UTF-8 and lone surrogates, which it turns into
+// U+FFFD; duplicate member names, of which the last wins, so a proxy that
+// reads the first one sees another request than the handler; Unicode
+// noncharacters (§2.1); a second value after the first. jsontext checks the
+// first three and the nesting depth (10,000) as it reads each token; no
+// library checks noncharacters, so each string is looked at here. The body is
+// put back for the schema check.
 func (v *Validator) checkJSON(r *http.Request, mt string) error {
 	if mt != "application/json" && !strings.HasSuffix(mt, "+json") {
 		return nil
@@ -260,16 +262,40 @@ func (v *Validator) checkJSON(r *http.Request, mt string) error {
 		return nil // the schema check reports a missing body
 	}
 	dec := jsontext.NewDecoder(bytes.NewReader(body))
-	if _, err := dec.ReadValue(); err != nil {
-		return problem.New(http.StatusBadRequest, gen.ProblemCodeValidationFailed,
-			"the request body is not valid I-JSON (RFC 7493): "+strings.TrimPrefix(err.Error(), "jsontext: "))
+	for {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return problem.New(http.StatusBadRequest, gen.ProblemCodeValidationFailed,
+				"the request body is not valid I-JSON (RFC 7493): "+strings.TrimPrefix(err.Error(), "jsontext: "))
+		}
+		if tok.Kind() == '"' {
+			if c, ok := noncharacter(tok.String()); ok {
+				return problem.New(http.StatusBadRequest, gen.ProblemCodeValidationFailed,
+					fmt.Sprintf("the request body is not valid I-JSON (RFC 7493): noncharacter %U at %q", c, dec.StackPointer()))
+			}
+		}
+		if dec.StackDepth() == 0 {
+			break
+		}
 	}
 	// encoding/json would also ignore a second value after the first.
-	if _, err := dec.ReadValue(); !errors.Is(err, io.EOF) {
+	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
 		return problem.New(http.StatusBadRequest, gen.ProblemCodeValidationFailed,
 			"the request body must hold exactly one JSON value")
 	}
 	return nil
+}
+
+// noncharacter returns the first Unicode noncharacter in s: U+FDD0 to
+// U+FDEF, and the last two code points of each plane (U+FFFE, U+FFFF,
+// U+1FFFE, …, U+10FFFF).
+func noncharacter(s string) (rune, bool) {
+	for _, c := range s {
+		if (c >= 0xFDD0 && c <= 0xFDEF) || c&0xFFFE == 0xFFFE {
+			return c, true
+		}
+	}
+	return 0, false
 }
 
 // acceptEncoding is the Accept-Encoding of a 415 for a Content-Encoding:
