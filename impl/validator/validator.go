@@ -84,13 +84,15 @@ func New(doc *openapi3.T, baseURL string, a *auth.Authenticator, maxBodyBytes in
 		options: &openapi3filter.Options{
 			// Security was checked by the Authenticator before validation.
 			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+			// Every failure, not the first: the client fixes them at once.
+			MultiError: true,
 		},
 	}
 	// Schema errors name the failing field and rule, and leave out the
 	// schema and value dumps kin-openapi adds by default.
 	v.options.WithCustomSchemaErrorFunc(func(err *openapi3.SchemaError) string {
-		if ptr := err.JSONPointer(); len(ptr) > 0 {
-			return fmt.Sprintf("field %q: %s", "/"+strings.Join(ptr, "/"), err.Reason)
+		if ptr := pointer(err); ptr != "" {
+			return fmt.Sprintf("field %q: %s", ptr, err.Reason)
 		}
 		return err.Reason
 	})
@@ -305,17 +307,4 @@ var acceptEncoding = []string{"identity"}
 func (v *Validator) tooLarge() error {
 	return problem.New(http.StatusRequestEntityTooLarge, gen.ProblemCodePayloadTooLarge,
 		fmt.Sprintf("the request body is larger than %d bytes", v.maxBodyBytes))
-}
-
-// requestError maps a kin-openapi validation error to the client's answer.
-func (v *Validator) requestError(err error) error {
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return v.tooLarge()
-	}
-	var re *openapi3filter.RequestError
-	if errors.As(err, &re) {
-		return problem.New(http.StatusBadRequest, gen.ProblemCodeValidationFailed, re.Error())
-	}
-	return err
 }
