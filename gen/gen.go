@@ -20,6 +20,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/go-chi/chi/v5"
+	"github.com/oapi-codegen/nullable"
 	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
@@ -50,6 +51,7 @@ const (
 	ProblemCodeNotFound             ProblemCode = "not_found"
 	ProblemCodePayloadTooLarge      ProblemCode = "payload_too_large"
 	ProblemCodePreconditionFailed   ProblemCode = "precondition_failed"
+	ProblemCodePreconditionRequired ProblemCode = "precondition_required"
 	ProblemCodeServiceUnavailable   ProblemCode = "service_unavailable"
 	ProblemCodeUnsupportedMediaType ProblemCode = "unsupported_media_type"
 	ProblemCodeValidationFailed     ProblemCode = "validation_failed"
@@ -75,6 +77,8 @@ func (e ProblemCode) Valid() bool {
 	case ProblemCodePayloadTooLarge:
 		return true
 	case ProblemCodePreconditionFailed:
+		return true
+	case ProblemCodePreconditionRequired:
 		return true
 	case ProblemCodeServiceUnavailable:
 		return true
@@ -129,6 +133,11 @@ func (e ValidationErrorIn) Valid() bool {
 	}
 }
 
+// EntityTags `*`, or a comma-separated list of entity tags, strong or weak (RFC 9110 §8.8.3).
+//
+// Example: "3", W/"4"
+type EntityTags = string
+
 // Health defines model for Health.
 type Health struct {
 	// Status Example: ok
@@ -141,13 +150,13 @@ type HealthStatus string
 // NewTask defines model for NewTask.
 type NewTask struct {
 	// Description Example: Quick start, workflow and auth.
-	Description *string `json:"description,omitempty"`
+	Description *TaskDescription `json:"description,omitempty"`
 
 	// Status Example: todo
 	Status *TaskStatus `json:"status,omitempty"`
 
 	// Title Example: Write the README
-	Title string `json:"title"`
+	Title TaskTitle `json:"title"`
 }
 
 // Principal defines model for Principal.
@@ -173,6 +182,8 @@ type Problem struct {
 	// - `invalid_token`: the credentials were sent and rejected (RFC 6750).
 	// - `insufficient_scope`: the token lacks a needed scope (RFC 6750).
 	// - `precondition_failed`: `If-Match` named a version the task is no longer at.
+	// - `precondition_required`: the server requires `If-Match` on writes and
+	//   the request had none.
 	// - `service_unavailable`: the database cannot be reached; retry later.
 	// - `not_found`, `method_not_allowed`, `payload_too_large`,
 	//   `unsupported_media_type`, `internal_error`: as their names say.
@@ -220,6 +231,8 @@ type Problem struct {
 //   - `invalid_token`: the credentials were sent and rejected (RFC 6750).
 //   - `insufficient_scope`: the token lacks a needed scope (RFC 6750).
 //   - `precondition_failed`: `If-Match` named a version the task is no longer at.
+//   - `precondition_required`: the server requires `If-Match` on writes and
+//     the request had none.
 //   - `service_unavailable`: the database cannot be reached; retry later.
 //   - `not_found`, `method_not_allowed`, `payload_too_large`,
 //     `unsupported_media_type`, `internal_error`: as their names say.
@@ -248,6 +261,9 @@ type Task struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
+// TaskDescription Example: Quick start, workflow and auth.
+type TaskDescription = string
+
 // TaskPage defines model for TaskPage.
 type TaskPage struct {
 	Items []Task `json:"items"`
@@ -258,8 +274,24 @@ type TaskPage struct {
 	NextCursor *string `json:"next_cursor,omitempty"`
 }
 
+// TaskPatch A JSON Merge Patch (RFC 7396) of a task: a member sets its field,
+// `null` removes `description`, an absent member leaves its field.
+type TaskPatch struct {
+	// Description Example: Quick start, workflow and auth.
+	Description nullable.Nullable[string] `json:"description,omitempty"`
+
+	// Status Example: todo
+	Status *TaskStatus `json:"status,omitempty"`
+
+	// Title Example: Write the README
+	Title *TaskTitle `json:"title,omitempty"`
+}
+
 // TaskStatus Example: todo
 type TaskStatus string
+
+// TaskTitle Example: Write the README
+type TaskTitle = string
 
 // ValidationError One failure of a request against this document: in the body, at
 // `pointer`; or in the parameter `parameter`, found in `in`.
@@ -295,8 +327,15 @@ type ValidationErrorIn string
 // Cursor defines model for Cursor.
 type Cursor = string
 
-// IfMatch defines model for IfMatch.
-type IfMatch = string
+// IfMatch `*`, or a comma-separated list of entity tags, strong or weak (RFC 9110 §8.8.3).
+//
+// Example: "3", W/"4"
+type IfMatch = EntityTags
+
+// IfNoneMatch `*`, or a comma-separated list of entity tags, strong or weak (RFC 9110 §8.8.3).
+//
+// Example: "3", W/"4"
+type IfNoneMatch = EntityTags
 
 // Limit defines model for Limit.
 type Limit = int32
@@ -322,6 +361,9 @@ type PayloadTooLarge = Problem
 // PreconditionFailed An RFC 9457 problem details object with a stable machine-readable code.
 type PreconditionFailed = Problem
 
+// PreconditionRequired An RFC 9457 problem details object with a stable machine-readable code.
+type PreconditionRequired = Problem
+
 // ServiceUnavailable An RFC 9457 problem details object with a stable machine-readable code.
 type ServiceUnavailable = Problem
 
@@ -344,7 +386,25 @@ type ListTasksParams struct {
 type DeleteTaskParams struct {
 	// IfMatch The `ETag` of the task as you last read it (RFC 9110 §13.1.1): the
 	// write happens only if the task is still at that version, else `412`.
-	// `*` or no header: whatever its version. Weak tags never match.
+	// `*` or no header: whatever its version, unless the server requires
+	// the header (`428` without it). Weak tags never match.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// GetTaskParams defines parameters for GetTask.
+type GetTaskParams struct {
+	// IfNoneMatch The `ETag`s of the copies you hold (RFC 9110 §13.1.2): if the task is
+	// at one of those versions, `304` and no body. Weak tags match as
+	// strong ones do; `*` matches any version.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// PatchTaskParams defines parameters for PatchTask.
+type PatchTaskParams struct {
+	// IfMatch The `ETag` of the task as you last read it (RFC 9110 §13.1.1): the
+	// write happens only if the task is still at that version, else `412`.
+	// `*` or no header: whatever its version, unless the server requires
+	// the header (`428` without it). Weak tags never match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
@@ -352,12 +412,16 @@ type DeleteTaskParams struct {
 type UpdateTaskParams struct {
 	// IfMatch The `ETag` of the task as you last read it (RFC 9110 §13.1.1): the
 	// write happens only if the task is still at that version, else `412`.
-	// `*` or no header: whatever its version. Weak tags never match.
+	// `*` or no header: whatever its version, unless the server requires
+	// the header (`428` without it). Weak tags never match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // CreateTaskJSONRequestBody defines body for CreateTask for application/json ContentType.
 type CreateTaskJSONRequestBody = NewTask
+
+// PatchTaskApplicationMergePatchPlusJSONRequestBody defines body for PatchTask for application/merge-patch+json ContentType.
+type PatchTaskApplicationMergePatchPlusJSONRequestBody = TaskPatch
 
 // UpdateTaskJSONRequestBody defines body for UpdateTask for application/json ContentType.
 type UpdateTaskJSONRequestBody = NewTask
@@ -485,8 +549,35 @@ type ClientInterface interface {
 
 	// GetTask Get a task
 	//
+	// With `If-None-Match`, a `304` without a body if the task is still at
+	// one of the versions named.
+	//
 	// Corresponds with GET /tasks/{id} (the `GetTask` operationId).
-	GetTask(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetTask(ctx context.Context, id TaskID, params *GetTaskParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchTaskWithBody Change some fields of a task
+	//
+	// Applies a JSON Merge Patch (RFC 7396) to the task: a member sets its
+	// field, `null` removes `description` (`title` and `status` cannot be
+	// removed), an absent member leaves its field as it is. With
+	// `If-Match`, only if the task is still at that version (else `412`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /tasks/{id} (the `PatchTask` operationId).
+	PatchTaskWithBody(ctx context.Context, id TaskID, params *PatchTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchTaskWithApplicationMergePatchPlusJSONBody Change some fields of a task
+	//
+	// Applies a JSON Merge Patch (RFC 7396) to the task: a member sets its
+	// field, `null` removes `description` (`title` and `status` cannot be
+	// removed), an absent member leaves its field as it is. With
+	// `If-Match`, only if the task is still at that version (else `412`).
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /tasks/{id} (the `PatchTask` operationId).
+	PatchTaskWithApplicationMergePatchPlusJSONBody(ctx context.Context, id TaskID, params *PatchTaskParams, body PatchTaskApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateTaskWithBody Replace a task
 	//
@@ -618,9 +709,56 @@ func (c *Client) DeleteTask(ctx context.Context, id TaskID, params *DeleteTaskPa
 
 // GetTask Get a task
 //
+// With `If-None-Match`, a `304` without a body if the task is still at
+// one of the versions named.
+//
 // Corresponds with GET /tasks/{id} (the `GetTask` operationId).
-func (c *Client) GetTask(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetTaskRequest(c.Server, id)
+func (c *Client) GetTask(ctx context.Context, id TaskID, params *GetTaskParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTaskRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchTaskWithBody Change some fields of a task
+//
+// Applies a JSON Merge Patch (RFC 7396) to the task: a member sets its
+// field, `null` removes `description` (`title` and `status` cannot be
+// removed), an absent member leaves its field as it is. With
+// `If-Match`, only if the task is still at that version (else `412`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /tasks/{id} (the `PatchTask` operationId).
+func (c *Client) PatchTaskWithBody(ctx context.Context, id TaskID, params *PatchTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchTaskRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchTaskWithApplicationMergePatchPlusJSONBody Change some fields of a task
+//
+// Applies a JSON Merge Patch (RFC 7396) to the task: a member sets its
+// field, `null` removes `description` (`title` and `status` cannot be
+// removed), an absent member leaves its field as it is. With
+// `If-Match`, only if the task is still at that version (else `412`).
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /tasks/{id} (the `PatchTask` operationId).
+func (c *Client) PatchTaskWithApplicationMergePatchPlusJSONBody(ctx context.Context, id TaskID, params *PatchTaskParams, body PatchTaskApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchTaskRequestWithApplicationMergePatchPlusJSONBody(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -881,7 +1019,7 @@ func NewDeleteTaskRequest(server string, id TaskID, params *DeleteTaskParams) (*
 }
 
 // NewGetTaskRequest constructs an http.Request for the GetTask method
-func NewGetTaskRequest(server string, id TaskID) (*http.Request, error) {
+func NewGetTaskRequest(server string, id TaskID, params *GetTaskParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -909,6 +1047,83 @@ func NewGetTaskRequest(server string, id TaskID) (*http.Request, error) {
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewPatchTaskRequestWithApplicationMergePatchPlusJSONBody calls the generic PatchTask builder with application/merge-patch+json body
+func NewPatchTaskRequestWithApplicationMergePatchPlusJSONBody(server string, id TaskID, params *PatchTaskParams, body PatchTaskApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchTaskRequestWithBody(server, id, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewPatchTaskRequestWithBody constructs an http.Request for the PatchTask method, with any body, and a specified content type
+func NewPatchTaskRequestWithBody(server string, id TaskID, params *PatchTaskParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tasks/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -1077,10 +1292,37 @@ type ClientWithResponsesInterface interface {
 
 	// GetTaskWithResponse Get a task
 	//
+	// With `If-None-Match`, a `304` without a body if the task is still at
+	// one of the versions named.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /tasks/{id} (the `GetTask` operationId).
-	GetTaskWithResponse(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*GetTaskResponse, error)
+	GetTaskWithResponse(ctx context.Context, id TaskID, params *GetTaskParams, reqEditors ...RequestEditorFn) (*GetTaskResponse, error)
+
+	// PatchTaskWithBodyWithResponse Change some fields of a task
+	//
+	// Applies a JSON Merge Patch (RFC 7396) to the task: a member sets its
+	// field, `null` removes `description` (`title` and `status` cannot be
+	// removed), an absent member leaves its field as it is. With
+	// `If-Match`, only if the task is still at that version (else `412`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /tasks/{id} (the `PatchTask` operationId).
+	PatchTaskWithBodyWithResponse(ctx context.Context, id TaskID, params *PatchTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchTaskResponse, error)
+
+	// PatchTaskWithApplicationMergePatchPlusJSONBodyWithResponse Change some fields of a task
+	//
+	// Applies a JSON Merge Patch (RFC 7396) to the task: a member sets its
+	// field, `null` removes `description` (`title` and `status` cannot be
+	// removed), an absent member leaves its field as it is. With
+	// `If-Match`, only if the task is still at that version (else `412`).
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /tasks/{id} (the `PatchTask` operationId).
+	PatchTaskWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id TaskID, params *PatchTaskParams, body PatchTaskApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchTaskResponse, error)
 
 	// UpdateTaskWithBodyWithResponse Replace a task
 	//
@@ -1511,6 +1753,8 @@ type DeleteTaskResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -1548,6 +1792,11 @@ func (r DeleteTaskResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
 func (r DeleteTaskResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r DeleteTaskResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -1594,6 +1843,11 @@ type GetTaskResponse200Headers struct {
 	ETag string
 }
 
+// GetTaskResponse304Headers the declared response headers of an HTTP 304 response for GetTask
+type GetTaskResponse304Headers struct {
+	ETag string
+}
+
 // GetTaskResponse400Headers the declared response headers of an HTTP 400 response for GetTask
 type GetTaskResponse400Headers struct {
 	WWWAuthenticate *string
@@ -1633,6 +1887,8 @@ type GetTaskResponse struct {
 	ApplicationproblemJSON503 *ServiceUnavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetTaskResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *GetTaskResponse304Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
 	Headers400 *GetTaskResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
@@ -1707,6 +1963,159 @@ func (r GetTaskResponse) ContentType() string {
 	return ""
 }
 
+// PatchTaskResponse200Headers the declared response headers of an HTTP 200 response for PatchTask
+type PatchTaskResponse200Headers struct {
+	ETag string
+}
+
+// PatchTaskResponse400Headers the declared response headers of an HTTP 400 response for PatchTask
+type PatchTaskResponse400Headers struct {
+	WWWAuthenticate *string
+}
+
+// PatchTaskResponse401Headers the declared response headers of an HTTP 401 response for PatchTask
+type PatchTaskResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+// PatchTaskResponse403Headers the declared response headers of an HTTP 403 response for PatchTask
+type PatchTaskResponse403Headers struct {
+	WWWAuthenticate string
+}
+
+// PatchTaskResponse415Headers the declared response headers of an HTTP 415 response for PatchTask
+type PatchTaskResponse415Headers struct {
+	AcceptEncoding *string
+}
+
+// PatchTaskResponse503Headers the declared response headers of an HTTP 503 response for PatchTask
+type PatchTaskResponse503Headers struct {
+	RetryAfter string
+}
+
+type PatchTaskResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Task
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PatchTaskResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *PatchTaskResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *PatchTaskResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *PatchTaskResponse403Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *PatchTaskResponse415Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PatchTaskResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PatchTaskResponse) GetJSON200() *Task {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchTaskResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchTaskResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchTaskResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchTaskResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // UpdateTaskResponse200Headers the declared response headers of an HTTP 200 response for UpdateTask
 type UpdateTaskResponse200Headers struct {
 	ETag string
@@ -1756,6 +2165,8 @@ type UpdateTaskResponse struct {
 	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
 	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -1812,6 +2223,11 @@ func (r UpdateTaskResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
 // GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
 func (r UpdateTaskResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
 	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r UpdateTaskResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -1946,15 +2362,54 @@ func (c *ClientWithResponses) DeleteTaskWithResponse(ctx context.Context, id Tas
 
 // GetTaskWithResponse Get a task
 //
+// With `If-None-Match`, a `304` without a body if the task is still at
+// one of the versions named.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /tasks/{id} (the `GetTask` operationId).
-func (c *ClientWithResponses) GetTaskWithResponse(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*GetTaskResponse, error) {
-	rsp, err := c.GetTask(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetTaskWithResponse(ctx context.Context, id TaskID, params *GetTaskParams, reqEditors ...RequestEditorFn) (*GetTaskResponse, error) {
+	rsp, err := c.GetTask(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
 	return ParseGetTaskResponse(rsp)
+}
+
+// PatchTaskWithBodyWithResponse Change some fields of a task
+//
+// Applies a JSON Merge Patch (RFC 7396) to the task: a member sets its
+// field, `null` removes `description` (`title` and `status` cannot be
+// removed), an absent member leaves its field as it is. With
+// `If-Match`, only if the task is still at that version (else `412`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /tasks/{id} (the `PatchTask` operationId).
+func (c *ClientWithResponses) PatchTaskWithBodyWithResponse(ctx context.Context, id TaskID, params *PatchTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchTaskResponse, error) {
+	rsp, err := c.PatchTaskWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchTaskResponse(rsp)
+}
+
+// PatchTaskWithApplicationMergePatchPlusJSONBodyWithResponse Change some fields of a task
+//
+// Applies a JSON Merge Patch (RFC 7396) to the task: a member sets its
+// field, `null` removes `description` (`title` and `status` cannot be
+// removed), an absent member leaves its field as it is. With
+// `If-Match`, only if the task is still at that version (else `412`).
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /tasks/{id} (the `PatchTask` operationId).
+func (c *ClientWithResponses) PatchTaskWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id TaskID, params *PatchTaskParams, body PatchTaskApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchTaskResponse, error) {
+	rsp, err := c.PatchTaskWithApplicationMergePatchPlusJSONBody(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchTaskResponse(rsp)
 }
 
 // UpdateTaskWithBodyWithResponse Replace a task
@@ -2413,6 +2868,13 @@ func ParseDeleteTaskResponse(rsp *http.Response) (*DeleteTaskResponse, error) {
 		}
 		response.ApplicationproblemJSON412 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2496,6 +2958,9 @@ func ParseGetTaskResponse(rsp *http.Response) (*GetTaskResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case rsp.StatusCode == 304:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2551,6 +3016,16 @@ func ParseGetTaskResponse(rsp *http.Response) (*GetTaskResponse, error) {
 			headers.ETag = value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers GetTaskResponse304Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers304 = &headers
 	case rsp.StatusCode == 400:
 		var headers GetTaskResponse400Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
@@ -2583,6 +3058,165 @@ func ParseGetTaskResponse(rsp *http.Response) (*GetTaskResponse, error) {
 		response.Headers403 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetTaskResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePatchTaskResponse parses an HTTP response from a PatchTaskWithResponse call
+func ParsePatchTaskResponse(rsp *http.Response) (*PatchTaskResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchTaskResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Task
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PatchTaskResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers PatchTaskResponse400Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers PatchTaskResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers PatchTaskResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 415:
+		var headers PatchTaskResponse415Headers
+		if values := rsp.Header.Values("Accept-Encoding"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Accept-Encoding", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AcceptEncoding = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 503:
+		var headers PatchTaskResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -2665,6 +3299,13 @@ func ParseUpdateTaskResponse(rsp *http.Response) (*UpdateTaskResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -2767,7 +3408,10 @@ type ServerInterface interface {
 	DeleteTask(w http.ResponseWriter, r *http.Request, id TaskID, params DeleteTaskParams)
 	// GetTask Get a task
 	// (GET /tasks/{id})
-	GetTask(w http.ResponseWriter, r *http.Request, id TaskID)
+	GetTask(w http.ResponseWriter, r *http.Request, id TaskID, params GetTaskParams)
+	// PatchTask Change some fields of a task
+	// (PATCH /tasks/{id})
+	PatchTask(w http.ResponseWriter, r *http.Request, id TaskID, params PatchTaskParams)
 	// UpdateTask Replace a task
 	// (PUT /tasks/{id})
 	UpdateTask(w http.ResponseWriter, r *http.Request, id TaskID, params UpdateTaskParams)
@@ -2809,7 +3453,13 @@ func (_ Unimplemented) DeleteTask(w http.ResponseWriter, r *http.Request, id Tas
 
 // GetTask Get a task
 // (GET /tasks/{id})
-func (_ Unimplemented) GetTask(w http.ResponseWriter, r *http.Request, id TaskID) {
+func (_ Unimplemented) GetTask(w http.ResponseWriter, r *http.Request, id TaskID, params GetTaskParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// PatchTask Change some fields of a task
+// (PATCH /tasks/{id})
+func (_ Unimplemented) PatchTask(w http.ResponseWriter, r *http.Request, id TaskID, params PatchTaskParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2981,8 +3631,82 @@ func (siw *ServerInterfaceWrapper) GetTask(w http.ResponseWriter, r *http.Reques
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetTaskParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-None-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-None-Match", Err: err})
+			return
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetTask(w, r, id)
+		siw.Handler.GetTask(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// PatchTask operation middleware
+func (siw *ServerInterfaceWrapper) PatchTask(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id TaskID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PatchTaskParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = &IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.PatchTask(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -3174,6 +3898,9 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 		r.Get(options.BaseURL+"/tasks/{id}", wrapper.GetTask)
 	})
 	r.Group(func(r chi.Router) {
+		r.Patch(options.BaseURL+"/tasks/{id}", wrapper.PatchTask)
+	})
+	r.Group(func(r chi.Router) {
 		r.Put(options.BaseURL+"/tasks/{id}", wrapper.UpdateTask)
 	})
 
@@ -3205,6 +3932,8 @@ type NotFoundApplicationProblemPlusJSONResponse Problem
 type PayloadTooLargeApplicationProblemPlusJSONResponse Problem
 
 type PreconditionFailedApplicationProblemPlusJSONResponse Problem
+
+type PreconditionRequiredApplicationProblemPlusJSONResponse Problem
 
 type ServiceUnavailableResponseHeaders struct {
 	RetryAfter string
@@ -3725,6 +4454,22 @@ func (response DeleteTask412ApplicationProblemPlusJSONResponse) VisitDeleteTaskR
 	return err
 }
 
+type DeleteTask428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTask428ApplicationProblemPlusJSONResponse) VisitDeleteTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteTask500ApplicationProblemPlusJSONResponse struct {
 	InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -3759,7 +4504,8 @@ func (response DeleteTask503ApplicationProblemPlusJSONResponse) VisitDeleteTaskR
 }
 
 type GetTaskRequestObject struct {
-	Id TaskID `json:"id"`
+	Id     TaskID `json:"id"`
+	Params GetTaskParams
 }
 
 type GetTaskResponseObject interface {
@@ -3786,6 +4532,20 @@ func (response GetTask200JSONResponse) VisitGetTaskResponse(w http.ResponseWrite
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
+}
+
+type GetTask304ResponseHeaders struct {
+	ETag string
+}
+
+type GetTask304Response struct {
+	Headers GetTask304ResponseHeaders
+}
+
+func (response GetTask304Response) VisitGetTaskResponse(w http.ResponseWriter) error {
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(304)
+	return nil
 }
 
 type GetTask400ApplicationProblemPlusJSONResponse struct {
@@ -3878,6 +4638,207 @@ type GetTask503ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetTask503ApplicationProblemPlusJSONResponse) VisitGetTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTaskRequestObject struct {
+	Id     TaskID `json:"id"`
+	Params PatchTaskParams
+	Body   *PatchTaskApplicationMergePatchPlusJSONRequestBody
+}
+
+type PatchTaskResponseObject interface {
+	VisitPatchTaskResponse(w http.ResponseWriter) error
+}
+
+type PatchTask200ResponseHeaders struct {
+	ETag string
+}
+
+type PatchTask200JSONResponse struct {
+	Body    Task
+	Headers PatchTask200ResponseHeaders
+}
+
+func (response PatchTask200JSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTask400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PatchTask400ApplicationProblemPlusJSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTask401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PatchTask401ApplicationProblemPlusJSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTask403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PatchTask403ApplicationProblemPlusJSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTask404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response PatchTask404ApplicationProblemPlusJSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTask412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response PatchTask412ApplicationProblemPlusJSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTask413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response PatchTask413ApplicationProblemPlusJSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTask415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response PatchTask415ApplicationProblemPlusJSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AcceptEncoding != nil {
+		w.Header().Set("Accept-Encoding", fmt.Sprint(*response.Headers.AcceptEncoding))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTask428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response PatchTask428ApplicationProblemPlusJSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTask500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response PatchTask500ApplicationProblemPlusJSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTask503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response PatchTask503ApplicationProblemPlusJSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -4042,6 +5003,22 @@ func (response UpdateTask415ApplicationProblemPlusJSONResponse) VisitUpdateTaskR
 	return err
 }
 
+type UpdateTask428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateTask428ApplicationProblemPlusJSONResponse) VisitUpdateTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateTask500ApplicationProblemPlusJSONResponse struct {
 	InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -4095,6 +5072,9 @@ type StrictServerInterface interface {
 	// GetTask Get a task
 	// (GET /tasks/{id})
 	GetTask(ctx context.Context, request GetTaskRequestObject) (GetTaskResponseObject, error)
+	// PatchTask Change some fields of a task
+	// (PATCH /tasks/{id})
+	PatchTask(ctx context.Context, request PatchTaskRequestObject) (PatchTaskResponseObject, error)
 	// UpdateTask Replace a task
 	// (PUT /tasks/{id})
 	UpdateTask(ctx context.Context, request UpdateTaskRequestObject) (UpdateTaskResponseObject, error)
@@ -4272,10 +5252,11 @@ func (sh *strictHandler) DeleteTask(w http.ResponseWriter, r *http.Request, id T
 }
 
 // GetTask operation middleware
-func (sh *strictHandler) GetTask(w http.ResponseWriter, r *http.Request, id TaskID) {
+func (sh *strictHandler) GetTask(w http.ResponseWriter, r *http.Request, id TaskID, params GetTaskParams) {
 	var request GetTaskRequestObject
 
 	request.Id = id
+	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.GetTask(ctx, request.(GetTaskRequestObject))
@@ -4290,6 +5271,40 @@ func (sh *strictHandler) GetTask(w http.ResponseWriter, r *http.Request, id Task
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(GetTaskResponseObject); ok {
 		if err := validResponse.VisitGetTaskResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PatchTask operation middleware
+func (sh *strictHandler) PatchTask(w http.ResponseWriter, r *http.Request, id TaskID, params PatchTaskParams) {
+	var request PatchTaskRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body PatchTaskApplicationMergePatchPlusJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.PatchTask(ctx, request.(PatchTaskRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PatchTask")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(PatchTaskResponseObject); ok {
+		if err := validResponse.VisitPatchTaskResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -4336,111 +5351,125 @@ func (sh *strictHandler) UpdateTask(w http.ResponseWriter, r *http.Request, id T
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7FyLctu41X6VM2w7a6WULPmSizydfxzH3rqbTbyJ/afT0DUhEpJQU4AWAK1o8/t5+h59sn/OAXiTaNne",
-	"bHa2nc5kYlsigIODc/nOBfwcJGo2V5JLa4Lh52DKWco1/Xp8zib4M+Um0WJuhZLBMDifcrDMXH9j4IZr",
-	"I5QEZoCBsVrJCXBphV2CZZMevOcyBWFBSIhPx93vmU2mMVgVSc3nGUs4KA0pz7jlYP20oGS2BDEGqUYq",
-	"XUIyZXLCaRojZMJ7kQzCgH9is3nGg2EQBbtREISB5j/mQvM0GFqd8zAwyZTPGJJvl3N80Fgt5CS4vQ2D",
-	"Dx8+dA9zO0VaE2b5+ibfnRzB02f7fVw+y7ic8BDGSoNfN5LxS84016A5y2Z/igIk3URBCFxrpf8UBULe",
-	"sEykV1Zdc1l+cVVbBkfhpvEBEAaksqB5oiZSGJ5GQdyL5KEENeea4fNgp8wCy4wCliR8bg0wCYdnp3DN",
-	"l2C4TA0oyWGmNK/RHUk2tlwTgz3RSja3A/Hh2el3fLm+GycNf4qCv3YPz0673/FlFMQHkcTJSh7RzmDO",
-	"NJtxy7UBpjkQvTU6QI3dB5qnyHeWAbMwZnlmV4+0nbWPOuPbMKjowQeOcm2UbpfmWPJP9iqhJ+KCzrnm",
-	"N0LlBuZswg9AzVCOLXENvx4LbSx912vQ/u3bH69/eHP13Q+Hh1evrvO3/9iff3/xt/7zb5fzq1E2OAzC",
-	"QOC6P+ZcL4MwkGyGw9ziQX1LM/bpNZcTOw2Gg53nYTATsvwbd2ct1zjT3z8edv/Guj/1uy+uupd//H0Q",
-	"tkj86ZiU7479o6KXGyclZAaWKoeMGZRJRuq3hQf+YjDow7/+OdjtDXqDzhBHRHKhheUwZfM5l6ZU4HIy",
-	"YcBYkdGBkwx7uxECzwyHeG+wg7IeP4nRHkjlpW4Iiymz/IZrELY0Nj34wNk12hcDkr6c4c7WzcKARIaY",
-	"7earuF3Yojv53d/Za7A4isyTrSh68n9bH7Y7/xMFH/8eBZdPomALvwjp2+YXnScd/LT9MF6LmbDtR5Ex",
-	"PeHGgsxnI1TUMXHQgFWguc21bEjbTr9dmjJaoL65lJOmuSFjpWfMBsNASLu7E4S4dTHLZ7jxPgma/6sk",
-	"XkjLJ1wT9efMXJ++2ugXRNpUit1xn++NnvPu8/EL1t1L9gfdF+lu0h2Mdtiz8VO+n+71i7OaMzutdiLS",
-	"jWpf7iTP6ckWM6C5mStpOFmBlyx9x3/MuSH2J0paLulXNp9n6AqEkttzrUYZn/3xHwb39bnaB45IcX6y",
-	"7PTw1ZiJjOPSKbdMZLQBb3cgcgcRBegA6Yhgyshok8UcFqc8y42FEUf1mCljYdBHbtAzJhh+/FzNvXFA",
-	"QxJKKkpxuL0MA2OZzU0w3MNztsI6c8tSKLhSspCNVG6Ho4zJ6+C2zvLfaz4OhsHvtivYsO2+NdtnjnOO",
-	"8evSod0iaA9mLMOz4+kQWOU5UP3J6ZOVSBV3TpEUHOxUmEimKslnXFrYitdOIQ5hIewU0CosAT/LNSfw",
-	"4XgZd0JgkXQn4WRkZaWU4wnDVlx4b08yjlS6ojqSlRszLY97QhjEq1Ajrjxix9msGuC6H5e8x63T3Gtr",
-	"kt39uSjFT3IXTkFwgbMmNlsSxkAqlRY/OWDituAQywM8+ddaPtiICG7D4ETpkUhTLr9I+4U0+XgsEsGl",
-	"vTKJmvO6+leQLmPJNQLjwnwBPTt0Fn1IPjOoq+RupZIVoV9VIUvoSacAo9yWRBOt5MIr/Ck5T03vfpFt",
-	"o8gP2V57nkg7lehpWXaMh/+Fh+NmuiI5Wj0YwzUihkTlWUoKjxSW4YcujWBxKPt1O1kQCe/dLMd+ha94",
-	"QJ5eZ956gB+RfXTAJ2FaC26g2LPp4cJvlD1RuUy/iI1S2asxzVLjoFQOz5H9QXMM5HQrCd6rmPVGWTjx",
-	"E3wlBr1RYPJkCpobleuEk4kW6BgzJSeEmYyacbQXiDOJOWdsmSmWniv1GpHWF/Fo7ua6skpdEW5blbbC",
-	"39GRCePAHYYPTMKgv/d8/9lTGC0tN3UmDmpmwHtlOHYx9blS8Nov9Cu46Taya0rkY1DHVoxbZSpwlhOH",
-	"iL6Is7XpWhBWGVggmiryA5QcoKDFxysH8O3xOcoDmzAhyS9iGCH5AiixUef5TsXz+lbgpFj7K7G7lhVB",
-	"wJsCK3Mq9ehJKkCRRqbbYSnUfueRLFIj9d334I2yU0Q4C2YAnY3lcoUlTKYYVegluu3bMEC7JhJ+IdkN",
-	"ExkbZV+mH8ZNd5XX5ls5xZRZNmKGQ8IkmuMRSh9Lpjw9cJRBxixFbpVFrumHJxguGit8RdW4m17QYjK1",
-	"INWioNxlXeJ3+Ef3EP+IwZBsrfrQ2iNtiI+GoDVbMLJuY6W5WwOPtxGV93s7vd1OM/ja2RhB1fMI/e6L",
-	"9vwBMuNCMg+6vlC5Z8IYISdXNQTdFAthVjEHMBg5JEmIpeFzBpU4NEj8mm6nDv4XXKNJlJbcj53ypftI",
-	"83/wxPL0q+ClC2ny+Vxpy9PveSrYOW31Cw4lrya8muGMV8S92rkcuam7uFQZgKIZUuMh1BejRerGdb9+",
-	"QuUyQITDuVvmV3RnqLdo/ID2CbgyrAidd214opGkkB3iYv/HMlGpkJO47gvLANJvD7ZE+buJpFSSDylD",
-	"S4OIklziVjQ3hqfrkeAhUVAudlcgOOXOUbRQh2Zf83FuMMamxCt9YWpkR7LIIxM/CkY1LMpOb7+32wkh",
-	"FqnL7MfAMiXX0vDF1/fEYOWh0i7/zFlmKSk518h9K1yappCdzwGX+SwYfgzUdXBZX05dt2bWKjv3sZjk",
-	"snxOjVAjCSLzxTkz16QmqXP1LDurkTBmmeHhClWNA6gpUfBDLpJrMJZpG8JC6etxphbkXdEe9VyCrcgt",
-	"7vQxpqib3b9H0ad+v4v/P8f/XuJ/R/jfMX44OImiT89O8NcXJ5dtKcWwxrBNioJ7fu+evC11sr6RD5TH",
-	"pdz+8eGr74/XKN+Uha62cT/FK0flSGk7qTMtZCLmLGsREoxQTXse0n0HVSzuQ6WGZ/zo8hFDRExIYi0s",
-	"vwwDYfnMtAhxZau0Zktifu7IXaPkw1TVSECFFMbkPAWrmi6aZSLh9wu0Xycstt7OMGcM14g5lFSwebG3",
-	"/wy8PwBn3A244UXOylgEUjBjyVRI3kX20AfoKpDu5jE4B/IgC32Ej95WPmWdX8zCggwblRKrONObJpfd",
-	"YjDNZ6yZCd9USWtTmCK5ukYCpdbWM4vDlaQixcZoNmtx3jcmkvUimEzJ0ofAaqz/1z93gX+yXBLIn/HZ",
-	"iOseHLpEbiR3+gc1S0wMoHLehFtTqzvt9J39LYV0E/f/t9yNy1jcklafuqE7/XWBFtJYJpOW9OMpWfmx",
-	"IN1Cl5kkudYcY4+ybOZEa6seAIt0BZO+GO2MnyYDvs/20s32bF23/3x+fgbugVIky5kJD95d39h/8aJW",
-	"33BZ8JUKR80wrigQmCm6dpPPZkwvVzdMOIJ2TQRqzoySMJ9qZvjK7ttx6qqBWV//4t0punTuGE6Za1E/",
-	"kCYxKyamhqzuNccekxEfysMInapvMDpH3hSsIJUN5uQAkkygsMJIM5lMXdVYmJBUWEmIna2Ie5Hstutl",
-	"W/mgpXIAReHAzbSaPB+u1KZdDbvM9ztM9PTZfr9TwPxIAjQqCStFBLdOS7ATDzGebw0hmrSROWuhrHzc",
-	"B/AuzqiRWEyzmqb2czWz0xhgFbnptTlaEjHxEH5G1sJN15IR8DQ9MBHgpimTk3EI8YzbqUqv8DOWZWpB",
-	"ZaB4LTcXh3hgcXucgyOaiWMULFIpoWmPBgxbeszrIWlbEXBFrND0tEa7jSOmv1tKCvUc7Pouqca3noC8",
-	"M5BbS4y3J9nakjYN5L1K+pr1KpD1CkzQnCFNzDYh505/52l3MOju7J4P+sM+/vtbUDPhKbO8a8WMty31",
-	"BYh8bS6RNqd4YM36ngr014Tma0vl8/ReHg+Gu4/h8YpncFtc8wvV2TaIaHMVuNEz5jLvTQkpscyDQA1J",
-	"WQsYr7XyrLuiM2YM6nVc9PpYhciK2IoDfa8PG5F19eaMemB+VqPPPbykbd7Fo/drIbBVqQrCIFU4Gf6U",
-	"K5rpH1gTi1X8t8aWt5KXwFaNa/iT0sTGNh3osIC9HtzaSMZzReYlPqASjPu6cstx+WscVsg5FtLXi1fD",
-	"7A3RgTAuNtgQCXh4V7jljKJVHDhoVXvZthJ62OYehIsd/Vn4JpWi2cL3FzVOo/hubcVaZ0YbvEVvU2LL",
-	"cvmyVa6x1aLPZ30Ndx5tIPIv79++gTP3vff3L/qDDqpCmZtyYUm56AHEURAFMfLctf7RU5QXW0xVtpYM",
-	"2i5MxGYN8Ce9rgJoNnmSa2GX71HfnWCwufiOLw9zO22NbotGyDLGpuykD5qdvCD27Lr2NIT7LttnenBq",
-	"gSXWRNJ19zFbDHN5PO7Rtf/wG+ObsnCmDnmVohIrVSRdcD6Et3MukabdXh+YtQhmTJmYUKDQE+3QaDXn",
-	"8jQ9UlLyxOIEtGXfz2EULKYCoXGRnjQ+PwnM7xcMEymg0IYwWjpwWnuaNpQJYyGuWBiD60RiGcECK254",
-	"D86nynBCvjQHsssc+MjXVZta8/G+IaWWQEHF/o4vHYp21HIfLgvj+zX8/lwp29uMOqDuRfKtdBVeVu+C",
-	"ZbDXH5QcZ76mUms0LdtdI1n1uw4f2ePq4+u27sHysVremviKmuf4cqeQqjn7Mae25798OCfOGFPkLSTE",
-	"jb6WYdGuG+X9/m7iGonxV2KvS3OhpDiTIQwkzPCukIZLI/yB4hjTxl06GZ8fdnt1kwVDv4Vqc1Nr57g1",
-	"J7Hr23pD+NhWabcV6aBiAZ7X0nUwlGkaGkLmTvJIks9FBYwrHsYHePZFbhnD2xuRcq+jpOiee4ZkkIyT",
-	"KelImITcOEvu4sxuPY4iTDjimVr04FTC+wWbYLBycRpGZYCOnKrT45LfSDyXKp9MyWzqZUNCfVPsnKWZ",
-	"cih0ScUFCSOeMEcQKq07PJ+uqjICYDjafcszH3AgnQ5D0x6OapFEIw1ay2YOg3ecpbBUuXa2qreS4BwG",
-	"RwTawkKv0Q75Tvz6KERYyN8LnXlJMMPtbQLR3tz3EjXbJtHYdiHBbYXKvMRQ2l/IsWpNqsxYltFyXatZ",
-	"co0cR7PpzPBULbyczHnSdcmvEs9TPUXhD9KHGkYppCtREie1Q9Aqt9yE4PEj7bfwMaDzjBvIxA0nKxpJ",
-	"/FaqBeEA6h2BWjdOyrW44Ya6CVhVmkPb5CYaazVzMhAXS1Dp15ljkjj0rRSedPN5L5KRfPLksDFV78kT",
-	"d32iqUzDR9uIUtuSKU+ueeo9RFOqnSwe1JVY2JriRhLNhQv2i/HucONSjmWlzxVjnbenvAu8VKih1J9Q",
-	"PulsK3k51CtHrGFWmCqnxYSuG44ZW1Lvq0QnR9bUfV4rx11LFBsCiGhmi/NAcRiLSa7RF63alOIUHIow",
-	"yP93rXABtlJmpiPFdEryhMJsOkQWVfjcnYxIkm+WxnKWDiEuncbQH9U1X/qDCteOpu6mHXuJAete3QMB",
-	"ZB05eGHX3Xr9EA4a1CHmKS80FIhH2GalwmsKNw1gVGAgzzUKLMyTJ+RV7iwzbMV3FaXjji8+RPKu6kOc",
-	"qJTHPWiqSRG3GHcvhoSVRKO8nLKpA9dTf1SkQVhGnTKcTv+w6GbXfK45eie3Yok8pL84EaIliGR5P6G4",
-	"9TRiyfXK1Scq2Lq7T2jnittPrhHZZc6GkRTj1R6fKq8240wupiLjYb30QGwwHoftDXZiPLVISt8CJMoO",
-	"INI0qcBF6eTHUGEyZWwPPgg7Vblt3NWqrncIQzXrilVbZXSMlC6ENB3P0Fo/DnLyQ1Gm3tA+U28sk2bB",
-	"tYlkvN/fjf2m6m00zQ4bEssZk8uyu8YR8WdlrMjQMM1z69S5bATA8yt6GE67FBJRKPRs78VuZ+jbYS/O",
-	"T7rPQ+QiZC6U0FpNGLkRqeBCCmoWl0omU4ZehmsDWxd/PHn1qo+Kg78dn4SkQMRH4pVdKEp9A8VoBkM9",
-	"B7DnGZM89IDX4OiTk2MaTL+edEIKL9LcqRAvojRKTx74vwochk6ukZHOCIlXmC+SW3Fb7XsIVPuOOz04",
-	"ZgnFzQzivX4f2trtyVBEkhVdqQZhPhWsfJNj2O/3IeM3PDOQcj7vwTn/ZGEseJYW/QlE8lHfiezRwDlt",
-	"lUGNq8iFV8evkbt9nJG42+8PTkL6+eyk+OTFSQhvLl5HUsgky1Oedg4grkEOBHAZYQo2CiETksOY87QK",
-	"4tiE+5s2wGZKTghSznpweBcTyPCa1TsHtpbn8JcPIrlV3NfY6XdCQMEvSq6NoLwlEvc2moA+sSlT3v6t",
-	"Zgp6cMbsFERaCfjFxekrQ4rPJUpeCiZjBqNRDOfjXi+m/g/E2S5eo63GXo1+qAUNhYV3FY6UPk1stmxW",
-	"YRYURbo8hkaO5TySHuYmSmtObfxzrhNE5AVNW/EffvoJRcopW/yHuFMJH57nym0HyWZk2mwRQhqRcYkz",
-	"i4lUmqfIifqNRIwwHLAmRxuj99156q5NHOA6BzGIsmemgigLtoQt4206MxD/YfdlXFi6FZtCKMm3lbvW",
-	"HjQ8NexY9ARRCcj17ES+ZQeZSGdeXB1Z7+lRdlo04tb6cTyXBvtxJB3v45X2oSFUTxuMRoxqdvns9/Z7",
-	"g6edHrx03YVVCtDZZ+MM2OHZqXM7rgbrtiSs4dm4sNrlQN/MBOrG3z2twFckKXEFW0/34DvxEk/D30/r",
-	"FC5sdxDDVmz5J7s9z5iQcVjMIR2OJruTZMrwtONMLP1hao8YL4kFJalykZZG+E54Vcx4eY7ulljxMB7b",
-	"Mal0cX+s9PvxX7v1XrjuWzIsZoiOwkgxHsdFyqQciiiqZAz5q2KyWjyKFrmB7eOwBhvjTkXAER4JEaFV",
-	"NgSpusYqjeDo6O2798QZNR5DLjPKLlTSRxcxGXXfOSGTzhx2CTyqMSgtJkKaAwRic83HGTW1bsVvz85P",
-	"3755H3e8rhVZIELeLkrNRMKloby+z5N8f3oehEHeiBwxDHbd+j2lJ9t+kNnGZ6vCB2XADQLVIAw8rgqG",
-	"waDX7/UpEzHnks1FMAx2e/3eLpXC7JSC4O1p2VM24S09OWf5KBMJxXoSuUPQm0BwplgKI5YxmRQuR2mU",
-	"fauZVZpC6BJ/n2KMPeHWd7CtXDPc6fc3dGO2dGEWRaJAPaLv0a+94eqISBxsm1Mgv+eoapuypH67dkPy",
-	"Ngz2HzKkeXmnnrwNhh8vw8A3TFBSgpojC9KmBfMsmxjqcFoay2fBJc6xPeN3HuI7ctCNpKwLU1zoun7T",
-	"3GPE1OeCWJbR3fplcfGpnq5SupZKLpOXB/W79lNGBtwt58R/TTK+518uFT61s7lRrWw/821kj+ibLXrr",
-	"7hChWnKDp8Q1rn+uJO31B/cPaTTG/CLi97mRkP14eRs26wgfL28bEvqKmDCq5MQlQr18lk2uTkLpIB4k",
-	"pG6mImgOQWUpRW1CGxtS+DRH4IkRvfNKaxKFFpqsYtB8s8HHdvZUj2y72+a48Xse9K9IQIZ8mdz6Au7H",
-	"ZtX/rlJ/k2v3V+5F+vDqfGlXi6pp4WBayun16nl7yRw506gv318EfrAylnXxFl18W8hH8TqAX1UJ9/q7",
-	"9w+qLqz+TLXFUQ9Yp+WK0j0aX9UtGmb0XkvwWhjbors1a+D+vqRyq2kxAC7DTjCJ3muzkFWKrzCmq2ru",
-	"FIaaG1ytlBv7UqXLxyngY1WqVJOiheAuLXmwOBcd9rfNmq/VOb9dMy+Dx+3uN2NU7uPWBptSkvooA3Hn",
-	"PW66lcsonGDrd46K9zhtumdEz9yGwWufWGhvTrh497pAV5IvaN1mR8L2zcC5xe0HMvNRr/TJhHQO9xVV",
-	"qopOs5YmCk/cNwYD5dhXtqio4QLMV8evj8+PwdP6WaS38boyptUqq68TInn5fSHHPYzbf7ctUjJG33L7",
-	"cMqoxl7R9e3x+T1ETfzsj6HogsTwMUTR27lqdJ1d3EdXXq3xcNJuf9N+bG/wgBGrN8pp3P5DyGu5wvfb",
-	"d54+7Gj6SufpvKNr8ZAlWCbhcTKIqnXX/Yuy/hA+/GVSsFW9TKrzCF2+H0AX785qAcZ7d78GieyxWzX9",
-	"jeO1PbePzSPK10qQgO88QDHW3wnwbyreztvcLd5hEQDeZam/LJz6DwuifinA87NBzu1/ljL+R0Rb33K7",
-	"Sb8eZ7D9G+pwhXnempnx8MZWr6zzFUl/5ZBa0gxMxA2Xri6+5pSoTP9Ir9SSKbwTNj3WL/3aoSL1n//q",
-	"oeK/r+nczK0NlnPnFw0V/TL/taC/DJz5b4jwQAzlbe6GGOGexP2lu5tW2EZXVty+GZD585OtvySjXmjq",
-	"VS3cvtCEXqn9yr7Lz/lbH+W7SH32f32Yq1fekeHzw91Gby9v/z8AAP//",
+	"7D2LUiO5tb+i6iS1eNI2toF5mErdYhjYJTsPdgbupDJNaLlbthXaUq+khvHu5XvyH/myW+dI6ofdNjDs",
+	"7N3kpmprALslHZ33s/fnIJHzXAomjA5GPwczRlOm8NejMzqFnynTieK54VIEo+Bsxoih+uobTa6Z0lwK",
+	"QjWhRBslxZQwYbhZEEOnPfKBiZRwQ7gg8cmk+4aaZBYTIyOhWJ7RhBGpSMoyZhgxblsiRbYgfEKEHMt0",
+	"QZIZFVOG22guEtaLRBAG7DOd5xkLRkEU7ERBEAaK/VhwxdJgZFTBwkAnMzanAL5Z5PCgNoqLaXB7GwYf",
+	"P37sHhRmBrAm1LDVS74/PiRPn+314fgsY2LKQjKRirhzIxG/ZFQxRRSj2fxPUQCg6ygICVNKqj9FARfX",
+	"NOPppZFXTJRfXNaOgVVwaXiAcE2ENESxRE4F1yyNgrgXiQNBZM4UheeJmVFDaKYloUnCcqMJFeTg9IRc",
+	"sQXRTKSaSMHIXCpWgzsSdGKYQgQ7oKVoXofEB6cn37PF6m0sN/wpCv7SPTg96X7PFlEQ70cCNitxhDcj",
+	"OVV0zgxTmlDFCMJbg4PIif1AsRTwTjNCDZnQIjPLJG1H7YNofBsGFTzwwGGhtFTt3BwL9tlcJvhE7OHM",
+	"FbvmstAkp1O2T+Qc+Ngg1uDrCVfa4He9Buzfvvvx6oe3l9//cHBw+eqqePf3vfzN+V/7z79d5JfjbHAQ",
+	"hAGHc38smFoEYSDoHJbZw4P6leb082smpmYWjAbD52Ew56L8G25nDFOw098+HXT/Srs/9bsvLrsXf/x9",
+	"ELZw/MkEhW/N/UHQy4ujEFJNFrIgGdXAkxTFbwsI/mIw6JN//mOw0xv0Bp0RrIjEjeKGkRnNcyZ0KcDl",
+	"ZlwTbXiGBEcednojJCzTjMS7gyHwevwkBn0gpOO6EbmZUcOumSLc6GpRITKmNW6vmbpGTkG+0JYv7Wqy",
+	"Fe8On8fkhpuZLIB2nR75yOgVqCZNBO47B6SsapQBchvSyW5WEcqrsQapfq/YJBgFv9uuVOm2/VZvH6E+",
+	"PKNT7QjxVgp2JzF0KS4y58wSYyazdJUIw85oCdmRoAYVAW4hNfOo0yGJd/q7MaEiBTSDfq3jBLFBqI6E",
+	"0+VSME1SuU+ANPgtA52z8BtazK3DE1z0cch6zefctKMpo2rKtCGimI9Bo03w9poYSRQzhRINsRz228Uu",
+	"wwPq0KUMVZJdMpFqTk0wCrgwO8MgBJnk82IejAb9Pkqk+6sUOS4MmzKF0J9RfXXyaqMB5WlTe+xM+mx3",
+	"/Jx1n09e0O5usjfovkh3ku5gPKTPJk/ZXrrb9xjPqZlVN+HpRv1Y3qQo8MkWfamYzqXQDNXlS5q+Zz8W",
+	"TCP6EykME/grzfMMbCaXYjtXcpyx+R//ruFeP1f3gBUp7I8mEB++nFCeMTg6ZYbyDC/gFDSJLCGiADwF",
+	"JBGZUbRuaFpGnsrzQhsyZqBH5lIbMugDNvAZHYw+/VztvXFBgxNKKEp2uL0IA22oKXQw2gU6G26sXaIp",
+	"8VgpUUjHsjCjcUbFVXB7Xz4/tZiziF/lDmUPAcU5pxnQjqUjQisTC3oSvSNUp6lk1nuwAmxmoANSmRRz",
+	"JgzZileoEIeoFgnowAWBzwrF0EuzuIw7IaGRsJSwPLJ0UsqAwmQr9m6OAxlWSlVBHYnK3uuWxx0glMTL",
+	"PllcuQ4dq2dqnundDtwHuDruvXImGqgvdefcJuscOvDCYNfEZAvUwQClVPwn68HZK1jX7h4uz9c6Ptjo",
+	"Ot2GwbFUY56mTDxK+rnQxWTCE86EudSJzFld/CvfN6PJFUQQXn0RfHZkNfoInYugLpI7lUhWgH5VgSx9",
+	"dKQCGRemBBphRfNbOeqCsVT37mbZNojcku2V5xG0EwFeH82OgPiPJI7d6RL5aJkwzrFKZJGlKPAAYRmn",
+	"qVIJeqLs1fWkB5J8sLscuRO+IoEcvFa99Qh8hPrRunkJVQq8KH9n3YOD30pzLAuRPgqNQprLCe5Sw6CQ",
+	"1hdD/QPqmKDRrTh4t0LWW2nIsdvgKyHorSS6SGZEMS0LlTBU0RwMYybFFH0mLecM9AU45IicU7rIJE3P",
+	"pHwNntajcJTbvS6NlJfoty1zm7d3SDKurXMHcRYVZNDffb737CkZLwzTdSQOamrAWWVi/UdyJiV57Q76",
+	"Fcx0G9g1IXLBukUrBPgi5bDLsfWIHoXZ2nYtHlYZFIA35RMpmEXBgMIFdvvk26Mz4Ac6pVygXYR4S7Ab",
+	"ghmgOs6HFc7rVyHH/uyvhO5a+ggc3pTQMvlUDzOFJMDSgHQzKpna3TwSPodUv32PvJVmBh7ODdUEjI1h",
+	"YgklEC8pZtQCzPYSFd+XPvcvRcfSi69REg27qQIHIAw4bPVw1BNp+HwNkd5XG399Vcw1UYVwLli36y7V",
+	"5ZPu3NKRuht5KQIeFTISFalHSAV/6xB+E5jnQv50WYtGbtHRB+wOT9i5oNeUZ3ScPU5/abvdZVHbb0nK",
+	"UmromGpGEirAXI7hXjSZsXTfcg7JqMH4uLKYNf3lACbnjRO+IpHWw0sUn84MEfLGQ27Th/F7+KN7AH/E",
+	"RCNbLfs4tUfaPHJcAtbmhqL1mUjF7Bkgfo3MRr837O10msHxcGOEW0+I9bsv2hNhgIxzQZ1T/EihnXOt",
+	"uZhe1iKcJltwvewTEkrG1tNHj7LhEwwqdmiA+DXdgnpwdsMUCK8w6B6YGVvYjxT7O0sMS7+KP3sudJHn",
+	"UhmWvmEpp2d41UcQpag2vJzDjpeIvRpdDu3WXTiqTBDYdNmI1A/DQ+rGb69OofIYgoCTM3vMr+hugNyC",
+	"cSJ4TwInkyWmc64HUDQSmFIhsb//kUhkysU0rvsqZYDvrke2ePm7joSQgo1IaYwQkkLAVRTTmqWrkfoB",
+	"QlAeti5QB80OO7ZAB2ZZsUmhWTpyKVH4op4AjoQviCA+PKIaGmXY2+vtdEIS89SWqGJCMylW6kn+6zti",
+	"5JKotlJW5S1XLhg/iVGiKMRQc9rVLKeKAuNkXBsiJ7WSmQ59GU0qcsPoVeMOz3vPV5Qilr9C8nE7CnYx",
+	"sK+XDfrD3UalIIr0k60oevI/Wx+3O/8VBZ/+FgUXT6JgC74I8dvmF50nHfi0RZWGwXeMZgaT2LkCjjPc",
+	"pg69vPwcMFHMg9GnQF4FF3WY5VVrjaLS7Z/8Jhflc3IMWgjDNnZzRvUVqobUejY0O62BMKGZZuESVA2a",
+	"bBZD2P1V7fHbsHanuxZ+sE/elqri7iVn+OAyBuzyNgScKi4SntOsBfeJzFvua/0y/I5UaRcXFTf46ZNN",
+	"PY3AOQYi1TIwF2HADZvrFnmo1J5SdIEIKyy4K5B8nMkaCCDbXOuCpcTIJmPTjCfsbj5x54T+6u0Is3p1",
+	"BZgDgUXMF7t7z4gzLcTaCU3scp+e1AZ8MjKnyYwL1gX04AdgdQDuJhmsLbqXsj+ER28r87SKL2rIDepI",
+	"1AtVSsFpOZvIpGRWzGmz6LGputwm0D6PvgICuvCrSeTRUv4Y0yCggWte/Tc6EvXCsEjRaISE1lD/z3/s",
+	"EPbZMIHx3JzNx0z1yIHN2Udi2N+vKXVEAJa4p8zoWi122HflKM+km7D/3+VtbHLqFhXniV067K8yNBfa",
+	"UJG0ZJpP0GBMOMoWWN8kKZRiEGaWpWTLWlv1cIenS5r8xXg4eZoM2B7dbSVPpYNWZfu7s7NTYh8oWbLc",
+	"GV3L9aWsvRcvaqUsW/BYKmbVlNmSABE9Ay9BF/M5VYvlC6NLgrdGABWjWgqSzxTVbOn27S7vsoJZPf/8",
+	"/Ql4B8wiHIsUvE6QJjBLKqbmpN2laJwXafFQEiO0or5B6Rw6VbDk9GxQJ/skyTgwKxkrKpKZ7aTgOkQR",
+	"loLEVldAsNttl8u2SlFLkYj4GpHdablOMlrq17B9HWVpx7omT5/t9Ts+YogEIY2i0VK9yJ7TEjfFIyLW",
+	"RCNN2FCdtUBWPu5yNTZkqYHot1muSLi9moUIiNV8GWJlj5acWzwiX5CgatnOc5yDaqm9oX6IFJirwnp8",
+	"CnhvplJSIqxv2yVxS/rC7X/PrIXdpsx0xyGJ58zMZHoJn9EskzdYU4xXEr1xCKDF7UEZrGhWIYB1UWi5",
+	"QixqounCOejOl2yrKC8xLii31tC8wUT4d0t9qp7QX70lFoxXs9lro86VKkt7xrY9w9SeFWy40stXWtGb",
+	"3lVeclAUgwjkkppGFB0M+8On3cGgO9w5G/RHffjvr0HNeKTUsK7hc9Z21JKLXe36Q8GTKzBPyoTkRqqr",
+	"SSZvUFBB5/fa9uJpc4t7Nkbc0ebwSEe+AucjNjxhE9zRwas3R21HFXl6J44Ho52H4HjJJtkrrlikirYN",
+	"INqM1HKo80Cy1WLNYR8ch3oS7m9R9Lnf78K/z+Gfl/DPIfxzBB8OjqPo87Nj+PXF8UV7iAngnVJbfWoy",
+	"cOnk3cvbQyFoiVJqfX+rNvqUag3qKPaNgUaCy4lUh4WuMZCO0ew4PY8Nc1/UFXgHqfGa60h46tvJNgbE",
+	"y67Tnz+8e0veMDVlBDewlu7ZzounHXDkKBqtEeaXsJlGg7/NjSYTzrI0jEQsiiyLiWJzeQ3WqXZAjB6+",
+	"w41bnzEKj5U7WMW+MUx/FDMCdDb3b3PFvzBz/ko5gVaCf1jJsRiZyiAMUgnQwU/BmpbCPdAqY2f30nBN",
+	"BG9qSK2wex9ELsdiK5L4TrAyyETG9H4OVue0aTqzIx+CukDTRCLOJRrieB8r3/brykWOy1/jsIpiYy7i",
+	"dhbdEKlzbeP0DVG5C7W8i5whCmHhoNUQiraTwNtt3oHbPI7jBtcb6HvcXHNmgx/8dysn1hri2kJN8MvK",
+	"OK88vmzlblzVt1eunmHp0RbQoVY6td873/tFf9AB7VumnJ1C8YfukzgKoiAGnNsWYHwK0903M5mt5Hi3",
+	"vdHcrHQdpVe1Lkg/SwrFzeIDCK1lDJrz79nioDCz1kyTb9Qv811YdHAJLMsvEAd2bfs0hN42ia975MQQ",
+	"mhgdCdt9To1fZtPzzEW67sNvtOuFhZ06qCN9A4yQkbCJshF5lzMBMO30+oQaQ7G51ycJJZGgV4e4WuZM",
+	"nKSHUgiWGNgAr+za6LQkNzMOYaqvOmhXdiDU3ZdoylMCTBuS8cIGirWn8UKYC48rFMbENoDSDB1ow69Z",
+	"j5xhNzO1zB8JQJfed1koW+RvLbO5InQtmQmC/T1b2IjWQstc6opr30Bu72c7iJzOqAe3vUi8E7axhtan",
+	"NCjZ7Q9KjFNXKq0NQpTjGJGo5jFGD5zB2NB6XT5WK0chXkHyLF7WMqnM6Y8FjuX8+eMZYkZrn0MUJG60",
+	"E478OElU9Ps7iR10gV8RvTblDJxiVQbXJKGadbnQTGjuCAprdBt2kTKu7GPvajcLRu4K1eVmxuRwNcux",
+	"q9d6i5GkqVLgS9yBNUCg18I2jpUpU1yC6k6wSKArAwIYVziM94H2vmREciWvecqcjKKgO+xp5EFUTrqE",
+	"I6GCFNpqcpvz6dZzGujhjFkmb3rkRJAPN3Q6ZYqcn4RRmSwDTNXhsTUtAJ4JWUxnqDbVosGhbmgjp2km",
+	"rU+1wJqhIGOWUAsQCK0lnksdV9k54gtYmQvNAU4bVeIdDmsxd6MkUassjIL3jKZkIQtldVVvqdgwCg4x",
+	"jAm9XIMecpNi9VXgIAF+z1XmOEGPtrfRJXTqvpfI+TayxrYNkutOleUYrOZxMZGtCc45zTI8rmsUTa4A",
+	"46A2rRqeyRvHJzlLujYRXXqnWCaV8APloeajeO5KpIBNzYgoWRimQ+KcQLyvtzFEFRnTJOPXDLVoJOwA",
+	"xw36AdiyR2qdNylT3DvatKq4g26yG02UnFseiP0R2NFh1TFyHNhWdLa7Rd6LRCSePDlobNV78sSO9zWF",
+	"afRgHVFKWzJjyRVLnYVocrXlxf26EHNTE9xIgLqwiTe/3hI3LvlYVPJcIdZae8yBkpcSJBTbwsonrW5F",
+	"KwdyZYHV1HBd5ZcpV3XFMacLHDkQYORQm9rPawm9KwFsgw4iqFlPD2CHCZ8WCmzRsk7xVLBehAb8v291",
+	"F8hWSvVsLKlKkZ+AmXUHwcLCvZ0ZjATaZqENo+mIxKXRGDlSXbGFI1S4Qpq6mbboRQSsWnXnCADq0MBz",
+	"s2rW60TYb0AHPk85cOc9Hm6aVUMnKUw3HCPvAzmsYWChnzxBq7K25LcVr+s1iTuuEBiJdZXAOJEpi3uk",
+	"KSY+btF2bhOZFVmjHJ7cNPjgoD/0SUCauaQvUP/A9wIqlisG1smeWHoewrXIhaAJIuFntsqp3DFNrpZG",
+	"c7EPw87mcghicviY23YE1L5cTK2HbXMDfLLcZFllu+eMipsZz1jYyE1PENXWGuLkn5tGsz2YvGzBRJkT",
+	"ktgMFlo0EJ1MatMjH+1QX71ZEA+xg4hcY1NKhbStMjUDkN5woTv1MUKw7ffqWRzZFkTqzqlGC2ElhfsM",
+	"n5P2hL4LZfae75F//mOn00JZ9GZLtWqqucxy9s/RqpqrswSzOgt9Jje8CWExEsdCZocvbVXS5q+o0Df2",
+	"vvFOf5e8lSYSb2TKJxxAdTXmEoDauCDZwq6URM5zqriWIiS+QSUSfiJxn9Cyt8U2tYDX9CS2MXE1Puix",
+	"cEoVzgNbUiMO4tODs8PvyDYK8fbPPL2NiaFX6Lwt560iUSauQtIQ4Tk81EUmdmL8FdNZZTsRXKnWyAnX",
+	"+ej7mzb0XdY7xpE8OhLxXn/H0aPRf9lszUTFNwfE+rZMC8R3EigPpi8vjDUYZQcZaAjf/HbSRZRaLO6+",
+	"2OmM3JzL+dlx93kYCVu1Ah2slJxSdFSEJOeC4xSYkCKZUfBjmNJk6/yPx69e9UE1w29Hx6Fv9Y0EyqC5",
+	"kVjoJJgFwElXG8LlGRUsdCGVhtXHx0e4GH897oQYwKaFpTDzlMBS0b77y3v64EY16o8ZxnpVVBGJrbgt",
+	"XzoimC+NOz1yRBPMzFAS7/b7pG2ODk1RJKgfN9EQSGJ7gpteCPv9PsnYNcs0SRnLe+SMfTaWZXxjG4J8",
+	"2LelvMOBdQtlRmpYBSy8OnoN2O3Djojdfn9wHOLPZ8f+kxfHIXl7/joSXCRZkbK0s99kZYKlLLCP45Bk",
+	"XDAyYSyt0gR0ytwILaFz6fT9vEcO1iEBZV0vDxOaWibNTRVGYssPYg77nZAA4/sGm0bapyXX47wADCUR",
+	"TZl0FnY5F9UDrTAjPK0Y/Pz85JVGg8IEcF5KdEb1jGnsi4x7PWwjx0jOZgTwqrETox9qYan3IWw9O8VP",
+	"E5MtmjX3G8xT2EyZAowVLBIukEqkUgzn83KmEoj5PExb8R9++glYygpb/Ie4UzEf0HNpjFHQOZpM45MU",
+	"mmdMwM58KqRiKWCi/k4GsHO+93C8IDH4d8Ondh4SdHa8H6MJtPJROcE3dEG2XN89VkT+sPMy9sp7Saeg",
+	"H+7mxWxPKCieWnTim0mx4G+bPSPX6wlIRJr7mdDVZlBpZn7CptbI6bA02IsjYXEfL/Wdjkj1tIZ4V8tm",
+	"e+heb683eNrpkZe2Lb1KMlv97ByFg9MT687YjhvnNhjNsonX2lUV3nbBEnnt3r5RufeRwNQo2Xq6S77n",
+	"L4EabvDcOZrx7s4gJluxYZ/Ndp5RDibI7SFspIZ6J8mkZmnHqlj8Q9ce0Y4TPSSptLG8ggARIyI+ZyUd",
+	"7fi3fxjIdoQi7QfDS88y/ku33kTdfYeKRY/AUGjBJ5PYJ+XKpeCnl4hBe+U3q2U8QCM3osc4rAUmcacC",
+	"4BBIgkAomY2IkF1tpAL3+/Dd+w+IGTmZtLwpAr0him3blsmEVYdd769Ixadc6H1w53LFJhlOQ2zF707P",
+	"Tt69/RB3nKz5PCPGdjYPkvGECY11FJeJe3NyFoRB0chNyJwJO4bXk2q67RbpbXi2qhBhWUZDKBSEgXOX",
+	"glEw6PV7fcx15UzQnAejYKfX7+1gW4KZYZple1Y25k5ZSwfmaTHOeILZBAHYweAOXbNM0pSMaUZF4k2O",
+	"VMD7RlEjFSZpygjvJA1GcIBrA156f8Cw39/Qxt/Svu+raYF8QMO8O3vDIBJPbDiQY6po10LVtmUJ/Xbt",
+	"1Qe3YbB3nyXNqdx6eSAYfboIA9ceh2kv7Kr3oM088gy2jn8K9EIbNg8uYI/tOVtLxPdooBtpfxsI2+TI",
+	"6rt2nI+YumwjzTJ8u9DCTzTXE6JS1YoVZXp8v/62ITus5Y6z7L/CGW/Y47nCJQ83tyWXzcauafgBAxe+",
+	"k3oNC9XSZyxFrDH1pZy02x/cvaTRBvmLsN/PjZT/p4vbsFmp+nRx2+BQ2w4yrvjEptodf5bTEZZDkRD3",
+	"YlK7k0/LhERmKWYDuNImxLA8B8eTGtCpYJVWOAo0NGrFoPlup0/t6Kke2bavkYGL3/Gge0kUIORxfOu6",
+	"Uj41O63WtVc1sXZ3pwNP798RVepV3xngDUxLgb/esdTepgSYaTTN3N3Zcm9hLJt9WmTxnecP/56fX1UI",
+	"d/s7dy+q3kTxhWILq+5xTsts6x0SX1XGGmr0Tk3wmmvTIrs1bWD/vsCCvm5RALaGo31eSt6IKonslemy",
+	"mFuBwY4tW41n2ryU6eJhAvhQkSrFxLfJrJOSe7OzH1O6bXYVGFWw2xX1MnjY7X4zSuUubG3QKSWoD1IQ",
+	"a1/Qgq/boBhO0NVhVf8my00DqvjMbRi8domF9vaX8/evvXcl2A2e2+x52b4euKzlPZH5oJcaZlxYg/sK",
+	"a6G+u7elTccB942GQDl2tVMsm9kA89XR66Ozo0aGdVUY0+qU5RcqIr/83vNxD+L2323zFJXRt8zcHzLM",
+	"e1dwfXt0dgdQU7f7QyDCRPH9YbLFDI3FDSB3meTVDsrV9PQqnHl55kMgPUeBeQj68E2qNQyent+FwaI6",
+	"4/6g3f6mLe7u4B4rll9qg+v27gNey5T6b9/MuwCpadWtTXYmucWWl249Mo/lQVAC6+YCywJceP8Xf5Kt",
+	"6sWfnQdonbtdff+e0xYXfnf9mxjRcthT09+4Z7lr77F5RflmK2Tw4T0EY/W1RLB0+PxhS8sXzPyLyoY1",
+	"qutlI2yPc0tBqFVmQ0Ldy1Z9ldjlttfIRyTKN7ZW72u1HS1r0itfKB/V62cfH+b+mwW3v5Qj+sXOJ2y5",
+	"s1FR1TVqNWG43BWAbDOqegtlvogEthHQa9Yjb92rf5ff1fEwQP+NdOS/Rbj+LTObNNfD9IR7dzGckLe/",
+	"q/oAVENrP0Z9jshVctdMEkXC9l6QTa0XZCtGsbZ9KLGV+bhqoIiEXWarYHc2aWjbFGN7iOoNRF/sv7So",
+	"53Wu/0MdmPtkP5abXDZlQgDNDbUp2EMTdAjcfXIaX8GWfKFtEOwLTcPwl89RUG2b6h6Rorj9j4PqHdT/",
+	"i6Dv/51XfGg78DEX4pIg5Xhou6kpWotBLk9Re4tlPaWCb1AWTJMpv2bCqueV6DISv4h6Xpv/+Br6+ZfM",
+	"Tt+ly75OdvpfNyr4jWh+d8zjg4P/qP3/qP1fS+07hb0hU3hHo8GFfa+JV6y2DWr7eoC60222+jbIemNM",
+	"rxpqdI0xEAS1v1DO1hPdHHT5P0Vx3Qqry2x/1ZqKpFtuL3p7cfu/AQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -82,7 +82,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Get a task */
+        /**
+         * Get a task
+         * @description With `If-None-Match`, a `304` without a body if the task is still at
+         *     one of the versions named.
+         */
         get: operations["getTask"];
         /**
          * Replace a task
@@ -98,7 +102,14 @@ export interface paths {
         delete: operations["deleteTask"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change some fields of a task
+         * @description Applies a JSON Merge Patch (RFC 7396) to the task: a member sets its
+         *     field, `null` removes `description` (`title` and `status` cannot be
+         *     removed), an absent member leaves its field as it is. With
+         *     `If-Match`, only if the task is still at that version (else `412`).
+         */
+        patch: operations["patchTask"];
         trace?: never;
     };
 }
@@ -178,13 +189,15 @@ export interface components {
          *     - `invalid_token`: the credentials were sent and rejected (RFC 6750).
          *     - `insufficient_scope`: the token lacks a needed scope (RFC 6750).
          *     - `precondition_failed`: `If-Match` named a version the task is no longer at.
+         *     - `precondition_required`: the server requires `If-Match` on writes and
+         *       the request had none.
          *     - `service_unavailable`: the database cannot be reached; retry later.
          *     - `not_found`, `method_not_allowed`, `payload_too_large`,
          *       `unsupported_media_type`, `internal_error`: as their names say.
          * @example invalid_token
          * @enum {string}
          */
-        ProblemCode: "validation_failed" | "invalid_request" | "missing_credentials" | "invalid_token" | "insufficient_scope" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "precondition_failed" | "service_unavailable";
+        ProblemCode: "validation_failed" | "invalid_request" | "missing_credentials" | "invalid_token" | "insufficient_scope" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "precondition_failed" | "service_unavailable" | "precondition_required";
         Health: {
             /**
              * @example ok
@@ -213,12 +226,29 @@ export interface components {
          */
         TaskStatus: "todo" | "doing" | "done";
         NewTask: {
-            /** @example Write the README */
-            title: string;
-            /** @example Quick start, workflow and auth. */
-            description?: string;
+            title: components["schemas"]["TaskTitle"];
+            description?: components["schemas"]["TaskDescription"];
             status?: components["schemas"]["TaskStatus"];
         };
+        /**
+         * @description A JSON Merge Patch (RFC 7396) of a task: a member sets its field,
+         *     `null` removes `description`, an absent member leaves its field.
+         */
+        TaskPatch: {
+            title?: components["schemas"]["TaskTitle"];
+            /** @example Quick start, workflow and auth. */
+            description?: string | null;
+            status?: components["schemas"]["TaskStatus"];
+        };
+        /** @example Write the README */
+        TaskTitle: string;
+        /** @example Quick start, workflow and auth. */
+        TaskDescription: string;
+        /**
+         * @description `*`, or a comma-separated list of entity tags, strong or weak (RFC 9110 §8.8.3).
+         * @example "3", W/"4"
+         */
+        EntityTags: string;
         Task: {
             /**
              * Format: uuid
@@ -410,6 +440,27 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /**
+         * @description The server is run with `--require-if-match` and the request has no
+         *     `If-Match`: GET the task, then send its `ETag` in `If-Match`.
+         */
+        PreconditionRequired: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "about:blank",
+                 *       "title": "Precondition Required",
+                 *       "status": 428,
+                 *       "detail": "send the task's ETag in If-Match",
+                 *       "code": "precondition_required"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The database cannot be reached right now; retry after `Retry-After` seconds. */
         ServiceUnavailable: {
             headers: {
@@ -471,10 +522,17 @@ export interface components {
         /**
          * @description The `ETag` of the task as you last read it (RFC 9110 §13.1.1): the
          *     write happens only if the task is still at that version, else `412`.
-         *     `*` or no header: whatever its version. Weak tags never match.
+         *     `*` or no header: whatever its version, unless the server requires
+         *     the header (`428` without it). Weak tags never match.
          * @example "1"
          */
-        IfMatch: string;
+        IfMatch: components["schemas"]["EntityTags"];
+        /**
+         * @description The `ETag`s of the copies you hold (RFC 9110 §13.1.2): if the task is
+         *     at one of those versions, `304` and no body. Weak tags match as
+         *     strong ones do; `*` matches any version.
+         */
+        IfNoneMatch: components["schemas"]["EntityTags"];
     };
     requestBodies: never;
     headers: {
@@ -665,7 +723,14 @@ export interface operations {
     getTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The `ETag`s of the copies you hold (RFC 9110 §13.1.2): if the task is
+                 *     at one of those versions, `304` and no body. Weak tags match as
+                 *     strong ones do; `*` matches any version.
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /**
                  * @description The task's id.
@@ -697,6 +762,17 @@ export interface operations {
                     "application/json": components["schemas"]["Task"];
                 };
             };
+            /**
+             * @description The task is still at a version `If-None-Match` named: use the copy
+             *     you have. No body.
+             */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -712,7 +788,8 @@ export interface operations {
                 /**
                  * @description The `ETag` of the task as you last read it (RFC 9110 §13.1.1): the
                  *     write happens only if the task is still at that version, else `412`.
-                 *     `*` or no header: whatever its version. Weak tags never match.
+                 *     `*` or no header: whatever its version, unless the server requires
+                 *     the header (`428` without it). Weak tags never match.
                  * @example "1"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
@@ -766,6 +843,7 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -777,7 +855,8 @@ export interface operations {
                 /**
                  * @description The `ETag` of the task as you last read it (RFC 9110 §13.1.1): the
                  *     write happens only if the task is still at that version, else `412`.
-                 *     `*` or no header: whatever its version. Weak tags never match.
+                 *     `*` or no header: whatever its version, unless the server requires
+                 *     the header (`428` without it). Weak tags never match.
                  * @example "1"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
@@ -805,6 +884,72 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
+            428: components["responses"]["PreconditionRequired"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    patchTask: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The `ETag` of the task as you last read it (RFC 9110 §13.1.1): the
+                 *     write happens only if the task is still at that version, else `412`.
+                 *     `*` or no header: whatever its version, unless the server requires
+                 *     the header (`428` without it). Weak tags never match.
+                 * @example "1"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The task's id.
+                 * @example 3f0e4b8e-8f9a-4c51-9d3c-1b2a7f6e5d40
+                 */
+                id: components["parameters"]["TaskID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "description": null,
+                 *       "status": "done"
+                 *     }
+                 */
+                "application/merge-patch+json": components["schemas"]["TaskPatch"];
+            };
+        };
+        responses: {
+            /** @description The task as patched. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3f0e4b8e-8f9a-4c51-9d3c-1b2a7f6e5d40",
+                     *       "title": "Write the README",
+                     *       "status": "done",
+                     *       "created_at": "2026-11-23T10:00:00Z",
+                     *       "updated_at": "2026-11-23T12:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

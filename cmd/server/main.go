@@ -58,6 +58,7 @@ type config struct {
 	logFormat       string
 	db              string
 	validateResp    bool
+	requireIfMatch  bool
 	apiKeysFile     string
 	jwksURL         string
 	jwtIssuer       string
@@ -107,6 +108,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	dur(&c.shutdownTimeout, "shutdown-timeout", "TASKS_SHUTDOWN_TIMEOUT", 20*time.Second, "grace period for in-flight requests on SIGINT/SIGTERM")
 	str(&c.logFormat, "log-format", "TASKS_LOG_FORMAT", "json", "log format: json or text")
 	str(&c.db, "db", "TASKS_DB", "memory:", "where tasks are kept: "+backend.Forms)
+	env["require-if-match"] = "TASKS_REQUIRE_IF_MATCH"
+	fs.BoolVar(&c.requireIfMatch, "require-if-match", false, "answer 428 to a write without If-Match, so that no update is made blind (env TASKS_REQUIRE_IF_MATCH)")
 	env["validate-responses"] = "TASKS_VALIDATE_RESPONSES"
 	fs.BoolVar(&c.validateResp, "validate-responses", false, "check every response against the spec; a drift is logged and answered 500 (development, CI) (env TASKS_VALIDATE_RESPONSES)")
 	str(&c.apiKeysFile, "api-keys-file", "TASKS_API_KEYS_FILE", "", "YAML file of API keys, as --tokens-file but without scopes")
@@ -200,6 +203,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Realm:             cfg.realm,
 		MaxBodyBytes:      cfg.maxBodyBytes,
 		ValidateResponses: cfg.validateResp,
+		RequireIfMatch:    cfg.requireIfMatch,
 		CORSOrigins:       cfg.corsOrigins,
 	})
 	if err != nil {

@@ -52,6 +52,9 @@ type Config struct {
 	// answers a drift with a 500 (for development and CI; it costs a buffer
 	// and a validation per response).
 	ValidateResponses bool
+	// RequireIfMatch answers 428 to a write without If-Match to an operation
+	// that declares the header, so that no client can overwrite blindly.
+	RequireIfMatch bool
 	// CORSOrigins lists the origins browsers may call the API from, such as
 	// "https://app.example.com" ("*" for any). Empty turns CORS off.
 	CORSOrigins []string
@@ -85,6 +88,7 @@ func New(cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	val.RequireIfMatch = cfg.RequireIfMatch
 	specs, err := newSpecHandlers(doc)
 	if err != nil {
 		return nil, err

@@ -123,6 +123,9 @@ func (s *Server) GetTask(ctx context.Context, req gen.GetTaskRequestObject) (gen
 	if err != nil {
 		return nil, storeFailure(ctx, err)
 	}
+	if notModified(req.Params.IfNoneMatch, t.Version) {
+		return gen.GetTask304Response{Headers: gen.GetTask304ResponseHeaders{ETag: etag(t.Version)}}, nil
+	}
 	return gen.GetTask200JSONResponse{Body: toAPI(t), Headers: gen.GetTask200ResponseHeaders{ETag: etag(t.Version)}}, nil
 }
 

@@ -41,6 +41,10 @@ type Validator struct {
 	options      *openapi3filter.Options
 	// responseOptions are for CheckResponses: an undocumented status is a drift.
 	responseOptions *openapi3filter.Options
+	// RequireIfMatch answers 428 (RFC 6585 §3) to a request without
+	// If-Match to an operation that declares the header: a client must say
+	// which version it means to change.
+	RequireIfMatch bool
 }
 
 // operation is what the validator needs of one spec operation, prepared once.
@@ -53,6 +57,7 @@ type operation struct {
 	policy       *auth.Policy     // the original operation's security, compiled
 	content      openapi3.Content // the request body's media types, if any
 	acceptedMIME string           // for the 415 detail
+	ifMatch      bool             // declares an If-Match header parameter
 }
 
 // UUIDFormat checks the `uuid` string format (RFC 9562), with an error that
@@ -111,6 +116,11 @@ func New(doc *openapi3.T, baseURL string, a *auth.Authenticator, maxBodyBytes in
 					Method: method, Operation: &stripped,
 				},
 				policy: a.Compile(auth.Requirements(doc, op)),
+			}
+			for _, p := range append(slices.Clone(item.Parameters), op.Parameters...) {
+				if p.Value != nil && p.Value.In == openapi3.ParameterInHeader && http.CanonicalHeaderKey(p.Value.Name) == "If-Match" {
+					o.ifMatch = true
+				}
 			}
 			if op.RequestBody != nil && op.RequestBody.Value != nil {
 				o.content = op.RequestBody.Value.Content
@@ -172,7 +182,13 @@ func (v *Validator) validate(ctx context.Context, w http.ResponseWriter, r *http
 		return ctx, problem.New(http.StatusBadRequest, gen.ProblemCodeInvalidRequest, qe.Error())
 	}
 
-	// 3. The body's media type and size, before it is read.
+	// 3. A write that must be conditional, before its body is read.
+	if v.RequireIfMatch && op.ifMatch && r.Header.Get("If-Match") == "" {
+		return ctx, problem.New(http.StatusPreconditionRequired, gen.ProblemCodePreconditionRequired,
+			"this write needs If-Match: GET the resource and send its ETag")
+	}
+
+	// 4. The body's media type and size, before it is read.
 	if op.content != nil {
 		mediaType, err := v.checkBodyHeaders(r, op)
 		if err != nil {
@@ -184,7 +200,7 @@ func (v *Validator) validate(ctx context.Context, w http.ResponseWriter, r *http
 		}
 	}
 
-	// 4. Parameters and body against their schemas.
+	// 5. Parameters and body against their schemas.
 	err = openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{
 		Request:    r,
 		PathParams: pathParams(rc),
