@@ -25,15 +25,14 @@ import (
 func TestFraming(t *testing.T) {
 	t.Parallel()
 	srv := apitest.NewServer(t, httpapi.Config{})
-	doc, err := httpapi.LoadSpec()
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := apitest.Spec()
 	checker := apitest.NewChecker(doc, doc.Servers[0].URL)
-	auth := "Authorization: Bearer " + apitest.AliceToken + "\r\n"
-	json := "Content-Type: application/json\r\n"
+	// The public health check, with a body that it ignores: framing is
+	// net/http's business and the same for every operation.
+	health := doc.Servers[0].URL + "/health"
+	get := "GET " + health
 	// The request a front end would see inside the first one's body.
-	hidden := "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n"
+	hidden := get + " HTTP/1.1\r\nHost: x\r\n\r\n"
 
 	tests := []struct {
 		name    string
@@ -49,41 +48,41 @@ func TestFraming(t *testing.T) {
 			// net/http frames by Content-Length (4 bytes: "2c\r\n"); a front
 			// end that honours Transfer-Encoding sees one chunk holding the
 			// hidden request.
-			request: "POST /v1/tasks HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n" + auth + json +
+			request: get + " HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n" +
 				"Transfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n2c\r\n",
 			answers: 1},
 		{name: "HTTP/1.0 keep-alive with Transfer-Encoding alone",
-			request: "POST /v1/tasks HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n" + auth + json +
+			request: get + " HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n" +
 				"Transfer-Encoding: chunked\r\n\r\n",
 			answers: 1},
 		{name: "HTTP/1.0 keep-alive framed by Content-Length",
-			request: "POST /v1/tasks HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n" + auth + json +
+			request: get + " HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n" +
 				"Content-Length: 13\r\n\r\n{\"title\":\"x\"}",
 			answers: 1},
 		{name: "HTTP/1.1 with Content-Length and Transfer-Encoding",
 			// net/http frames by the chunks; a front end that frames by
 			// Content-Length (5 bytes: "0\r\n\r\n") agrees here, but one
 			// that reads 100 bytes would swallow the hidden request.
-			request: "POST /v1/tasks HTTP/1.1\r\nHost: x\r\n" + auth + json +
+			request: get + " HTTP/1.1\r\nHost: x\r\n" +
 				"Content-Length: 100\r\nTransfer-Encoding: chunked\r\n\r\nd\r\n{\"title\":\"x\"}\r\n0\r\n\r\n",
 			answers: 1},
 		{name: "HTTP/1.1 chunked",
-			request: "POST /v1/tasks HTTP/1.1\r\nHost: x\r\n" + auth + json +
+			request: get + " HTTP/1.1\r\nHost: x\r\n" +
 				"Transfer-Encoding: chunked\r\n\r\nd\r\n{\"title\":\"x\"}\r\n0\r\n\r\n",
 			answers: 1},
 		{name: "HTTP/1.1 framed by Content-Length keeps the connection",
-			request: "POST /v1/tasks HTTP/1.1\r\nHost: x\r\n" + auth + json +
+			request: get + " HTTP/1.1\r\nHost: x\r\n" +
 				"Content-Length: 13\r\n\r\n{\"title\":\"x\"}",
 			answers: 2},
-		{name: "HTTP/1.1 GET without a body keeps the connection",
-			request: "GET /v1/me HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n",
+		{name: "HTTP/1.1 without a body keeps the connection",
+			request: get + " HTTP/1.1\r\nHost: x\r\n\r\n",
 			answers: 2},
 		{name: "HTTP/1.1 with two different Content-Length values",
-			request: "POST /v1/tasks HTTP/1.1\r\nHost: x\r\n" + auth + json +
+			request: get + " HTTP/1.1\r\nHost: x\r\n" +
 				"Content-Length: 13\r\nContent-Length: 0\r\n\r\n{\"title\":\"x\"}",
 			answers: 1, netHTTP: true},
 		{name: "HTTP/1.1 with a transfer coding other than chunked",
-			request: "POST /v1/tasks HTTP/1.1\r\nHost: x\r\n" + auth + json +
+			request: get + " HTTP/1.1\r\nHost: x\r\n" +
 				"Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
 			answers: 1, netHTTP: true},
 	}
