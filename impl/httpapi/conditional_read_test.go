@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -49,27 +48,21 @@ func TestIfNoneMatch(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			method, target, token := tt.method, tt.id, tt.token
+			method, target := tt.method, tt.id
 			if method == "" {
 				method = http.MethodGet
 			}
 			if target == "" {
 				target = id.String()
 			}
-			if token == "" {
-				token = apitest.AliceToken
+			header := http.Header{}
+			if tt.token != "" {
+				header.Set("Authorization", "Bearer "+tt.token)
 			}
-			req, _ := http.NewRequest(method, srv.API+"/tasks/"+target, nil)
-			req.Header.Set("Authorization", "Bearer "+token)
 			if tt.ifNoneMatch != "" {
-				req.Header.Set("If-None-Match", tt.ifNoneMatch)
+				header.Set("If-None-Match", tt.ifNoneMatch)
 			}
-			resp, err := srv.HTTP.Do(req) // checks the response against the spec
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
+			resp, body := do(t, srv, method, "/tasks/"+target, header, "")
 			if resp.StatusCode != tt.want {
 				t.Fatalf("status = %d, want %d: %s", resp.StatusCode, tt.want, body)
 			}
@@ -114,19 +107,14 @@ func TestRequireIfMatch(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			path := strings.ReplaceAll(tt.path, "{id}", createTask(t, srv, gen.NewTask{Title: "t"}).String())
-			req, _ := http.NewRequest(tt.method, srv.API+path, strings.NewReader(tt.body))
-			req.Header.Set("Authorization", "Bearer "+apitest.AliceToken)
+			header := http.Header{}
 			if tt.contentType != "" {
-				req.Header.Set("Content-Type", tt.contentType)
+				header.Set("Content-Type", tt.contentType)
 			}
 			if tt.ifMatch != "" {
-				req.Header.Set("If-Match", tt.ifMatch)
+				header.Set("If-Match", tt.ifMatch)
 			}
-			resp, err := srv.HTTP.Do(req) // checks the response against the spec
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
+			resp, _ := do(t, srv, tt.method, path, header, tt.body)
 			if resp.StatusCode != tt.want {
 				t.Fatalf("status = %d, want %d", resp.StatusCode, tt.want)
 			}

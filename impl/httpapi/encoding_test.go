@@ -3,7 +3,6 @@ package httpapi_test
 import (
 	"bytes"
 	"compress/gzip"
-	"io"
 	"net/http"
 	"testing"
 
@@ -43,20 +42,9 @@ func TestContentEncoding(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			req, err := http.NewRequest("POST", srv.API+"/tasks", bytes.NewReader(tt.body))
-			if err != nil {
-				t.Fatal(err)
-			}
-			req.Header.Set("Authorization", "Bearer "+apitest.AliceToken)
-			req.Header.Set("Content-Type", "application/json")
-			req.Header["Content-Encoding"] = tt.encoding
-			resp, err := srv.HTTP.Do(req) // checks the response against the spec
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
+			header := http.Header{"Content-Type": {"application/json"}, "Content-Encoding": tt.encoding}
+			resp, body := do(t, srv, "POST", "/tasks", header, string(tt.body))
 			if resp.StatusCode != tt.want {
-				body, _ := io.ReadAll(resp.Body)
 				t.Fatalf("status = %d, want %d: %s", resp.StatusCode, tt.want, body)
 			}
 			if tt.want != http.StatusUnsupportedMediaType {

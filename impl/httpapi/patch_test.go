@@ -3,7 +3,6 @@ package httpapi_test
 import (
 	"context"
 	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -121,21 +120,14 @@ func TestPatchTaskRaw(t *testing.T) {
 			if id == "" {
 				id = createTask(t, srv, gen.NewTask{Title: "t"}).String()
 			}
-			req, _ := http.NewRequest(http.MethodPatch, srv.API+"/tasks/"+id, strings.NewReader(tt.body))
-			token, ct := tt.token, tt.contentType
-			if token == "" {
-				token = apitest.AliceToken
+			header := http.Header{"Content-Type": {tt.contentType}}
+			if tt.contentType == "" {
+				header.Set("Content-Type", "application/merge-patch+json")
 			}
-			if ct == "" {
-				ct = "application/merge-patch+json"
+			if tt.token != "" {
+				header.Set("Authorization", "Bearer "+tt.token)
 			}
-			req.Header.Set("Authorization", "Bearer "+token)
-			req.Header.Set("Content-Type", ct)
-			resp, err := srv.HTTP.Do(req) // checks the response against the spec
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
+			resp, _ := do(t, srv, http.MethodPatch, "/tasks/"+id, header, tt.body)
 			if resp.StatusCode != tt.want {
 				t.Fatalf("status = %d, want %d", resp.StatusCode, tt.want)
 			}

@@ -113,19 +113,11 @@ func TestValidationErrors(t *testing.T) {
 // send makes a request as alice and returns the 400 problem it must get.
 func send(t *testing.T, srv *apitest.Server, method, path, body string) gen.Problem {
 	t.Helper()
-	req, err := http.NewRequest(method, srv.API+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+apitest.AliceToken)
+	var header http.Header
 	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
+		header = http.Header{"Content-Type": {"application/json"}}
 	}
-	resp, err := srv.HTTP.Do(req) // checks the response against the spec
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	resp, _ := do(t, srv, method, path, header, body)
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("status = %d, want 400", resp.StatusCode)
 	}
