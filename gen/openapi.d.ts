@@ -147,8 +147,9 @@ export interface components {
             code: components["schemas"]["ProblemCode"];
             /**
              * @description With `validation_failed`: every failure found in the request's
-             *     parameters and body, an RFC 9457 §3 extension member. At most
-             *     20; a request with more gets the first 20.
+             *     parameters and body, an RFC 9457 §3 extension member (a body
+             *     that is not I-JSON is read no further than its first failure).
+             *     At most 20; a request with more gets the first 20.
              */
             errors?: components["schemas"]["ValidationError"][];
         };

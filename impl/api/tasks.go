@@ -76,8 +76,12 @@ func (s *Server) ListTasks(ctx context.Context, req gen.ListTasksRequestObject) 
 	if req.Params.Cursor != nil {
 		k, ok := decodeCursor(*req.Params.Cursor)
 		if !ok {
+			const detail = "cursor is not one this server issued"
+			body := problem.Body(ctx, http.StatusBadRequest, gen.ProblemCodeValidationFailed, detail)
+			name, in := "cursor", gen.Query
+			body.Errors = &[]gen.ValidationError{{Detail: detail, Parameter: &name, In: &in}}
 			return gen.ListTasks400ApplicationProblemPlusJSONResponse{BadRequestApplicationProblemPlusJSONResponse: gen.BadRequestApplicationProblemPlusJSONResponse{
-				Body: problem.Body(ctx, http.StatusBadRequest, gen.ProblemCodeValidationFailed, "cursor is not one this server issued"),
+				Body: body,
 			}}, nil
 		}
 		after = &k

@@ -46,6 +46,18 @@ func TestValidationErrors(t *testing.T) {
 			want: []string{pointer("")}},
 		{name: "no body", method: "POST", path: "/tasks",
 			want: []string{pointer("")}},
+		{name: "a cursor this server did not issue", method: "GET", path: "/tasks?cursor=abc",
+			want: []string{param("query", "cursor")}},
+		// Not I-JSON: reading stops at the first failure, listed alone.
+		{name: "duplicate member", method: "POST", path: "/tasks",
+			body: `{"title":"a","description":"b","title":""}`,
+			want: []string{pointer("/title")}},
+		{name: "noncharacter", method: "POST", path: "/tasks",
+			body: `{"title":"","description":"a\ufffe"}`,
+			want: []string{pointer("/description")}},
+		{name: "second value", method: "POST", path: "/tasks",
+			body: `{"title":"a"} {}`,
+			want: []string{pointer("")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -233,13 +233,17 @@ func (v *Validator) checkJSON(r *http.Request, mt string) error {
 	for {
 		tok, err := dec.ReadToken()
 		if err != nil {
-			return problem.New(http.StatusBadRequest, gen.ProblemCodeValidationFailed,
-				"the request body is not valid I-JSON (RFC 7493): "+strings.TrimPrefix(err.Error(), "jsontext: "))
+			var at jsontext.Pointer
+			var se *jsontext.SyntacticError
+			if errors.As(err, &se) {
+				at = se.JSONPointer
+			}
+			return notIJSON(strings.TrimPrefix(err.Error(), "jsontext: "), at)
 		}
 		if tok.Kind() == '"' {
 			if c, ok := noncharacter(tok.String()); ok {
-				return problem.New(http.StatusBadRequest, gen.ProblemCodeValidationFailed,
-					fmt.Sprintf("the request body is not valid I-JSON (RFC 7493): noncharacter %U at %q", c, dec.StackPointer()))
+				at := dec.StackPointer()
+				return notIJSON(fmt.Sprintf("noncharacter %U at %q", c, at), at)
 			}
 		}
 		if dec.StackDepth() == 0 {
@@ -248,11 +252,23 @@ func (v *Validator) checkJSON(r *http.Request, mt string) error {
 	}
 	// encoding/json would also ignore a second value after the first.
 	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
-		return problem.New(http.StatusBadRequest, gen.ProblemCodeValidationFailed,
-			"the request body must hold exactly one JSON value")
+		return notIJSON("a second JSON value follows the first", "")
 	}
 	return nil
 }
+
+// notIJSON is the 400 for a body that is not I-JSON: reading stops at the
+// first failure, which is the one failure listed, at the value it is in.
+func notIJSON(detail string, at jsontext.Pointer) error {
+	return &problem.Error{
+		Status: http.StatusBadRequest,
+		Code:   gen.ProblemCodeValidationFailed,
+		Detail: "the request body is not valid I-JSON (RFC 7493): " + detail,
+		Errors: []gen.ValidationError{{Detail: detail, Pointer: ptrTo(string(at))}},
+	}
+}
+
+func ptrTo(s string) *string { return &s }
 
 // noncharacter returns the first Unicode noncharacter in s: U+FDD0 to
 // U+FDEF, and the last two code points of each plane (U+FFFE, U+FFFF,

@@ -781,7 +781,8 @@ type Problem struct {
 	Instance OptString   `json:"instance"`
 	Code     ProblemCode `json:"code"`
 	// With `validation_failed`: every failure found in the request's parameters and body, an RFC 9457 §3
-	// extension member. At most 20; a request with more gets the first 20.
+	// extension member (a body that is not I-JSON is read no further than its first failure). At most 20;
+	// a request with more gets the first 20.
 	Errors []ValidationError `json:"errors"`
 }
 
