@@ -25,13 +25,13 @@ func copyTree(t *testing.T) string {
 			return err
 		}
 		rel, _ := filepath.Rel(src, path)
-		if skip[d.Name()] && path != src {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil // .git is a file in a linked worktree: its copy would act on the original's repository
+		if d.Name() == ".git" && !d.IsDir() {
+			return nil // a worktree's link to its repository
 		}
 		if d.IsDir() {
+			if skip[d.Name()] {
+				return filepath.SkipDir
+			}
 			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
 		}
 		if !d.Type().IsRegular() {
