@@ -164,7 +164,7 @@ func TestOwnershipAcrossCredentials(t *testing.T) {
 	id := created.JSON201.Id
 
 	for name, as := range map[string]gen.RequestEditorFn{"bob's JWT": bobJWT, "bob's API key": apitest.APIKey(bobKey)} {
-		get, err := srv.Client.GetTaskWithResponse(ctx, id, as)
+		get, err := srv.Client.GetTaskWithResponse(ctx, id, nil, as)
 		if err != nil {
 			t.Fatal(err)
 		}
