@@ -20,6 +20,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/go-chi/chi/v5"
+	"github.com/oapi-codegen/nullable"
 	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
@@ -50,6 +51,7 @@ const (
 	ProblemCodeNotFound             ProblemCode = "not_found"
 	ProblemCodePayloadTooLarge      ProblemCode = "payload_too_large"
 	ProblemCodePreconditionFailed   ProblemCode = "precondition_failed"
+	ProblemCodePreconditionRequired ProblemCode = "precondition_required"
 	ProblemCodeServiceUnavailable   ProblemCode = "service_unavailable"
 	ProblemCodeUnsupportedMediaType ProblemCode = "unsupported_media_type"
 	ProblemCodeValidationFailed     ProblemCode = "validation_failed"
@@ -75,6 +77,8 @@ func (e ProblemCode) Valid() bool {
 	case ProblemCodePayloadTooLarge:
 		return true
 	case ProblemCodePreconditionFailed:
+		return true
+	case ProblemCodePreconditionRequired:
 		return true
 	case ProblemCodeServiceUnavailable:
 		return true
@@ -108,6 +112,32 @@ func (e TaskStatus) Valid() bool {
 	}
 }
 
+// Defines values for ValidationErrorIn.
+const (
+	Header ValidationErrorIn = "header"
+	Path   ValidationErrorIn = "path"
+	Query  ValidationErrorIn = "query"
+)
+
+// Valid indicates whether the value is a known member of the ValidationErrorIn enum.
+func (e ValidationErrorIn) Valid() bool {
+	switch e {
+	case Header:
+		return true
+	case Path:
+		return true
+	case Query:
+		return true
+	default:
+		return false
+	}
+}
+
+// EntityTags `*`, or a comma-separated list of entity tags, strong or weak (RFC 9110 §8.8.3).
+//
+// Example: "3", W/"4"
+type EntityTags = string
+
 // Health defines model for Health.
 type Health struct {
 	// Status Example: ok
@@ -120,13 +150,13 @@ type HealthStatus string
 // NewTask defines model for NewTask.
 type NewTask struct {
 	// Description Example: Quick start, workflow and auth.
-	Description *string `json:"description,omitempty"`
+	Description *TaskDescription `json:"description,omitempty"`
 
 	// Status Example: todo
 	Status *TaskStatus `json:"status,omitempty"`
 
 	// Title Example: Write the README
-	Title string `json:"title"`
+	Title TaskTitle `json:"title"`
 }
 
 // Principal defines model for Principal.
@@ -146,11 +176,14 @@ type Principal struct {
 type Problem struct {
 	// Code Stable machine-readable code; clients branch on this, not on `detail`.
 	// - `validation_failed`: a parameter or body does not match this document.
-	// - `invalid_request`: the credentials are malformed (RFC 6750).
+	// - `invalid_request`: the credentials are malformed (RFC 6750), or the
+	//   query string does not decode.
 	// - `missing_credentials`: no credentials were sent.
 	// - `invalid_token`: the credentials were sent and rejected (RFC 6750).
 	// - `insufficient_scope`: the token lacks a needed scope (RFC 6750).
 	// - `precondition_failed`: `If-Match` named a version the task is no longer at.
+	// - `precondition_required`: the server requires `If-Match` on writes and
+	//   the request had none.
 	// - `service_unavailable`: the database cannot be reached; retry later.
 	// - `not_found`, `method_not_allowed`, `payload_too_large`,
 	//   `unsupported_media_type`, `internal_error`: as their names say.
@@ -163,6 +196,12 @@ type Problem struct {
 	//
 	// Example: the token is not recognised
 	Detail *string `json:"detail,omitempty"`
+
+	// Errors With `validation_failed`: every failure found in the request's
+	// parameters and body, an RFC 9457 §3 extension member (a body
+	// that is not I-JSON is read no further than its first failure).
+	// At most 20; a request with more gets the first 20.
+	Errors *[]ValidationError `json:"errors,omitempty"`
 
 	// Instance Identifies this occurrence of the problem (the request id).
 	//
@@ -187,11 +226,14 @@ type Problem struct {
 
 // ProblemCode Stable machine-readable code; clients branch on this, not on `detail`.
 //   - `validation_failed`: a parameter or body does not match this document.
-//   - `invalid_request`: the credentials are malformed (RFC 6750).
+//   - `invalid_request`: the credentials are malformed (RFC 6750), or the
+//     query string does not decode.
 //   - `missing_credentials`: no credentials were sent.
 //   - `invalid_token`: the credentials were sent and rejected (RFC 6750).
 //   - `insufficient_scope`: the token lacks a needed scope (RFC 6750).
 //   - `precondition_failed`: `If-Match` named a version the task is no longer at.
+//   - `precondition_required`: the server requires `If-Match` on writes and
+//     the request had none.
 //   - `service_unavailable`: the database cannot be reached; retry later.
 //   - `not_found`, `method_not_allowed`, `payload_too_large`,
 //     `unsupported_media_type`, `internal_error`: as their names say.
@@ -220,6 +262,9 @@ type Task struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
+// TaskDescription Example: Quick start, workflow and auth.
+type TaskDescription = string
+
 // TaskPage defines model for TaskPage.
 type TaskPage struct {
 	Items []Task `json:"items"`
@@ -230,14 +275,68 @@ type TaskPage struct {
 	NextCursor *string `json:"next_cursor,omitempty"`
 }
 
+// TaskPatch A JSON Merge Patch (RFC 7396) of a task: a member sets its field,
+// `null` removes `description`, an absent member leaves its field.
+type TaskPatch struct {
+	// Description Example: Quick start, workflow and auth.
+	Description nullable.Nullable[string] `json:"description,omitempty"`
+
+	// Status Example: todo
+	Status *TaskStatus `json:"status,omitempty"`
+
+	// Title Example: Write the README
+	Title *TaskTitle `json:"title,omitempty"`
+}
+
 // TaskStatus Example: todo
 type TaskStatus string
+
+// TaskTitle Example: Write the README
+type TaskTitle = string
+
+// ValidationError One failure of a request against this document: in the body, at
+// `pointer`; or in the parameter `parameter`, found in `in`.
+type ValidationError struct {
+	// Detail What is wrong, for a human.
+	//
+	// Example: minimum string length is 1
+	Detail string `json:"detail"`
+
+	// In Where the parameter is.
+	//
+	// Example: query
+	In *ValidationErrorIn `json:"in,omitempty"`
+
+	// Parameter The name of the parameter at fault.
+	//
+	// Example: limit
+	Parameter *string `json:"parameter,omitempty"`
+
+	// Pointer A JSON Pointer (RFC 6901) to the body member at fault; `""` for
+	// the body as a whole.
+	//
+	//
+	// Example: /title
+	Pointer *string `json:"pointer,omitempty"`
+}
+
+// ValidationErrorIn Where the parameter is.
+//
+// Example: query
+type ValidationErrorIn string
 
 // Cursor defines model for Cursor.
 type Cursor = string
 
-// IfMatch defines model for IfMatch.
-type IfMatch = string
+// IfMatch `*`, or a comma-separated list of entity tags, strong or weak (RFC 9110 §8.8.3).
+//
+// Example: "3", W/"4"
+type IfMatch = EntityTags
+
+// IfNoneMatch `*`, or a comma-separated list of entity tags, strong or weak (RFC 9110 §8.8.3).
+//
+// Example: "3", W/"4"
+type IfNoneMatch = EntityTags
 
 // Limit defines model for Limit.
 type Limit = int32
@@ -263,6 +362,9 @@ type PayloadTooLarge = Problem
 // PreconditionFailed An RFC 9457 problem details object with a stable machine-readable code.
 type PreconditionFailed = Problem
 
+// PreconditionRequired An RFC 9457 problem details object with a stable machine-readable code.
+type PreconditionRequired = Problem
+
 // ServiceUnavailable An RFC 9457 problem details object with a stable machine-readable code.
 type ServiceUnavailable = Problem
 
@@ -285,7 +387,25 @@ type ListTasksParams struct {
 type DeleteTaskParams struct {
 	// IfMatch The `ETag` of the task as you last read it (RFC 9110 §13.1.1): the
 	// write happens only if the task is still at that version, else `412`.
-	// `*` or no header: whatever its version. Weak tags never match.
+	// `*` or no header: whatever its version, unless the server requires
+	// the header (`428` without it). Weak tags never match.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// GetTaskParams defines parameters for GetTask.
+type GetTaskParams struct {
+	// IfNoneMatch The `ETag`s of the copies you hold (RFC 9110 §13.1.2): if the task is
+	// at one of those versions, `304` and no body. Weak tags match as
+	// strong ones do; `*` matches any version.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// PatchTaskParams defines parameters for PatchTask.
+type PatchTaskParams struct {
+	// IfMatch The `ETag` of the task as you last read it (RFC 9110 §13.1.1): the
+	// write happens only if the task is still at that version, else `412`.
+	// `*` or no header: whatever its version, unless the server requires
+	// the header (`428` without it). Weak tags never match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
@@ -293,12 +413,16 @@ type DeleteTaskParams struct {
 type UpdateTaskParams struct {
 	// IfMatch The `ETag` of the task as you last read it (RFC 9110 §13.1.1): the
 	// write happens only if the task is still at that version, else `412`.
-	// `*` or no header: whatever its version. Weak tags never match.
+	// `*` or no header: whatever its version, unless the server requires
+	// the header (`428` without it). Weak tags never match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // CreateTaskJSONRequestBody defines body for CreateTask for application/json ContentType.
 type CreateTaskJSONRequestBody = NewTask
+
+// PatchTaskApplicationMergePatchPlusJSONRequestBody defines body for PatchTask for application/merge-patch+json ContentType.
+type PatchTaskApplicationMergePatchPlusJSONRequestBody = TaskPatch
 
 // UpdateTaskJSONRequestBody defines body for UpdateTask for application/json ContentType.
 type UpdateTaskJSONRequestBody = NewTask
@@ -426,8 +550,35 @@ type ClientInterface interface {
 
 	// GetTask Get a task
 	//
+	// With `If-None-Match`, a `304` without a body if the task is still at
+	// one of the versions named.
+	//
 	// Corresponds with GET /tasks/{id} (the `GetTask` operationId).
-	GetTask(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetTask(ctx context.Context, id TaskID, params *GetTaskParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchTaskWithBody Change some fields of a task
+	//
+	// Applies a JSON Merge Patch (RFC 7396) to the task: a member sets its
+	// field, `null` removes `description` (`title` and `status` cannot be
+	// removed), an absent member leaves its field as it is. With
+	// `If-Match`, only if the task is still at that version (else `412`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /tasks/{id} (the `PatchTask` operationId).
+	PatchTaskWithBody(ctx context.Context, id TaskID, params *PatchTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchTaskWithApplicationMergePatchPlusJSONBody Change some fields of a task
+	//
+	// Applies a JSON Merge Patch (RFC 7396) to the task: a member sets its
+	// field, `null` removes `description` (`title` and `status` cannot be
+	// removed), an absent member leaves its field as it is. With
+	// `If-Match`, only if the task is still at that version (else `412`).
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /tasks/{id} (the `PatchTask` operationId).
+	PatchTaskWithApplicationMergePatchPlusJSONBody(ctx context.Context, id TaskID, params *PatchTaskParams, body PatchTaskApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateTaskWithBody Replace a task
 	//
@@ -559,9 +710,56 @@ func (c *Client) DeleteTask(ctx context.Context, id TaskID, params *DeleteTaskPa
 
 // GetTask Get a task
 //
+// With `If-None-Match`, a `304` without a body if the task is still at
+// one of the versions named.
+//
 // Corresponds with GET /tasks/{id} (the `GetTask` operationId).
-func (c *Client) GetTask(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetTaskRequest(c.Server, id)
+func (c *Client) GetTask(ctx context.Context, id TaskID, params *GetTaskParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTaskRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchTaskWithBody Change some fields of a task
+//
+// Applies a JSON Merge Patch (RFC 7396) to the task: a member sets its
+// field, `null` removes `description` (`title` and `status` cannot be
+// removed), an absent member leaves its field as it is. With
+// `If-Match`, only if the task is still at that version (else `412`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /tasks/{id} (the `PatchTask` operationId).
+func (c *Client) PatchTaskWithBody(ctx context.Context, id TaskID, params *PatchTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchTaskRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchTaskWithApplicationMergePatchPlusJSONBody Change some fields of a task
+//
+// Applies a JSON Merge Patch (RFC 7396) to the task: a member sets its
+// field, `null` removes `description` (`title` and `status` cannot be
+// removed), an absent member leaves its field as it is. With
+// `If-Match`, only if the task is still at that version (else `412`).
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /tasks/{id} (the `PatchTask` operationId).
+func (c *Client) PatchTaskWithApplicationMergePatchPlusJSONBody(ctx context.Context, id TaskID, params *PatchTaskParams, body PatchTaskApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchTaskRequestWithApplicationMergePatchPlusJSONBody(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -822,7 +1020,7 @@ func NewDeleteTaskRequest(server string, id TaskID, params *DeleteTaskParams) (*
 }
 
 // NewGetTaskRequest constructs an http.Request for the GetTask method
-func NewGetTaskRequest(server string, id TaskID) (*http.Request, error) {
+func NewGetTaskRequest(server string, id TaskID, params *GetTaskParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -850,6 +1048,83 @@ func NewGetTaskRequest(server string, id TaskID) (*http.Request, error) {
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewPatchTaskRequestWithApplicationMergePatchPlusJSONBody calls the generic PatchTask builder with application/merge-patch+json body
+func NewPatchTaskRequestWithApplicationMergePatchPlusJSONBody(server string, id TaskID, params *PatchTaskParams, body PatchTaskApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchTaskRequestWithBody(server, id, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewPatchTaskRequestWithBody constructs an http.Request for the PatchTask method, with any body, and a specified content type
+func NewPatchTaskRequestWithBody(server string, id TaskID, params *PatchTaskParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tasks/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -1018,10 +1293,37 @@ type ClientWithResponsesInterface interface {
 
 	// GetTaskWithResponse Get a task
 	//
+	// With `If-None-Match`, a `304` without a body if the task is still at
+	// one of the versions named.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /tasks/{id} (the `GetTask` operationId).
-	GetTaskWithResponse(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*GetTaskResponse, error)
+	GetTaskWithResponse(ctx context.Context, id TaskID, params *GetTaskParams, reqEditors ...RequestEditorFn) (*GetTaskResponse, error)
+
+	// PatchTaskWithBodyWithResponse Change some fields of a task
+	//
+	// Applies a JSON Merge Patch (RFC 7396) to the task: a member sets its
+	// field, `null` removes `description` (`title` and `status` cannot be
+	// removed), an absent member leaves its field as it is. With
+	// `If-Match`, only if the task is still at that version (else `412`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /tasks/{id} (the `PatchTask` operationId).
+	PatchTaskWithBodyWithResponse(ctx context.Context, id TaskID, params *PatchTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchTaskResponse, error)
+
+	// PatchTaskWithApplicationMergePatchPlusJSONBodyWithResponse Change some fields of a task
+	//
+	// Applies a JSON Merge Patch (RFC 7396) to the task: a member sets its
+	// field, `null` removes `description` (`title` and `status` cannot be
+	// removed), an absent member leaves its field as it is. With
+	// `If-Match`, only if the task is still at that version (else `412`).
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /tasks/{id} (the `PatchTask` operationId).
+	PatchTaskWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id TaskID, params *PatchTaskParams, body PatchTaskApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchTaskResponse, error)
 
 	// UpdateTaskWithBodyWithResponse Replace a task
 	//
@@ -1044,18 +1346,32 @@ type ClientWithResponsesInterface interface {
 	UpdateTaskWithResponse(ctx context.Context, id TaskID, params *UpdateTaskParams, body UpdateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTaskResponse, error)
 }
 
+// GetHealthResponse400Headers the declared response headers of an HTTP 400 response for GetHealth
+type GetHealthResponse400Headers struct {
+	WWWAuthenticate *string
+}
+
 type GetHealthResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Health
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *GetHealthResponse400Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetHealthResponse) GetJSON200() *Health {
 	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetHealthResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -1293,6 +1609,11 @@ type CreateTaskResponse403Headers struct {
 	WWWAuthenticate string
 }
 
+// CreateTaskResponse415Headers the declared response headers of an HTTP 415 response for CreateTask
+type CreateTaskResponse415Headers struct {
+	AcceptEncoding *string
+}
+
 // CreateTaskResponse503Headers the declared response headers of an HTTP 503 response for CreateTask
 type CreateTaskResponse503Headers struct {
 	RetryAfter string
@@ -1325,6 +1646,8 @@ type CreateTaskResponse struct {
 	Headers401 *CreateTaskResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *CreateTaskResponse403Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *CreateTaskResponse415Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *CreateTaskResponse503Headers
 }
@@ -1431,6 +1754,8 @@ type DeleteTaskResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -1468,6 +1793,11 @@ func (r DeleteTaskResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
 func (r DeleteTaskResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r DeleteTaskResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -1514,6 +1844,11 @@ type GetTaskResponse200Headers struct {
 	ETag string
 }
 
+// GetTaskResponse304Headers the declared response headers of an HTTP 304 response for GetTask
+type GetTaskResponse304Headers struct {
+	ETag string
+}
+
 // GetTaskResponse400Headers the declared response headers of an HTTP 400 response for GetTask
 type GetTaskResponse400Headers struct {
 	WWWAuthenticate *string
@@ -1553,6 +1888,8 @@ type GetTaskResponse struct {
 	ApplicationproblemJSON503 *ServiceUnavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetTaskResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *GetTaskResponse304Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
 	Headers400 *GetTaskResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
@@ -1627,6 +1964,159 @@ func (r GetTaskResponse) ContentType() string {
 	return ""
 }
 
+// PatchTaskResponse200Headers the declared response headers of an HTTP 200 response for PatchTask
+type PatchTaskResponse200Headers struct {
+	ETag string
+}
+
+// PatchTaskResponse400Headers the declared response headers of an HTTP 400 response for PatchTask
+type PatchTaskResponse400Headers struct {
+	WWWAuthenticate *string
+}
+
+// PatchTaskResponse401Headers the declared response headers of an HTTP 401 response for PatchTask
+type PatchTaskResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+// PatchTaskResponse403Headers the declared response headers of an HTTP 403 response for PatchTask
+type PatchTaskResponse403Headers struct {
+	WWWAuthenticate string
+}
+
+// PatchTaskResponse415Headers the declared response headers of an HTTP 415 response for PatchTask
+type PatchTaskResponse415Headers struct {
+	AcceptEncoding *string
+}
+
+// PatchTaskResponse503Headers the declared response headers of an HTTP 503 response for PatchTask
+type PatchTaskResponse503Headers struct {
+	RetryAfter string
+}
+
+type PatchTaskResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Task
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PatchTaskResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *PatchTaskResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *PatchTaskResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *PatchTaskResponse403Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *PatchTaskResponse415Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PatchTaskResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PatchTaskResponse) GetJSON200() *Task {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchTaskResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchTaskResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchTaskResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchTaskResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // UpdateTaskResponse200Headers the declared response headers of an HTTP 200 response for UpdateTask
 type UpdateTaskResponse200Headers struct {
 	ETag string
@@ -1645,6 +2135,11 @@ type UpdateTaskResponse401Headers struct {
 // UpdateTaskResponse403Headers the declared response headers of an HTTP 403 response for UpdateTask
 type UpdateTaskResponse403Headers struct {
 	WWWAuthenticate string
+}
+
+// UpdateTaskResponse415Headers the declared response headers of an HTTP 415 response for UpdateTask
+type UpdateTaskResponse415Headers struct {
+	AcceptEncoding *string
 }
 
 // UpdateTaskResponse503Headers the declared response headers of an HTTP 503 response for UpdateTask
@@ -1671,6 +2166,8 @@ type UpdateTaskResponse struct {
 	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
 	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -1683,6 +2180,8 @@ type UpdateTaskResponse struct {
 	Headers401 *UpdateTaskResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *UpdateTaskResponse403Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *UpdateTaskResponse415Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *UpdateTaskResponse503Headers
 }
@@ -1725,6 +2224,11 @@ func (r UpdateTaskResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
 // GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
 func (r UpdateTaskResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
 	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r UpdateTaskResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -1859,15 +2363,54 @@ func (c *ClientWithResponses) DeleteTaskWithResponse(ctx context.Context, id Tas
 
 // GetTaskWithResponse Get a task
 //
+// With `If-None-Match`, a `304` without a body if the task is still at
+// one of the versions named.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /tasks/{id} (the `GetTask` operationId).
-func (c *ClientWithResponses) GetTaskWithResponse(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*GetTaskResponse, error) {
-	rsp, err := c.GetTask(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetTaskWithResponse(ctx context.Context, id TaskID, params *GetTaskParams, reqEditors ...RequestEditorFn) (*GetTaskResponse, error) {
+	rsp, err := c.GetTask(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
 	return ParseGetTaskResponse(rsp)
+}
+
+// PatchTaskWithBodyWithResponse Change some fields of a task
+//
+// Applies a JSON Merge Patch (RFC 7396) to the task: a member sets its
+// field, `null` removes `description` (`title` and `status` cannot be
+// removed), an absent member leaves its field as it is. With
+// `If-Match`, only if the task is still at that version (else `412`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /tasks/{id} (the `PatchTask` operationId).
+func (c *ClientWithResponses) PatchTaskWithBodyWithResponse(ctx context.Context, id TaskID, params *PatchTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchTaskResponse, error) {
+	rsp, err := c.PatchTaskWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchTaskResponse(rsp)
+}
+
+// PatchTaskWithApplicationMergePatchPlusJSONBodyWithResponse Change some fields of a task
+//
+// Applies a JSON Merge Patch (RFC 7396) to the task: a member sets its
+// field, `null` removes `description` (`title` and `status` cannot be
+// removed), an absent member leaves its field as it is. With
+// `If-Match`, only if the task is still at that version (else `412`).
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /tasks/{id} (the `PatchTask` operationId).
+func (c *ClientWithResponses) PatchTaskWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id TaskID, params *PatchTaskParams, body PatchTaskApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchTaskResponse, error) {
+	rsp, err := c.PatchTaskWithApplicationMergePatchPlusJSONBody(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchTaskResponse(rsp)
 }
 
 // UpdateTaskWithBodyWithResponse Replace a task
@@ -1923,6 +2466,13 @@ func ParseGetHealthResponse(rsp *http.Response) (*GetHealthResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -1930,6 +2480,19 @@ func ParseGetHealthResponse(rsp *http.Response) (*GetHealthResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 400:
+		var headers GetHealthResponse400Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers400 = &headers
 	}
 
 	return response, nil
@@ -2229,6 +2792,16 @@ func ParseCreateTaskResponse(rsp *http.Response) (*CreateTaskResponse, error) {
 			headers.WWWAuthenticate = value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 415:
+		var headers CreateTaskResponse415Headers
+		if values := rsp.Header.Values("Accept-Encoding"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Accept-Encoding", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AcceptEncoding = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 503:
 		var headers CreateTaskResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -2295,6 +2868,13 @@ func ParseDeleteTaskResponse(rsp *http.Response) (*DeleteTaskResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -2379,6 +2959,9 @@ func ParseGetTaskResponse(rsp *http.Response) (*GetTaskResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case rsp.StatusCode == 304:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2434,6 +3017,16 @@ func ParseGetTaskResponse(rsp *http.Response) (*GetTaskResponse, error) {
 			headers.ETag = value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers GetTaskResponse304Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers304 = &headers
 	case rsp.StatusCode == 400:
 		var headers GetTaskResponse400Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
@@ -2466,6 +3059,165 @@ func ParseGetTaskResponse(rsp *http.Response) (*GetTaskResponse, error) {
 		response.Headers403 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetTaskResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePatchTaskResponse parses an HTTP response from a PatchTaskWithResponse call
+func ParsePatchTaskResponse(rsp *http.Response) (*PatchTaskResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchTaskResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Task
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PatchTaskResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers PatchTaskResponse400Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers PatchTaskResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers PatchTaskResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 415:
+		var headers PatchTaskResponse415Headers
+		if values := rsp.Header.Values("Accept-Encoding"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Accept-Encoding", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AcceptEncoding = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 503:
+		var headers PatchTaskResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -2549,6 +3301,13 @@ func ParseUpdateTaskResponse(rsp *http.Response) (*UpdateTaskResponse, error) {
 		}
 		response.ApplicationproblemJSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2606,6 +3365,16 @@ func ParseUpdateTaskResponse(rsp *http.Response) (*UpdateTaskResponse, error) {
 			headers.WWWAuthenticate = value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 415:
+		var headers UpdateTaskResponse415Headers
+		if values := rsp.Header.Values("Accept-Encoding"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Accept-Encoding", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AcceptEncoding = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 503:
 		var headers UpdateTaskResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -2640,7 +3409,10 @@ type ServerInterface interface {
 	DeleteTask(w http.ResponseWriter, r *http.Request, id TaskID, params DeleteTaskParams)
 	// GetTask Get a task
 	// (GET /tasks/{id})
-	GetTask(w http.ResponseWriter, r *http.Request, id TaskID)
+	GetTask(w http.ResponseWriter, r *http.Request, id TaskID, params GetTaskParams)
+	// PatchTask Change some fields of a task
+	// (PATCH /tasks/{id})
+	PatchTask(w http.ResponseWriter, r *http.Request, id TaskID, params PatchTaskParams)
 	// UpdateTask Replace a task
 	// (PUT /tasks/{id})
 	UpdateTask(w http.ResponseWriter, r *http.Request, id TaskID, params UpdateTaskParams)
@@ -2682,7 +3454,13 @@ func (_ Unimplemented) DeleteTask(w http.ResponseWriter, r *http.Request, id Tas
 
 // GetTask Get a task
 // (GET /tasks/{id})
-func (_ Unimplemented) GetTask(w http.ResponseWriter, r *http.Request, id TaskID) {
+func (_ Unimplemented) GetTask(w http.ResponseWriter, r *http.Request, id TaskID, params GetTaskParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// PatchTask Change some fields of a task
+// (PATCH /tasks/{id})
+func (_ Unimplemented) PatchTask(w http.ResponseWriter, r *http.Request, id TaskID, params PatchTaskParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2854,8 +3632,82 @@ func (siw *ServerInterfaceWrapper) GetTask(w http.ResponseWriter, r *http.Reques
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetTaskParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-None-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-None-Match", Err: err})
+			return
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetTask(w, r, id)
+		siw.Handler.GetTask(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// PatchTask operation middleware
+func (siw *ServerInterfaceWrapper) PatchTask(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id TaskID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PatchTaskParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = &IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.PatchTask(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -3047,6 +3899,9 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 		r.Get(options.BaseURL+"/tasks/{id}", wrapper.GetTask)
 	})
 	r.Group(func(r chi.Router) {
+		r.Patch(options.BaseURL+"/tasks/{id}", wrapper.PatchTask)
+	})
+	r.Group(func(r chi.Router) {
 		r.Put(options.BaseURL+"/tasks/{id}", wrapper.UpdateTask)
 	})
 
@@ -3079,6 +3934,8 @@ type PayloadTooLargeApplicationProblemPlusJSONResponse Problem
 
 type PreconditionFailedApplicationProblemPlusJSONResponse Problem
 
+type PreconditionRequiredApplicationProblemPlusJSONResponse Problem
+
 type ServiceUnavailableResponseHeaders struct {
 	RetryAfter string
 }
@@ -3097,7 +3954,14 @@ type UnauthorizedApplicationProblemPlusJSONResponse struct {
 	Headers UnauthorizedResponseHeaders
 }
 
-type UnsupportedMediaTypeApplicationProblemPlusJSONResponse Problem
+type UnsupportedMediaTypeResponseHeaders struct {
+	AcceptEncoding *string
+}
+type UnsupportedMediaTypeApplicationProblemPlusJSONResponse struct {
+	Body Problem
+
+	Headers UnsupportedMediaTypeResponseHeaders
+}
 
 type GetHealthRequestObject struct {
 }
@@ -3116,6 +3980,25 @@ func (response GetHealth200JSONResponse) VisitGetHealthResponse(w http.ResponseW
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetHealth400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetHealth400ApplicationProblemPlusJSONResponse) VisitGetHealthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3425,10 +4308,13 @@ type CreateTask415ApplicationProblemPlusJSONResponse struct {
 func (response CreateTask415ApplicationProblemPlusJSONResponse) VisitCreateTaskResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AcceptEncoding != nil {
+		w.Header().Set("Accept-Encoding", fmt.Sprint(*response.Headers.AcceptEncoding))
+	}
 	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3569,6 +4455,22 @@ func (response DeleteTask412ApplicationProblemPlusJSONResponse) VisitDeleteTaskR
 	return err
 }
 
+type DeleteTask428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTask428ApplicationProblemPlusJSONResponse) VisitDeleteTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteTask500ApplicationProblemPlusJSONResponse struct {
 	InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -3603,7 +4505,8 @@ func (response DeleteTask503ApplicationProblemPlusJSONResponse) VisitDeleteTaskR
 }
 
 type GetTaskRequestObject struct {
-	Id TaskID `json:"id"`
+	Id     TaskID `json:"id"`
+	Params GetTaskParams
 }
 
 type GetTaskResponseObject interface {
@@ -3630,6 +4533,20 @@ func (response GetTask200JSONResponse) VisitGetTaskResponse(w http.ResponseWrite
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
+}
+
+type GetTask304ResponseHeaders struct {
+	ETag string
+}
+
+type GetTask304Response struct {
+	Headers GetTask304ResponseHeaders
+}
+
+func (response GetTask304Response) VisitGetTaskResponse(w http.ResponseWriter) error {
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(304)
+	return nil
 }
 
 type GetTask400ApplicationProblemPlusJSONResponse struct {
@@ -3722,6 +4639,207 @@ type GetTask503ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetTask503ApplicationProblemPlusJSONResponse) VisitGetTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTaskRequestObject struct {
+	Id     TaskID `json:"id"`
+	Params PatchTaskParams
+	Body   *PatchTaskApplicationMergePatchPlusJSONRequestBody
+}
+
+type PatchTaskResponseObject interface {
+	VisitPatchTaskResponse(w http.ResponseWriter) error
+}
+
+type PatchTask200ResponseHeaders struct {
+	ETag string
+}
+
+type PatchTask200JSONResponse struct {
+	Body    Task
+	Headers PatchTask200ResponseHeaders
+}
+
+func (response PatchTask200JSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTask400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PatchTask400ApplicationProblemPlusJSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTask401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PatchTask401ApplicationProblemPlusJSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTask403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PatchTask403ApplicationProblemPlusJSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTask404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response PatchTask404ApplicationProblemPlusJSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTask412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response PatchTask412ApplicationProblemPlusJSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTask413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response PatchTask413ApplicationProblemPlusJSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTask415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response PatchTask415ApplicationProblemPlusJSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AcceptEncoding != nil {
+		w.Header().Set("Accept-Encoding", fmt.Sprint(*response.Headers.AcceptEncoding))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTask428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response PatchTask428ApplicationProblemPlusJSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTask500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response PatchTask500ApplicationProblemPlusJSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTask503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response PatchTask503ApplicationProblemPlusJSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -3874,11 +4992,30 @@ type UpdateTask415ApplicationProblemPlusJSONResponse struct {
 func (response UpdateTask415ApplicationProblemPlusJSONResponse) VisitUpdateTaskResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AcceptEncoding != nil {
+		w.Header().Set("Accept-Encoding", fmt.Sprint(*response.Headers.AcceptEncoding))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateTask428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateTask428ApplicationProblemPlusJSONResponse) VisitUpdateTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(415)
+	w.WriteHeader(428)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3936,6 +5073,9 @@ type StrictServerInterface interface {
 	// GetTask Get a task
 	// (GET /tasks/{id})
 	GetTask(ctx context.Context, request GetTaskRequestObject) (GetTaskResponseObject, error)
+	// PatchTask Change some fields of a task
+	// (PATCH /tasks/{id})
+	PatchTask(ctx context.Context, request PatchTaskRequestObject) (PatchTaskResponseObject, error)
 	// UpdateTask Replace a task
 	// (PUT /tasks/{id})
 	UpdateTask(ctx context.Context, request UpdateTaskRequestObject) (UpdateTaskResponseObject, error)
@@ -4113,10 +5253,11 @@ func (sh *strictHandler) DeleteTask(w http.ResponseWriter, r *http.Request, id T
 }
 
 // GetTask operation middleware
-func (sh *strictHandler) GetTask(w http.ResponseWriter, r *http.Request, id TaskID) {
+func (sh *strictHandler) GetTask(w http.ResponseWriter, r *http.Request, id TaskID, params GetTaskParams) {
 	var request GetTaskRequestObject
 
 	request.Id = id
+	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.GetTask(ctx, request.(GetTaskRequestObject))
@@ -4131,6 +5272,40 @@ func (sh *strictHandler) GetTask(w http.ResponseWriter, r *http.Request, id Task
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(GetTaskResponseObject); ok {
 		if err := validResponse.VisitGetTaskResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PatchTask operation middleware
+func (sh *strictHandler) PatchTask(w http.ResponseWriter, r *http.Request, id TaskID, params PatchTaskParams) {
+	var request PatchTaskRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body PatchTaskApplicationMergePatchPlusJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.PatchTask(ctx, request.(PatchTaskRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PatchTask")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(PatchTaskResponseObject); ok {
+		if err := validResponse.VisitPatchTaskResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -4177,97 +5352,126 @@ func (sh *strictHandler) UpdateTask(w http.ResponseWriter, r *http.Request, id T
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7HyLbhvJ0e6rFOYPEMkhKVKSd20aiwPZljfKem3FluAgHkfTnCmSHQ27ud09opk9ep7zHufJflR1z40c",
-	"3dbrxSYIYMi8zHRXVdflq8vw5yjVi6VWqJyNxj9HcxQZGn55fCZm9H+GNjVy6aRW0Tg6myM4YS//aOEK",
-	"jZVagbAgwDqj1QxQOenW4MRsAO9RZSAdSAXJybT/o3DpPAGnY2VwmYsUQRvIMEeH4MKyoFW+BjkFpSc6",
-	"W0M6F2qGvIyVKsVBrKJehJ/FYpljNI7i6CCOol5k8KdCGsyisTMF9iKbznEhiHy3XtKF1hmpZtH1dS/6",
-	"8OFD/6hwc6I1FQ63mXz36gV88+3jIW2f56hm2IOpNhD2jVXyHIVBAwZFvvgujs6EvbRwdHoSRz1AY7T5",
-	"Lo6kuhK5zC6cvkRVfXHR2Oq7OGLG6QKQFpR2YDDVMyUtZnGUDGJ1pEAv0Qi6HtxcOBC51SDSFJfOglC0",
-	"LVziGiyqzIJWCAttsEF7rMTUoWEhB8K1arMEydHpyQ+47ubIa8V3cfS3/tHpSf8HXMdR8ixWtGAlK+YO",
-	"lsKIBTo0FoRBYJobtICe+g8MZiR/kYNwMBVF7jaP9mYRP+i8r3tRTRNd8KIwVptuzU4UfnYXKV+RlLQu",
-	"DV5JXVhYihk+A70gnXYsPfp6Ko11/N2gRf/3b3+6/Oubix/+enR08fKyePvPx8sfz/8+fPL9enkxyUdH",
-	"US+StO9PBZp11IuUWNBtfvOoydJCfH6Naubm0Xi0/6QXLaSq3hN3zqGhlf7x8aj/d9H/17D/9KL/6U9/",
-	"iHod2n8yZUO8gX8y+opxNkhhYa0LyIUl3RRsijt06E9HoyH8//83OhiMBqPdMd0Rq5WRDmEulktUtjLm",
-	"ajFpwTqZ86GzLgcf0gPMLUJyONonnU8eJeQblA6aN4bVXDi8QgPSVY5nAB9QXJKvsaD4ywVxtu0iRqwy",
-	"LGy/Xi3t0i/dKO/h/mFLxHFsH+3E8aP/u/Nhb/f/xNHHf8TRp0dxtENf9Pjb9he7j3bp0+7DeC0X0nUf",
-	"RS7MDK0DVSwmZLBTlqAFp8GgK4xqadv+sFubct6gyVyGbG3+lqk2C+GicSSVO9iPesS6XBQLYnzIihbe",
-	"VcRL5XCGhqknkzx5eWuMkFnbKA6mQzycPMH+k+lT0T9MH4/6T7ODtD+a7Itvp9/g4+xwWJ7VUrh5zYnM",
-	"bjX7ipOi4Cs73IBBu9TKInuB5yJ7hz8VaFn8qVYOFb8Uy2VOYUFqtbc0epLj4k//tMTXzzUfdEdG67OH",
-	"54svpkLmSFtn6ITMmYHgdyD2BxFHFAz5iGAu2Hmz1xyXp7worIMJknkstHUwGpI0rBOusNH4kM7ESefd",
-	"o8ig5KBiV0x04caTXKjL6Lopnj8YnEbj6H/26nC/57+1e6eeSy+k7ZM0fhOy3YXISc6YjUHUnp5MlYM1",
-	"W3Sm0QcyNkZwc2ljlem0WKBysJNsSSzZ7dEK1dqN2GBjtZOUYTTQkfRgJd0cBCSbgTyp48yu9wINOHN3",
-	"1H9PBPLaW3uyJ/sSDBAWugkFUOimlVOXrzmCE6XayH/5sO/Z8HjgnjHya5EQ3Rprr3vRK20mMstQfZFd",
-	"SWWL6VSmEpW7sKleYtOwatCUi/SS4GfpGICvHXtfOeZo1DKgg9qAakK/qvlU4I5PASaFq4hmWjk41ghP",
-	"IWZ2cLfqdlEUbtnbup5JO1EUw0R+TIf/hYfjV7pgPdo8GIuGYnGqizxjR0AUViDfVC6rPJTHTa9WEgnv",
-	"/SrHYYeveECBXu+MBkAfsTfzkCIVxki0UPJsB7TxG+1e6UJlXyRGpd3FlFdpSFBpj5TYD5HzBA5ntQYf",
-	"1sJ6ox28Cgt8JQG90WCLdA4GrS5MiuyqJcWoXKsZoxGrF0j+ghAcC+dUrHMtsjOtXxOG+SIZLf1aF07r",
-	"C0ZEm9pWRic+Mmk9bCJgLhSMhodPHn/7DUzWDm1TiKOGGwgxFI595nqmNbwOG/0GQbWL7IYRhSzPi5Uy",
-	"Q5VJWuWVxxpfJNnGch3YpYLshFPKLJxTcE4HQibwDL4/PiN9EDMhFcdHAugKV8Dlg6bM92uZN1mBV+Xe",
-	"X0ncjdoDQckMRFW5aOYlSgOpNAndjSulDpzHqixANLkfwBvt5lLNYCUsULBxqDZEIlRGeN2sKXRf9yLy",
-	"azLFcyWuhMzFJP8y+7B+uYuisd7GKWbCiYmwCKlQ5I4npH0inWP2zFMGuXCcE9UeuWEfgWA4b+3wFU3j",
-	"ZnrByNncgdKrknJf10je0Zv+Eb1JwLJubcbQxiVdyI9vIW+2Euzdptqg34OOt5XvDgf7g4Pddlqzf2tu",
-	"0szQh/2n3Zk5CeNciQC6vtC4F9JaqWYXDSjdVgtpNzEHCJh4NMmIpRVzRrU6tEj8mmGnQTqs0JBLVI7D",
-	"j5vj2n9k8J+YOsy+Cl46V7ZYLrVxmP2ImRRnzOoXHEpRL3ixoBUvWHqNc3nhl+7TVlUuSG5IT8fQ3Iw3",
-	"aTrXx80TqrYBJhzO/Da/YTgjuyXnB8wn0M6woXR1aKuI4MP7M4rccXlqaehqJ33CXvL6c4SqWETjj5G+",
-	"jD41jVBfdtZYarv8WC7yqbpOT0iDGNLhitInPtbMhyaRnzZImIrcYm+DqpYoGoce/bWQ6SVYJ4zrwUqb",
-	"y2muVxwNyH4GvtRSVpn2h4SBm27iH3H8eTjs098n9Oc5/XlBf47pw9GrOP787atPXWWlXkNUtx0pcfve",
-	"X3ldaU+ThQ9cy+Ma7/HRyx+Pt2i+rRJZM3AbrRvH44noOp1TI1UqlyLvUAzKomx3Fcp/B3W+GOB8y3t/",
-	"jHy2SFGdSGykjp96kXS4sB3Jbm1Pxog1i73w5G5R8mGuGyQQVpDWFpiB0+0wInKZ4t1KHPbplax3C8wb",
-	"7BYxR4pL9k8PH38LwWeBd0AW/O1lfcU6CvawEOlcKuyTePgDcmdEd/sYvJO7lxd5QZde135vW17CwYqr",
-	"MdxUqnOh4Gd8JUbAvFiIdh30tn5Kl6lIZZ1QaUc16ISjz1Sy+pDnStPCGCQIWPUFvPR2mnmIzDagwdPJ",
-	"/vSbdISPxWF2u7Fuq++fz85OwV9QSb1amcPyzQXcx0+fNgq4vnS4UcJtWP2GjoCda+PAFouFMOtNhtmd",
-	"M9dMoEFhtYLl3AiLG9x3w4VNG9re//zdCRicohc4FxZl80DaxGxYUSPA3elxQmhkOVSH0fPafItdvQja",
-	"voEjb7GYZ5DmkqwBJkaodO5bY9L2WEu1gsSbQzKIVR86yqTdNdeOciuU1Va/0mYtc7zRgPONurr8ulN2",
-	"9Hb9/R1YMhlTutSJ0Np7siV27FhdHvIjD+O2tt6uAoa12sU/wq9l6W9rjY48NxnDL0gK/XIdCVeg6Z55",
-	"ll+mqv0kPUgW6OY6u6DPRJ7rFfKnW6WPpBcrgKQbRtId7bocKQybijTMowUr1qGAHBBUV/diQ13IpXQm",
-	"E60j5vcdFdtmiWubS4ohHfWdG3HyVt2xu4bRlRO3gOIm6VteqQSCGxHOoCCahGvjpP3h/jf90ai/f3A2",
-	"Go6H9O/vUcM1Z8Jh38kFdm31BQByO5hl7SXu2Wy7o3X2NfHk1lbFMrtTxqPxwUNkvOHxPYtb/r4+2xYR",
-	"XSGAGD0VvrDZ1pAKK1Yv7hJYF45szCBsh5hTYS3ZdVIOKTgNM3QsVroxDCmICXvX4M64ef+LJhTukCWz",
-	"eZOM3m9lbE5nmvJdTYvR/2rDMsMF27taTAsj3fo9yc4LWyzlD7imvL0T5JZTMRXU5kQ6YGcPICk+9/2M",
-	"AkEin5jaAZw4EKmzsfIjHsKVt8GOdGAxIJDw4R9t6MzTSrtsoWXTQOlYeYw+hrdLVETTwWAIwjkKDLbK",
-	"TzRosup9vlsvUZ1kL7RSmDpagFkOLUirYTWXBB/KTNqGVBpE4BeskBnM0WAPJms/l9G4mhnKpXWQ1CJM",
-	"wLejRc4u1skrHMDZXFtkdMBrkLjsM8ArNOVgVmfpKPRQG3kUYZofcO2RhqcWM5AeAIXWYuDPd12k11vf",
-	"KfdqMIjVW+WbEaI5EiXgcDiqJC5C+a8xcVTNPsWqHn4a/4KBJx87O8dIqssaZRaWLdmCl82NiqqX4qeC",
-	"Z+H+8uGMpWNtmcIoSFpt2HE5vxUXw+FB6ifL6CWL2Ge8pC0c8EkVUmGxL5VFZWU4VLrHdkmYT8fgtLCY",
-	"eV79YtE4sFAzN3duSax5rd1m6w3jDVdn4BsawrUtOrO1b7hVGRvfQrRrhbFiH0ZGmNQyTJ7R+ftkwK0p",
-	"DbiSGQY7ZWMP0rOshzykZis6UqGgsD4KeTzeb+JSjrETzPVqACcK3q/EjMDf+UkvrhIZklSTHhA5eRZp",
-	"AZUuZnOyZq5NN7Q0TEctRZZrH9XXXAtTMMFUeILIcP3hhcy1zpzAIiF/h3kAcESnxyTMw4sGMmtVRBqF",
-	"jXH0DkUGa10Y768GG7WOcfSCg2CvtG3yRWE8s3kXRSyS77nJgybY8d4eg5LgyAepXuyxaux5iHVdR7mg",
-	"MVxHlGqqO5PPhchz3q7vjEgvSeLkOr0rnutV0JMlpn0/fVfhI1Ts6lFlbA+NZKjUrlQrWtSNwejCoe1B",
-	"iMfMbxlnwBQ5WsjlFbInjRV9q/SK3vhWJzSaxxkaeYWWm1+iriSTf/ILTY1eeB1Iyi24U+FdMmscEHME",
-	"9/rFchCrWD16dNRaavDokZ+pbRvT+ME+orK2dI7pJWYhSrS12uvis6YRS9cw3FiRu/DJU3m/P9yk0mNV",
-	"23MtWI8fOD+F55oslNtp1ZXet3KkI7vyxFrhpK1zfyFN03EsxJqnphQFOvam/vNGJ/VSkdpw1YjcbHke",
-	"pA5TOSsMxaNNn1KegkcSluT/rhMywE4m7HyihclYn0iZ7S6TxWM1fkg3VhyflXUosjEkVdAYh6O6xHU4",
-	"qN7W0TRDtRcvC2A7sgcwQKLjIC/ddmhvHsKzFnWEe6rJ1hL1SNcuWgZLQdsCRyUOClLjyQ376BFHlRsr",
-	"jjvJTT2UZDfUIWN1UyEySXWGyQDaZsKTHIWhoJNb7ZWVVaOaVL5tcCxQ/6JMK0XOjV3k0z8qxxoNLg1S",
-	"dPI7VuhDhQnaHnmCWFWDquUo/ESklxvz8Ks5KvAD8eTnypF4el1WIsaxktPNlnRdp1igUKu5zLHXnLBh",
-	"MdiAxQ5H+wmdWqxU6FjLqmHNlqY0+KyH4xgZTK6tG8AH6ea6cK0B/nrOV1ooVNoQ1U6VbRClK6nsbhBo",
-	"o31MkvwwD+Z5S7e3OQeh7AqNjVXyeHiQBKaaXd92Q5jVciHUumoGeyL+rK2TOTmmZeG8OVd9Kzq/suV2",
-	"0v/L+7dvfCnp28OnB7vjML11fvaq/6RHUoTcpxPG6JngMKI0ZIXXZYQF8jwn112ehXclIKJoU9XtYpVh",
-	"mjMurtEXmUVHD2oM3INKdgdwLNI5iV9Acjgcxmq7XNgDNlkKFn6ayRLm5icDwnBMbzgcQo5XmFvIEJcD",
-	"OMPPLlZTiXlmAy0+Xuqc1I7CJrGx8+b8NUiV5kWG2e4AToWbg8xq+Z2fn7wkR6hjhYqMNAObC0sZD4G5",
-	"wSDh7iDBOJ8SMBfJAJ77xruolNjrgvVKd3R64lXc18W9akhnMZ+WGlLdGHq7oK/Cgw+1o48VD+PCzjeH",
-	"8IN8Ti42DEXvluZyMEpgJ3H42e0tcyFV0ivXUD5mg7SxSnNtMdvt+ZyP3tjGJRZWnD+VlGTaozpDUIFj",
-	"o1yU7uZdGE0uLybdPOY8qxxarnxM8rd+s03cf8u4yY5JKa2S02lSpmjVreSxK8GwbZSLbYzatnBE0muE",
-	"qGS3JuAFHQkTYXQ+BqX71mlDjvjF23fvWTJ6OoVC5ZzJ1FbM0/+CG9PetVNQyvWqz4FKT0EbOZPKPiOn",
-	"vzQ4zXneYyd5e3p28vbN+2Q3pIdl1slR3iPiXKaoLNdkQk7248lZ1IuKFkolyO0H2QbazPbCTXaPrq2L",
-	"VnUuGPWi4MOjcTQaDAdDznqWqMRSRuPoYDAcHHAZ080ZcO/Nq/b1DDtagafFJJcp40pF0uEwzwE31yKD",
-	"iciFSvnhGZWBNqT7zginDcP1KtafEJ6foQvN8o3Z9v3h8JZBhY4BhbLAF+kHjASEvW+ZqpSpDxFLThoe",
-	"e6q6lqyo32sPqTYrP9H446deFDpSnM0suUUV9pmXknBiZrlLurYOF9EnWmNvgTeeyDt+mKJV0fH4xmPe",
-	"7eeVQnDJQhIp8pyf0lqXA77NPFebRh2qqnw8az61NRfcZvDbeV3eOuYf8cuPOOSEtze7qxZ2aEU/YD6k",
-	"7M/foA+NrAgzlhoaVovD+6hF42kNvmV09y2tzuOvon4/tyo5Hz9d99pFyI+frlsa+pKFMKn1xFdQgn6W",
-	"2UbQUD6IeympX6lE2z3QecZwjxLhHuOupZjxIyTCh5gtjSJ3yy4uaj8b97FbPPUle/55JWL8jgvDQ3Yk",
-	"kC/T21BJ/9huv9zUc2lL7e4Wiszu3yapnGRZvi6jRUdfo9nG6O5dkGRahf67q/H3NsaqQdFhi29L/Sgf",
-	"KPtNjfBweHD3TfWDGb/QbOmue+zTMYp7h8XXBc+WG73TE7yW1nXYbsMb+PefrnvRUtsOB+BLc4x5+Cnp",
-	"laprA6Uz3TRzbzDcZfJtG7Tuuc7WDzPAh5pUZSZlL+cmK7m3OpeTedft9pMzBV5vuZfRw7j73TiVu6R1",
-	"i0+pSH2Qg7jxeSV++kRwbiC2Z2vLXwW4bZ6Wr7nuRa+1F3z3cNP5u9clulK44n3b7cm9q5EPi3v3FOaD",
-	"HgrPpfIB9yWXuMuW/zadJXF/tJDILAklca6G+mzx5fHr47NjCLT+LLPrZNsYs3qXzQfSWV/+UOrxgNL1",
-	"/9mTGTuj79HdnzJu0NV0fX98dgdRs7D6Qyg6ZzV8CFH8Ww8Nuk7P76KrqPe4P2nXv+s4dji6xx2bT07x",
-	"fY/vQ17HqPrvP3iGtKMdK32kC4GuI0JWYJmVx+sgmVbHGClrW1W47N3/5whgp/45gt0H2PLdALr89YUO",
-	"YHx484P07I/9rtnvHK8dej5uv6N6fJIVfP8ehrH97Nu/qXr7aHOzevfKBPAmT/1l6dR/WBL1awGeXwxy",
-	"rv+zjPE/Itv6Ht1t9vUwhx1+44R2WBadlZkAb1z9oyehgRIeW+BZFgszeYXKN9S2ghL39x4YlToqhTfC",
-	"pofGpd86VeRBwN88Vfz3dZ23S+sWz7n/q6aKYZv/etBfB878N0W4J4YKPveWHOGOwv0n/5BA6Rt9j3Dv",
-	"asTuLyy2/Yx4s9E0qGc/Q6OJolL3Y3++PgfSDpq/ZhWq/9u3+ebjDRW+cLtn9PrT9f8GAAD//w==",
+	"7H2Jchu5teivoPomFclpUqQWL1SlXsmyNKM7XjS29HwrbkcNdYMkoibAAdCSOfP0PfmPfNmrcw7QC9na",
+	"rPG8SV6qpiyJbAAHZ197fokyPZtrJZSz0eiXaCp4Lgz+enDCJ/AzFzYzcu6kVtEoOpkK5ri9+JNll8JY",
+	"qRXjlnFmndFqwoRy0i2Y45M++yBUzqRjUrH0aNx7w102TZnTiTJiXvBMMG1YLgrhBHN+W6ZVsWByzJQ+",
+	"1/mCZVOuJgK3sVJlop+oKI7EFz6bFyIaRUm0lURRHBnxUymNyKORM6WII5tNxYwD+G4xhwetM1JNouvr",
+	"OPr48WNvr3RTgDXjTqxe8v3hPnv6bGcAxxeFUBMRs7E2zJ+bqPSl4EYYZgQvZn9JohNuLyzbOz5KopgJ",
+	"Y7T5SxJJdckLmZ85fSFU9cVZ46i/JBFeHB5g0jKlHTMi0xMlrciTKO0nak8xPReGw/PMTbljvLCa8SwT",
+	"c2cZV3AsuxALZoXKLdNKsJk2ogF7ovjYCYNI9oBr1b4SS/eOj34Qi+4bEVf8JYn+p7d3fNT7QSySKN1N",
+	"FGxY4Qpvx+bc8JlwwljGjWAIcwMWpsf0gRE54J8XjDs25mXhlkl7M4ofRO/rOKphggf2S2O16ebsVIkv",
+	"7izDJ9IA69yIS6lLy+Z8InaZngFPO8QefD2Wxjr8rt+C/7t3P138+Pbshx/39s5eXZTv/r4zf3P618Hz",
+	"7xbzs/NiuBfFkYRzfyqFWURxpPgMltHhUfNKM/7ltVATN41Gw83ncTSTqvobbuecMLDT3z7t9f7Kez8P",
+	"ei/Oep///Ico7uD+ozEK4g33B6GvLo4CyS1b6JIV3AJvchTFNSD6i+FwwP75j+FWf9gfro9gRaKujHSC",
+	"Tfl8LpSthLnaTFpmnSyQ6MjLXofETBRWsHR7uAk8nz5JQTco7TlvxK6m3IlLYZh0tl5UqkJYi9tbYS6R",
+	"W5AvLPEmrWZr6fbm85RdSTfVJdBuvc8+Cn4BasoyhfvOACmr2mWI3IZ0os1qQgWV1iLVH4wYR6PovzZq",
+	"tbpB39qNA9SNJ3xiPSHeaiXuJIatREbPpSBiTHWRrxJhc320hOxEcYcKAbfQVgTU2ZilW4PtlHGVA5pB",
+	"1zZxgthg3CbK63WthGW53mVAGvxWgO5ZhA0JczfhCS76OGS9ljPputFUcDMR1jFVzs5Bs43x9pY5zYxw",
+	"pVEtsdwcdItdgQc0ocsFqiVaMtZmxl00iqRyW5tRDDIpZ+UsGg0HA5RI/1clclI5MREGoQfddfTqVmMq",
+	"87b22BoPxPb5c9F7Pn7Be9vZzrD3It/KesPzTf5s/FTs5NuDgPE5d9P6JjK/VT9WNylLfLJDXxph51pZ",
+	"geryJc/fi59KYRH9mVZOKPyVz+cF2E+p1cbc6PNCzP78dwv3+qW+B6zIYX80hfjw2ZjLQsDRuXBcFngB",
+	"r6BZQoRIIvAakERsytHKoXkZBSrPSuvYuQA9MtPWseEAsIHP2Gj06Zd671sXtDihgqJih+vPcWQdd6WN",
+	"RttAZycd2Saes4CVCoX8XJdudF5wdRFd35fPjwlzhPhV7jB0CCjOGS+AdiIfMV6bWdCT6CmhOs21IC+C",
+	"BNhNQQfkOitnQjm2lq5QIY1RLTLQgQsGn5VGoMdGuEzXY8YTRZQgHlk6KRdAYbaWBnfHgwwrtamhTlRt",
+	"823H4x4QztJl/yyt3Yd10jMNL/VuZ+4DXB33XjkTDdRjXDu/0U3OHXhksHPmigXqYYBUG/kzeXN0DXLz",
+	"7un6fCsQoltdqOs4OtTmXOa5UI/SAlLZcjyWmRTKndlMz0VTDdS+cMGzC4gqghpj+OyINPsInYyoKZpb",
+	"tWjWgH5Twax8dqQCOy9dBTTCima4dtyVELnt3826XRD5JRsrzyNoRwq8P14cAPEfSRza6Qz5aJkw3sHK",
+	"dFnkKPgAYRW7mUoZBqLsNPVlAJJ9oF0O/AnfkEAeXlJzfQYfoZ4kdy/jxoA3Fe5s+3DwW+0OdanyR6FR",
+	"aXc2xl0aGFSafDLUQ6CWGRrfmoO3a2S91Y4d+g2+EYLeambLbMqMsLo0mUBVLcFAFlpN0HeyeiZAX4Bj",
+	"jsg55otC8/xE69fgcT0KR3Pa68xpfYb+2zK3BbuHJJOWnDyIt7hiw8H2851nT9n5wgnbROKwoQa8dWbk",
+	"R7ITrdlrf9BvYK67wG4IkQ/eCa0Q8Ktcwi6H5Bk9CrON7To8rSo4AK8qJFcws4KBhQ/wdtl3ByfAD3zC",
+	"pUL7CHGXElcMs0JNnG/WOG9ehR2Gs78RuhspJXB8c8arhFQz3FSaAUsD0t2oYmp/80SFvFLz9n32Vrsp",
+	"eDpX3DIwNk6oJZRA3GSEMwsw3UtUfF/53r8WHStvvkFJNOyuDiCAMOC4NcPSQKTN5zcQ6X298bdXxdIy",
+	"UyrvivV6/lI9Oe7NiI7c3yhIEfCo0omqST1CKoRbx/CbwrwX8qfPXrTyjZ4+YHdkJk4Vv+Sy4OfF4/SX",
+	"pe3OysZ+S1KWc8fPuRUs4wrM5Tnci2dTke8S57CCO4yTa4vZ0F8eYHbaOuEbEulmeJmRk6ljSl8FyCmd",
+	"mL6HP3p78EfKLLLVso/TeKTLM8clYG2uOFqfsTaCzgDxa2U4Bv3N/tZ6O0jevDXSbSbGBr0X3QkxQMap",
+	"4t4pfqTQzqS1Uk3OGpFOmy2kXfYJGWfn5O2jR9nyCYY1O7RA/JZuQTNIuxIGhFc5dA/cVCzoIyP+LjIn",
+	"8m/iz54qW87n2jiRvxG55Cd41UcQpaw3PJvBjmeIvQZd9mnrHhxVJQoobTZizcPwkKbx22lSqDqGIeDs",
+	"hI75Dd0NkFswTgzvyeBktsR03vUAiiYKUyssDfc/UJnOpZqkTV+lCvT99diarH63iVJaiRGrjBFCUiq4",
+	"ihHWinw1Yt9DCKrDbgrYQbPDjh3QgVk2YlxakY98ahS+aCaCExUKJIiPgKiWRtns7/S31mOWypzKVinj",
+	"hVYrNabw9R0xckVUqp7V+cuVC6ZPUpQoDjHUjPesmHPDgXEKaR3T40YZzcahtKYNuxL8onWH5/3nK0oR",
+	"S2Ix+7iRRNsY2DfLB4PN7VbFIEnsk7UkefJ/1j5urP+vJPr0tyT6/CSJ1uCLGL9tf7H+ZB0+7VClcfS9",
+	"4IXDZPbcAMc5SSnEIC+/REKVs2j0KdIX0ecmzPqis1ZR6/ZPYZPP1XP6HLQQhm3i6oTbC1QNOXk2vDhu",
+	"gDDmhRXxElQtmtwuhrD7q8bj13HjTnct/EBPXleq4u4lJ/jgMgZoeRcCjo1UmZzzogP3mZ533Jf8MvyO",
+	"1WkXHxW3+OlTREkXcI6BSI0MzOc4kk7MbIc81GrPGL5AhJUE7gokH6e6AQLItrS2FDlzus3YvJCZuJtP",
+	"/DlxuHo3wkivrgCzp7Cg+WJ75xnzpoWRnbCMloc0pXXgk7EZz6ZSiR6gBz8AqwNwt8lAtuheyn4fHr2u",
+	"zdMqvrhjV6gjUS/UKQWv5Sihydm0nPF28eO2anOXQId8+goI6MKvJpNHS3lkTIOABm549X+yiWoWiVWO",
+	"RiNmvIH6f/5ji4kvTiiM52YCU/hrHJ9MFCag/QWOev/94d1bjC0gelOajUvjpiHohrCACrQeJrBHe74G",
+	"sDnYbdgGxCNWzifC2UZpd3Pgq1uB128j4v+ukEI5rmvUv0e0dHOwKhdSWcdV1pG4PkK7M5YoomDEs6w0",
+	"RkC0WlWmiUPXmlGTzJcMwovzzfHTbCh2+HYnlWtVtqoivj85OWb0QMXZ1c7ood5cGdt58aJRGaP6yVJt",
+	"rKETl+SQ2Sk4G7aczbhZLF8YPRu8NQJoBLdasfnUcCuWbt/tOS/rqdXzT98fgZMhCOHEck2CtIFZ0lQN",
+	"X+8ufeWdUcJDRYyYNMYtumvfa5Ql3+kWrbTLskICs7Jzw1U2peYMaWMUJK1YSioHYuZet3h3FZ46ak4s",
+	"lJxop+Wyy2ipBYRaRapKEXk4T5/tDNZD4JEoxlo1qKXyE53TEX6lI1AJnUFNGzbUih2QVY/7lA9FPg0Q",
+	"wzbLhQ2/V7ueASFfqGas7NGRuktH7CvyXB3bBY7zUC11SzQP0QpTXljezwHv7YwMqFjl8d2RBfH73zP5",
+	"QdtUCfM0ZulMuKnOz+AzXhT6CkuU6Uq+OI0BtLQ7toMV7WIGsC4KrTSIRcssX3g/37ukXQXqJcYF5dYZ",
+	"4beYCP/uKHM16wKrt8T682pS/MbgdaVY05347U5UdScXWx758pVW9GbwuJf8HCMgkDnjrhWMR5uDzae9",
+	"4bC3uXUyHIwG8N9fo4bxyLkTPSdnouuoJU+93vXHUmYXYJ6Mi9mVNhfjQl+hoILO73ftJfP2Fvfss7ij",
+	"a+KR8UANzkfsn8K+uoO9V28Ouo4q5/mdOB6Oth6C4yWbRFdcsUg1bVtAdBmp5YjpgWRrhKybA3Acmrm8",
+	"vyXJl8GgB/8+h39ewj/78M8BfDg8TJIvzw7h1xeHn7sjVQDvmFMRq83AlZN3L28PhaAj2Gm0Ea7a6GNu",
+	"LaijNPQZOg0uJ1IdFvo+Q36OZsfreey/+6omwztIjde8iYTHoTvt1rh62XVCj/yNMBPBcAOydM+2Xjxd",
+	"B0eOo9EaYZoKHXsL/jZ56qLI40SlqiyKlBkx05dgnRoHpBgoeNz49YXg8Fi1Ayn2W6P9RzEjQEclBEo5",
+	"/8rM+RulFjoJ/mElVeN0rqM4yjVABz+VaFsK/0CnjJ3cS8O1EXxbf2uN3fsgcjkWW5HEd0pUsSoyZvBz",
+	"sMhnXduZHYVI1serLlHpXKMhTnexgE5f1y5yWv2axnUwnEqVdrPoLQG/tBTu3xLc+1AruMgFohAWDjsN",
+	"oeo6Cbzd9h0kpYM8N/hWw9Ay53s9W/wQvls5sdFf1xVqgl9WxXnV8VV3eOuqoVtz9QyiR1dAh1rpmL73",
+	"vveLwXAdtG+VufYKJRy6y9IkSqIUcE4dxfgUZs2vprpYSRVvBKN5u9L1lF7VuiD9IiuNdIsPILTEGHwu",
+	"fxCLvdJNOxNWof+/Spth7cLnwYhfIA7sUTc2hN5UC7B9duQYz5xNFDWzcxeWUZZf+EjXf/gn61trYad1",
+	"1JGhj0bpRFG+bcTezYUCmLb6A8ad49grHHKNmmnQq5u4Ws+FOsr3tVIic7ABXtl35VnNrqYSwtRQvLC+",
+	"esG4vy+zXOYMmDZm5wsKFBtP44UwpZ7WKEwZ9ZPyAh1oJy9Fn51gczQn5k8UoMvu+mQW9Qp0Vut8LbuR",
+	"EwXB/kEsKKIlaIXPgEkb+tHpftSI5HVGM7jtJ+qdov4c3hz+4Gx7MKwwzn3FtTFbUU15JKoe8xh9xWjH",
+	"Ld3c1WONyhbiFqSPcHMjo+o5/6nEqZ///niC2LE2pCMVS1udiaMwqZKUg8FWRjM08CuimLLXwC2kNqRl",
+	"GbeiJ5UVykpPVFhjuzCM1PEVJLorbRaN/BXqy02dm8PViGtXr/UWo0lXZ9OXOATLiUCzBfWgVdlXXIIq",
+	"T4lEoTsDQpjWOEx3gf6h+sTmRl/KXHg5RWH32LPIh6igbAVHxhUrLWlzyvv0mnkN9HLORaGv+uxIsQ9X",
+	"fDIRhp0exUmVMANMNeGh8hgAL5QuJ1NUnWbR4lI/BzLneaHJr1pg+VGxc5FxAggEl4jnk7h1ho6FWljh",
+	"w3OAkyJLvMN+I+5uVTcaRYpR9F7wnC10aUhf9ZfqFqNoH0OZOMg26CI/iNZcBU4S4PfUFJ4T7GhjA91C",
+	"r/L7mZ5tIGtsUKDcdKyIY7AwKNVYdyY5Z7wo8LieMzy7AIyD6iRVPNVXnk/mIutRMrryULHiquEHykPD",
+	"TwnclWkFm7oRM7p0wsbMO4J432BnmCkLYVkhLwVq0kTRTMgV+gLY/ccaTTy5MDI427wu3oN+oo3GRs+I",
+	"B9JwBDaHkEpGjgP7ig53r5z3E5WoJ0/2Wlv1nzyh6cG2MI0erCMqacumIrsQubcSba4mXtxtCrF0DcFN",
+	"FKgLSr6F9UTctOJjVctzjViy+JgHZS81SCjWKKonSbeipQO5ImAtd9LWOWYuTVNxzPgCpxgUGDrUpvR5",
+	"I6l3oYBt0EkENRvoAewwlpPSgD1a1imBCuRJWMD/+06Xga3l3E7PNTc58hMws11HsLAHgMYRE4X2WVkn",
+	"eD5iaWU0Rp5UF2LhCRWvkKZpqgm9iIBVy+6dAUAdGnnpVk17kwi7LejA76lm+ILXI127AOklRdiWcxT8",
+	"II81DC7skydoVW6sHq6lN7WtpOu+ppiom4qKaaZzkfZZW0xC7GJpJBSZFVmjmsm8bZbCQ78fEoG88Ilf",
+	"oP5eaCs0Ym4EWCc6sfI+lO+2i0ETJCqMgVVDv+c8u1ia/MWWDhr9lRDIzOFjSZ0NqH2lmpCXTfkBOV7u",
+	"16wz3jPB1dVUFiJu5afHiGqyhjhM6AfcqJ1TVt2cKHNKM8pioUUD0Sm0dX32keYEm32HeAjNNkqL/S01",
+	"0taq9AxAeiWVXW9OJoJtv1f744i6Gbk/p55WhJUc7rP5nHUn9X04s/N8h/3zH1vrHZRFj7ZSq64e9azG",
+	"CT2t6lE9IhjpLPSZ/DwohMZIHIKM5jmpMkk5LK7sFd033Rpss7faJeqNzuVYAqi+XF0B0JhAZGvY4JLp",
+	"2ZwbabWKWeh1SVQYctxlvGqTof4Y8JqepBQX1xOJAQvH3OCYMZEacZAe753sf882UIg3fpH5dcocv0Dn",
+	"bTl3lagqeRWzlgjP4KEeMrEX42+Y0qo6k+BKjZ5QuM7H0Cp1Swtns/kcyWMTle4Mtjw9Wq2c7S5PVHwz",
+	"QGzo8CQgvtdAeTB989KRwaia0UBDhD46X6AnLG6/2Fof+ZGZ05PD3vM4UVS5Ah1sjJ5wdFSUZqdK4mCZ",
+	"0iqbcvBjhLFs7fTPh69eDUA1w28Hh3HoGk4UyqC70ljsZJgJwOFZCuPmBVci9mGVhdWHhwe4GH89XI8x",
+	"iM1LorAIlMBy0a7/K3j64Ea1apAFxnt1VJGotbQrZzpimDNN1/vsgGeYneEs3R4MWNdoHpqiRPEwuWIh",
+	"mMQWBT8IEQ8GA1aIS1FYlgsx77MT8cURy4QeOQR5f0DlvP0huYW6YA2sAhZeHbwG7A5gR8TuYDA8jPHn",
+	"s8PwyYvDmL09fZ0oqbKizEW+vttmZYblLLCP5zErpBJsLERepwr4RPipXMZn2uv7WZ/t3YQElHW7PJ/o",
+	"Gtk0P6iYqDVe9XWsxwwYP/TqtFI/Hfke7wVgKIloKrS3sMv5KNA+9bjlXT0o2KrS0YTSB90yZTKvxeT0",
+	"9OiVRbMkFPBvzmzB7VRYbNRM+33sa8d4kHILiLDUC+OPjeA2eCJUGc/x08wVi3b1/gozHpRzM4D3UiTK",
+	"3yfTxggcGJwLk0HkGGBaS//488/AmCSy6R/T9ZqFgSuW5isVn6HhdSHdYWUhFOwsJ0obkQMmmi+MAGsZ",
+	"miHPFywFL3HzKQ1qAu7T3ZTwjFJWu9JXfMHW/CAA1lb+uPUyDSZgSTOhN+8H2KhJFdRXI8YJ3a3YOkDd",
+	"p4lvPh0F+odh1dXuVF13HzU6Sz2Whjtpogj36VIj7IjVT1uImq1u96vu9Hf6w6frffaS+uTrdDVpee9u",
+	"7B0fkVNEvTve+XBWFOOg++t6PrXlMn3pXw9SBwmJwiQrW3u6zX6QL4EafiLeu6vp9tYwZWupE1/cxrzg",
+	"EgyZ30NRvIfaKyu0Ffk6KWr8wzYesZ4TAyS5poyAgTAT4yo5ExUdaS49PAxkO0DFECbWK/80/Z9es6u7",
+	"9w7Vkx2BubFKjsdpSO9VS8HbrxCD4h02a+RNQK+3YtA0boQ36XoNwD6QBIEwuhgxpXvWaQNO/P679x8Q",
+	"M3o87niFBfpUHPvIickUKdVe8Hq0kROp7C44hXMjxgWOZ6yl745Pjt69/ZCue1kLGUuMECmbUshMKIsV",
+	"GZ/Pe3N0EsVR2cpw6LlQNBfY12ay4RfZDXi2rjXVecQojrzTFY2iYX/QH2DGbC4Un8toFG31B/0tbHBw",
+	"U0zWbEyrTuGJ6GgJPS7PC5lhTkIBdjBERAev0Dxn57zgKguGSxvgfWe40wZTPVWceJRHIzjA9yUvvdhg",
+	"czC4Za6gY54g1OUi/YAOfn/2LZNRMqOgYo4Jp22CqmvLCvqNxjsZruNo5z5L2mPCzUJDNPr0OY58ox0m",
+	"z7DNP4A2Dchz2Mv+KbIL68Qs+gx7bMzEjUR8j2a+VUCgcJpSLKsvAvKeZu5zlrwo8PVHizBi3UyratMo",
+	"e1SJ9t3m65BoeswfR+y/whlvxOO5wqcgb++TrrqffRfzAyZAQmv3DSzUSMKJHLEmzNdy0vZgePeSVkPl",
+	"r8J+v7QKB58+X8ftmtenz9ctDqXGkvOaTyhh7/mzGtcgDkVC3ItJaaeQ3ImZLnLMKYDnFmNwPwf3lTvQ",
+	"qWCVVjgKNDRqxaj90qlP3eipH9mg99vAxe940L+9ChDyOL71/S2f2j1bNzVqtbF2d8+EzO/fW1Xp1dBj",
+	"EAxMR6tAs/epu+EJMNNqv7m7R+bewli1DXXI4rvAH+EFRL+pEG4Ptu5eVL8a4yvFFlbd45yOYds7JL6u",
+	"r7XU6J2a4LW0rkN2G9qA/v6MrQG2QwFQJciG7Ja+UnUqOijTZTEngcHeL6rrC+te6nzxMAF8qEhVYhIa",
+	"bm6Sknuzc5ibum73JzhTiusV9TJ82O1+N0rlLmzdolMqUB+kIG58Ywy+/4NjOMFXp2fD6zZvm5jFZ67j",
+	"6LVPT3Q30py+fx28KyWu8Nx298zG5dDnPu+JzAe9bbGQigzuK6yohj7hjoYfD9yfLATKqa/AYvGNAsxX",
+	"B68PTg5aedpVYczrU5bf9Ij88ofAx32I2/9rQ+aojL4T7v6QYfa8huu7g5M7gJr43R8CEaab7w8TlUQs",
+	"lkiA3FWq2HooV5Pcq3DOqzMfAukpCsxD0Ieve21g8Pj0LgyW9Rn3B+36d21xt4f3WLH8lh1ct3Mf8DrG",
+	"5n//Zt4HSG2rTjbZm+QOW1659cg8xIOgBG4aVKzKePH930jK1uo3kq4/QOvc7eqHF7B2uPDbN78iEi0H",
+	"nZr/zj3LbbrH7SuqV20hg2/eQzBW35MESzefP2xp9cabf1HZIKN6s2zE3XFuJQiN+m7MuH8LbKg1+9z2",
+	"DfKRqOpVsvWLZKkv5ob0ylfKR/1e3MeHuf9mwe2v5Yh+tfMJW27dqqiaGrWeVVzuLUC2GdUdinq+SBQ2",
+	"I/BL0Wdv/TuJl18e8jBA/4105L9FuP6dcLdprofpCf9SZThh3v0S7T1QDZ1dHc2JJF8PvmEmKVHUwcFu",
+	"a+BgaymKNXWzpCTzad2GkShaRlWwO1s9LLXWUCdSsw3pq/2XDvV8k+v/UAfmPtmP5VaZ2zIhgOaW2lTi",
+	"oQk6BO4+OY1vYEu+0jYo8ZWmYfPXz1FwS615j0hRXP/HQQ0O6v+LoO//O694n/r4MRfikyDVoGm3qSk7",
+	"i0E+T9F4rWYzpYKvdFbCsom8FIrU80p0mahfRT3fmP/4Fvr518xO36XLvk12+l83KvidaH5/zOODg/+o",
+	"/f+o/d9K7XuFfUum8I5Gg8/0hpSgWKkNauNyiLrTb7b6espmY0y/Ho30jTEQBHW/4Y7qiX6iuvq/tfhu",
+	"hdVl1F91Q0XSL6eLXn++/r8BAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

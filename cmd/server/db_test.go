@@ -63,7 +63,7 @@ func TestSQLiteKeepsDataAcrossRestarts(t *testing.T) {
 	}
 
 	second := startInstance(t, db)
-	got, err := second.client.GetTaskWithResponse(ctx, created.JSON201.Id)
+	got, err := second.client.GetTaskWithResponse(ctx, created.JSON201.Id, nil)
 	if err != nil || got.JSON200 == nil || got.JSON200.Title != "survives" {
 		t.Fatalf("after restart: %v, status %d", err, got.StatusCode())
 	}

@@ -72,6 +72,7 @@ type config struct {
 	logFormat       string
 	db              string
 	validateResp    bool
+	requireIfMatch  bool
 	apiKeysFile     string
 	jwksURL         string
 	jwtIssuer       string
@@ -108,6 +109,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 20*time.Second, "grace period for in-flight requests on SIGINT/SIGTERM")
 	fs.StringVar(&c.logFormat, "log-format", "json", "log format: json or text")
 	fs.StringVar(&c.db, "db", "memory:", "where data is kept: "+backend.Forms)
+	fs.BoolVar(&c.requireIfMatch, "require-if-match", false, "answer 428 to a write without If-Match, so that no update is made blind")
 	fs.BoolVar(&c.validateResp, "validate-responses", false, "check every response against the spec; a drift is logged and answered 500 (development, CI)")
 	fs.StringVar(&c.apiKeysFile, "api-keys-file", "", "YAML file of API keys, as --tokens-file but without scopes")
 	fs.StringVar(&c.jwksURL, "jwks-url", "", "the identity provider's JWKS URL: accept its JWTs (with --jwt-issuer, --jwt-audience)")
@@ -214,6 +216,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Realm:             cfg.realm,
 		MaxBodyBytes:      cfg.maxBodyBytes,
 		ValidateResponses: cfg.validateResp,
+		RequireIfMatch:    cfg.requireIfMatch,
 		CORSOrigins:       cfg.corsOrigins,
 	})
 	if err != nil {

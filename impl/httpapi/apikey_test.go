@@ -49,7 +49,7 @@ func TestAPIKeys(t *testing.T) {
 	id := created.JSON201.Id
 
 	// Bob's key does not see alice's task.
-	get, err := srv.Client.GetTaskWithResponse(ctx, id, apitest.APIKey(bobKey))
+	get, err := srv.Client.GetTaskWithResponse(ctx, id, nil, apitest.APIKey(bobKey))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,7 @@
 // public spec endpoints, and the API with its spec validator in front of the
 // generated chi routes and the strict-server implementation.
 //
-//	request id (the server's own) → access log → panic recovery → security headers → CORS (if on) → chi router
+//	framing (closes what net/http framed for the client) → request id (the server's own) → access log → panic recovery → security headers → CORS (if on) → chi router
 //	  ├ /openapi.yaml, /openapi.json             public, from the embedded spec
 //	  ├ /, /docs                                 public, Swagger UI (impl/docs)
 //	  └ API routes (generated from the spec)
@@ -54,6 +54,9 @@ type Config struct {
 	// answers a drift with a 500 (for development and CI; it costs a buffer
 	// and a validation per response).
 	ValidateResponses bool
+	// RequireIfMatch answers 428 to a write without If-Match to an operation
+	// that declares the header, so that no client can overwrite blindly.
+	RequireIfMatch bool
 	// CORSOrigins lists the origins browsers may call the API from, such as
 	// "https://app.example.com" ("*" for any). Empty turns CORS off.
 	CORSOrigins []string
@@ -84,6 +87,7 @@ func New(cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	val := validator.New(doc, cfg.MaxBodyBytes)
+	val.RequireIfMatch = cfg.RequireIfMatch
 	specs, err := newSpecHandlers(doc)
 	if err != nil {
 		return nil, err
@@ -91,7 +95,7 @@ func New(cfg Config) (http.Handler, error) {
 
 	r := chi.NewRouter()
 	headers := specHeaders(doc, authn.CredentialHeaders())
-	r.Use(serverRequestID, middleware.RequestID, httplog.Middleware(cfg.Logger), recoverer, securityHeaders(headers.credentials),
+	r.Use(closeAfterResolvedFraming, serverRequestID, middleware.RequestID, httplog.Middleware(cfg.Logger), recoverer, securityHeaders(headers.credentials),
 		// HEAD is GET without the body, which every server must support
 		// (RFC 9110 §9.1): chi routes it to the GET route.
 		middleware.GetHead)

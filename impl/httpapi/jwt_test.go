@@ -150,7 +150,7 @@ func TestOwnershipAcrossCredentials(t *testing.T) {
 	}
 	id := created.JSON201.Id
 
-	get, err := srv.Client.GetTaskWithResponse(ctx, id, bobJWT)
+	get, err := srv.Client.GetTaskWithResponse(ctx, id, nil, bobJWT)
 	if err != nil {
 		t.Fatal(err)
 	}
