@@ -64,6 +64,8 @@ type config struct {
 	jwtAudience     string
 	jwtAlgorithms   string
 	jwtLeeway       time.Duration
+	adminAddr       string
+	drainDelay      time.Duration
 }
 
 // parseConfig reads flags from args; a flag not given falls back to its
@@ -115,6 +117,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	str(&c.jwtAudience, "jwt-audience", "TASKS_JWT_AUDIENCE", "", "the aud every JWT must include: this API's identifier at the identity provider")
 	str(&c.jwtAlgorithms, "jwt-algorithms", "TASKS_JWT_ALGORITHMS", strings.Join(jwttoken.DefaultAlgorithms, ","), "accepted JWT signing algorithms, comma-separated; asymmetric only")
 	dur(&c.jwtLeeway, "jwt-leeway", "TASKS_JWT_LEEWAY", 30*time.Second, "clock skew allowed on JWT exp, nbf and iat")
+	str(&c.adminAddr, "admin-addr", "TASKS_ADMIN_ADDR", "", "listen address of the admin endpoints /livez, /readyz and /metrics (HOST:PORT); empty turns them off")
+	dur(&c.drainDelay, "drain-delay", "TASKS_DRAIN_DELAY", 0, "on SIGTERM, how long /readyz answers 503 while the API still serves, before the graceful shutdown")
 
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -140,6 +144,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	if c.maxHeaderBytes <= 0 {
 		errs = append(errs, errors.New("--max-header-bytes must be positive"))
+	}
+	if c.drainDelay < 0 {
+		errs = append(errs, errors.New("--drain-delay must not be negative"))
 	}
 	if c.readHeaderTime <= 0 {
 		errs = append(errs, errors.New("--read-header-timeout must be positive"))
@@ -183,7 +190,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	}
 
-	verifier, err := tokenVerifier(ctx, cfg, logger)
+	tel, err := startTelemetry(ctx, cfg, getenv, logger)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// Spans still buffered are sent before the process exits.
+		flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := tel.Shutdown(flushCtx); err != nil {
+			logger.Warn("telemetry: flush at shutdown", "error", err.Error())
+		}
+	}()
+	verifier, err := tokenVerifier(ctx, cfg, tel.HTTPClient(), logger)
 	if err != nil {
 		return err
 	}
@@ -201,7 +220,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		MaxBodyBytes:      cfg.maxBodyBytes,
 		ValidateResponses: cfg.validateResp,
 		CORSOrigins:       cfg.corsOrigins,
+		Telemetry:         tel,
 	})
+	if err != nil {
+		return err
+	}
+	adm, err := startAdmin(ctx, cfg, tasks, tel, logger)
 	if err != nil {
 		return err
 	}
@@ -232,6 +256,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case <-ctx.Done():
 	}
 
+	adm.drain(cfg.drainDelay, logger)
 	logger.Info("shutting down", "grace", cfg.shutdownTimeout.String())
 	// The parent is done; the grace period needs a context of its own.
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.shutdownTimeout)
@@ -242,6 +267,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	if err := adm.shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("admin shutdown: %w", err)
+	}
 	logger.Info("stopped")
 	return nil
 }
@@ -250,7 +278,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // development ones, JWTs, API keys, in any combination. With no bearer token
 // configured the server refuses to start: it must never run open by
 // accident, and every write needs a bearer token.
-func tokenVerifier(ctx context.Context, cfg config, logger *slog.Logger) (auth.Verifier, error) {
+func tokenVerifier(ctx context.Context, cfg config, client *http.Client, logger *slog.Logger) (auth.Verifier, error) {
 	var vs auth.Verifiers
 	switch {
 	case cfg.tokensFile != "" && cfg.dev:
@@ -276,7 +304,7 @@ func tokenVerifier(ctx context.Context, cfg config, logger *slog.Logger) (auth.V
 		}
 		v, err := jwttoken.New(ctx, jwttoken.Config{
 			JWKSURL: cfg.jwksURL, Issuer: cfg.jwtIssuer, Audience: cfg.jwtAudience,
-			Algorithms: algs, Leeway: cfg.jwtLeeway, Logger: logger,
+			Algorithms: algs, Leeway: cfg.jwtLeeway, Logger: logger, HTTPClient: client,
 		})
 		if err != nil {
 			return nil, err

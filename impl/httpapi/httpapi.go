@@ -2,7 +2,7 @@
 // public spec endpoints, and the API with its spec validator in front of the
 // generated chi routes and the strict-server implementation.
 //
-//	request id (the server's own) → access log → panic recovery → security headers → CORS (if on) → chi router
+//	request id (the server's own) → telemetry (if on) → access log → panic recovery → security headers → CORS (if on) → chi router
 //	  ├ /openapi.yaml, /openapi.json             public, from the embedded spec
 //	  ├ /, /docs                                 public, Swagger UI (impl/docs)
 //	  └ API routes (generated from the spec) → validator → strict handler → impl
@@ -33,6 +33,7 @@ import (
 	"example.com/tasks/impl/problem"
 	"example.com/tasks/impl/store"
 	"example.com/tasks/impl/tasks"
+	"example.com/tasks/impl/telemetry"
 	"example.com/tasks/impl/validator"
 )
 
@@ -55,6 +56,8 @@ type Config struct {
 	// CORSOrigins lists the origins browsers may call the API from, such as
 	// "https://app.example.com" ("*" for any). Empty turns CORS off.
 	CORSOrigins []string
+	// Telemetry traces requests and records their metrics; nil is off.
+	Telemetry *telemetry.Telemetry
 }
 
 // New builds the handler from the embedded spec. It fails if the spec is
@@ -92,7 +95,7 @@ func New(cfg Config) (http.Handler, error) {
 
 	r := chi.NewRouter()
 	headers := specHeaders(doc, authn.CredentialHeaders())
-	r.Use(serverRequestID, middleware.RequestID, httplog.Middleware(cfg.Logger), recoverer, securityHeaders(headers.credentials),
+	r.Use(serverRequestID, middleware.RequestID, cfg.Telemetry.Middleware, httplog.Middleware(cfg.Logger), recoverer, securityHeaders(headers.credentials),
 		// HEAD is GET without the body, which every server must support
 		// (RFC 9110 §9.1): chi routes it to the GET route.
 		middleware.GetHead)

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"example.com/tasks/impl/admin"
+	"example.com/tasks/impl/httpapi"
+	"example.com/tasks/impl/telemetry"
+)
+
+// startTelemetry configures OpenTelemetry from the OTEL_* variables; metrics
+// are on when the admin listener can serve them.
+func startTelemetry(ctx context.Context, cfg config, getenv func(string) string, logger *slog.Logger) (*telemetry.Telemetry, error) {
+	doc, err := httpapi.LoadSpec()
+	if err != nil {
+		return nil, err
+	}
+	tel, err := telemetry.New(ctx, telemetry.Options{
+		Getenv: getenv, ServiceName: doc.Info.Title, Metrics: cfg.adminAddr != "",
+	})
+	if err != nil {
+		return nil, err
+	}
+	logger.Info("telemetry", "traces", tel.TracerProvider() != nil, "metrics", tel.MeterProvider() != nil)
+	return tel, nil
+}
+
+// adminServer is the admin listener: probes and metrics, never on the API's port.
+type adminServer struct {
+	*admin.Admin
+	srv    *http.Server
+	served chan error
+}
+
+// startAdmin serves the admin endpoints on cfg.adminAddr, or returns nil
+// when it is not set. db is pinged by /readyz when the store can be pinged.
+func startAdmin(ctx context.Context, cfg config, db any, tel *telemetry.Telemetry, logger *slog.Logger) (*adminServer, error) {
+	if cfg.adminAddr == "" {
+		return nil, nil
+	}
+	pinger, _ := db.(admin.Pinger)
+	a := &adminServer{
+		Admin:  admin.New(admin.Config{Logger: logger, DB: pinger, Metrics: tel.MetricsHandler()}),
+		served: make(chan error, 1),
+	}
+	a.srv = &http.Server{
+		Handler:           a.Admin,
+		ReadHeaderTimeout: cfg.readHeaderTime,
+		ReadTimeout:       cfg.readTimeout,
+		WriteTimeout:      cfg.writeTimeout,
+		IdleTimeout:       cfg.idleTimeout,
+		MaxHeaderBytes:    cfg.maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	ln, err := net.Listen("tcp", cfg.adminAddr)
+	if err != nil {
+		return nil, err
+	}
+	logger.Info("admin listening", "addr", ln.Addr().String(), "endpoints", "/livez /readyz /metrics")
+	go func() { a.served <- a.srv.Serve(ln) }()
+	return a, nil
+}
+
+// drain is the first step of a shutdown: readiness turns 503 so that the
+// load balancer stops sending requests, while the API still serves for
+// delay (the time the balancer needs to notice), before the graceful
+// shutdown refuses new connections.
+func (a *adminServer) drain(delay time.Duration, logger *slog.Logger) {
+	if a != nil {
+		a.Drain()
+	}
+	if delay > 0 {
+		logger.Info("draining: readiness is 503, still serving", "delay", delay.String())
+		time.Sleep(delay)
+	}
+}
+
+// shutdown stops the admin listener last, so that probes answer throughout.
+func (a *adminServer) shutdown(ctx context.Context) error {
+	if a == nil {
+		return nil
+	}
+	if err := a.srv.Shutdown(ctx); err != nil {
+		return err
+	}
+	if err := <-a.served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
