@@ -134,6 +134,12 @@ export interface components {
              */
             instance?: string;
             code: components["schemas"]["ProblemCode"];
+            /**
+             * @description The W3C trace id of the request, on a 5xx when the server traces
+             *     requests (OpenTelemetry): quote it when reporting the failure.
+             * @example 4bf92f3577b34da6a3ce929d0e0e4736
+             */
+            trace_id?: string;
         };
         /**
          * @description Stable machine-readable code; clients branch on this, not on `detail`.
