@@ -84,6 +84,9 @@ func New(cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Telemetry.MeterProvider() != nil {
+		authn.Observe(func(ctx context.Context, o auth.Outcome) { telemetry.RecordAuth(ctx, o.Type.String(), o.Result()) })
+	}
 	val, err := validator.New(doc, baseURL, authn, cfg.MaxBodyBytes)
 	if err != nil {
 		return nil, err

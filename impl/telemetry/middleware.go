@@ -107,19 +107,10 @@ func (t *Telemetry) Middleware(next http.Handler) http.Handler {
 
 type telemetryKey struct{}
 
-// Auth results recorded by RecordAuth.
-const (
-	AuthOK                = "ok"
-	AuthMissing           = "missing"
-	AuthMalformed         = "malformed"
-	AuthInvalid           = "invalid"
-	AuthInsufficientScope = "insufficient_scope"
-	AuthError             = "error" // the verifier could not decide (a 500)
-)
-
 // RecordAuth counts one authentication outcome: the kind of credential
-// ("bearer", "api_key") and the result. It never records who the caller
-// is. Outside Middleware, or with metrics off, it does nothing.
+// ("bearer", "api_key") and the result (auth.Outcome's). It never records
+// who the caller is. Outside Middleware, or with metrics off, it does
+// nothing.
 func RecordAuth(ctx context.Context, scheme, result string) {
 	if t, ok := ctx.Value(telemetryKey{}).(*Telemetry); ok {
 		t.authN.Add(ctx, 1, metric.WithAttributes(attribute.String("auth.scheme", scheme), attribute.String("auth.result", result)))

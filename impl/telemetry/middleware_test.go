@@ -34,7 +34,7 @@ func router(t *testing.T, tel *telemetry.Telemetry, logs io.Writer) http.Handler
 	r := chi.NewRouter()
 	r.Use(tel.Middleware, httplog.Middleware(slog.New(slog.NewJSONHandler(logs, nil))))
 	r.Get("/items/{id}", func(w http.ResponseWriter, r *http.Request) {
-		telemetry.RecordAuth(r.Context(), "bearer", telemetry.AuthOK)
+		telemetry.RecordAuth(r.Context(), "bearer", "ok")
 		w.WriteHeader(http.StatusNoContent)
 	})
 	r.Post("/items", func(w http.ResponseWriter, r *http.Request) {
