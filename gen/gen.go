@@ -50,6 +50,7 @@ const (
 	ProblemCodeNotFound             ProblemCode = "not_found"
 	ProblemCodePayloadTooLarge      ProblemCode = "payload_too_large"
 	ProblemCodePreconditionFailed   ProblemCode = "precondition_failed"
+	ProblemCodeRateLimited          ProblemCode = "rate_limited"
 	ProblemCodeServiceUnavailable   ProblemCode = "service_unavailable"
 	ProblemCodeUnsupportedMediaType ProblemCode = "unsupported_media_type"
 	ProblemCodeValidationFailed     ProblemCode = "validation_failed"
@@ -75,6 +76,8 @@ func (e ProblemCode) Valid() bool {
 	case ProblemCodePayloadTooLarge:
 		return true
 	case ProblemCodePreconditionFailed:
+		return true
+	case ProblemCodeRateLimited:
 		return true
 	case ProblemCodeServiceUnavailable:
 		return true
@@ -152,6 +155,7 @@ type Problem struct {
 	// - `insufficient_scope`: the token lacks a needed scope (RFC 6750).
 	// - `precondition_failed`: `If-Match` named a version the task is no longer at.
 	// - `service_unavailable`: the database cannot be reached; retry later.
+	// - `rate_limited`: the caller's quota is used up; retry after `Retry-After`.
 	// - `not_found`, `method_not_allowed`, `payload_too_large`,
 	//   `unsupported_media_type`, `internal_error`: as their names say.
 	//
@@ -200,6 +204,7 @@ type Problem struct {
 //   - `insufficient_scope`: the token lacks a needed scope (RFC 6750).
 //   - `precondition_failed`: `If-Match` named a version the task is no longer at.
 //   - `service_unavailable`: the database cannot be reached; retry later.
+//   - `rate_limited`: the caller's quota is used up; retry after `Retry-After`.
 //   - `not_found`, `method_not_allowed`, `payload_too_large`,
 //     `unsupported_media_type`, `internal_error`: as their names say.
 //
@@ -272,6 +277,9 @@ type PreconditionFailed = Problem
 
 // ServiceUnavailable An RFC 9457 problem details object with a stable machine-readable code.
 type ServiceUnavailable = Problem
+
+// TooManyRequests An RFC 9457 problem details object with a stable machine-readable code.
+type TooManyRequests = Problem
 
 // Unauthorized An RFC 9457 problem details object with a stable machine-readable code.
 type Unauthorized = Problem
@@ -1051,18 +1059,34 @@ type ClientWithResponsesInterface interface {
 	UpdateTaskWithResponse(ctx context.Context, id TaskID, params *UpdateTaskParams, body UpdateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTaskResponse, error)
 }
 
+// GetHealthResponse429Headers the declared response headers of an HTTP 429 response for GetHealth
+type GetHealthResponse429Headers struct {
+	RateLimit       string
+	RateLimitPolicy string
+	RetryAfter      string
+}
+
 type GetHealthResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Health
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetHealthResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetHealthResponse) GetJSON200() *Health {
 	return r.JSON200
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetHealthResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -1109,6 +1133,13 @@ type GetMeResponse401Headers struct {
 	WWWAuthenticate string
 }
 
+// GetMeResponse429Headers the declared response headers of an HTTP 429 response for GetMe
+type GetMeResponse429Headers struct {
+	RateLimit       string
+	RateLimitPolicy string
+	RetryAfter      string
+}
+
 type GetMeResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1118,12 +1149,16 @@ type GetMeResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// Headers400 the parsed response headers for an HTTP 400 response
 	Headers400 *GetMeResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetMeResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetMeResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1139,6 +1174,11 @@ func (r GetMeResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r GetMeResponse) GetApplicationproblemJSON401() *Unauthorized {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetMeResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -1190,6 +1230,13 @@ type ListTasksResponse403Headers struct {
 	WWWAuthenticate string
 }
 
+// ListTasksResponse429Headers the declared response headers of an HTTP 429 response for ListTasks
+type ListTasksResponse429Headers struct {
+	RateLimit       string
+	RateLimitPolicy string
+	RetryAfter      string
+}
+
 // ListTasksResponse503Headers the declared response headers of an HTTP 503 response for ListTasks
 type ListTasksResponse503Headers struct {
 	RetryAfter string
@@ -1206,6 +1253,8 @@ type ListTasksResponse struct {
 	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -1216,6 +1265,8 @@ type ListTasksResponse struct {
 	Headers401 *ListTasksResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListTasksResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListTasksResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *ListTasksResponse503Headers
 }
@@ -1238,6 +1289,11 @@ func (r ListTasksResponse) GetApplicationproblemJSON401() *Unauthorized {
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r ListTasksResponse) GetApplicationproblemJSON403() *Forbidden {
 	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListTasksResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -1300,6 +1356,13 @@ type CreateTaskResponse403Headers struct {
 	WWWAuthenticate string
 }
 
+// CreateTaskResponse429Headers the declared response headers of an HTTP 429 response for CreateTask
+type CreateTaskResponse429Headers struct {
+	RateLimit       string
+	RateLimitPolicy string
+	RetryAfter      string
+}
+
 // CreateTaskResponse503Headers the declared response headers of an HTTP 503 response for CreateTask
 type CreateTaskResponse503Headers struct {
 	RetryAfter string
@@ -1320,6 +1383,8 @@ type CreateTaskResponse struct {
 	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
 	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -1332,6 +1397,8 @@ type CreateTaskResponse struct {
 	Headers401 *CreateTaskResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *CreateTaskResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateTaskResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *CreateTaskResponse503Headers
 }
@@ -1364,6 +1431,11 @@ func (r CreateTaskResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
 // GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
 func (r CreateTaskResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
 	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateTaskResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -1420,6 +1492,13 @@ type DeleteTaskResponse403Headers struct {
 	WWWAuthenticate string
 }
 
+// DeleteTaskResponse429Headers the declared response headers of an HTTP 429 response for DeleteTask
+type DeleteTaskResponse429Headers struct {
+	RateLimit       string
+	RateLimitPolicy string
+	RetryAfter      string
+}
+
 // DeleteTaskResponse503Headers the declared response headers of an HTTP 503 response for DeleteTask
 type DeleteTaskResponse503Headers struct {
 	RetryAfter string
@@ -1438,6 +1517,8 @@ type DeleteTaskResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -1448,6 +1529,8 @@ type DeleteTaskResponse struct {
 	Headers401 *DeleteTaskResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *DeleteTaskResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteTaskResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *DeleteTaskResponse503Headers
 }
@@ -1475,6 +1558,11 @@ func (r DeleteTaskResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
 func (r DeleteTaskResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DeleteTaskResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -1536,6 +1624,13 @@ type GetTaskResponse403Headers struct {
 	WWWAuthenticate string
 }
 
+// GetTaskResponse429Headers the declared response headers of an HTTP 429 response for GetTask
+type GetTaskResponse429Headers struct {
+	RateLimit       string
+	RateLimitPolicy string
+	RetryAfter      string
+}
+
 // GetTaskResponse503Headers the declared response headers of an HTTP 503 response for GetTask
 type GetTaskResponse503Headers struct {
 	RetryAfter string
@@ -1554,6 +1649,8 @@ type GetTaskResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -1566,6 +1663,8 @@ type GetTaskResponse struct {
 	Headers401 *GetTaskResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *GetTaskResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetTaskResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetTaskResponse503Headers
 }
@@ -1593,6 +1692,11 @@ func (r GetTaskResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r GetTaskResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetTaskResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -1654,6 +1758,13 @@ type UpdateTaskResponse403Headers struct {
 	WWWAuthenticate string
 }
 
+// UpdateTaskResponse429Headers the declared response headers of an HTTP 429 response for UpdateTask
+type UpdateTaskResponse429Headers struct {
+	RateLimit       string
+	RateLimitPolicy string
+	RetryAfter      string
+}
+
 // UpdateTaskResponse503Headers the declared response headers of an HTTP 503 response for UpdateTask
 type UpdateTaskResponse503Headers struct {
 	RetryAfter string
@@ -1678,6 +1789,8 @@ type UpdateTaskResponse struct {
 	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
 	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -1690,6 +1803,8 @@ type UpdateTaskResponse struct {
 	Headers401 *UpdateTaskResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *UpdateTaskResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateTaskResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *UpdateTaskResponse503Headers
 }
@@ -1732,6 +1847,11 @@ func (r UpdateTaskResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
 // GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
 func (r UpdateTaskResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
 	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r UpdateTaskResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -1930,6 +2050,13 @@ func ParseGetHealthResponse(rsp *http.Response) (*GetHealthResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -1937,6 +2064,33 @@ func ParseGetHealthResponse(rsp *http.Response) (*GetHealthResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetHealthResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -1977,6 +2131,13 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2007,6 +2168,30 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 			headers.WWWAuthenticate = value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetMeResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -2053,6 +2238,13 @@ func ParseListTasksResponse(rsp *http.Response) (*ListTasksResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -2101,6 +2293,30 @@ func ParseListTasksResponse(rsp *http.Response) (*ListTasksResponse, error) {
 			headers.WWWAuthenticate = value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListTasksResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers ListTasksResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -2172,6 +2388,13 @@ func ParseCreateTaskResponse(rsp *http.Response) (*CreateTaskResponse, error) {
 		}
 		response.ApplicationproblemJSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2236,6 +2459,30 @@ func ParseCreateTaskResponse(rsp *http.Response) (*CreateTaskResponse, error) {
 			headers.WWWAuthenticate = value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateTaskResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers CreateTaskResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -2303,6 +2550,13 @@ func ParseDeleteTaskResponse(rsp *http.Response) (*DeleteTaskResponse, error) {
 		}
 		response.ApplicationproblemJSON412 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2350,6 +2604,30 @@ func ParseDeleteTaskResponse(rsp *http.Response) (*DeleteTaskResponse, error) {
 			headers.WWWAuthenticate = value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteTaskResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers DeleteTaskResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -2414,6 +2692,13 @@ func ParseGetTaskResponse(rsp *http.Response) (*GetTaskResponse, error) {
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2471,6 +2756,30 @@ func ParseGetTaskResponse(rsp *http.Response) (*GetTaskResponse, error) {
 			headers.WWWAuthenticate = value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetTaskResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetTaskResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -2556,6 +2865,13 @@ func ParseUpdateTaskResponse(rsp *http.Response) (*UpdateTaskResponse, error) {
 		}
 		response.ApplicationproblemJSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2613,6 +2929,30 @@ func ParseUpdateTaskResponse(rsp *http.Response) (*UpdateTaskResponse, error) {
 			headers.WWWAuthenticate = value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateTaskResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers UpdateTaskResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -3095,6 +3435,17 @@ type ServiceUnavailableApplicationProblemPlusJSONResponse struct {
 	Headers ServiceUnavailableResponseHeaders
 }
 
+type TooManyRequestsResponseHeaders struct {
+	RateLimit       string
+	RateLimitPolicy string
+	RetryAfter      string
+}
+type TooManyRequestsApplicationProblemPlusJSONResponse struct {
+	Body Problem
+
+	Headers TooManyRequestsResponseHeaders
+}
+
 type UnauthorizedResponseHeaders struct {
 	WWWAuthenticate string
 }
@@ -3123,6 +3474,25 @@ func (response GetHealth200JSONResponse) VisitGetHealthResponse(w http.ResponseW
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetHealth429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetHealth429ApplicationProblemPlusJSONResponse) VisitGetHealthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("RateLimit", fmt.Sprint(response.Headers.RateLimit))
+	w.Header().Set("RateLimit-Policy", fmt.Sprint(response.Headers.RateLimitPolicy))
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3196,6 +3566,25 @@ func (response GetMe401ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w 
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMe429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetMe429ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("RateLimit", fmt.Sprint(response.Headers.RateLimit))
+	w.Header().Set("RateLimit-Policy", fmt.Sprint(response.Headers.RateLimitPolicy))
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3287,6 +3676,25 @@ func (response ListTasks403ApplicationProblemPlusJSONResponse) VisitListTasksRes
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTasks429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListTasks429ApplicationProblemPlusJSONResponse) VisitListTasksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("RateLimit", fmt.Sprint(response.Headers.RateLimit))
+	w.Header().Set("RateLimit-Policy", fmt.Sprint(response.Headers.RateLimitPolicy))
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3441,6 +3849,25 @@ func (response CreateTask415ApplicationProblemPlusJSONResponse) VisitCreateTaskR
 	return err
 }
 
+type CreateTask429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTask429ApplicationProblemPlusJSONResponse) VisitCreateTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("RateLimit", fmt.Sprint(response.Headers.RateLimit))
+	w.Header().Set("RateLimit-Policy", fmt.Sprint(response.Headers.RateLimitPolicy))
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateTask500ApplicationProblemPlusJSONResponse struct {
 	InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -3576,6 +4003,25 @@ func (response DeleteTask412ApplicationProblemPlusJSONResponse) VisitDeleteTaskR
 	return err
 }
 
+type DeleteTask429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTask429ApplicationProblemPlusJSONResponse) VisitDeleteTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("RateLimit", fmt.Sprint(response.Headers.RateLimit))
+	w.Header().Set("RateLimit-Policy", fmt.Sprint(response.Headers.RateLimitPolicy))
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteTask500ApplicationProblemPlusJSONResponse struct {
 	InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -3704,6 +4150,25 @@ func (response GetTask404ApplicationProblemPlusJSONResponse) VisitGetTaskRespons
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTask429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetTask429ApplicationProblemPlusJSONResponse) VisitGetTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("RateLimit", fmt.Sprint(response.Headers.RateLimit))
+	w.Header().Set("RateLimit-Policy", fmt.Sprint(response.Headers.RateLimitPolicy))
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3886,6 +4351,25 @@ func (response UpdateTask415ApplicationProblemPlusJSONResponse) VisitUpdateTaskR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateTask429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateTask429ApplicationProblemPlusJSONResponse) VisitUpdateTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("RateLimit", fmt.Sprint(response.Headers.RateLimit))
+	w.Header().Set("RateLimit-Policy", fmt.Sprint(response.Headers.RateLimitPolicy))
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4184,99 +4668,108 @@ func (sh *strictHandler) UpdateTask(w http.ResponseWriter, r *http.Request, id T
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7HyLbhvJsfarFCYBIjkkRepir2kEP7ReeaOs11ZsCQ7iUTTNmSLZ0bCb290jmfGv5znvcZ7soKp7buTo",
-	"tl4vNkGAhVcip7urquvy1WX0OUr1YqkVKmej8edojiJDwz8enYoZ/T9Dmxq5dFKraBydzhGcsJd/sHCF",
-	"xkqtQFgQYJ3RagaonHQrcGI2gPeoMpAOpILkeNr/Ubh0noDTsTK4zEWKoA1kmKNDcGFb0CpfgZyC0hOd",
-	"rSCdCzVD3sZKleIgVlEvwk9iscwxGkdxtBdHUS8y+FMhDWbR2JkCe5FN57gQRL5bLelB64xUs+jmphd9",
-	"+PChf1i4OdGaCoebTL579RKePjsY0vF5jmqGPZhqA+HcWCXfojBowKDIF3+KIyLdxlEP0Bht/hRHUl2J",
-	"XGYXTl+iqr64aBxDq4hpegCkBaUdGEz1TEmLWRwlg1gdKtBLNIKeBzcXDkRuNYg0xaWzIBQcnhzDJa7A",
-	"ososaIWw0AYbdMdKTB0aFnAgWqs2O5Acnhz/gKtNbrw2/CmO/tY/PDnu/4CrOEpexIo2q2TEnMFSGLFA",
-	"h8aCMAhMb4MO0FP/gcGM5C5yEA6mosjd+pV2i/ZRd3zTi2p66IGXhbHadGtzovCTu0j5iaSkc2nwSurC",
-	"wlLM8AXoBemxY6nR11NprOPvBi3av3/70+Vf31z88NfDw4vvLou3/zxY/nj29+E336+WF5N8dBj1Iknn",
-	"/lSgWUW9SIkFLfOHR02WFuLTa1QzN4/Go91vetFCqup34s45NLTTPz4e9v8u+v8a9p9f9M//+Puo16Hx",
-	"x1M2vlv4J0OvGGcjFBZWuoBcWNJJwea3RRf+fDQawv/+z2hvMBqMtse0IlbXRjqEuVguUdnKgKvNpAXr",
-	"ZM4Xzjoc/EYPMLcIyf5ol3Q9eZKQP1A6aN0YrufC4RUakK5yNgP4gOKS/IsFxV8uiLNNtzBilWFh+/1q",
-	"aZe+6FZ5D3f3WyKOY/tkK46f/P+tDzvb/y+OPv4jjs6fxNEWfdHjb9tfbD/Zpk+7L+O1XEjXfRW5MDO0",
-	"DlSxmJChTlmCFpwGg64wqqVtu8Nubcr5gCZzGbKl+SVTbRbCReNIKre3G/WIdbkoFsT4kBUt/FYRL5XD",
-	"GRqm/lTYy+Pv7owLMmsbxd50iPuTb7D/zfS56O+nB6P+82wv7Y8mu+LZ9CkeZPvD8q6Wws1rTmR2p9lX",
-	"nBQFP9nhBgzapVYW2Qt8K7J3+FOBlsWfauVQ8Y9iucwpFEitdpZGT3Jc/PGflvj6XPNBKzLanz07P3wx",
-	"FTJHOjpDJ2TODAS/A7G/iDiiAMhXBHPBTps95ri85UVhHUyQzGOhrYPRkKRhnXCFjcb7dCdOOu8aRQYl",
-	"BxW7YqILN57kQl1GN03x/N7gNBpHv9upQ/yO/9bunHguvZA2b9L4Q8h2FyInOWM2BlF7eTJVDtBs0ZlG",
-	"H8DYGMHNpY1VptNigcrBVrIhsWS7RztUezfigo3VVlKGz0BH0oNr6eYgIFkP3kkdY7a9F2hAmPsj/Xsi",
-	"kPfeOJM92c+N+2GT2yI/hWvaNXX5iqM2UamN/JcP9Z4FjwEeEBu/1vHRnTH2phe90mYiswzVF9mTVLaY",
-	"TmUqUbkLm+olNg2qBkm5SC8JapYOAfjZsfeRY45CLcPZqw2nJvSrmk0F5vgWYFK4imimlYNijegUYmYH",
-	"96tsF0Vhyc7G80zasaLYJfIjuvwvvBy/0wXr0frFWDQUg1Nd5Bk7AKKwAvSmclXlpRw0vVlJJLz3uxyF",
-	"E77iBQV6vRMaAH3EXsxDiVQYI9FCybMd0MFvtHulC5V9kRiVdhdT3qUhQaU9QmL/Q04TOIzVGrxfC+uN",
-	"dvAqbPCVBPRGgy3SORi0ujApsouWFJtyrWaMQqxeIPkLQm4snBOxyrXITrV+Tdjli2S09HtdOK0vGAmt",
-	"a1sZlfjKpPVwiQC5UDAa7n9z8OwpTFYObVOIo4YbCLETjnyWeqo1vA4H/QrBtIvshhGFrM6LlTJBlUna",
-	"5ZXHGF8k2cZ2HZilguqET8qMm9NtTgNCBvACvj86JX0QMyEVx0UC5gqvgUsFTZnv1jJvsgKvyrO/krgb",
-	"dQaCkBmIqkrRzEeUBlJpErobV0odOI9VWWxocj+AN9rNpZrBtbBAwcahWhOJUBnhdLOisH3Ti8ivyRTP",
-	"lLgSMheT/Mvsw/rtLorGfmu3mAknJsIipEKRO56Q9ol0jtkLTxnkwnEuVHvkhn0EguGsdcJXNI3b6QUj",
-	"Z3MHSl+XlPs6RvKOfukf0i8JWNat9RjaeKQL8fES8mbXgr3bVBv0Z9D1tvLc4WB3sLfdTmd278xJmpn5",
-	"sP+8OyMnYZwpEUDXFxr3Qlor1eyiAaHbaiHtOuYAAROPJBmxtGLOqFaHFolfM+w0SIdrNOQSlePw4+a4",
-	"8h8Z/CemDrOvgpfOlC2WS20cZj9iJsUps/oFl1LUG14saMcLll7jXl76rft0VJUDkhvS0zE0D+NDms71",
-	"oHlD1THAhMOpP+ZXDGdkt+T8gPkEOhnWlK4ObRURfHl/RpE7LkstDT3tpE/US14/R6iKRTT+GOnL6Lxp",
-	"hPqys7ZS2+XHcpPz6jk9IQ1iSIfXp8Je8rVmPjSJ/KRBwlTkFntrVLVE0bj06K+FTC/BOmFcD661uZzm",
-	"+pqjAdnPwJdYyurS7pAwcNNN/COOPw2Hffr3G/rnW/rnJf1zRB+OXsXxp2evzrvKSb2GqO66UuL2vX/y",
-	"ptKeJgsfuIbHdd2jw+9+PNqg+a4KZM3AXbSuXY8nout2ToxUqVyKvEMxKIuy3dUn/x3U+WKA8y3v/dHn",
-	"zGOK6kRiI3U870XS4cJ2JLu1PRkjViz2wpO7QcmHuW6QQFhBWltgBk63w4jIZYr3K3E4p1ey3i0wb7Ab",
-	"xBwqLtM/3z94BsFngXdAFvzysq5iHQV7WIh0LhX2STz8Abkzort9Dd7JPciLvKRHb2q/tykv4eCaqzDc",
-	"QKpzoeBnfAVGwLxYiHb9867+SZepSGWdUGlHFeiYo89UsvqQ50rTwhgkCFj1A7z0tpp5iMzWoMHzye70",
-	"aTrCA7Gf3W2sm+r759PTE/APVFKvduawfHvh9uD580bh1pcM10q3Datf0xGwc20c2GKxEGa1zjC7c+aa",
-	"CTQorFawnBthcY37brjQsCEjUryQWTf/H/ZeAj8BMiuJqFSAYggcfPoE13NsJU28wsYqPGlh6+0S1Snm",
-	"uCBAtz2GnwrtkDA6LzVI0ZJwHrdxhMwLs9FU3J9Mn+9O9w6ePZvs7WfiqdhL8fnu82yIQ9x/tvc06q3D",
-	"PNGfnn/e273pdNEugIl1uZ+9OwaDU/SKxoVU2VTE9iWseY9GYL/X0wZIwPdfKWHPW/Ed/uRlsPI1/HyH",
-	"p3gBaS7JC8DECJXOfRtQ2h5bp1aQeDeQDGLVh46ycHeNuaO8DGV12e+0XrsdrzUbfVOyLjdvld3Lbb++",
-	"A0MnY0oTO5Fp+0z2QB0nVo+HvNDD142jN6ufYa920ZNwe1ny3NijI79PxvAzkmG/XUeiGWh6YH7pt6lq",
-	"XkkPkgW6uc4u6DOR5/oa+dONkk/SixVA0g2faUW7HkkKw6YiDfNowYpVMOeAHLu6NWvqQq60M4lqXTH/",
-	"3lGpbpb2NrlkX7FZ17o1P9iot3bXbrpqAS2AvE76hlcqAfBaZDcoiCbh2vhwd7j7tD8a9Xf3TkfD8ZD+",
-	"+3vUCEmZcNh3coFdR30BcN4M4ll7iwc2F+9pFX5NHL1xVLHM7pXxaLz3GBmveXzP4oa/r++2RURXCCBG",
-	"T4Qv6LY1pMLI1Q/3CawLPzdmLjZDzImwluw6KYcynIYZOhYrLQxDGWLC3jW4Mx5W+FkTGffIktm8TUbv",
-	"NzJVpzNNeb6mzej/as0ywwObp1pMCyPd6j3JzgtbLOUPuDos3LwT3JfTP1WKwQWEkDN44Ezxue9nMggK",
-	"+oTcDuDYgUidjZUfaRGuXAZb0oHFgEDCh3+wYRKBdtpmCy2bJUrHyucmYyDsRTTtDYYgnKPAYKu8TIMm",
-	"q97l1XqJ6jh7qZXC1NEGzHJouVoN13NJ8KGsINhQQgAR+AUrZAZzNNiDycrPoTSeZoZyaR0ktQgT8O13",
-	"kbOLdfIKB3A61xYZHfAeJC77AvAKTTl81lkyCz3jRv5ImOYHXHmk4anFDKQHQKGlGvjz3Sbp9dZPBng1",
-	"GMTqrfJNGNEc/RKwPxxVEheh7NmYrqpmvGJVD3mNHznY5eNm58hM9VijtMRyJTvwcrlVSfVS/FTwrN9f",
-	"PpyyZKwt0zYFSav1PC5n1OJiONxL/fQc/cji9Vk+aQoHe1KDVFjsS2VRWRkulNbYLunyzRicFhYzz6vf",
-	"LBoHFmrm5s4tiTWvsZtsvWGs4eqqw5p2cD2P7mvlm4xVlspLiHatMFbsv8gAk1qGyQu6e58IuBWlAFcy",
-	"w2CjbOhBepZ1kIfxbEVHKhQU1kcgj8X7TUzK8XWCub4ewLGC99diRsDv7LgXV8kbSapJD4icvIq0gEoX",
-	"szlZMtfjGxoaJsGWIsu1j+grrv8pmGAqPEFktP7yQrZeZ4tgkVC/wzyAN6LT4xHm4WUDlbWqQI1izjh6",
-	"hyKDlS6M91WDtfrOOHrJAbBX2jX5oTB+2lxF0Yrke2byoAl2vLPDgCQ48UGqFzusGjseXt3UES5oDNdO",
-	"pZrqzoR7IfKcj+tT/npJEie36d3wXF8HPVli2veThhU2QsVuHlXG9tBIhErtSrWiTd0YjC4c2h6EWMz8",
-	"ljEGTJGjhVxeIXvRWNG3Sl/TL769C42GeYZGXqHlhp+oq+fkm/xGU6MXXgeS8gjuznh3zBoHxBxBvX6x",
-	"HMQqVk+eHLa2Gjx54meG28Y0frSPqKwtnWN6iVmIEG2t9rr4omnE0jUMN1bkLnziVK73l5tUeqxqe64F",
-	"67ED56bwrSYL5RZi9aT3rRzlyK48sVY4aeu8X0jTdBwLseIJMUVBjr2p/7xRCLlUpDZcKSM3W94HqcNU",
-	"zgpDsWjdp5S34FGEJfm/64QLsJUJO59oYTLWJ1Jmu81k8SiRH0SOFcdmZR2KbAxJFTTG4aoucRUuqrdx",
-	"Nc0w7cXLAtiM6gEIkOg4wEu3Gdabl/CiRR1hnmqKt0Q80rULtcFS0LaAUYmBgtR4WsU+ecJR5dYq61Zy",
-	"W98o2Q6111jdVnxNUp1hMoC2mZRVK+uHwVlZWTWqiey7huQC9S/LlFLk3MxGvv3DcoTT4NIgRSd/YoU8",
-	"VJgW7pEniFU1lFuO+k9Eerk271+W3XKRkp8rR/7LEhwdOI6VnK634esaxQKFup7LHHvNoiCLwQYctj/a",
-	"TejWYqVCl15WTXq2NKXBZzwcx8hgcm3dAD5IN9eFa72gUM80SwuFShui2qoyDaL0Wiq7HQTaaJmTJD+U",
-	"dco7OtzN2Q9lr9HYWCUHw70kMNXsdLeb4KyWC6FWVQPcE/FnbZ3MyTEtC+fNuerV0f2Vbcbj/l/ev33j",
-	"y0jP9p/vbY/DxNrZ6av+Nz2SIuQ+lTBGzwSHEaUhK7wuIyyQZ1e55vIi/FYCIoo2Vc0uVhmmOWPiGn2R",
-	"WXT03cbAfbdkewBHIp2T+AUk+8NhrDZLhT1gk6Vg4Se4LOFtfvshDAT1hsMh5HiFuYUMcTmAU/zkYjWV",
-	"mGc20OLjpc5J7ShsEhtbb85eg1RpXmSYbQ/gRLg5yKyW39nZ8XfkCHWsUJGRZmBzYSnbITA3GCTcESUY",
-	"59MB5iIZwLd+2EBUSux1wXqlOzw59iruewFeNaSzmE9LDakWhn426Kvwckft6GPFg8ew9XQffpDfkosN",
-	"A+DbpbnsjRLYShx+cjvLXEiV9Mo9lI/ZIG2s0lxbzLZ7Pt+jX2zjEQvXnDuVlGTaozpDUIFjo1yU7uZd",
-	"GMMuHybdPOIcqxzQrnxM8rd+szXef8u4yY5JKa2S02lSpmfVUvLYlWDYNsrN1saKWzgi6TVCVLJdE/CS",
-	"roSJMDofg9J967QhR/zy7bv3LBk9nUKhcs5kaivmNx0EN+O9a6eglOvrPgcqPQVt5Ewq+4Kc/tLgNOcZ",
-	"l63k7cnp8ds375PtkBqWGSdHeY+Ic5mislyPCTnZj8enUS8qWiiVILcf3htoM9sJi+wOPVsXrLhyYSko",
-	"Rr0o+PBoHI0Gw8GQs54lKrGU0TjaGwwHe77dMWfAvTOvWvYz7Gh/nhSTXKaMKxVJh8M8B9xciwwmIhcq",
-	"5ZeEVAbakO47I5w2DNerWH9MeH6GLgwIrM3x7w6HdwxndAxllMW9SD9iDCKcfcckqUx9iFhy0nDgqera",
-	"sqJ+pz2Y26z6ROOP570odOE4m1lyWy6cMy8l4cTMcmd4ZR0uonPaY2eBt97IO35xpFXN8fjGY97N97JC",
-	"cMlCEinynN9EW5VDzc08V5tGDaqqerxovpk2F9xi8Md5Xd645h/xy6845IR3N/irtn1ovz9iJqacSbhF",
-	"HxpZEWYsNTSsFvsPUYvGmym8ZHT/kla39RdRv8+tSs7H85teuwD58fympaHfsRAmtZ74CkrQzzLbCBrK",
-	"F/EgJfU7lWi7BzrPGO5RItxj3LUUM35dRvgQs6FR5G7ZxUXt9wA/dounfmTHv5tFjN/zYHihkATyZXob",
-	"qugf262X2/otband3z6R2cNbJJWTLEvXZbTo6Gk0WxjdfQuSTKvIf38l/sHGWDUnOmzxbakf5ctzv6oR",
-	"7g/37l9Uv4zyM82WVj3gnI7x43ssvi54ttzovZ7gtbSuw3Yb3sD/fn7Ti5badjgAX5pjzMNvgV+rujZQ",
-	"OtN1M/cGwx0m37JB677V2epxBvhYk6rMpOzj3GYlD1bnchrxpt16cqbAmw33Mnocd78Zp3KftO7wKRWp",
-	"j3IQt76jxW/cCM4NxOY8cflXD+6aIeZnbnrRa+0F3z3QdPbudYmuFF7zue3W5M7VyIfFnQcK81EvwOdS",
-	"+YD7HZe4y3b/Jp0lcX+wkMgsCSVxrob6bPG7o9dHp0cQaP0ss5tk0xiz+pT1l+9ZX35f6vGA0vXf7ciM",
-	"ndH36B5OGTfnarq+Pzq9h6hZ2P0xFJ2xGj6GKP5bFg26Ts7uo6uoz3g4aTe/6Ti2P3rAivW3xXjdwUPI",
-	"6xjP/+0Hz5B2tGOlj3Qh0HVEyAoss/J4HSTT6hidZW2rCpe9h//pBdiq//TC9iNs+X4AXf6liQ5gvH/7",
-	"Hw1gf+xPzX7jeG3f83H3iuqVUVbw3QcYxub7fv+m6u2jze3q3SsTwNs89ZelU/9hSdQvBXh+Nsi5+c8y",
-	"xv+IbOt7dHfZ1+Mcdvh7LnTCsuiszAR44+o/8BIaKOFVDZ5lsTCTV6h8Q20jKHF/75FRqaNSeCtsemxc",
-	"+rVTRR4C/NVTxX9f13m3tO7wnLu/aKoYjvmvB/1l4Mx/U4QHYqjgc+/IEe4p3J/7FwRK3+h7hDtXI3Z/",
-	"YbPN9+KbjaZBPfsZGk0UlbpfdfT1OZB20PzLXaH6v7nMNx9vqfCF5Z7Rm/Ob/wsAAP//",
+	"7HyLchu5sfaroCapWskhKZKSbIsq11+yLW+U9UWxpXIqHkUDzjRJrIbAGMCIZvzrefIeebJT3cDcyBEl",
+	"reM9OZtUbXlFcgA0Gn35+oL5GsRqnikJ0ppg9DWYAU9A05/HZ3yK/0/AxFpkVigZjIKzGTDLzdUPhl2D",
+	"NkJJxg3jzFit5JSBtMIumeXTHvsAMmHCMiFZdDLpvuE2nkXMqlBqyFIeA1OaJZCCBWb9tEzJdMnEhEk1",
+	"VsmSxTMup0DTGCFj6IUy6ATwhc+zFIJREAa7YRB0Ag2fc6EhCUZW59AJTDyDOUfy7TLDB43VQk6Dm5tO",
+	"8J5beC3mwq7v7uOMWyYMS2FimZoQWZ9zZTnbSjSf2K4AO+nOrM14JrqaW0hxoq5nW3fQ74Tyn//Y3R7R",
+	"0EylIl7+YJjkc+jQVxrmXEghpwxJBmMNi3TEuEzoZwOxkolhkY1CmUsrUvp6IWSiFkyDAWuIs5YthJ2x",
+	"qNxM95QWi9Y5lIHumnz8M8Q2DA71s/6hfbY3/KVM8+u0S4bjlds2s8hMnmWpAMOsYnYmTLHrUN6boeyf",
+	"/xi281NYE0q3ZPTZ8VBYUzArWkQoep6jnmlKMrgGvURWZkoawFPmoTSgr0E7kokC40+LqO0wqawTTZR3",
+	"Fu0ND+5k9Odnj/v9w8Wzx/2HshqsXnaPJhb0Opc/eAGxii24sGwME6WRUKuXKFVb71+9YAeDQZ/98x+D",
+	"fm/Y293uNcjcfPAZtxY0LvS3T/3uwcUffh90Wkj8+PFj9yi3M1T3mFtYpxPJePxkv48anKYgp9BhE6WZ",
+	"JySU0XPgGjTTwNP5szBA7Tdh0GGgtdLPwkDIa56K5NKqK5DlD5e1ZXAU2g18ALUWD0lDrKZSGEjCAI/o",
+	"SDKVgeb4vJfI1CjG4xgyaxiX7Oj0hF3BkhlAvioJbI4cregOJcezIIHwRCvZ3A6Ljk5PfoLl+m6cID8L",
+	"g790j05Puj/BMgyiw1DiZCWPaGcs45rPwYI2jGtgRG+NjsIexRoS5DtPGbdswvPUropiO2sfJIY3naCi",
+	"Bx94kWujdLvaRxK+2MuYnogKOjMN10LlhmV8CodMzdEVWOIa/jwR2lj6rSmfP777fPXnt5c//fno6PLl",
+	"Vf7u5/3szflf+09/XGaX43RwFHQCget+zkEvg06ApiAYBW7xoL6lOf/yGuTUzoLRYPi0E8yFLD93GpJ+",
+	"1P0r7/693z247N4m8ScT8l+37B99Zblx8mPcsKXKWcoNyiQnD9bQzd3eoDdwdi2UCy0ssBnPMpCm9IHl",
+	"ZMIwY0VKB04y7F1vh0FqgEV7gyHKevQoQpcqlZe6EVvMuEV7R3bRD+qxj8Cv0EUbJunHOe5s3ZwNSGSI",
+	"2W6+ituFO7+V3/3hXoPFYWgebYXho/+/9XFn+/+Fwae/hcHFozDYwh869Gvzh+1H2/ht+2Hc4r3xKFKu",
+	"p2Ask/l8jIo6IQ6SvdRgcy0b0jbst0sTuYDG5hIgTXNDJkrPuQ1GgZB2Fw3qnH8R83yOG++ToPlPJfFC",
+	"WpiCJurPuLk6ebkRWomkqRS7kz7sjZ9C9+nkgHf34v1B9yDZjbuD8ZA/mTyG/WSvX5xVxu2s2olINqp9",
+	"uZM8pydbzEDhKckKPOfJe+cT8VOspAVJf5Kfj8nM7mRajVOY/+Fng/v6Wu0DRyQ4P1l2evhywkUKuHQC",
+	"louUNuDtDgvdQYQBOnI6IjbjZLTJYo6KU57nBj0hqsdcGcsGfeSGsdzmJhjt4ZlYYZ1p5AkrdlBul49V",
+	"bkfjlMur4KbOnt9rmASj4Hc7FUrecb+anVO3S8ek9ZP00AF1d85T5DMkI8YrK4+qShiXNDpR4BwYKSNh",
+	"pVAmKs7nCFu2ojWORdsdnKGcu+YXTCi3osJ9ejqijgOMnEWrzjuqfMy2swK1KOBuT18Do6trkiX7pX6/",
+	"QIq3eH501zhrbAmVAUMqlRZ/d67ebcFhgHv4xu+1fLDRx950gldKj0WSgPwmfRLS5JOJiAVIe2lilUFd",
+	"oSqQlPL4CqO1wiAwenbkbOSIvFBDcXYrxakI/a5qU4I5OgU2zm1JNNFKTrFCdBIgMb27RbaNIj9kZ+15",
+	"Iu1Eou/i6TEe/jcejpvpkuRo9WB85BGrPE3IACCFZUysS1NVHMp+3ZoVRLIPbpZjv8J3PCBPrzNCPYZf",
+	"kRVzUCLmWmO4V+zZ9HDht8q+UrlMvomNUtnLCc1S46BUDiGR/aEAk9xYJcF7FbPeKste+Qm+E4PeKmby",
+	"eIbRpcp1DGSiKUpLlZwSCjFqDmgvELkRc075MlU8OVPqNWKXb+JR5ua6tEpdEhJalbbCK9GRCePgEsW9",
+	"kg36e0/3nzxm46UFU2fioGYGvO9kxy7Rc6YUe+0X+hWcaRvZNSXyUZ1jq6ZIWeAsrxzG+CbO1qZrwSwl",
+	"VEd8UiStKGNFYYCPAA7Zj8dnKA98yoUkv4jAXMKCUbatzvNhxfP6VtirYu3vxO5aqg4hZMJ4meirxyNS",
+	"MRRpZLodlULtdx7KIl9X332PvVV2JuSULbhh6GwsyBWWcJm4XAa67ZtOgHZNxHAu+TUXKR+n36Yfxk13",
+	"mdfmWznFhFs+5gZYzCWa4zFKH49nkBw6yljKLcVClUWu6YcnmJ03VviOqnE7vUyL6cwyqRYF5S6PEdUS",
+	"TFGZH2v60JUc1Cb3WX+UaDxT6g2XS28pzDcdmOYWLikIWNc3l/lTE/a436+yqRloNpj3DQppbiBheVZs",
+	"X0i2N2xYtuFBdXJoypBuVhL+Xc8tRsitCxLJDvhMc1TfdLTdOLxQtp/eKmxv5Lg3nl754C1J3nsNLp5f",
+	"z14+SHLOJfco+hut9VwYI+T0shYTNaVHmFUQyTgbu9CAIGgDRAwqKWmQ+D1xRI10tgCNPk5awhN2Bkv3",
+	"lYafIbaQfBcAfC5NnmVKW0jeQCL4GW31Gw4lrya8nOOMl8S92rm8cFN3cakyqEe/oiYjVl+MFql7y/36",
+	"CZXLMCKcnbllfkV8goYYvRmjfTJcma0IXYVVSiLo8P4IPLWUZ8w0Pm2Fy7wUe/0agMznwehToK6Ci3pk",
+	"q65ak2VV8udTMclF+ZyiagVhdFiccXNFx5o4rMHT0xoJE54a6KxQ1WBF7dCDP+civmLGcm07bKH01SRV",
+	"C3LvqD89lzMr0oXDPgY19Yzs38LwS7/fxX+f4j/P8Z8X+M8xfjl4FYZfnry6aMsPdmqs2nSkuNsP7smb",
+	"UnrqW/hISVlK1B8fvXxzvEbzppRytYFNtK4cjyOi7XROtZCxyHjaIhgYFpv2dKL7jVUJAB+fNbKLn1wS",
+	"ZIQwDUms5QIuOoGwMDct2YtKn7TmZPl96autqqpqJCD4E8bkkDCrmmlOnooY7hZiv06n2Ho7w5zCrhFz",
+	"JKnucrC3/4R5m8WcATLMDS8SZcYiemNzHs+EhC6yh75Ac4Z0N4/BGbl7WZEX+OhNZfdaq9ALSqtRUb0K",
+	"bst6JIYOnM3yOW8mtDcVxNpURUhjuYxb0non5H0mVLslyxXHudaAmL4s8DjubdUDS5Gs1BsPxsPJ43gA",
+	"+3wv2ays6+L7x7OzU+YeKLlezkxu+fZM/P7BQS0T73LAK7n4mtavyAgzM6UtM/l8zvVydcNkzmnXRKAG",
+	"bpRk2UxzAyu7b4cLNR3SPIZLkbTv/+PuC0ZPMJEURJQiQJXo/S9f2GIGjSiYRphQlpB4610G8gxSmCPg",
+	"2h4R0AQMumioBvSWGJdRXY6LNNdrjRZ748nBcLK7/+TJeHcv4Y/5bgwHw4OkD33Ye7L7OOis1o55d3Lx",
+	"dXd402qirQcTq3w/f3/CNEzACRplxkVdEJuHsGI9ao79TkvrIQGdfymEHafFG+zJC6/lKynwDZbikMWp",
+	"QCvAxprLeObqusIUPQUscmYg6oWyy1ry/O1Fg5Z6ASvKBW6m1WT8aKV67KrMVf1gqyhHb7vxLRg6GmHc",
+	"34pMm2uSBWpZsXzcB/oOvq4tvZ7O9nM1s9iI24sc9tocLQmbaMR+QXbDTdeSOfA03TNh4KZphHaePxQI",
+	"/lCEf+tha0vU7iYrM6JRh0VzsDOVXOJ3PE3VAujbtYRg1AklY1E7FscRzWw1Sh/pndDEMMMMX3rb4GFo",
+	"Wy1vRfbQLrdGZA15oc8tdYx64nd9l2R41rOetwYba9n49sxee6aokY5ogO/VnaxZvAJcr6AGDRxJ5LaJ",
+	"PYf94ePuYNAd7p4N+qM+/vfXoObuEm6ha8Uc2pb6BlC+DhCS5hT3rETfUVf+nhh9bak8S+7k8WC0+xAe",
+	"r3gTt8U1X1KdbYOINveCGz3lLvvflJASf5d/3MWwNmxea9BZd1+n3BhU86jo4LGKTcESW3Gg7+DhY+Nb",
+	"6Cw1WvzS9p07eEnbvI1HH9aiYKsSFXSCROFk+H8JTc30D6yvaiDOtbDLD8g7x2yeiZ9geZTbWWvgULSK",
+	"leELJSd8POJAOfr+rmvgQZjpgn3TYyeW8diaULr+J26LYWxLWGbAoxv/5Q/Gt63gTNukoUVlTapQurhn",
+	"xBDXIU27vT7j1qLTMWXMp5hCrR7SaJWBPEleKCkhtjgBbdnX541ii5lAaFJkJ4xPTzDu98sMFwmbgYYO",
+	"Gy9d01Ltad83aSyLKhZGzPVq8JQsrhXX0GNnM2WAkAfNgewyh74n01UPWtNxvsGgFpuiD/wJlg7FOGoh",
+	"YcKBK19/9/tzpUkhfTsvLuXEoBfKd9JV7Hi9T5Czvf6g5Dj3WdZaK17ZEBjKqiNw9MAuQOdGW/urysdq",
+	"aSviK+qB48utQqoy/jmn3uo/fTwjzhhThISSRY0+hVHR0Bjm/f5u7Fot8U9ir8sgoKSQ70cxiLmBrpAG",
+	"pBH+QHGMaeMunYyGCcIZt1c3WTDyW6g2N7M2w605iV3f1luCHrbKaKxIB+UK8byWriJdRsA0BGlXEkJJ",
+	"9gsVMKp4GB3i2bsgwy4xvLgWSdEKTIruuWdIBqlz05R0xFwiXHNAjnB+t453yb+OIVWLHjuR7MOCTxFU",
+	"np90wjIwRE7V6WE8RasiDAOp8umMWqcRBtYk1LcNZjxJlfPoS8otSjaGmDuCUGnd4flMQBWJMgMYUVhI",
+	"PZZDOh0eoT28qIG0RoapligaBe+BJ2ypcu1sVW8ldzQKXpAD7BR6jXbIt/vXR6G3Qv6e69RLghnt7BAg",
+	"8Ua8F6v5DonGjoNXN5WH8xJDeVkhJ6o1mJ/zNKXluhgbXyHH0Ww6MzxTCy8nGcRd15ZaYiOQZOZBJqQP",
+	"tSCrkK5YSZzUjphWuQXTYd4X034LH8N0noJhqbgGsqKhxF+lWuAH1wvAat0VCWhxDYaqQrzKzKNtchNN",
+	"tJo7GYiKJagY5MwxSRzDzSHU6+ZZL5ShfPToqDFV79Ejd0ejqUyjB9uIUtviGcRXkHgP0ZRqJ4uHdSUW",
+	"tqa4oURz4YKyYrw73KiUY1npc8VYhx0o7mXPFWoo1ZvLJ51tJS+HeuWINdwKU+UUuNB1wzHnS2onlOjk",
+	"yJq672tJliuJYkNZODSzxXmgOEzENNfoi1ZtSnEKDkUY5P/7VrjAthJuZmPFdULyhMJstoks6jtzXeuh",
+	"JN8sjQWejFhUOo2RP6orWPqD6qwdTd1NO/YSA9a9ugcCyDpy8MKuu/X6IRw2qEPMU7Z8F4hH2GYS2GsK",
+	"mAYwKjCQ5xq1NplHj8ir3JrB3Ypuq0lF2z6vG8rbErtRrBKIeqypJkVGzLibAySsJBpl+/6mjkpP/Ysi",
+	"wuQpdT4Anf5R0e+rIdOA3smtWCIP6VvL/V2XsoO7uFo15vHVyv2qIqWX8hjtXHHFqkjv4YKjUIrJas9G",
+	"lf+YA5eLmUjLG0suszshBjsctjcY0n2bUErf0iHKjg7SNKmYi3jIj6HCpMrYHvso7EzltnEhrGqAF4bl",
+	"Mq6xaquMNJDShZBm2zO01l+BnPxY5EA3tEPUG4WkWYA2oYz2+7tRcZWqlmBp5l5ILOdcLmv1diTiPW7Q",
+	"XRdyx+mnR0Wlr5ttCTVLjj7Y3xRCT+AT+lLJ5VzlhnJCpkODnEdmPEk0GAokTHl5iayXLOwn6fXafTBS",
+	"rurriE0EpIlhahLKe1/BohRBKQnq2t+GcRmrKaBsRnvDA9ZIb7Wwtcdeu8tVqMSxyiUyAnfpGBfKoh7h",
+	"GfxHZaxI0fJnuXX2siy0ooIUNeKT7p8+vHvrcoBP9g52t0e+f/T87FX3aQfFlKUuVtNaTTn5aalYkjtj",
+	"AWwO1ElOOa5D/6lAnOjOy4RrKBOIUwo6KniLdqelaDpiVDSNtnvsmMczlG/Oor1+P5Tred4OI5uI3tj1",
+	"UxpkDt1F8u15nX6/z1K4htSwBCDrsTP4YkPpT9TR4gCJSlGvEZfgNrbenr9mQsZpnkCy3WOn3M6YSCr+",
+	"nZ+fvERPo0IJEq1gwkzKDYaTiJZ7PbpKRzjZxVu0i6jHnrvrZ5VsOGUzTquPTk+cDXGFHKccwhpIJ4UK",
+	"lgO9uFXCVXnSUDpl2nq8x34Sz9GH+esY24U92h1EbCuy8MXuZCkXMuoUc0gHipgwoYxTZSDZdvJMH0zt",
+	"EcMWFJwWlCTKwWaNWIzAh5gXgvm+uD7oH0bZPG5eLCyMePSXbr2vofuOgKkZoVAaKSaT6HD1TiK6xJIx",
+	"ZHyKyVaa/BtALerUMEC0XRHwAo+EiNAqHTGpusYqjZ7uxbv3H4gzajJhuUwpVKzMJN074tRJ4Xwnev1U",
+	"LbqEBNSEKS2mQppD9KqZhklKHWdb0bvTs5N3bz9E2z72LkJ6glEu5EhFDNJQwssHvW9OzoJOkDfCAIxp",
+	"XCttT+npjh9kdvDZm1rvFiVLjk5Pgk7gnWQwCga9fq9PYWUGkmciGAW7vX5v19WqZhTR7MzKfosptNSu",
+	"T/NxKmIC7hK5QziKrHWqeMLGPEVzpR3aVxpl32pulaZ4qARTJxgwTcH67o6VWzXDfn9DZ01LR02RPQ3U",
+	"A3pY/Nob+rpF7HxwRlHZ3vDgtilL6ndWm/1uOsG+283mcc32+no6Lhh9uugEvvRKYWZGtVhP36zgoOVT",
+	"Q+0AS2NhHlzgHDtzuPUk39P1r0aazQFPF4ys3670Xj+BskxD90mXxdWEegJC6VpysExHHdbvl8441ZXc",
+	"ck4H1sTjDXy7aPhgfXNXR9mr4XsuHtAIVTSi3CJHTZDjiltOnO4jFrX7ZTRkcPeQRon9f1VsvzZSc58u",
+	"bjrNjPKni5uGZL8k5o2hVgasyXURPnrJpgO8l3CXBUUa0mEqTQi/C+3aBoDS9gxjO+fS1iQRzTuZ1KB5",
+	"C/hTO3uqR3aKVtI7H/TXiZEh3ybvvizyqVlLu62A1uTa3fUwkdy/5lUa5aIWUXinliJVvSbVXohCzjSq",
+	"NneXVu6txGW1qUWH3xXyUVyd/XWVt79796DqKtqvrO446h70tVxauMNSVJnvhtm+04K8Fsa26HzNirjP",
+	"FzedIFOmxXC4HC1hM3r9ykJWSaLCeK+aB6doVGp0tTsw9rlKlg9T3IeqYqleRUHvNu26txoULa83zRqk",
+	"1TncrJmlwcN2929jjO7i1gZbVJL6IMNy681OuqfHKYbh603rxeuGNjWq0zM3neC1coxv75o7f/+6QHMS",
+	"FrRus0a9cz1w7nTnnsx80GszUiGdo35JtY6i72OdzoK4HwyLRBL52gilxV1U+/L49fHZMfO0fhXJTbSu",
+	"jEm1yuorO0hefl/IcW+skuXvdkRCxuhHsPenjKq0FV0/Hp/dQdTUz/4Qis5JDB9CFL1EqkbX6flddOXV",
+	"Gvcn7ebf2/8N7jFi9Y4pjdu/D3ktd0B+u07Xh0dNH+s8pHeQLZ61BOckdE52USVb+rpJSsvMd+f+L3ph",
+	"W9WLXrYfYAPuBuzFe21agPje7a8oITvuVk3+3fGh28fmEeUFdVKM4T0Uav128X+YWjjvdrtadIpA9TbP",
+	"8G1h328s2PtXAaxfDKpufmNK/J8cFf4IdpNePsxB+LdV4QpZ3pp58jDMVq+v8gUpf2+Jmq8Mm4prkK4C",
+	"vOYEqSD9QC/YkkG9Fd491A/+2iEtda3+6iHt/12Tu5lbGyzu8F8a0vpl/mt5/0Xw6b+hzPfFbN5Wb4hl",
+	"7ihoXLiLMYVNdbXanesBmU0/2fr74eqFu17V5OwLd+jN2u8L+1dkCNOrv8/QV0XWh7ki8C0ZTD/cbfTm",
+	"4uZ/AgAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

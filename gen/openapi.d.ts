@@ -150,12 +150,13 @@ export interface components {
          *     - `insufficient_scope`: the token lacks a needed scope (RFC 6750).
          *     - `precondition_failed`: `If-Match` named a version the task is no longer at.
          *     - `service_unavailable`: the database cannot be reached; retry later.
+         *     - `rate_limited`: the caller's quota is used up; retry after `Retry-After`.
          *     - `not_found`, `method_not_allowed`, `payload_too_large`,
          *       `unsupported_media_type`, `internal_error`: as their names say.
          * @example invalid_token
          * @enum {string}
          */
-        ProblemCode: "validation_failed" | "invalid_request" | "missing_credentials" | "invalid_token" | "insufficient_scope" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "precondition_failed" | "service_unavailable";
+        ProblemCode: "validation_failed" | "invalid_request" | "missing_credentials" | "invalid_token" | "insufficient_scope" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "precondition_failed" | "service_unavailable" | "rate_limited";
         Health: {
             /**
              * @example ok
@@ -222,6 +223,30 @@ export interface components {
         };
     };
     responses: {
+        /**
+         * @description The caller used up its quota (`rate_limited`); retry after
+         *     `Retry-After` seconds.
+         */
+        TooManyRequests: {
+            headers: {
+                "Retry-After": components["headers"]["Retry-After"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                RateLimit: components["headers"]["RateLimit"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "about:blank",
+                 *       "title": "Too Many Requests",
+                 *       "status": 429,
+                 *       "detail": "the quota of 600 requests per 1m0s is used up; retry in 42s",
+                 *       "code": "rate_limited"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /**
          * @description The request is malformed: a parameter or body that does not match this
          *     document (`validation_failed`), or malformed credentials
@@ -366,11 +391,7 @@ export interface components {
         /** @description The database cannot be reached right now; retry after `Retry-After` seconds. */
         ServiceUnavailable: {
             headers: {
-                /**
-                 * @description Seconds to wait before retrying (RFC 9110 §10.2.3).
-                 * @example 2
-                 */
-                "Retry-After": string;
+                "Retry-After": components["headers"]["Retry-After"];
                 [name: string]: unknown;
             };
             content: {
@@ -446,6 +467,26 @@ export interface components {
          * @example Bearer realm="tasks"
          */
         "WWW-Authenticate": string;
+        /**
+         * @description The quota policy that applies to this request
+         *     (draft-ietf-httpapi-ratelimit-headers-10, §2): the policy's name, its
+         *     quota `q` and its window `w` in seconds. Sent on every response of a
+         *     server that limits the request, not only on a `429`.
+         * @example "per-subject";q=600;w=60
+         */
+        "RateLimit-Policy": string;
+        /**
+         * @description What is left of the quota (draft-ietf-httpapi-ratelimit-headers-10,
+         *     §3): the policy's name, the remaining requests `r` and the seconds `t`
+         *     until the window resets. Sent with `RateLimit-Policy`.
+         * @example "per-subject";r=0;t=42
+         */
+        RateLimit: string;
+        /**
+         * @description Seconds to wait before retrying (RFC 9110 §10.2.3).
+         * @example 2
+         */
+        "Retry-After": string;
     };
     pathItems: never;
 }
@@ -474,6 +515,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -506,6 +548,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -556,6 +599,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -610,6 +654,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -653,6 +698,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -718,6 +764,7 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -757,6 +804,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -66,6 +66,9 @@ type config struct {
 	jwtLeeway       time.Duration
 	adminAddr       string
 	drainDelay      time.Duration
+	rateLimit       string
+	rateLimitAnon   string
+	trustedProxies  string
 }
 
 // parseConfig reads flags from args; a flag not given falls back to its
@@ -119,6 +122,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	dur(&c.jwtLeeway, "jwt-leeway", "TASKS_JWT_LEEWAY", 30*time.Second, "clock skew allowed on JWT exp, nbf and iat")
 	str(&c.adminAddr, "admin-addr", "TASKS_ADMIN_ADDR", "", "listen address of the admin endpoints /livez, /readyz and /metrics (HOST:PORT); empty turns them off")
 	dur(&c.drainDelay, "drain-delay", "TASKS_DRAIN_DELAY", 0, "on SIGTERM, how long /readyz answers 503 while the API still serves, before the graceful shutdown")
+	str(&c.rateLimit, "rate-limit", "TASKS_RATE_LIMIT", "", "requests allowed per authenticated subject, N/DURATION such as 600/1m; empty: no limit (per instance)")
+	str(&c.rateLimitAnon, "rate-limit-anonymous", "TASKS_RATE_LIMIT_ANONYMOUS", "", "requests allowed per client address without credentials, N/DURATION; empty: no limit (per instance)")
+	str(&c.trustedProxies, "trusted-proxies", "TASKS_TRUSTED_PROXIES", "", "comma-separated proxy addresses or CIDR prefixes whose X-Forwarded-For names the client; empty: the connection's peer is the client")
 
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -206,6 +212,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	limiter, err := rateLimiter(cfg, logger)
+	if err != nil {
+		return err
+	}
 	// A database that is wrong or unreachable stops the start: no fallback.
 	tasks, closeStore, err := backend.Open(ctx, cfg.db, logger)
 	if err != nil {
@@ -221,6 +231,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		ValidateResponses: cfg.validateResp,
 		CORSOrigins:       cfg.corsOrigins,
 		Telemetry:         tel,
+		RateLimit:         limiter,
 	})
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 
 	"example.com/tasks/impl/admin"
 	"example.com/tasks/impl/httpapi"
+	"example.com/tasks/impl/ratelimit"
 	"example.com/tasks/impl/telemetry"
 )
 
@@ -93,4 +95,42 @@ func (a *adminServer) shutdown(ctx context.Context) error {
 		return err
 	}
 	return nil
+}
+
+// rateLimiter returns the configured rate limits, or nil when there are none.
+func rateLimiter(cfg config, logger *slog.Logger) (*ratelimit.Limiter, error) {
+	proxies, err := ratelimit.ParseProxies(cfg.trustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	l := &ratelimit.Limiter{Store: ratelimit.NewMemory(), ClientAddress: ratelimit.ClientAddress(proxies)}
+	for _, f := range []struct {
+		flag, value, name string
+		dst               **ratelimit.Policy
+	}{
+		{"--rate-limit", cfg.rateLimit, "per-subject", &l.Subject},
+		{"--rate-limit-anonymous", cfg.rateLimitAnon, "per-address", &l.Anonymous},
+	} {
+		if f.value == "" {
+			continue
+		}
+		p, err := ratelimit.ParsePolicy(f.name, f.value)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f.flag, err)
+		}
+		*f.dst = &p
+	}
+	if l.Subject == nil && l.Anonymous == nil {
+		return nil, nil
+	}
+	logger.Info("rate limits (per instance)", "per_subject", policyString(l.Subject), "per_address", policyString(l.Anonymous),
+		"trusted_proxies", len(proxies))
+	return l, nil
+}
+
+func policyString(p *ratelimit.Policy) string {
+	if p == nil {
+		return "none"
+	}
+	return p.String()
 }

@@ -31,6 +31,7 @@ import (
 	"example.com/tasks/impl/docs"
 	"example.com/tasks/impl/httplog"
 	"example.com/tasks/impl/problem"
+	"example.com/tasks/impl/ratelimit"
 	"example.com/tasks/impl/store"
 	"example.com/tasks/impl/tasks"
 	"example.com/tasks/impl/telemetry"
@@ -58,6 +59,8 @@ type Config struct {
 	CORSOrigins []string
 	// Telemetry traces requests and records their metrics; nil is off.
 	Telemetry *telemetry.Telemetry
+	// RateLimit limits the API's requests, after authentication; nil is off.
+	RateLimit *ratelimit.Limiter
 }
 
 // New builds the handler from the embedded spec. It fails if the spec is
@@ -122,6 +125,11 @@ func New(cfg Config) (http.Handler, error) {
 	routeMiddleware := []func(http.Handler) http.Handler{val.Middleware}
 	if cfg.ValidateResponses {
 		routeMiddleware = append(routeMiddleware, val.CheckResponses)
+	}
+	if cfg.RateLimit != nil {
+		// After the validator, which authenticated the caller: the limit
+		// is per subject. A request refused there (401, 400) is not counted.
+		routeMiddleware = append(routeMiddleware, cfg.RateLimit.Middleware)
 	}
 	gen.HandlerWithOptions(strict, gen.ChiServerOptions{
 		BaseURL: baseURL,
