@@ -1,4 +1,4 @@
-// Command server runs the Tasks API.
+// Command server runs the API that openapi.yaml describes.
 //
 //	go run ./cmd/server --dev                      development tokens, see README
 //	go run ./cmd/server --tokens-file tokens.yaml  real static tokens
@@ -23,12 +23,26 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"example.com/tasks/impl/api"
 	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/jwttoken"
 	"example.com/tasks/impl/auth/statictoken"
 	"example.com/tasks/impl/httpapi"
+	"example.com/tasks/impl/spec"
 	"example.com/tasks/impl/store/backend"
 )
+
+// envPrefix starts the name of every environment variable the server reads:
+// --max-body-bytes falls back to TASKS_MAX_BODY_BYTES. `make rename` changes
+// it here, the one place it is spelled out.
+const envPrefix = "TASKS"
+
+// envName is the environment variable that backs the flag name.
+func envName(flag string) string {
+	return envPrefix + "_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -77,28 +91,15 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	var c config
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	env := map[string]string{}
-	str := func(p *string, name, envName, def, usage string) {
-		env[name] = envName
-		fs.StringVar(p, name, def, usage+" (env "+envName+")")
-	}
-	dur := func(p *time.Duration, name, envName string, def time.Duration, usage string) {
-		env[name] = envName
-		fs.DurationVar(p, name, def, usage+" (env "+envName+")")
-	}
-	str(&c.addr, "addr", "TASKS_ADDR", "localhost:8080", "listen address")
-	str(&c.tokensFile, "tokens-file", "TASKS_TOKENS_FILE", "", "YAML file of static tokens (SHA-256 digests)")
-	env["dev"] = "TASKS_DEV"
-	fs.BoolVar(&c.dev, "dev", false, "accept the public development tokens (never in production) (env TASKS_DEV)")
-	str(&c.realm, "realm", "TASKS_REALM", "tasks", "realm in WWW-Authenticate challenges")
-	env["max-body-bytes"] = "TASKS_MAX_BODY_BYTES"
-	fs.Int64Var(&c.maxBodyBytes, "max-body-bytes", httpapi.DefaultMaxBodyBytes, "largest request body accepted (env TASKS_MAX_BODY_BYTES)")
-	dur(&c.readTimeout, "read-timeout", "TASKS_READ_TIMEOUT", 15*time.Second, "time to read a whole request")
-	dur(&c.readHeaderTime, "read-header-timeout", "TASKS_READ_HEADER_TIMEOUT", 5*time.Second, "time to read request headers (slow clients are cut off)")
-	env["max-header-bytes"] = "TASKS_MAX_HEADER_BYTES"
-	fs.IntVar(&c.maxHeaderBytes, "max-header-bytes", 64<<10, "largest request header block accepted; larger gets 431 (env TASKS_MAX_HEADER_BYTES)")
-	env["cors-origins"] = "TASKS_CORS_ORIGINS"
-	fs.Func("cors-origins", "comma-separated origins allowed to call the API from a browser, \"*\" for any; empty turns CORS off (env TASKS_CORS_ORIGINS)", func(v string) error {
+	fs.StringVar(&c.addr, "addr", "localhost:8080", "listen address")
+	fs.StringVar(&c.tokensFile, "tokens-file", "", "YAML file of static tokens (SHA-256 digests)")
+	fs.BoolVar(&c.dev, "dev", false, "accept the public development tokens (never in production)")
+	fs.StringVar(&c.realm, "realm", "", "realm in WWW-Authenticate challenges (default: the API's name, info.title in openapi.yaml)")
+	fs.Int64Var(&c.maxBodyBytes, "max-body-bytes", httpapi.DefaultMaxBodyBytes, "largest request body accepted")
+	fs.DurationVar(&c.readTimeout, "read-timeout", 15*time.Second, "time to read a whole request")
+	fs.DurationVar(&c.readHeaderTime, "read-header-timeout", 5*time.Second, "time to read request headers (slow clients are cut off)")
+	fs.IntVar(&c.maxHeaderBytes, "max-header-bytes", 64<<10, "largest request header block accepted; larger gets 431")
+	fs.Func("cors-origins", "comma-separated origins allowed to call the API from a browser, \"*\" for any; empty turns CORS off", func(v string) error {
 		c.corsOrigins = nil
 		for o := range strings.SplitSeq(v, ",") {
 			if o = strings.TrimSpace(o); o != "" {
@@ -107,24 +108,25 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		}
 		return nil
 	})
-	dur(&c.writeTimeout, "write-timeout", "TASKS_WRITE_TIMEOUT", 30*time.Second, "time to write a response")
-	dur(&c.idleTimeout, "idle-timeout", "TASKS_IDLE_TIMEOUT", 120*time.Second, "keep-alive idle time")
-	dur(&c.shutdownTimeout, "shutdown-timeout", "TASKS_SHUTDOWN_TIMEOUT", 20*time.Second, "grace period for in-flight requests on SIGINT/SIGTERM")
-	str(&c.logFormat, "log-format", "TASKS_LOG_FORMAT", "json", "log format: json or text")
-	str(&c.db, "db", "TASKS_DB", "memory:", "where tasks are kept: "+backend.Forms)
-	env["validate-responses"] = "TASKS_VALIDATE_RESPONSES"
-	fs.BoolVar(&c.validateResp, "validate-responses", false, "check every response against the spec; a drift is logged and answered 500 (development, CI) (env TASKS_VALIDATE_RESPONSES)")
-	str(&c.apiKeysFile, "api-keys-file", "TASKS_API_KEYS_FILE", "", "YAML file of API keys, as --tokens-file but without scopes")
-	str(&c.jwksURL, "jwks-url", "TASKS_JWKS_URL", "", "the identity provider's JWKS URL: accept its JWTs (with --jwt-issuer, --jwt-audience)")
-	str(&c.jwtIssuer, "jwt-issuer", "TASKS_JWT_ISSUER", "", "the iss every JWT must carry")
-	str(&c.jwtAudience, "jwt-audience", "TASKS_JWT_AUDIENCE", "", "the aud every JWT must include: this API's identifier at the identity provider")
-	str(&c.jwtAlgorithms, "jwt-algorithms", "TASKS_JWT_ALGORITHMS", strings.Join(jwttoken.DefaultAlgorithms, ","), "accepted JWT signing algorithms, comma-separated; asymmetric only")
-	dur(&c.jwtLeeway, "jwt-leeway", "TASKS_JWT_LEEWAY", 30*time.Second, "clock skew allowed on JWT exp, nbf and iat")
-	str(&c.adminAddr, "admin-addr", "TASKS_ADMIN_ADDR", "", "listen address of the admin endpoints /livez, /readyz and /metrics (HOST:PORT); empty turns them off")
-	dur(&c.drainDelay, "drain-delay", "TASKS_DRAIN_DELAY", 0, "on SIGTERM, how long /readyz answers 503 while the API still serves, before the graceful shutdown")
-	str(&c.rateLimit, "rate-limit", "TASKS_RATE_LIMIT", "", "requests allowed per authenticated subject, N/DURATION such as 600/1m; empty: no limit (per instance)")
-	str(&c.rateLimitAnon, "rate-limit-anonymous", "TASKS_RATE_LIMIT_ANONYMOUS", "", "requests allowed per client address without credentials, N/DURATION; empty: no limit (per instance)")
-	str(&c.trustedProxies, "trusted-proxies", "TASKS_TRUSTED_PROXIES", "", "comma-separated proxy addresses or CIDR prefixes whose X-Forwarded-For names the client; empty: the connection's peer is the client")
+	fs.DurationVar(&c.writeTimeout, "write-timeout", 30*time.Second, "time to write a response")
+	fs.DurationVar(&c.idleTimeout, "idle-timeout", 120*time.Second, "keep-alive idle time")
+	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 20*time.Second, "grace period for in-flight requests on SIGINT/SIGTERM")
+	fs.StringVar(&c.logFormat, "log-format", "json", "log format: json or text")
+	fs.StringVar(&c.db, "db", "memory:", "where data is kept: "+backend.Forms)
+	fs.BoolVar(&c.validateResp, "validate-responses", false, "check every response against the spec; a drift is logged and answered 500 (development, CI)")
+	fs.StringVar(&c.apiKeysFile, "api-keys-file", "", "YAML file of API keys, as --tokens-file but without scopes")
+	fs.StringVar(&c.jwksURL, "jwks-url", "", "the identity provider's JWKS URL: accept its JWTs (with --jwt-issuer, --jwt-audience)")
+	fs.StringVar(&c.jwtIssuer, "jwt-issuer", "", "the iss every JWT must carry")
+	fs.StringVar(&c.jwtAudience, "jwt-audience", "", "the aud every JWT must include: this API's identifier at the identity provider")
+	fs.StringVar(&c.jwtAlgorithms, "jwt-algorithms", strings.Join(jwttoken.DefaultAlgorithms, ","), "accepted JWT signing algorithms, comma-separated; asymmetric only")
+	fs.DurationVar(&c.jwtLeeway, "jwt-leeway", 30*time.Second, "clock skew allowed on JWT exp, nbf and iat")
+	fs.StringVar(&c.adminAddr, "admin-addr", "", "listen address of the admin endpoints /livez, /readyz and /metrics (HOST:PORT); empty turns them off")
+	fs.DurationVar(&c.drainDelay, "drain-delay", 0, "on SIGTERM, how long /readyz answers 503 while the API still serves, before the graceful shutdown")
+	fs.StringVar(&c.rateLimit, "rate-limit", "", "requests allowed per authenticated subject, N/DURATION such as 600/1m; empty: no limit (per instance)")
+	fs.StringVar(&c.rateLimitAnon, "rate-limit-anonymous", "", "requests allowed per client address without credentials, N/DURATION; empty: no limit (per instance)")
+	fs.StringVar(&c.trustedProxies, "trusted-proxies", "", "comma-separated proxy addresses or CIDR prefixes whose X-Forwarded-For names the client; empty: the connection's peer is the client")
+	// Every flag falls back to its environment variable; --help names it.
+	fs.VisitAll(func(f *flag.Flag) { f.Usage += " (env " + envName(f.Name) + ")" })
 
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -136,9 +138,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	var errs []error
 	fs.VisitAll(func(f *flag.Flag) {
-		if v := getenv(env[f.Name]); v != "" && !given[f.Name] {
+		if v := getenv(envName(f.Name)); v != "" && !given[f.Name] {
 			if err := f.Value.Set(v); err != nil {
-				errs = append(errs, fmt.Errorf("%s=%q: %w", env[f.Name], v, err))
+				errs = append(errs, fmt.Errorf("%s=%q: %w", envName(f.Name), v, err))
 			}
 		}
 	})
@@ -196,7 +198,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	}
 
-	tel, err := startTelemetry(ctx, cfg, getenv, logger)
+	doc, err := spec.Load()
+	if err != nil {
+		return err
+	}
+	tel, err := startTelemetry(ctx, cfg, doc, getenv, logger)
 	if err != nil {
 		return err
 	}
@@ -208,7 +214,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			logger.Warn("telemetry: flush at shutdown", "error", err.Error())
 		}
 	}()
-	verifier, err := tokenVerifier(ctx, cfg, tel.HTTPClient(), logger)
+	verifier, err := tokenVerifier(ctx, cfg, doc, tel.HTTPClient(), logger)
 	if err != nil {
 		return err
 	}
@@ -217,15 +223,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	// A database that is wrong or unreachable stops the start: no fallback.
-	tasks, closeStore, err := backend.Open(ctx, cfg.db, logger)
+	db, err := backend.Open(ctx, cfg.db, logger)
 	if err != nil {
 		return fmt.Errorf("--db: %w", err)
 	}
-	defer closeStore()
+	defer db.Close()
+	basePath, err := spec.BasePath(doc)
+	if err != nil {
+		return err
+	}
+	impl, err := api.New(db, basePath)
+	if err != nil {
+		return err
+	}
 	handler, err := httpapi.New(httpapi.Config{
 		Logger:            logger,
 		Verifier:          verifier,
-		Store:             tasks,
+		API:               impl,
 		Realm:             cfg.realm,
 		MaxBodyBytes:      cfg.maxBodyBytes,
 		ValidateResponses: cfg.validateResp,
@@ -236,7 +250,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	adm, err := startAdmin(ctx, cfg, tasks, tel, logger)
+	adm, err := startAdmin(ctx, cfg, db, tel, logger)
 	if err != nil {
 		return err
 	}
@@ -257,7 +271,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	logger.Info("listening", "addr", ln.Addr().String(), "docs", "http://"+ln.Addr().String()+"/docs")
+	logger.Info("listening", "api", spec.Name(doc), "addr", ln.Addr().String(), "docs", "http://"+ln.Addr().String()+"/docs")
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -289,7 +303,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // development ones, JWTs, API keys, in any combination. With no bearer token
 // configured the server refuses to start: it must never run open by
 // accident, and every write needs a bearer token.
-func tokenVerifier(ctx context.Context, cfg config, client *http.Client, logger *slog.Logger) (auth.Verifier, error) {
+func tokenVerifier(ctx context.Context, cfg config, doc *openapi3.T, client *http.Client, logger *slog.Logger) (auth.Verifier, error) {
 	var vs auth.Verifiers
 	switch {
 	case cfg.tokensFile != "" && cfg.dev:
@@ -302,9 +316,10 @@ func tokenVerifier(ctx context.Context, cfg config, client *http.Client, logger 
 		logger.Info("static tokens loaded", "file", cfg.tokensFile, "count", v.Len())
 		vs.Static = v
 	case cfg.dev:
+		all, read := spec.Scopes(doc)
 		logger.Warn("DEVELOPMENT TOKENS ENABLED: they are published in README.md, so anyone can call this server; never use --dev with real data",
-			"subjects", "dev-rw (tasks:read tasks:write), dev-ro (tasks:read)")
-		vs.Static = statictoken.Dev()
+			"subjects", fmt.Sprintf("dev-rw (%s), dev-ro (%s)", strings.Join(all, " "), strings.Join(read, " ")))
+		vs.Static = statictoken.Dev(all, read)
 	}
 	if cfg.jwksURL != "" {
 		var algs []string

@@ -10,20 +10,18 @@ import (
 	"time"
 
 	"example.com/tasks/impl/admin"
-	"example.com/tasks/impl/httpapi"
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"example.com/tasks/impl/ratelimit"
+	"example.com/tasks/impl/spec"
 	"example.com/tasks/impl/telemetry"
 )
 
 // startTelemetry configures OpenTelemetry from the OTEL_* variables; metrics
 // are on when the admin listener can serve them.
-func startTelemetry(ctx context.Context, cfg config, getenv func(string) string, logger *slog.Logger) (*telemetry.Telemetry, error) {
-	doc, err := httpapi.LoadSpec()
-	if err != nil {
-		return nil, err
-	}
+func startTelemetry(ctx context.Context, cfg config, doc *openapi3.T, getenv func(string) string, logger *slog.Logger) (*telemetry.Telemetry, error) {
 	tel, err := telemetry.New(ctx, telemetry.Options{
-		Getenv: getenv, ServiceName: doc.Info.Title, Metrics: cfg.adminAddr != "",
+		Getenv: getenv, ServiceName: spec.Name(doc), Metrics: cfg.adminAddr != "",
 	})
 	if err != nil {
 		return nil, err
@@ -40,14 +38,13 @@ type adminServer struct {
 }
 
 // startAdmin serves the admin endpoints on cfg.adminAddr, or returns nil
-// when it is not set. db is pinged by /readyz when the store can be pinged.
-func startAdmin(ctx context.Context, cfg config, db any, tel *telemetry.Telemetry, logger *slog.Logger) (*adminServer, error) {
+// when it is not set. /readyz pings db.
+func startAdmin(ctx context.Context, cfg config, db admin.Pinger, tel *telemetry.Telemetry, logger *slog.Logger) (*adminServer, error) {
 	if cfg.adminAddr == "" {
 		return nil, nil
 	}
-	pinger, _ := db.(admin.Pinger)
 	a := &adminServer{
-		Admin:  admin.New(admin.Config{Logger: logger, DB: pinger, Metrics: tel.MetricsHandler()}),
+		Admin:  admin.New(admin.Config{Logger: logger, DB: db, Metrics: tel.MetricsHandler()}),
 		served: make(chan error, 1),
 	}
 	a.srv = &http.Server{

@@ -21,7 +21,7 @@ import (
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
 
-	"example.com/tasks/impl/httpapi"
+	"example.com/tasks/impl/spec"
 	"example.com/tasks/impl/store/postgres/pgtest"
 )
 
@@ -42,7 +42,7 @@ func adminAddr(t *testing.T, logs *lines) string {
 // metric name it: the base path and the path template.
 func route(t *testing.T, operationID string) string {
 	t.Helper()
-	doc, err := httpapi.LoadSpec()
+	doc, err := spec.Load()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,9 @@
 //	request id (the server's own) → telemetry (if on) → access log → panic recovery → security headers → CORS (if on) → chi router
 //	  ├ /openapi.yaml, /openapi.json             public, from the embedded spec
 //	  ├ /, /docs                                 public, Swagger UI (impl/docs)
-//	  └ API routes (generated from the spec) → validator → strict handler → impl
+//	  └ API routes (generated from the spec)
+//	      → find the operation → authenticate → rate limit (if on) → validate (Guard)
+//	      → generated wrapper → strict handler → Config.API (impl/api)
 //
 // Every error any layer produces goes through problem.Write.
 package httpapi
@@ -16,7 +18,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -32,8 +33,7 @@ import (
 	"example.com/tasks/impl/httplog"
 	"example.com/tasks/impl/problem"
 	"example.com/tasks/impl/ratelimit"
-	"example.com/tasks/impl/store"
-	"example.com/tasks/impl/tasks"
+	"example.com/tasks/impl/spec"
 	"example.com/tasks/impl/telemetry"
 	"example.com/tasks/impl/validator"
 )
@@ -41,12 +41,15 @@ import (
 // DefaultMaxBodyBytes caps request bodies when Config leaves it unset.
 const DefaultMaxBodyBytes = 1 << 20
 
-// Config is what New needs. Logger, Verifier and Store are required.
+// Config is what New needs. Logger, Verifier and API are required.
 type Config struct {
 	Logger   *slog.Logger
 	Verifier auth.Verifier
-	Store    store.Store
-	// Realm names the protection space in WWW-Authenticate challenges.
+	// API implements the spec's operations: impl/api's Server, built by
+	// cmd/server over its database.
+	API gen.StrictServerInterface
+	// Realm names the protection space in WWW-Authenticate challenges; the
+	// product's name (spec.Name) when empty.
 	Realm string
 	// MaxBodyBytes caps request bodies (413 beyond it); 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
@@ -66,20 +69,20 @@ type Config struct {
 // New builds the handler from the embedded spec. It fails if the spec is
 // invalid or asks for something the server cannot enforce.
 func New(cfg Config) (http.Handler, error) {
-	if cfg.Logger == nil || cfg.Verifier == nil || cfg.Store == nil {
-		return nil, errors.New("httpapi: Logger, Verifier and Store are required")
-	}
-	if cfg.Realm == "" {
-		cfg.Realm = "tasks"
+	if cfg.Logger == nil || cfg.Verifier == nil || cfg.API == nil {
+		return nil, errors.New("httpapi: Logger, Verifier and API are required")
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
-	doc, err := LoadSpec()
+	doc, err := spec.Load()
 	if err != nil {
 		return nil, err
 	}
-	baseURL, err := basePath(doc)
+	if cfg.Realm == "" {
+		cfg.Realm = spec.Name(doc)
+	}
+	baseURL, err := spec.BasePath(doc)
 	if err != nil {
 		return nil, err
 	}
@@ -90,10 +93,7 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.Telemetry.MeterProvider() != nil {
 		authn.Observe(func(ctx context.Context, o auth.Outcome) { telemetry.RecordAuth(ctx, o.Type.String(), o.Result()) })
 	}
-	val, err := validator.New(doc, baseURL, authn, cfg.MaxBodyBytes)
-	if err != nil {
-		return nil, err
-	}
+	val := validator.New(doc, cfg.MaxBodyBytes)
 	specs, err := newSpecHandlers(doc)
 	if err != nil {
 		return nil, err
@@ -118,54 +118,30 @@ func New(cfg Config) (http.Handler, error) {
 	r.Get("/openapi.yaml", specs.yaml)
 	docs.Mount(r)
 
-	strict := gen.NewStrictHandlerWithOptions(tasks.New(cfg.Store, baseURL), nil, gen.StrictHTTPServerOptions{
+	strict := gen.NewStrictHandlerWithOptions(cfg.API, nil, gen.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc:  badRequest,
 		ResponseErrorHandlerFunc: problem.Write,
 	})
-	routeMiddleware := []func(http.Handler) http.Handler{val.Middleware}
-	if cfg.ValidateResponses {
-		routeMiddleware = append(routeMiddleware, val.CheckResponses)
-	}
+	var afterAuth []func(http.Handler) http.Handler
 	if cfg.RateLimit != nil {
-		// After the validator, which authenticated the caller: the limit
-		// is per subject. A request refused there (401, 400) is not counted.
-		routeMiddleware = append(routeMiddleware, cfg.RateLimit.Middleware)
+		// Once the caller is known, so that the limit is per subject, and
+		// before validation, so that a malformed request counts too. A
+		// request refused by authentication (401, 400) is not counted.
+		afterAuth = append(afterAuth, cfg.RateLimit.Middleware)
+	}
+	routeMiddleware := Guard(doc, baseURL, authn, val, afterAuth...)
+	if cfg.ValidateResponses {
+		routeMiddleware = append(routeMiddleware, checkResponses(val))
 	}
 	gen.HandlerWithOptions(strict, gen.ChiServerOptions{
 		BaseURL: baseURL,
 		// An inline router: its middleware runs after chi matched the
-		// route, so the validator knows the route pattern, and before the
-		// generated wrapper parses parameters, so security comes first.
+		// route, so Guard knows the route pattern, and before the generated
+		// wrapper parses parameters, so security comes first.
 		BaseRouter:       r.With(routeMiddleware...),
 		ErrorHandlerFunc: badRequest,
 	})
 	return r, nil
-}
-
-// LoadSpec returns the spec embedded in gen, validated.
-func LoadSpec() (*openapi3.T, error) {
-	doc, err := gen.GetSpec()
-	if err != nil {
-		return nil, fmt.Errorf("httpapi: load embedded spec: %w", err)
-	}
-	if err := doc.Validate(context.Background()); err != nil {
-		return nil, fmt.Errorf("httpapi: embedded spec is invalid: %w", err)
-	}
-	return doc, nil
-}
-
-// basePath returns the path of the spec's first server URL ("/v1"), under
-// which the generated routes are mounted. Only relative or path-only use of
-// the URL is supported, so the server works behind any host name.
-func basePath(doc *openapi3.T) (string, error) {
-	if len(doc.Servers) == 0 {
-		return "", nil
-	}
-	u, err := url.Parse(doc.Servers[0].URL)
-	if err != nil {
-		return "", fmt.Errorf("httpapi: servers[0].url: %w", err)
-	}
-	return strings.TrimSuffix(u.Path, "/"), nil
 }
 
 // badRequest answers parameter and body errors found by the generated code.

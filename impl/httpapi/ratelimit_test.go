@@ -12,13 +12,14 @@ import (
 	"example.com/tasks/impl/apitest"
 	"example.com/tasks/impl/httpapi"
 	"example.com/tasks/impl/ratelimit"
+	"example.com/tasks/impl/spec"
 )
 
 // publicRead is the path of the spec's public GET operation without
 // parameters (the health check).
 func publicRead(t *testing.T) string {
 	t.Helper()
-	doc, err := httpapi.LoadSpec()
+	doc, err := spec.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +46,7 @@ func TestRateLimitUnderLoad(t *testing.T) {
 		Anonymous: &ratelimit.Policy{Name: "per-address", Quota: perAddress, Window: time.Minute},
 		Now:       func() time.Time { return now },
 	}})
-	doc, err := httpapi.LoadSpec()
+	doc, err := spec.Load()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,8 +12,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"example.com/tasks/impl/apitest"
-	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/httpapi"
+	"example.com/tasks/impl/spec"
 	"example.com/tasks/impl/telemetry"
 )
 
@@ -30,7 +30,7 @@ func scopedRead(t *testing.T, doc *openapi3.T) string {
 		for _, p := range op.Parameters {
 			required = required || p.Value.Required
 		}
-		for _, req := range auth.Requirements(doc, op) {
+		for _, req := range spec.Requirements(doc, op) {
 			for _, scopes := range req {
 				if len(scopes) > 0 && !required {
 					return path
@@ -56,7 +56,7 @@ func TestTelemetryThroughTheRouter(t *testing.T) {
 	}
 	defer func() { _ = tel.Shutdown(context.Background()) }()
 	srv := apitest.NewServer(t, httpapi.Config{Telemetry: tel})
-	doc, err := httpapi.LoadSpec()
+	doc, err := spec.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
