@@ -31,6 +31,7 @@ import (
 	"example.com/tasks/impl/auth/statictoken"
 	"example.com/tasks/impl/httpapi"
 	"example.com/tasks/impl/spec"
+	"example.com/tasks/impl/store"
 	"example.com/tasks/impl/store/backend"
 )
 
@@ -223,7 +224,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	// A database that is wrong or unreachable stops the start: no fallback.
-	db, err := backend.Open(ctx, cfg.db, logger)
+	db, err := backend.Open(ctx, cfg.db, logger,
+		store.WithTelemetry(store.Telemetry{Tracer: tel.TracerProvider(), Meter: tel.MeterProvider()}))
 	if err != nil {
 		return fmt.Errorf("--db: %w", err)
 	}

@@ -21,6 +21,8 @@ import (
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
 
+	"example.com/tasks/impl/apitest"
+	"example.com/tasks/impl/auth/statictoken"
 	"example.com/tasks/impl/spec"
 	"example.com/tasks/impl/store/postgres/pgtest"
 )
@@ -134,7 +136,7 @@ func TestReadinessFollowsTheDatabase(t *testing.T) {
 	t.Parallel()
 	pg := pgtest.New(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	_, done, logs := startServer(t, ctx, []string{"--dev", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--db", pg.URL()}, nil)
+	addr, done, logs := startServer(t, ctx, []string{"--dev", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--db", pg.URL()}, nil)
 	defer func() { cancel(); <-done }()
 	admin := "http://" + adminAddr(t, logs)
 
@@ -159,6 +161,11 @@ func TestReadinessFollowsTheDatabase(t *testing.T) {
 		}
 	}
 	want("database up", http.StatusOK)
+	readThroughStore(t, addr)
+	if _, _, metrics := get(t, admin+"/metrics"); !strings.Contains(metrics, `db_system_name="postgresql"`) ||
+		!strings.Contains(metrics, "db_client_operation_duration_seconds_count{") {
+		t.Errorf("no PostgreSQL call durations in /metrics:\n%s", metrics)
+	}
 	if err := pg.Pause(); err != nil {
 		t.Fatal(err)
 	}
@@ -214,6 +221,8 @@ func TestTraceExportedOverOTLP(t *testing.T) {
 		t.Fatalf("health: %v %v", err, resp)
 	}
 	resp.Body.Close()
+	// An operation that reads the database: its statements are child spans.
+	readThroughStore(t, addr)
 	cancel() // the shutdown flushes the spans
 	if err := <-done; err != nil {
 		t.Fatal(err)
@@ -221,10 +230,47 @@ func TestTraceExportedOverOTLP(t *testing.T) {
 
 	mu.Lock()
 	defer mu.Unlock()
-	if service != "ops-test" || len(spans) != 1 {
-		t.Fatalf("service %q, %d spans; want ops-test and 1", service, len(spans))
+	if service != "ops-test" {
+		t.Fatalf("service %q, want ops-test", service)
 	}
-	s := spans[0]
+	var s, readSpan *tracepb.Span
+	var dbSpans []*tracepb.Span
+	for _, sp := range spans {
+		switch {
+		case sp.Name == "GET "+route(t, "getHealth"):
+			s = sp
+		case sp.Name == "GET "+scopedReadRoute(t):
+			readSpan = sp
+		case sp.Kind == tracepb.Span_SPAN_KIND_CLIENT:
+			dbSpans = append(dbSpans, sp)
+		}
+	}
+	if s == nil || readSpan == nil {
+		t.Fatalf("no server span for the health check or the read among %d spans", len(spans))
+	}
+	var children []string
+	for _, d := range dbSpans {
+		if string(d.ParentSpanId) != string(readSpan.SpanId) {
+			continue // the migrations at start-up
+		}
+		var system, query string
+		for _, a := range d.Attributes {
+			switch a.Key {
+			case "db.system.name":
+				system = a.GetValue().GetStringValue()
+			case "db.query.text":
+				query = a.GetValue().GetStringValue()
+			}
+		}
+		if system != "sqlite" || query == "" || strings.Contains(query, "dev-rw") {
+			t.Errorf("store span %q: db.system.name %q, db.query.text %q", d.Name, system, query)
+		}
+		children = append(children, fmt.Sprintf("%s (db.system.name=%s, db.query.text=%.60q…)", d.Name, system, query))
+	}
+	if len(children) == 0 {
+		t.Errorf("the read has no store span as a child (%d client spans)", len(dbSpans))
+	}
+	t.Logf("store spans under %q: %s", readSpan.Name, strings.Join(children, "; "))
 	attrs := map[string]string{}
 	var desc []string
 	for _, a := range s.Attributes {
@@ -265,6 +311,7 @@ func TestPrometheusScrapesMetrics(t *testing.T) {
 			t.Fatal(code)
 		}
 	}
+	readThroughStore(t, addr)
 	code, _, exposition := get(t, "http://"+admin+"/metrics")
 	if code != http.StatusOK {
 		t.Fatalf("/metrics: %d", code)
@@ -284,7 +331,8 @@ func TestPrometheusScrapesMetrics(t *testing.T) {
 			t.Errorf("promtool check metrics: %s", l)
 		}
 	}
-	for _, name := range []string{"http_server_request_duration_seconds_bucket", "go_goroutine_count", "go_memory_used_bytes"} {
+	for _, name := range []string{"http_server_request_duration_seconds_bucket", "go_goroutine_count", "go_memory_used_bytes",
+		`db_client_operation_duration_seconds_bucket{db_operation_name=`, `auth_outcomes_total{auth_result="ok",auth_scheme="bearer"`} {
 		if !strings.Contains(exposition, name) {
 			t.Errorf("/metrics lacks %s", name)
 		}
@@ -335,6 +383,33 @@ func TestPrometheusScrapesMetrics(t *testing.T) {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
+}
+
+// scopedReadRoute is the route of an operation that reads the database
+// (apitest.ScopedRead).
+func scopedReadRoute(t *testing.T) string {
+	t.Helper()
+	doc, err := spec.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, ok := apitest.ScopedRead(doc)
+	if !ok {
+		t.Fatal("the spec has no scoped GET operation without required parameters")
+	}
+	return strings.TrimSuffix(doc.Servers[0].URL, "/") + path
+}
+
+// readThroughStore calls an operation that reads the database.
+func readThroughStore(t *testing.T, addr string) {
+	t.Helper()
+	read, _ := http.NewRequest("GET", "http://"+addr+scopedReadRoute(t), nil)
+	read.Header.Set("Authorization", "Bearer "+statictoken.DevReadWriteToken)
+	resp, err := http.DefaultClient.Do(read)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("read: %v %v", err, resp)
+	}
+	resp.Body.Close()
 }
 
 // findProm finds Debian's prometheus and promtool (package prometheus).

@@ -17,29 +17,15 @@ import (
 	"example.com/tasks/impl/telemetry"
 )
 
-// scopedRead finds, in the spec, a GET operation that needs scopes and
-// takes no required parameter, so that the test names no resource.
+// scopedRead is the path of an operation that needs scopes
+// (apitest.ScopedRead).
 func scopedRead(t *testing.T, doc *openapi3.T) string {
 	t.Helper()
-	for path, item := range doc.Paths.Map() {
-		op := item.Get
-		if op == nil || strings.Contains(path, "{") {
-			continue
-		}
-		required := false
-		for _, p := range op.Parameters {
-			required = required || p.Value.Required
-		}
-		for _, req := range spec.Requirements(doc, op) {
-			for _, scopes := range req {
-				if len(scopes) > 0 && !required {
-					return path
-				}
-			}
-		}
+	path, ok := apitest.ScopedRead(doc)
+	if !ok {
+		t.Fatal("the spec has no scoped GET operation without required parameters")
 	}
-	t.Fatal("the spec has no scoped GET operation without parameters")
-	return ""
+	return path
 }
 
 // TestTelemetryThroughTheRouter: the real handler names its server span by

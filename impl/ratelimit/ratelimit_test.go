@@ -50,7 +50,7 @@ func TestClientAddress(t *testing.T) {
 	}
 	cases := []struct {
 		name, peer, xff, want string
-		trusted             bool
+		trusted               bool
 	}{
 		{"no proxies configured: the peer, whatever the header says", "203.0.113.9:4000", "198.51.100.1", "203.0.113.9", false},
 		{"an untrusted peer's header is ignored", "203.0.113.9:4000", "198.51.100.1", "203.0.113.9", true},
