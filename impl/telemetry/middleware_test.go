@@ -262,3 +262,46 @@ func TestMetrics(t *testing.T) {
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// TestHTTPClientPropagates: the client the JWKS fetches use makes a client
+// span and sends its traceparent.
+func TestHTTPClientPropagates(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	tel, err := telemetry.New(context.Background(), telemetry.Options{Getenv: noEnv, SpanExporter: exp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
+	got := make(chan string, 1)
+	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Get("Traceparent")
+		_, _ = io.WriteString(w, `{"keys":[]}`)
+	}))
+	defer jwks.Close()
+
+	ctx, parent := tel.TracerProvider().Tracer("test").Start(context.Background(), "request")
+	req, _ := http.NewRequestWithContext(ctx, "GET", jwks.URL+"/jwks.json", nil)
+	resp, err := tel.HTTPClient().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	parent.End()
+	tp := <-got
+	if err := tel.ForceFlush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var client *tracetest.SpanStub
+	for _, s := range exp.GetSpans() {
+		if s.SpanKind == trace.SpanKindClient {
+			client = &s
+		}
+	}
+	if client == nil {
+		t.Fatalf("no client span among %d", len(exp.GetSpans()))
+	}
+	want := "00-" + parent.SpanContext().TraceID().String() + "-" + client.SpanContext.SpanID().String() + "-01"
+	if tp != want || client.Parent.SpanID() != parent.SpanContext().SpanID() {
+		t.Errorf("traceparent %q, want %q (the client span, child of the request's)", tp, want)
+	}
+}
