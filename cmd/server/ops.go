@@ -47,16 +47,7 @@ func startAdmin(ctx context.Context, cfg config, db admin.Pinger, tel *telemetry
 		Admin:  admin.New(admin.Config{Logger: logger, DB: db, Metrics: tel.MetricsHandler()}),
 		served: make(chan error, 1),
 	}
-	a.srv = &http.Server{
-		Handler:           a.Admin,
-		ReadHeaderTimeout: cfg.readHeaderTime,
-		ReadTimeout:       cfg.readTimeout,
-		WriteTimeout:      cfg.writeTimeout,
-		IdleTimeout:       cfg.idleTimeout,
-		MaxHeaderBytes:    cfg.maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
+	a.srv = newHTTPServer(ctx, cfg, a.Admin, logger)
 	ln, err := net.Listen("tcp", cfg.adminAddr)
 	if err != nil {
 		return nil, err
@@ -130,4 +121,11 @@ func policyString(p *ratelimit.Policy) string {
 		return "none"
 	}
 	return p.String()
+}
+
+// close stops the admin listener at once.
+func (a *adminServer) close() {
+	if a != nil {
+		_ = a.srv.Close()
+	}
 }
