@@ -164,8 +164,8 @@ func (o Outcome) Result() string {
 	case o.Kind == InsufficientScope:
 		return "insufficient_scope"
 	}
-	k := o.Kind.String()
-	return k[:strings.IndexByte(k, ' ')] // "missing credentials" → "missing"
+	k, _, _ := strings.Cut(o.Kind.String(), " ") // "missing credentials" → "missing"
+	return k
 }
 
 // decider is the credential that names the caller when req is satisfied: its

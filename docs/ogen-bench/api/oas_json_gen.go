@@ -808,15 +808,22 @@ func (s *Problem) encodeFields(e *jx.Encoder) {
 		e.FieldStart("code")
 		s.Code.Encode(e)
 	}
+	{
+		if s.TraceID.Set {
+			e.FieldStart("trace_id")
+			s.TraceID.Encode(e)
+		}
+	}
 }
 
-var jsonFieldsNameOfProblem = [6]string{
+var jsonFieldsNameOfProblem = [7]string{
 	0: "type",
 	1: "title",
 	2: "status",
 	3: "detail",
 	4: "instance",
 	5: "code",
+	6: "trace_id",
 }
 
 // Decode decodes Problem from json.
@@ -893,6 +900,16 @@ func (s *Problem) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"code\"")
+			}
+		case "trace_id":
+			if err := func() error {
+				s.TraceID.Reset()
+				if err := s.TraceID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"trace_id\"")
 			}
 		default:
 			return d.Skip()
@@ -990,6 +1007,8 @@ func (s *ProblemCode) Decode(d *jx.Decoder) error {
 		*s = ProblemCodePreconditionFailed
 	case ProblemCodeServiceUnavailable:
 		*s = ProblemCodeServiceUnavailable
+	case ProblemCodeRateLimited:
+		*s = ProblemCodeRateLimited
 	default:
 		*s = ProblemCode(v)
 	}

@@ -485,6 +485,9 @@ type Problem struct {
 	// Identifies this occurrence of the problem (the request id).
 	Instance OptString   `json:"instance"`
 	Code     ProblemCode `json:"code"`
+	// The W3C trace id of the request, on a 5xx when the server traces requests (OpenTelemetry): quote it
+	// when reporting the failure.
+	TraceID OptString `json:"trace_id"`
 }
 
 // GetType returns the value of Type.
@@ -517,6 +520,11 @@ func (s *Problem) GetCode() ProblemCode {
 	return s.Code
 }
 
+// GetTraceID returns the value of TraceID.
+func (s *Problem) GetTraceID() OptString {
+	return s.TraceID
+}
+
 // SetType sets the value of Type.
 func (s *Problem) SetType(val string) {
 	s.Type = val
@@ -547,6 +555,11 @@ func (s *Problem) SetCode(val ProblemCode) {
 	s.Code = val
 }
 
+// SetTraceID sets the value of TraceID.
+func (s *Problem) SetTraceID(val OptString) {
+	s.TraceID = val
+}
+
 func (*Problem) getHealthRes() {}
 func (*Problem) getMeRes()     {}
 func (*Problem) listTasksRes() {}
@@ -560,6 +573,7 @@ func (*Problem) listTasksRes() {}
 //   - `insufficient_scope`: the token lacks a needed scope (RFC 6750).
 //   - `precondition_failed`: `If-Match` named a version the task is no longer at.
 //   - `service_unavailable`: the database cannot be reached; retry later.
+//   - `rate_limited`: the caller's quota is used up; retry after `Retry-After`.
 //   - `not_found`, `method_not_allowed`, `payload_too_large`, `unsupported_media_type`,
 //     `internal_error`: as their names say.
 //
@@ -579,6 +593,7 @@ const (
 	ProblemCodeInternalError        ProblemCode = "internal_error"
 	ProblemCodePreconditionFailed   ProblemCode = "precondition_failed"
 	ProblemCodeServiceUnavailable   ProblemCode = "service_unavailable"
+	ProblemCodeRateLimited          ProblemCode = "rate_limited"
 )
 
 // AllValues returns all ProblemCode values.
@@ -596,6 +611,7 @@ func (ProblemCode) AllValues() []ProblemCode {
 		ProblemCodeInternalError,
 		ProblemCodePreconditionFailed,
 		ProblemCodeServiceUnavailable,
+		ProblemCodeRateLimited,
 	}
 }
 
@@ -625,6 +641,8 @@ func (s ProblemCode) MarshalText() ([]byte, error) {
 	case ProblemCodePreconditionFailed:
 		return []byte(s), nil
 	case ProblemCodeServiceUnavailable:
+		return []byte(s), nil
+	case ProblemCodeRateLimited:
 		return []byte(s), nil
 	default:
 		return nil, errors.Errorf("invalid value: %q", s)
@@ -669,6 +687,9 @@ func (s *ProblemCode) UnmarshalText(data []byte) error {
 		return nil
 	case ProblemCodeServiceUnavailable:
 		*s = ProblemCodeServiceUnavailable
+		return nil
+	case ProblemCodeRateLimited:
+		*s = ProblemCodeRateLimited
 		return nil
 	default:
 		return errors.Errorf("invalid value: %q", data)
@@ -893,6 +914,62 @@ func (s *TaskStatus) UnmarshalText(data []byte) error {
 		return errors.Errorf("invalid value: %q", data)
 	}
 }
+
+// TooManyRequestsHeaders wraps Problem with response headers.
+type TooManyRequestsHeaders struct {
+	RateLimit       string
+	RateLimitPolicy string
+	RetryAfter      string
+	Response        Problem
+}
+
+// GetRateLimit returns the value of RateLimit.
+func (s *TooManyRequestsHeaders) GetRateLimit() string {
+	return s.RateLimit
+}
+
+// GetRateLimitPolicy returns the value of RateLimitPolicy.
+func (s *TooManyRequestsHeaders) GetRateLimitPolicy() string {
+	return s.RateLimitPolicy
+}
+
+// GetRetryAfter returns the value of RetryAfter.
+func (s *TooManyRequestsHeaders) GetRetryAfter() string {
+	return s.RetryAfter
+}
+
+// GetResponse returns the value of Response.
+func (s *TooManyRequestsHeaders) GetResponse() Problem {
+	return s.Response
+}
+
+// SetRateLimit sets the value of RateLimit.
+func (s *TooManyRequestsHeaders) SetRateLimit(val string) {
+	s.RateLimit = val
+}
+
+// SetRateLimitPolicy sets the value of RateLimitPolicy.
+func (s *TooManyRequestsHeaders) SetRateLimitPolicy(val string) {
+	s.RateLimitPolicy = val
+}
+
+// SetRetryAfter sets the value of RetryAfter.
+func (s *TooManyRequestsHeaders) SetRetryAfter(val string) {
+	s.RetryAfter = val
+}
+
+// SetResponse sets the value of Response.
+func (s *TooManyRequestsHeaders) SetResponse(val Problem) {
+	s.Response = val
+}
+
+func (*TooManyRequestsHeaders) createTaskRes() {}
+func (*TooManyRequestsHeaders) deleteTaskRes() {}
+func (*TooManyRequestsHeaders) getHealthRes()  {}
+func (*TooManyRequestsHeaders) getMeRes()      {}
+func (*TooManyRequestsHeaders) getTaskRes()    {}
+func (*TooManyRequestsHeaders) listTasksRes()  {}
+func (*TooManyRequestsHeaders) updateTaskRes() {}
 
 // UnauthorizedHeaders wraps Problem with response headers.
 type UnauthorizedHeaders struct {
