@@ -99,7 +99,7 @@ func TestRename(t *testing.T) {
 	if err != nil || got != to {
 		t.Errorf("after the rename the tree's names are %+v (%v), want %+v", got, err, to)
 	}
-	if src, err := os.ReadFile(filepath.Join(root, envPrefixFile)); err != nil || !bytes.Contains(src, []byte(`const envPrefix = "ORDERS"`)) {
+	if src, err := os.ReadFile(filepath.Join(root, envPrefixFile)); err != nil || !bytes.Contains(src, []byte(`const envPrefix = "`+to.envPrefix+`"`)) {
 		t.Errorf("%s does not set the new prefix (%v)", envPrefixFile, err)
 	}
 
