@@ -52,6 +52,7 @@ const (
 	ProblemCodePayloadTooLarge      ProblemCode = "payload_too_large"
 	ProblemCodePreconditionFailed   ProblemCode = "precondition_failed"
 	ProblemCodePreconditionRequired ProblemCode = "precondition_required"
+	ProblemCodeRateLimited          ProblemCode = "rate_limited"
 	ProblemCodeServiceUnavailable   ProblemCode = "service_unavailable"
 	ProblemCodeUnsupportedMediaType ProblemCode = "unsupported_media_type"
 	ProblemCodeValidationFailed     ProblemCode = "validation_failed"
@@ -79,6 +80,8 @@ func (e ProblemCode) Valid() bool {
 	case ProblemCodePreconditionFailed:
 		return true
 	case ProblemCodePreconditionRequired:
+		return true
+	case ProblemCodeRateLimited:
 		return true
 	case ProblemCodeServiceUnavailable:
 		return true
@@ -185,6 +188,7 @@ type Problem struct {
 	// - `precondition_required`: the server requires `If-Match` on writes and
 	//   the request had none.
 	// - `service_unavailable`: the database cannot be reached; retry later.
+	// - `rate_limited`: the caller's quota is used up; retry after `Retry-After`.
 	// - `not_found`, `method_not_allowed`, `payload_too_large`,
 	//   `unsupported_media_type`, `internal_error`: as their names say.
 	//
@@ -218,6 +222,13 @@ type Problem struct {
 	// Example: Unauthorized
 	Title string `json:"title"`
 
+	// TraceId The W3C trace id of the request, on a 5xx when the server traces
+	// requests (OpenTelemetry): quote it when reporting the failure.
+	//
+	//
+	// Example: 4bf92f3577b34da6a3ce929d0e0e4736
+	TraceId *string `json:"trace_id,omitempty"`
+
 	// Type A URI reference that identifies the problem type.
 	//
 	// Example: about:blank
@@ -235,6 +246,7 @@ type Problem struct {
 //   - `precondition_required`: the server requires `If-Match` on writes and
 //     the request had none.
 //   - `service_unavailable`: the database cannot be reached; retry later.
+//   - `rate_limited`: the caller's quota is used up; retry after `Retry-After`.
 //   - `not_found`, `method_not_allowed`, `payload_too_large`,
 //     `unsupported_media_type`, `internal_error`: as their names say.
 //
@@ -367,6 +379,9 @@ type PreconditionRequired = Problem
 
 // ServiceUnavailable An RFC 9457 problem details object with a stable machine-readable code.
 type ServiceUnavailable = Problem
+
+// TooManyRequests An RFC 9457 problem details object with a stable machine-readable code.
+type TooManyRequests = Problem
 
 // Unauthorized An RFC 9457 problem details object with a stable machine-readable code.
 type Unauthorized = Problem
@@ -1351,6 +1366,13 @@ type GetHealthResponse400Headers struct {
 	WWWAuthenticate *string
 }
 
+// GetHealthResponse429Headers the declared response headers of an HTTP 429 response for GetHealth
+type GetHealthResponse429Headers struct {
+	RateLimit       string
+	RateLimitPolicy string
+	RetryAfter      string
+}
+
 type GetHealthResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1358,10 +1380,14 @@ type GetHealthResponse struct {
 	JSON200 *Health
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// Headers400 the parsed response headers for an HTTP 400 response
 	Headers400 *GetHealthResponse400Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetHealthResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1372,6 +1398,11 @@ func (r GetHealthResponse) GetJSON200() *Health {
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r GetHealthResponse) GetApplicationproblemJSON400() *BadRequest {
 	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetHealthResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -1418,6 +1449,13 @@ type GetMeResponse401Headers struct {
 	WWWAuthenticate string
 }
 
+// GetMeResponse429Headers the declared response headers of an HTTP 429 response for GetMe
+type GetMeResponse429Headers struct {
+	RateLimit       string
+	RateLimitPolicy string
+	RetryAfter      string
+}
+
 type GetMeResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1427,12 +1465,16 @@ type GetMeResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// Headers400 the parsed response headers for an HTTP 400 response
 	Headers400 *GetMeResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetMeResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetMeResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1448,6 +1490,11 @@ func (r GetMeResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r GetMeResponse) GetApplicationproblemJSON401() *Unauthorized {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetMeResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -1499,6 +1546,13 @@ type ListTasksResponse403Headers struct {
 	WWWAuthenticate string
 }
 
+// ListTasksResponse429Headers the declared response headers of an HTTP 429 response for ListTasks
+type ListTasksResponse429Headers struct {
+	RateLimit       string
+	RateLimitPolicy string
+	RetryAfter      string
+}
+
 // ListTasksResponse503Headers the declared response headers of an HTTP 503 response for ListTasks
 type ListTasksResponse503Headers struct {
 	RetryAfter string
@@ -1515,6 +1569,8 @@ type ListTasksResponse struct {
 	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -1525,6 +1581,8 @@ type ListTasksResponse struct {
 	Headers401 *ListTasksResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListTasksResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListTasksResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *ListTasksResponse503Headers
 }
@@ -1547,6 +1605,11 @@ func (r ListTasksResponse) GetApplicationproblemJSON401() *Unauthorized {
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r ListTasksResponse) GetApplicationproblemJSON403() *Forbidden {
 	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListTasksResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -1614,6 +1677,13 @@ type CreateTaskResponse415Headers struct {
 	AcceptEncoding *string
 }
 
+// CreateTaskResponse429Headers the declared response headers of an HTTP 429 response for CreateTask
+type CreateTaskResponse429Headers struct {
+	RateLimit       string
+	RateLimitPolicy string
+	RetryAfter      string
+}
+
 // CreateTaskResponse503Headers the declared response headers of an HTTP 503 response for CreateTask
 type CreateTaskResponse503Headers struct {
 	RetryAfter string
@@ -1634,6 +1704,8 @@ type CreateTaskResponse struct {
 	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
 	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -1648,6 +1720,8 @@ type CreateTaskResponse struct {
 	Headers403 *CreateTaskResponse403Headers
 	// Headers415 the parsed response headers for an HTTP 415 response
 	Headers415 *CreateTaskResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateTaskResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *CreateTaskResponse503Headers
 }
@@ -1680,6 +1754,11 @@ func (r CreateTaskResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
 // GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
 func (r CreateTaskResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
 	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateTaskResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -1736,6 +1815,13 @@ type DeleteTaskResponse403Headers struct {
 	WWWAuthenticate string
 }
 
+// DeleteTaskResponse429Headers the declared response headers of an HTTP 429 response for DeleteTask
+type DeleteTaskResponse429Headers struct {
+	RateLimit       string
+	RateLimitPolicy string
+	RetryAfter      string
+}
+
 // DeleteTaskResponse503Headers the declared response headers of an HTTP 503 response for DeleteTask
 type DeleteTaskResponse503Headers struct {
 	RetryAfter string
@@ -1756,6 +1842,8 @@ type DeleteTaskResponse struct {
 	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
 	ApplicationproblemJSON428 *PreconditionRequired
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -1766,6 +1854,8 @@ type DeleteTaskResponse struct {
 	Headers401 *DeleteTaskResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *DeleteTaskResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteTaskResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *DeleteTaskResponse503Headers
 }
@@ -1798,6 +1888,11 @@ func (r DeleteTaskResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 // GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
 func (r DeleteTaskResponse) GetApplicationproblemJSON428() *PreconditionRequired {
 	return r.ApplicationproblemJSON428
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DeleteTaskResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -1864,6 +1959,13 @@ type GetTaskResponse403Headers struct {
 	WWWAuthenticate string
 }
 
+// GetTaskResponse429Headers the declared response headers of an HTTP 429 response for GetTask
+type GetTaskResponse429Headers struct {
+	RateLimit       string
+	RateLimitPolicy string
+	RetryAfter      string
+}
+
 // GetTaskResponse503Headers the declared response headers of an HTTP 503 response for GetTask
 type GetTaskResponse503Headers struct {
 	RetryAfter string
@@ -1882,6 +1984,8 @@ type GetTaskResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -1896,6 +2000,8 @@ type GetTaskResponse struct {
 	Headers401 *GetTaskResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *GetTaskResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetTaskResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetTaskResponse503Headers
 }
@@ -1923,6 +2029,11 @@ func (r GetTaskResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r GetTaskResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetTaskResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -1989,6 +2100,13 @@ type PatchTaskResponse415Headers struct {
 	AcceptEncoding *string
 }
 
+// PatchTaskResponse429Headers the declared response headers of an HTTP 429 response for PatchTask
+type PatchTaskResponse429Headers struct {
+	RateLimit       string
+	RateLimitPolicy string
+	RetryAfter      string
+}
+
 // PatchTaskResponse503Headers the declared response headers of an HTTP 503 response for PatchTask
 type PatchTaskResponse503Headers struct {
 	RetryAfter string
@@ -2015,6 +2133,8 @@ type PatchTaskResponse struct {
 	ApplicationproblemJSON415 *UnsupportedMediaType
 	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
 	ApplicationproblemJSON428 *PreconditionRequired
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -2029,6 +2149,8 @@ type PatchTaskResponse struct {
 	Headers403 *PatchTaskResponse403Headers
 	// Headers415 the parsed response headers for an HTTP 415 response
 	Headers415 *PatchTaskResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PatchTaskResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *PatchTaskResponse503Headers
 }
@@ -2076,6 +2198,11 @@ func (r PatchTaskResponse) GetApplicationproblemJSON415() *UnsupportedMediaType 
 // GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
 func (r PatchTaskResponse) GetApplicationproblemJSON428() *PreconditionRequired {
 	return r.ApplicationproblemJSON428
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -2142,6 +2269,13 @@ type UpdateTaskResponse415Headers struct {
 	AcceptEncoding *string
 }
 
+// UpdateTaskResponse429Headers the declared response headers of an HTTP 429 response for UpdateTask
+type UpdateTaskResponse429Headers struct {
+	RateLimit       string
+	RateLimitPolicy string
+	RetryAfter      string
+}
+
 // UpdateTaskResponse503Headers the declared response headers of an HTTP 503 response for UpdateTask
 type UpdateTaskResponse503Headers struct {
 	RetryAfter string
@@ -2168,6 +2302,8 @@ type UpdateTaskResponse struct {
 	ApplicationproblemJSON415 *UnsupportedMediaType
 	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
 	ApplicationproblemJSON428 *PreconditionRequired
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -2182,6 +2318,8 @@ type UpdateTaskResponse struct {
 	Headers403 *UpdateTaskResponse403Headers
 	// Headers415 the parsed response headers for an HTTP 415 response
 	Headers415 *UpdateTaskResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateTaskResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *UpdateTaskResponse503Headers
 }
@@ -2229,6 +2367,11 @@ func (r UpdateTaskResponse) GetApplicationproblemJSON415() *UnsupportedMediaType
 // GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
 func (r UpdateTaskResponse) GetApplicationproblemJSON428() *PreconditionRequired {
 	return r.ApplicationproblemJSON428
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r UpdateTaskResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -2473,6 +2616,13 @@ func ParseGetHealthResponse(rsp *http.Response) (*GetHealthResponse, error) {
 		}
 		response.ApplicationproblemJSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2493,6 +2643,30 @@ func ParseGetHealthResponse(rsp *http.Response) (*GetHealthResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers400 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetHealthResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -2533,6 +2707,13 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2563,6 +2744,30 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 			headers.WWWAuthenticate = value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetMeResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -2609,6 +2814,13 @@ func ParseListTasksResponse(rsp *http.Response) (*ListTasksResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -2657,6 +2869,30 @@ func ParseListTasksResponse(rsp *http.Response) (*ListTasksResponse, error) {
 			headers.WWWAuthenticate = value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListTasksResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers ListTasksResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -2727,6 +2963,13 @@ func ParseCreateTaskResponse(rsp *http.Response) (*CreateTaskResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -2802,6 +3045,30 @@ func ParseCreateTaskResponse(rsp *http.Response) (*CreateTaskResponse, error) {
 			headers.AcceptEncoding = &value
 		}
 		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateTaskResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers CreateTaskResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -2876,6 +3143,13 @@ func ParseDeleteTaskResponse(rsp *http.Response) (*DeleteTaskResponse, error) {
 		}
 		response.ApplicationproblemJSON428 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2923,6 +3197,30 @@ func ParseDeleteTaskResponse(rsp *http.Response) (*DeleteTaskResponse, error) {
 			headers.WWWAuthenticate = value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteTaskResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers DeleteTaskResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -2989,6 +3287,13 @@ func ParseGetTaskResponse(rsp *http.Response) (*GetTaskResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -3057,6 +3362,30 @@ func ParseGetTaskResponse(rsp *http.Response) (*GetTaskResponse, error) {
 			headers.WWWAuthenticate = value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetTaskResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetTaskResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -3149,6 +3478,13 @@ func ParsePatchTaskResponse(rsp *http.Response) (*PatchTaskResponse, error) {
 		}
 		response.ApplicationproblemJSON428 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -3216,6 +3552,30 @@ func ParsePatchTaskResponse(rsp *http.Response) (*PatchTaskResponse, error) {
 			headers.AcceptEncoding = &value
 		}
 		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers PatchTaskResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers PatchTaskResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -3308,6 +3668,13 @@ func ParseUpdateTaskResponse(rsp *http.Response) (*UpdateTaskResponse, error) {
 		}
 		response.ApplicationproblemJSON428 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -3375,6 +3742,30 @@ func ParseUpdateTaskResponse(rsp *http.Response) (*UpdateTaskResponse, error) {
 			headers.AcceptEncoding = &value
 		}
 		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateTaskResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers UpdateTaskResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -3945,6 +4336,17 @@ type ServiceUnavailableApplicationProblemPlusJSONResponse struct {
 	Headers ServiceUnavailableResponseHeaders
 }
 
+type TooManyRequestsResponseHeaders struct {
+	RateLimit       string
+	RateLimitPolicy string
+	RetryAfter      string
+}
+type TooManyRequestsApplicationProblemPlusJSONResponse struct {
+	Body Problem
+
+	Headers TooManyRequestsResponseHeaders
+}
+
 type UnauthorizedResponseHeaders struct {
 	WWWAuthenticate string
 }
@@ -3999,6 +4401,25 @@ func (response GetHealth400ApplicationProblemPlusJSONResponse) VisitGetHealthRes
 		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
 	}
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetHealth429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetHealth429ApplicationProblemPlusJSONResponse) VisitGetHealthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("RateLimit", fmt.Sprint(response.Headers.RateLimit))
+	w.Header().Set("RateLimit-Policy", fmt.Sprint(response.Headers.RateLimitPolicy))
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4072,6 +4493,25 @@ func (response GetMe401ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w 
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMe429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetMe429ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("RateLimit", fmt.Sprint(response.Headers.RateLimit))
+	w.Header().Set("RateLimit-Policy", fmt.Sprint(response.Headers.RateLimitPolicy))
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4163,6 +4603,25 @@ func (response ListTasks403ApplicationProblemPlusJSONResponse) VisitListTasksRes
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTasks429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListTasks429ApplicationProblemPlusJSONResponse) VisitListTasksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("RateLimit", fmt.Sprint(response.Headers.RateLimit))
+	w.Header().Set("RateLimit-Policy", fmt.Sprint(response.Headers.RateLimitPolicy))
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4320,6 +4779,25 @@ func (response CreateTask415ApplicationProblemPlusJSONResponse) VisitCreateTaskR
 	return err
 }
 
+type CreateTask429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTask429ApplicationProblemPlusJSONResponse) VisitCreateTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("RateLimit", fmt.Sprint(response.Headers.RateLimit))
+	w.Header().Set("RateLimit-Policy", fmt.Sprint(response.Headers.RateLimitPolicy))
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateTask500ApplicationProblemPlusJSONResponse struct {
 	InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -4471,6 +4949,25 @@ func (response DeleteTask428ApplicationProblemPlusJSONResponse) VisitDeleteTaskR
 	return err
 }
 
+type DeleteTask429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTask429ApplicationProblemPlusJSONResponse) VisitDeleteTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("RateLimit", fmt.Sprint(response.Headers.RateLimit))
+	w.Header().Set("RateLimit-Policy", fmt.Sprint(response.Headers.RateLimitPolicy))
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteTask500ApplicationProblemPlusJSONResponse struct {
 	InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -4614,6 +5111,25 @@ func (response GetTask404ApplicationProblemPlusJSONResponse) VisitGetTaskRespons
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTask429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetTask429ApplicationProblemPlusJSONResponse) VisitGetTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("RateLimit", fmt.Sprint(response.Headers.RateLimit))
+	w.Header().Set("RateLimit-Policy", fmt.Sprint(response.Headers.RateLimitPolicy))
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4819,6 +5335,25 @@ func (response PatchTask428ApplicationProblemPlusJSONResponse) VisitPatchTaskRes
 	return err
 }
 
+type PatchTask429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response PatchTask429ApplicationProblemPlusJSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("RateLimit", fmt.Sprint(response.Headers.RateLimit))
+	w.Header().Set("RateLimit-Policy", fmt.Sprint(response.Headers.RateLimitPolicy))
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type PatchTask500ApplicationProblemPlusJSONResponse struct {
 	InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -5016,6 +5551,25 @@ func (response UpdateTask428ApplicationProblemPlusJSONResponse) VisitUpdateTaskR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateTask429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateTask429ApplicationProblemPlusJSONResponse) VisitUpdateTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("RateLimit", fmt.Sprint(response.Headers.RateLimit))
+	w.Header().Set("RateLimit-Policy", fmt.Sprint(response.Headers.RateLimitPolicy))
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5352,126 +5906,136 @@ func (sh *strictHandler) UpdateTask(w http.ResponseWriter, r *http.Request, id T
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H2Jchu5teivoPomFclpUqQWL1SlXsmyNKM7XjS29HwrbkcNdYMkoibAAdCSOfP0PfmPfNmrcw7QC9na",
-	"rPG8SV6qpiyJbAAHZ197fokyPZtrJZSz0eiXaCp4Lgz+enDCJ/AzFzYzcu6kVtEoOpkK5ri9+JNll8JY",
-	"qRXjlnFmndFqwoRy0i2Y45M++yBUzqRjUrH0aNx7w102TZnTiTJiXvBMMG1YLgrhBHN+W6ZVsWByzJQ+",
-	"1/mCZVOuJgK3sVJlop+oKI7EFz6bFyIaRUm0lURRHBnxUymNyKORM6WII5tNxYwD+G4xhwetM1JNouvr",
-	"OPr48WNvr3RTgDXjTqxe8v3hPnv6bGcAxxeFUBMRs7E2zJ+bqPSl4EYYZgQvZn9JohNuLyzbOz5KopgJ",
-	"Y7T5SxJJdckLmZ85fSFU9cVZ46i/JBFeHB5g0jKlHTMi0xMlrciTKO0nak8xPReGw/PMTbljvLCa8SwT",
-	"c2cZV3AsuxALZoXKLdNKsJk2ogF7ovjYCYNI9oBr1b4SS/eOj34Qi+4bEVf8JYn+p7d3fNT7QSySKN1N",
-	"FGxY4Qpvx+bc8JlwwljGjWAIcwMWpsf0gRE54J8XjDs25mXhlkl7M4ofRO/rOKphggf2S2O16ebsVIkv",
-	"7izDJ9IA69yIS6lLy+Z8InaZngFPO8QefD2Wxjr8rt+C/7t3P138+Pbshx/39s5eXZTv/r4zf3P618Hz",
-	"7xbzs/NiuBfFkYRzfyqFWURxpPgMltHhUfNKM/7ltVATN41Gw83ncTSTqvobbuecMLDT3z7t9f7Kez8P",
-	"ei/Oep///Ico7uD+ozEK4g33B6GvLo4CyS1b6JIV3AJvchTFNSD6i+FwwP75j+FWf9gfro9gRaKujHSC",
-	"Tfl8LpSthLnaTFpmnSyQ6MjLXofETBRWsHR7uAk8nz5JQTco7TlvxK6m3IlLYZh0tl5UqkJYi9tbYS6R",
-	"W5AvLPEmrWZr6fbm85RdSTfVJdBuvc8+Cn4BasoyhfvOACmr2mWI3IZ0os1qQgWV1iLVH4wYR6PovzZq",
-	"tbpB39qNA9SNJ3xiPSHeaiXuJIatREbPpSBiTHWRrxJhc320hOxEcYcKAbfQVgTU2ZilW4PtlHGVA5pB",
-	"1zZxgthg3CbK63WthGW53mVAGvxWgO5ZhA0JczfhCS76OGS9ljPputFUcDMR1jFVzs5Bs43x9pY5zYxw",
-	"pVEtsdwcdItdgQc0ocsFqiVaMtZmxl00iqRyW5tRDDIpZ+UsGg0HA5RI/1clclI5MREGoQfddfTqVmMq",
-	"87b22BoPxPb5c9F7Pn7Be9vZzrD3It/KesPzTf5s/FTs5NuDgPE5d9P6JjK/VT9WNylLfLJDXxph51pZ",
-	"geryJc/fi59KYRH9mVZOKPyVz+cF2E+p1cbc6PNCzP78dwv3+qW+B6zIYX80hfjw2ZjLQsDRuXBcFngB",
-	"r6BZQoRIIvAakERsytHKoXkZBSrPSuvYuQA9MtPWseEAsIHP2Gj06Zd671sXtDihgqJih+vPcWQdd6WN",
-	"RttAZycd2Saes4CVCoX8XJdudF5wdRFd35fPjwlzhPhV7jB0CCjOGS+AdiIfMV6bWdCT6CmhOs21IC+C",
-	"BNhNQQfkOitnQjm2lq5QIY1RLTLQgQsGn5VGoMdGuEzXY8YTRZQgHlk6KRdAYbaWBnfHgwwrtamhTlRt",
-	"823H4x4QztJl/yyt3Yd10jMNL/VuZ+4DXB33XjkTDdRjXDu/0U3OHXhksHPmigXqYYBUG/kzeXN0DXLz",
-	"7un6fCsQoltdqOs4OtTmXOa5UI/SAlLZcjyWmRTKndlMz0VTDdS+cMGzC4gqghpj+OyINPsInYyoKZpb",
-	"tWjWgH5Twax8dqQCOy9dBTTCima4dtyVELnt3826XRD5JRsrzyNoRwq8P14cAPEfSRza6Qz5aJkw3sHK",
-	"dFnkKPgAYRW7mUoZBqLsNPVlAJJ9oF0O/AnfkEAeXlJzfQYfoZ4kdy/jxoA3Fe5s+3DwW+0OdanyR6FR",
-	"aXc2xl0aGFSafDLUQ6CWGRrfmoO3a2S91Y4d+g2+EYLeambLbMqMsLo0mUBVLcFAFlpN0HeyeiZAX4Bj",
-	"jsg55otC8/xE69fgcT0KR3Pa68xpfYb+2zK3BbuHJJOWnDyIt7hiw8H2851nT9n5wgnbROKwoQa8dWbk",
-	"R7ITrdlrf9BvYK67wG4IkQ/eCa0Q8Ktcwi6H5Bk9CrON7To8rSo4AK8qJFcws4KBhQ/wdtl3ByfAD3zC",
-	"pUL7CHGXElcMs0JNnG/WOG9ehR2Gs78RuhspJXB8c8arhFQz3FSaAUsD0t2oYmp/80SFvFLz9n32Vrsp",
-	"eDpX3DIwNk6oJZRA3GSEMwsw3UtUfF/53r8WHStvvkFJNOyuDiCAMOC4NcPSQKTN5zcQ6X298bdXxdIy",
-	"UyrvivV6/lI9Oe7NiI7c3yhIEfCo0omqST1CKoRbx/CbwrwX8qfPXrTyjZ4+YHdkJk4Vv+Sy4OfF4/SX",
-	"pe3OysZ+S1KWc8fPuRUs4wrM5Tnci2dTke8S57CCO4yTa4vZ0F8eYHbaOuEbEulmeJmRk6ljSl8FyCmd",
-	"mL6HP3p78EfKLLLVso/TeKTLM8clYG2uOFqfsTaCzgDxa2U4Bv3N/tZ6O0jevDXSbSbGBr0X3QkxQMap",
-	"4t4pfqTQzqS1Uk3OGpFOmy2kXfYJGWfn5O2jR9nyCYY1O7RA/JZuQTNIuxIGhFc5dA/cVCzoIyP+LjIn",
-	"8m/iz54qW87n2jiRvxG55Cd41UcQpaw3PJvBjmeIvQZd9mnrHhxVJQoobTZizcPwkKbx22lSqDqGIeDs",
-	"hI75Dd0NkFswTgzvyeBktsR03vUAiiYKUyssDfc/UJnOpZqkTV+lCvT99diarH63iVJaiRGrjBFCUiq4",
-	"ihHWinw1Yt9DCKrDbgrYQbPDjh3QgVk2YlxakY98ahS+aCaCExUKJIiPgKiWRtns7/S31mOWypzKVinj",
-	"hVYrNabw9R0xckVUqp7V+cuVC6ZPUpQoDjHUjPesmHPDgXEKaR3T40YZzcahtKYNuxL8onWH5/3nK0oR",
-	"S2Ix+7iRRNsY2DfLB4PN7VbFIEnsk7UkefJ/1j5urP+vJPr0tyT6/CSJ1uCLGL9tf7H+ZB0+7VClcfS9",
-	"4IXDZPbcAMc5SSnEIC+/REKVs2j0KdIX0ecmzPqis1ZR6/ZPYZPP1XP6HLQQhm3i6oTbC1QNOXk2vDhu",
-	"gDDmhRXxElQtmtwuhrD7q8bj13HjTnct/EBPXleq4u4lJ/jgMgZoeRcCjo1UmZzzogP3mZ533Jf8MvyO",
-	"1WkXHxW3+OlTREkXcI6BSI0MzOc4kk7MbIc81GrPGL5AhJUE7gokH6e6AQLItrS2FDlzus3YvJCZuJtP",
-	"/DlxuHo3wkivrgCzp7Cg+WJ75xnzpoWRnbCMloc0pXXgk7EZz6ZSiR6gBz8AqwNwt8lAtuheyn4fHr2u",
-	"zdMqvrhjV6gjUS/UKQWv5Sihydm0nPF28eO2anOXQId8+goI6MKvJpNHS3lkTIOABm549X+yiWoWiVWO",
-	"RiNmvIH6f/5ji4kvTiiM52YCU/hrHJ9MFCag/QWOev/94d1bjC0gelOajUvjpiHohrCACrQeJrBHe74G",
-	"sDnYbdgGxCNWzifC2UZpd3Pgq1uB128j4v+ukEI5rmvUv0e0dHOwKhdSWcdV1pG4PkK7M5YoomDEs6w0",
-	"RkC0WlWmiUPXmlGTzJcMwovzzfHTbCh2+HYnlWtVtqoivj85OWb0QMXZ1c7ood5cGdt58aJRGaP6yVJt",
-	"rKETl+SQ2Sk4G7aczbhZLF8YPRu8NQJoBLdasfnUcCuWbt/tOS/rqdXzT98fgZMhCOHEck2CtIFZ0lQN",
-	"X+8ufeWdUcJDRYyYNMYtumvfa5Ql3+kWrbTLskICs7Jzw1U2peYMaWMUJK1YSioHYuZet3h3FZ46ak4s",
-	"lJxop+Wyy2ipBYRaRapKEXk4T5/tDNZD4JEoxlo1qKXyE53TEX6lI1AJnUFNGzbUih2QVY/7lA9FPg0Q",
-	"wzbLhQ2/V7ueASFfqGas7NGRuktH7CvyXB3bBY7zUC11SzQP0QpTXljezwHv7YwMqFjl8d2RBfH73zP5",
-	"QdtUCfM0ZulMuKnOz+AzXhT6CkuU6Uq+OI0BtLQ7toMV7WIGsC4KrTSIRcssX3g/37ukXQXqJcYF5dYZ",
-	"4beYCP/uKHM16wKrt8T682pS/MbgdaVY05347U5UdScXWx758pVW9GbwuJf8HCMgkDnjrhWMR5uDzae9",
-	"4bC3uXUyHIwG8N9fo4bxyLkTPSdnouuoJU+93vXHUmYXYJ6Mi9mVNhfjQl+hoILO73ftJfP2Fvfss7ij",
-	"a+KR8UANzkfsn8K+uoO9V28Ouo4q5/mdOB6Oth6C4yWbRFdcsUg1bVtAdBmp5YjpgWRrhKybA3Acmrm8",
-	"vyXJl8GgB/8+h39ewj/78M8BfDg8TJIvzw7h1xeHn7sjVQDvmFMRq83AlZN3L28PhaAj2Gm0Ea7a6GNu",
-	"LaijNPQZOg0uJ1IdFvo+Q36OZsfreey/+6omwztIjde8iYTHoTvt1rh62XVCj/yNMBPBcAOydM+2Xjxd",
-	"B0eOo9EaYZoKHXsL/jZ56qLI40SlqiyKlBkx05dgnRoHpBgoeNz49YXg8Fi1Ayn2W6P9RzEjQEclBEo5",
-	"/8rM+RulFjoJ/mElVeN0rqM4yjVABz+VaFsK/0CnjJ3cS8O1EXxbf2uN3fsgcjkWW5HEd0pUsSoyZvBz",
-	"sMhnXduZHYVI1serLlHpXKMhTnexgE5f1y5yWv2axnUwnEqVdrPoLQG/tBTu3xLc+1AruMgFohAWDjsN",
-	"oeo6Cbzd9h0kpYM8N/hWw9Ay53s9W/wQvls5sdFf1xVqgl9WxXnV8VV3eOuqoVtz9QyiR1dAh1rpmL73",
-	"vveLwXAdtG+VufYKJRy6y9IkSqIUcE4dxfgUZs2vprpYSRVvBKN5u9L1lF7VuiD9IiuNdIsPILTEGHwu",
-	"fxCLvdJNOxNWof+/Spth7cLnwYhfIA7sUTc2hN5UC7B9duQYz5xNFDWzcxeWUZZf+EjXf/gn61trYad1",
-	"1JGhj0bpRFG+bcTezYUCmLb6A8ad49grHHKNmmnQq5u4Ws+FOsr3tVIic7ABXtl35VnNrqYSwtRQvLC+",
-	"esG4vy+zXOYMmDZm5wsKFBtP44UwpZ7WKEwZ9ZPyAh1oJy9Fn51gczQn5k8UoMvu+mQW9Qp0Vut8LbuR",
-	"EwXB/kEsKKIlaIXPgEkb+tHpftSI5HVGM7jtJ+qdov4c3hz+4Gx7MKwwzn3FtTFbUU15JKoe8xh9xWjH",
-	"Ld3c1WONyhbiFqSPcHMjo+o5/6nEqZ///niC2LE2pCMVS1udiaMwqZKUg8FWRjM08CuimLLXwC2kNqRl",
-	"GbeiJ5UVykpPVFhjuzCM1PEVJLorbRaN/BXqy02dm8PViGtXr/UWo0lXZ9OXOATLiUCzBfWgVdlXXIIq",
-	"T4lEoTsDQpjWOEx3gf6h+sTmRl/KXHg5RWH32LPIh6igbAVHxhUrLWlzyvv0mnkN9HLORaGv+uxIsQ9X",
-	"fDIRhp0exUmVMANMNeGh8hgAL5QuJ1NUnWbR4lI/BzLneaHJr1pg+VGxc5FxAggEl4jnk7h1ho6FWljh",
-	"w3OAkyJLvMN+I+5uVTcaRYpR9F7wnC10aUhf9ZfqFqNoH0OZOMg26CI/iNZcBU4S4PfUFJ4T7GhjA91C",
-	"r/L7mZ5tIGtsUKDcdKyIY7AwKNVYdyY5Z7wo8LieMzy7AIyD6iRVPNVXnk/mIutRMrryULHiquEHykPD",
-	"TwnclWkFm7oRM7p0wsbMO4J432BnmCkLYVkhLwVq0kTRTMgV+gLY/ccaTTy5MDI427wu3oN+oo3GRs+I",
-	"B9JwBDaHkEpGjgP7ig53r5z3E5WoJ0/2Wlv1nzyh6cG2MI0erCMqacumIrsQubcSba4mXtxtCrF0DcFN",
-	"FKgLSr6F9UTctOJjVctzjViy+JgHZS81SCjWKKonSbeipQO5ImAtd9LWOWYuTVNxzPgCpxgUGDrUpvR5",
-	"I6l3oYBt0EkENRvoAewwlpPSgD1a1imBCuRJWMD/+06Xga3l3E7PNTc58hMws11HsLAHgMYRE4X2WVkn",
-	"eD5iaWU0Rp5UF2LhCRWvkKZpqgm9iIBVy+6dAUAdGnnpVk17kwi7LejA76lm+ILXI127AOklRdiWcxT8",
-	"II81DC7skydoVW6sHq6lN7WtpOu+ppiom4qKaaZzkfZZW0xC7GJpJBSZFVmjmsm8bZbCQ78fEoG88Ilf",
-	"oP5eaCs0Ym4EWCc6sfI+lO+2i0ETJCqMgVVDv+c8u1ia/MWWDhr9lRDIzOFjSZ0NqH2lmpCXTfkBOV7u",
-	"16wz3jPB1dVUFiJu5afHiGqyhjhM6AfcqJ1TVt2cKHNKM8pioUUD0Sm0dX32keYEm32HeAjNNkqL/S01",
-	"0taq9AxAeiWVXW9OJoJtv1f744i6Gbk/p55WhJUc7rP5nHUn9X04s/N8h/3zH1vrHZRFj7ZSq64e9azG",
-	"CT2t6lE9IhjpLPSZ/DwohMZIHIKM5jmpMkk5LK7sFd033Rpss7faJeqNzuVYAqi+XF0B0JhAZGvY4JLp",
-	"2ZwbabWKWeh1SVQYctxlvGqTof4Y8JqepBQX1xOJAQvH3OCYMZEacZAe753sf882UIg3fpH5dcocv0Dn",
-	"bTl3lagqeRWzlgjP4KEeMrEX42+Y0qo6k+BKjZ5QuM7H0Cp1Swtns/kcyWMTle4Mtjw9Wq2c7S5PVHwz",
-	"QGzo8CQgvtdAeTB989KRwaia0UBDhD46X6AnLG6/2Fof+ZGZ05PD3vM4UVS5Ah1sjJ5wdFSUZqdK4mCZ",
-	"0iqbcvBjhLFs7fTPh69eDUA1w28Hh3HoGk4UyqC70ljsZJgJwOFZCuPmBVci9mGVhdWHhwe4GH89XI8x",
-	"iM1LorAIlMBy0a7/K3j64Ea1apAFxnt1VJGotbQrZzpimDNN1/vsgGeYneEs3R4MWNdoHpqiRPEwuWIh",
-	"mMQWBT8IEQ8GA1aIS1FYlgsx77MT8cURy4QeOQR5f0DlvP0huYW6YA2sAhZeHbwG7A5gR8TuYDA8jPHn",
-	"s8PwyYvDmL09fZ0oqbKizEW+vttmZYblLLCP5zErpBJsLERepwr4RPipXMZn2uv7WZ/t3YQElHW7PJ/o",
-	"Gtk0P6iYqDVe9XWsxwwYP/TqtFI/Hfke7wVgKIloKrS3sMv5KNA+9bjlXT0o2KrS0YTSB90yZTKvxeT0",
-	"9OiVRbMkFPBvzmzB7VRYbNRM+33sa8d4kHILiLDUC+OPjeA2eCJUGc/x08wVi3b1/gozHpRzM4D3UiTK",
-	"3yfTxggcGJwLk0HkGGBaS//488/AmCSy6R/T9ZqFgSuW5isVn6HhdSHdYWUhFOwsJ0obkQMmmi+MAGsZ",
-	"miHPFywFL3HzKQ1qAu7T3ZTwjFJWu9JXfMHW/CAA1lb+uPUyDSZgSTOhN+8H2KhJFdRXI8YJ3a3YOkDd",
-	"p4lvPh0F+odh1dXuVF13HzU6Sz2Whjtpogj36VIj7IjVT1uImq1u96vu9Hf6w6frffaS+uTrdDVpee9u",
-	"7B0fkVNEvTve+XBWFOOg++t6PrXlMn3pXw9SBwmJwiQrW3u6zX6QL4EafiLeu6vp9tYwZWupE1/cxrzg",
-	"EgyZ30NRvIfaKyu0Ffk6KWr8wzYesZ4TAyS5poyAgTAT4yo5ExUdaS49PAxkO0DFECbWK/80/Z9es6u7",
-	"9w7Vkx2BubFKjsdpSO9VS8HbrxCD4h02a+RNQK+3YtA0boQ36XoNwD6QBIEwuhgxpXvWaQNO/P679x8Q",
-	"M3o87niFBfpUHPvIickUKdVe8Hq0kROp7C44hXMjxgWOZ6yl745Pjt69/ZCue1kLGUuMECmbUshMKIsV",
-	"GZ/Pe3N0EsVR2cpw6LlQNBfY12ay4RfZDXi2rjXVecQojrzTFY2iYX/QH2DGbC4Un8toFG31B/0tbHBw",
-	"U0zWbEyrTuGJ6GgJPS7PC5lhTkIBdjBERAev0Dxn57zgKguGSxvgfWe40wZTPVWceJRHIzjA9yUvvdhg",
-	"czC4Za6gY54g1OUi/YAOfn/2LZNRMqOgYo4Jp22CqmvLCvqNxjsZruNo5z5L2mPCzUJDNPr0OY58ox0m",
-	"z7DNP4A2Dchz2Mv+KbIL68Qs+gx7bMzEjUR8j2a+VUCgcJpSLKsvAvKeZu5zlrwo8PVHizBi3UyratMo",
-	"e1SJ9t3m65BoeswfR+y/whlvxOO5wqcgb++TrrqffRfzAyZAQmv3DSzUSMKJHLEmzNdy0vZgePeSVkPl",
-	"r8J+v7QKB58+X8ftmtenz9ctDqXGkvOaTyhh7/mzGtcgDkVC3ItJaaeQ3ImZLnLMKYDnFmNwPwf3lTvQ",
-	"qWCVVjgKNDRqxaj90qlP3eipH9mg99vAxe940L+9ChDyOL71/S2f2j1bNzVqtbF2d8+EzO/fW1Xp1dBj",
-	"EAxMR6tAs/epu+EJMNNqv7m7R+bewli1DXXI4rvAH+EFRL+pEG4Ptu5eVL8a4yvFFlbd45yOYds7JL6u",
-	"r7XU6J2a4LW0rkN2G9qA/v6MrQG2QwFQJciG7Ja+UnUqOijTZTEngcHeL6rrC+te6nzxMAF8qEhVYhIa",
-	"bm6Sknuzc5ibum73JzhTiusV9TJ82O1+N0rlLmzdolMqUB+kIG58Ywy+/4NjOMFXp2fD6zZvm5jFZ67j",
-	"6LVPT3Q30py+fx28KyWu8Nx298zG5dDnPu+JzAe9bbGQigzuK6yohj7hjoYfD9yfLATKqa/AYvGNAsxX",
-	"B68PTg5aedpVYczrU5bf9Ij88ofAx32I2/9rQ+aojL4T7v6QYfa8huu7g5M7gJr43R8CEaab7w8TlUQs",
-	"lkiA3FWq2HooV5Pcq3DOqzMfAukpCsxD0Ieve21g8Pj0LgyW9Rn3B+36d21xt4f3WLH8lh1ct3Mf8DrG",
-	"5n//Zt4HSG2rTjbZm+QOW1659cg8xIOgBG4aVKzKePH930jK1uo3kq4/QOvc7eqHF7B2uPDbN78iEi0H",
-	"nZr/zj3LbbrH7SuqV20hg2/eQzBW35MESzefP2xp9cabf1HZIKN6s2zE3XFuJQiN+m7MuH8LbKg1+9z2",
-	"DfKRqOpVsvWLZKkv5ob0ylfKR/1e3MeHuf9mwe2v5Yh+tfMJW27dqqiaGrWeVVzuLUC2GdUdinq+SBQ2",
-	"I/BL0Wdv/TuJl18e8jBA/4105L9FuP6dcLdprofpCf9SZThh3v0S7T1QDZ1dHc2JJF8PvmEmKVHUwcFu",
-	"a+BgaymKNXWzpCTzad2GkShaRlWwO1s9LLXWUCdSsw3pq/2XDvV8k+v/UAfmPtmP5VaZ2zIhgOaW2lTi",
-	"oQk6BO4+OY1vYEu+0jYo8ZWmYfPXz1FwS615j0hRXP/HQQ0O6v+LoO//O694n/r4MRfikyDVoGm3qSk7",
-	"i0E+T9F4rWYzpYKvdFbCsom8FIrU80p0mahfRT3fmP/4Fvr518xO36XLvk12+l83KvidaH5/zOODg/+o",
-	"/f+o/d9K7XuFfUum8I5Gg8/0hpSgWKkNauNyiLrTb7b6espmY0y/Ho30jTEQBHW/4Y7qiX6iuvq/tfhu",
-	"hdVl1F91Q0XSL6eLXn++/r8BAAD//w==",
+	"7H2Lchs3luivoHpnKpKnSfEh2RZVqVuKLWW08UNjS9db4/aowW6QxKgJdAC0aE6uvif/kS+7dQ6AfpBN",
+	"SrLibHY2VSlLIruBg/N+Ij8FiZznUjBhdDD6KZgxmjKFv55c0Cn8TJlOFM8NlyIYBRczRgzV199ocsOU",
+	"5lIQqgkl2igppoQJw82SGDrtkvdMpIQbwgWJzyad19Qks5gYGQnF8owmjEhFUpYxw4hxyxIpsiXhEyLk",
+	"WKZLksyomDJcRnORsG4kgjBgn+k8z1gwCqJgGAVBGCj2Y8EVS4ORUQULA53M2JwC+GaZw4PaKC6mwe1t",
+	"GLyjhr3ic27WT/dhRg3hmmRsYoicIFg/FtJQspMqOjEdzsykMzMmpznvKGpYBgt1HNo6/V4YiV9+Hu6O",
+	"8NVcZjxZfqOJoHMW4keKzSkXXEwJgMy00SRWMaEixa81S6RINYlNHIlCGJ7hxwsuUrkgimlmNGLWkAU3",
+	"MxKXh+mc42bxOoZypjq6GP+TJSYKjtS3vSPz7f7gS5Hm9mnnDIsre2xiAJk0zzPONDGSmBnX/tSRuDdC",
+	"yS8/D9rxyY2OhN0y/tHikBvtkRUvYmA9h1GHNCkIu2FqCajMpdAMqEwjoZm6YcqCjBBoRy2ENiRCGsua",
+	"wO8k3h8c3onoH7992usdLb592nsoqplRy87xxDC1juX3jkGMJAvKDRmziVQAqFFL4Kqdd6cvyGG/3yO/",
+	"/NzvdQfd4W63AeZ2wufUGKZgo3987HUOP/3lT0HYAuKHDx86x4WZgbgn1LB1OAGMp88OeiDBWcbElIVk",
+	"IhVxgEQi/o5RxRRRjGbzb6PgguprTY7Pz6IgJEwpqb6NAi5uaMbTKyOvmSi/uKpt9W0UoO6AB0BygVCK",
+	"JXIquGZpFACZjgWROVMUnndcmWlJaJKw3GhCBWxLrtmSaAa4lYKROWC1gj0SFOiBTOEAl6J5JBIfn5/9",
+	"wJbtJ7IM/W0U/Ffn+Pys8wNbRkF8FAlYsMQVno7kVNE5M0xpQhUjCHMNFq+XEsVSwD/NCDVkQovMrLLk",
+	"ZhQ/iCVvw6CCCR54USgtVbsKiAX7bK4SfCL2sOaK3XBZaJLTKTsicg5mwSD24OsJV9rgd01e/f7tj9d/",
+	"e3P1w9+Oj69eXhdv/3mQv778e+/598v8apz1j4Mw4LDvjwVTyyAMQC0Eo8BuHtSPNKefXzExNbNg1B88",
+	"D4M5F+XfYYPrjzt/p51/9TqHV51N3H82QVu24fxgN8uDo02jmixlQTKqgTcpWrOGnA67/W7f6rhILBQ3",
+	"jMxonjOhS3tYLsY10YZnSHTkZWeGQ8IyzUi83x8Az8dPYjCvQjrOG5HFjBrQfagjy5cKkTGtne1BHej4",
+	"QlvetG+TnXh/8DxGmyMLoN1ul3xg9BosvSYC150DUta1Yh+5DelkF6sI5b2CBqn+pNgkGAX/sVd5Jnv2",
+	"W713gu7FBZ1qR4g3UrA7iaFLkZE52CIgxkxm6ToRwNA0kR0JalAh4BJSM486HZJ42Nu3ZkdIAu5KHSeI",
+	"DUJ1JJxrJAXTJJVHBEiD3zLQPUu/oMXcJjzBQR+HrA0uD6Apo2rKtCGimI9Bs03w9GhkFDOFEg2xHPTa",
+	"xQ7tZgO6lKFasq9MpJpTE4wCLswQrNCcfubzYh6M+r0eSqT7qxQ5LgybMoXQg+46e7nVH+VpU3sMJz22",
+	"P37OOs8nh7Sznxz0O4fpMOn0xwP6bPKUHaT7PY/xnJpZdRKebtWP5UmKAp9s0ZfevUB1+R1N31lHAv5K",
+	"pDBM4K/oHCVol/ZyJccZm//lnxrO9VN1DngjhfXRFOLDVxPKMwZbp8xQnuEBnIImkSVEFID3gyQiM4pW",
+	"Ds3LyFN5XmhwH0CPzKU2pN8DbOAzOhh9/Klae+sLDU4ooSjZ4fZTGGhDTaGD0T7Q2XBjbRNNicdKiUI6",
+	"loUZjTMqroPb+/L5ucWcRfw6dzgfDhTnnGZAO5aOCK3MLOhJDDZQnaaSWS/CCjA4rZFIZVLMwX/cideo",
+	"EIfWFbd+JXxWKIZBj8VlvBuCh2kpYXlkZaeUAYXJTuzdHQcyvClVBXUkKpuvWx53gFASr/pnceU+7Fo9",
+	"Uwv07nbmavHG6p5ooB7j2vmAYINzBx4ZrJwYdL4ZAUil4v+y3pw9hnXz7un6fC0Qgq0u1G0YnEo15mnK",
+	"xKO0ABe6mEx4wpkwVzqROaurgcoXzmhyDYG5V2MEnx1ZzT5CJyOoi+awEs0K0K8qmKXPjlQg48KUQCOs",
+	"aIYrx10wluru3azbBpF7ZW/teQTtTID3R7MTIP4jiWNXukI+WiWMc7ASWWQpCj5AWKY/VKkMPVEO6vrS",
+	"A0ne21VO3A5fkUAOXqvmugQ+Qj1p3b2EKgXelD+z7sLGb6Q5lYVIH4VGIc3VBFepYVBI65OhHsJcAhrf",
+	"ioP3K2S9kYacugW+EoLeSKKLZEYU07JQCUNVjQF5JsUUfSct5wz0BTjmiJxzuswkTS+kfAUe16NwlNu1",
+	"royUV+i/rXKbt3tIMq6tk4cpDkH6vf3nB8+ekvHSMF1HYr+mBpx1JtaPJBdSklduo9/AXLeBXRMiF7xb",
+	"tCpMinBY5dR6Ro/CbG25Fk+rDA7Aq/L5SUxOYmDhArwj8v3JBfADnVIu0D5C3CXYgmBitY7zQYXz+lHI",
+	"qd/7K6G7lpUFxzcltMzp1sNNIQmwNCDdjEqmdiePhE/N1k/fJW+kmYGns6CagLExTKygBOImTFuB6V6h",
+	"4rvS9/616Fh68zVKomE3VQABhAHHrR6WeiINnm8g0rtq4a+virkmqhDOFet03KE6fNKZWzr6PLKXIuBR",
+	"ISNRkXqEVPCnxqS0wLwX8qfLXjRS9o4+YHd4wi4FvaE8o+PscfpL2+Wuitp6K1KWUkPHVDOSUAHmcgzn",
+	"osmMpUeWc0hGDcbJlcWs6S8HMLls7PAVibQZXqL4dGaIkAsPuU0nxrVcb1ymqps+zko6eJt7U38UYbyQ",
+	"8jUVS6fJ9aMIpqhhVxjUretDm4SXE/K016sKGzlTpD/vaWDbQrOUFLk/Phdkf9CwPIPDinJgagBuUgL+",
+	"VemWQGikPIgoB67oE9cPHe82iBeJduqthleNctNW6pUPbqi33Otl//x6IeFBnHMpqItyHqmF51xrLqZX",
+	"tdC1yT1crzr5hJKxDd8wRGg4ef2KSxogfk0/rx51L5gCbSwM+ntmxpb2I8X+yRLD0q8SoFwKXeS5VIal",
+	"r1nK6QUe9RFEKaoFr+aw4hVir0aXF3bpDmxVZn5sHnRE6pvhJnVv5qBOoXIbgoCTC7vNb+g/giIGb4Pg",
+	"OQnsTFaYzvmSQNFIYK6MxP78JyKRKRfTuO58lpkbdzyyw8vfdSSEFGxESu8CISkEHEUxrVm6noI5RgjK",
+	"zTZlYMBUw4ot0IGfpdgEdNjI5brhi3pmPxK+4oX48IhqJMEH3YPucDckMU9tKT8mNJNire7uv74j6VES",
+	"1XYUVAnptQPGT2KUKApB8Zx2NMspKN+UZFxjLb5qLdChbzeQiiwYvW6c4Xn3+VrRE9sEQvJhLwr2MVNT",
+	"rwf1BvuNElAU6Sc7UfTk/+182Nv9P1Hw8R9R8OlJFOzAFyF+2/xi98kufNpSLAqDvzKaGaxO5Ao4znCb",
+	"E/by8lPARDEPRh8DeR18qsMsr1uLT1Va+qNf5FP5nMTiM8bhbHFB9TWqhtS6qjQ7r4EwoZlm4QpUDZps",
+	"F0NY/WXt8duwdqa7Xnxvn7wtVcXdr1zgg6sYsK+3IeBccZHwnGYtuE9k3nJe62jjd6TKo7k0R4OfPgY2",
+	"iwbRDhCpllL7FAbcsLlukYdK7SlF0UC7ZoG2PhRZAwFkm2tdsJQY2WRsmvGE3c0nbp/QH70dYVavrgFz",
+	"LLBCfbh/8Iw400KsndDEvu7zztqAk03mNJlxwTqAHvwArA7A3SSDtUX3UvYv4NHbyjy19u0sUEeiXqhy",
+	"RGUHxwSVy6yY02Y1a1v7QJtA+wLJGggYk61XB0YrhQHMa4EGroVp3+hI1Kv+IkWjERJaQ/0vPw8J+2yY",
+	"wAB9zrAms0PxyUgY17kEBzjr/Of7t28wWIRwXEgyKZSZ+SwK+Le24u5gAnt07Io6g95RzTYgHrEVYspc",
+	"S4x9c9Bz5UrP69uI+H9LpNik5S3q3zP76qC3LhdcaENF0lKJOEO7M8GOIjTiSVIoxUTCqlYDy6E79TCY",
+	"pysG4XA8mDxN+uyA7rdSuVJl6yrirxcX58Q+UHJ2uTJ6qJtLnQeHh7VSpy2IrRQ7azpxRQ6JnoGzoYv5",
+	"nKrl6oHRs8FTI4CKUS0FyWeKarZy+nbPuaanFE3YFU/bz/9h+ILgE4SnHohSzLA/6uDz58pZ8a1V8IaO",
+	"RBkd7rzNmbhgGZtD7LE7wpiLEe78HMXAm7LFMuY5ddUN2R9PDgeT4cGzZ+Phfkqf0mHCDgeHaY/12P6z",
+	"4dMgXO1oop3Jp5+Gg9tWY22cX72K98t3Z+BcMctoVtTqjNgkwoqGrvm4d+lp54Rb+pdMGFpNuUVnv3Ca",
+	"dMVn3KKNj0iScRBSMlZUJDPbZcS173QjsVW1cTcSnXa11lZBbSmeEl87tSut1g9HK71MtuepLHlaz+7p",
+	"s4Perg+4IkFIo5i6Uke1+7SEnfEIVGFrMNeEDa1BC2Tl4y53aSO+Goh+mdUKnVurWZiDUNeX5dbWaMlB",
+	"xyPyBQnbluU8xzmoVtp+6ptIgblb7FNJAe/N1CKYFuHw3ZLOc+vfM4tnl2nkWxwFMDvzjc/JrOeSWlJp",
+	"drGyjBSHJJ4zM5PpFXxGs0wusHAfr1VR4hDOGbcHyPBGs8QHcoAagCskiSaaLp2Wcn59W9vGihSAhWhN",
+	"kzQ4Ev9uKf7Wq2Xrp0QVuF4q2pgBWCthtpdD2tO3m1LujdxhI8pZPeGaTvZRzIrvqBgEh1fUNBIcwaA3",
+	"eNrp9zuD4UW/N+rBf38PagY5pYZ1DJ+ztq1Wop9q1b8VPLkGk69MSBZSXU8yuUAlAHa027aWNZ4Pbka6",
+	"o7XokTFWBc4HbDLE5tOT45evT9q2KvL0Thz3R8OH4HjF3tkjrlm7irYNINoM4GoU+kCy1dIAgx44Y3Vv",
+	"4R9R9LnX68C/z+Gf7+CfF/DPCXzYP42iz89O4dfD00/t0T+Ad05tpbfJwKXjfC8PGoWgJYCs9dqu2/9z",
+	"qjVop9g34xoJbjxSHV50zbh0rF1nvMFWwC/txL2D1HjMTSQ89y2cW3MVq24ZRjmvmZoyggtYK/psePh0",
+	"F9v60SCOMPWHwZKGGMZGPyxLw0jEosiymCg2lzdg+WobxBh8Ody49zNG4bFyBavnt2ZQHsWMAJ2ts9kO",
+	"xF+ZOX+jdE0rwd+vpb+MTGUQBqkE6OCnYE1L4R5olbGLe2m4JoK3NYFX2L0PIlfj2zVJfCvKCMYypveh",
+	"sBKuTdNRHvnsgMsBmEjEuUS7HB9hl4n9unK/4/LXOKwSDDEXcTuLbkmicG1TKFsSJi589e53hiiEF/ut",
+	"hlC07QSedPMM3KbYHDe4flzfV+oaohv84L9b27HWhNoWvoKbVsbO5fblCEXjqL6leX0PS4+2YBG10rn9",
+	"3vn1h73+rp2ActUAp1D8pkckjoIoiAHntu0en8JKxGIms7W4d88bze1K11F6XeuC9LOkUNws34PQWsag",
+	"Of+BLY8LM2tNAvohmTIVifUgl1u0/AIxZseOLAjDpra+orvkzBCaGB0JO/FBjX/NVk6Yi6Ldh99o138O",
+	"K+2ijvTNZkJGwuYwR+RtzgTANOz2CDWGYkO9z99KIkGvDvBtmTNxlr6QQrDEwAJ4ZNe6qiVZzDiEwL4g",
+	"pF1FiFB3XqIpTwkwbUjGSxuE1p52U2PakLhCYUxs0zXN0J82/IZ1yQVOEFDL/JEAdOkjlyC0DTWtFVDX",
+	"8FHLM4Ng/8CWNlq20DKXVeTaD23Y89luPacz6oFzNxJvhW1io/UJKUr2e/0S49QVtmsDSOUoVCSqWajR",
+	"F8w/bRl5KB+rVQsRtyB9FjcbGVXm9McCp0v/88MFYkdrn+IVJG607478OFdU9HrDxA6awa+IYlsRAG6x",
+	"aoNrklDNOlxoJjR3RIV3dBuGkTquKmfPahcLRu4I1eFmxuRwNMu168d6g8GlqSoUKxyCJVqg2dI2apYZ",
+	"bXwFVZ5gkUB3BoQwrnAYHwH9fUWP5Ere8NQPQ6KwO+xp5ENUULqEI6ECAnIbqmNOqVPPmaCXM2aZXHTJ",
+	"mSDvF3Q6ZYpcnoVRmYQETNXhsSVHAJ4JWUxnqDoh0K9xqRuWymmaSetXLbGkK8iYJdQCBIJriecS41XW",
+	"k/j6YuaidYDTRpZ4hhe1MLxRMaoVfkbBO0ZTspSFsvqqu1ILGgUvMJQJvWyDLnIDz/W3wEkC/F6qzHGC",
+	"Hu3toVvoVH43kfM9ZI09GyjXHSvLMVhs5WIiWxPHc5pluF3HKJpcA8ZBdVpVPJMLxyc5Szo2wV96qFjF",
+	"lvAD5aHmp3juSqSARc2IKFkYpkPiHEE8r7czRBUZ0yTjNww1aSTs4NQCfQFskSW1TreUKe6dbVo1RIB+",
+	"sgtNlJxbHoj9FtiDY1UychzYV3S4O0XejUQknjw5bizVffLETqk3hWn0YB1RSlsyY8k1S52VaHK15cWj",
+	"uhBzUxPcSIC6sIk9/74lblzysajkuUKstfiYYyXfSZBQrPuUT1rdipYO5MoCq6nhuspfU67qimNOlzjq",
+	"I8DQoTa1n9cShtcC2AadRFCznh7ADhM+LRTYo1Wd4qlgPQkN+H/X6jKQnZTq2VhSlSI/ATPrXQQL+yrs",
+	"zG4k0D4LbRhNRyQujcbIkeqaLR2hwjXS1E21RS8iYN2yO2cAUIdGnpt1014nwlEDOvB7ykFX7/Vw0yzq",
+	"OklhuuEceT/IYQ2DC/3kCVqVjRXZnXhTK1C86+q0kdhUqI0TmbK4S5pi4mMXbeemkVmRNcrB5W0DRw76",
+	"Fz4vSDOXVAbqH/veW8VyxcA62R1L70O4llQ37e9nJcvLJcY0uV65YcKXjzKacAhkcviY224R1L5cTK2X",
+	"bfMDfLLa1Fxl0+eMisWMZ+XtDTZumyCqrTXEiVs3BWp7nnnZ8owyJySxWSy0aCA6mdSmSz7YYdp6c669",
+	"7AEjV66xZ6hC2k6ZngFIF1zo3fr4bnmHwV09wiPb8kvdPtVIL7xJ4TyD56S9YODCmYPnB+SXn4e7LZRF",
+	"j7ZUq6aahy5nbh2tqnlWSzCrs9BnckPTEBojcSxkdujZVnttDosKvbDnjYe9ffJGmki8limfcADVtQCU",
+	"ANTGdMkONg0lcp5TxbUUIfH9Q5Hwk8BHhJatR7bnCLymJ7GNi6uxXY+Fc6pwFt+SGnEQnx9fvPgr2UMh",
+	"3vuJp7cxMfQanbfV3FUkyuRVSBoiPIeHOsjEToy/Ykqr7PaCI9Uap+E4H3xFd0ufc31CA8mjIxEf9Iax",
+	"v66kVqRp1m9Q8c0BsVUjLQDxDgTHXslhFYZbHkwBftzsN675CuDluds4wNdwGQ0hxXIuC411JR3iS9bn",
+	"IzRNFdMYruryghBtxcVZaGSotTtXkLmqj2OLS03kJBL3vuYEU4GlhpE37rYJW/WaMtB+8f7gkDRKZC1o",
+	"7ZJX9gITMBOJLAQgIkdesV2AvrvCIfivEkQLfIu8MNYilx2UoIJ986frKrFsun843B25wb3Li9PO8zAS",
+	"tuwIRk4pOaXoCQpJLgXH8VYhRTKj4CgypcnO5V9OX77sge2D305OQz+7EAlUcmYhsVJNMNWCI/w2Ts4z",
+	"Kljo4lYNb5+enuDL+OvpbohZgrSwIsQ8q2N57sj95UMp8FMbBeQMA+oqbIvETtyWlB4RTErHu11yQhNM",
+	"f1ES7/d6pG1AGG19JKifn9NAE+yrceNYYa/XIxm7YZkmKWN5l1ywz8bzkYUFQX7Rs7XYF33rd8uM1LAK",
+	"WHh58gqw24MVEbu9Xv80xJ/PTv0nh6cheXP5CpghyYqUpbtHTV1BsHwIDsg4JBkXjEwYS6tcDJ0ydzcA",
+	"oXPpDOq8S443IQGVqV6dkja1dKUbl47EDi2bkXZDAprFN5g1cmstCTXnZmGsjmjKpHNhVhN+oN6roe+7",
+	"Gqewv6qlc6oLyntGeFqJyeXl2UuNdp8J4N+U6IzqGdPYXRx3uzhdgwG3Td4gwmInjH+rZQ+8q2fbGlL8",
+	"NDHZstl6scCUkk1qKsB7wSLhzpNIpRiOLedMJRCae5h24j//61/AmFZk4z/HuxULA1esTHkLOkfPxvh8",
+	"kuYZE7AynwqpWAqYqF9bA+6I7+AdL0kMbvjgqR0XB9zHR7HFM0pZFass6JLsuHEkLF79efhd7G3simbC",
+	"cMmN0drOalBftSDSt2Rj34dtmY5cx/TI09+PzK+3VMuqZa7WDu2w1D+II2FxH690b49I9bSmSw280Giy",
+	"PugedPtPd7vkO3t5U6X1rRl1/tzx+Zn1Om3DmfPujGbZxBvXqhnDGpLKbFRRWCSsmdx5uk9+4N8BNdy9",
+	"HC4eiPeH/ZjsxIZ9Nnt5Rjl4Cm4NYQNq1F5JJjVLd62ixj907RHtONFDkkqbclEQx2PgyuespKO7fMs9",
+	"DGQ7aV7L5QOA+L869VGEzltUT3oE5kYLPpnER6s3ekE4VSIGxdsvVktMgV5vBPlxWIsf490KgBdAEgRC",
+	"yWxEhOxoIxVESS/evnuPmJGTSctFOui0Uhx+sEwmrFLteLdSKj7lQh+B150rNslwSGwnfnt+cfb2zft4",
+	"18maTwljCG7TVRlPmNBY8nIJ09dnF0EYFI0UksyZsNPJXamme+4lvQfP3tbGrXyiNggD59UGo6Df7XV7",
+	"mJLMmaA5D0bBsNvrDm1P3QyzYXuzsr19ylr6mM+LccYTTPoIwA7G4OiHZZKmZEwzcESc4ZIKeN8oaqTC",
+	"XFoZiJ+lwQg2cM30K9erDHq9LcMwLUMwvvAZyAeMnbi9t8xn8sRGbTlm9PYtVG1LltDv1W6GgVcGh3e/",
+	"sjrSdxsGB/fZqnnJQb0CFIw+fgoD11WKWU2cafFHmnmkGxzc+BjopTZsHnyCNfbmbCPx36F70Kjs2DyH",
+	"zX2tX2PmQoCUlX1feHnb0l8QUc93S1WrR5UVkKP6ZW529tVtZ8VmjaNes8dzk8sNbx8KKFv9Xcv+A8ad",
+	"/BzDBtZrRjy2W+6LObDXv/uVRvfwfyvb/tSoBH38dBs2i5gfP902ONt2Co1Zra+wxtflTJPlbCTgvZi7",
+	"7FDEV0IisxSTROAphpitycFdpgZ0OFjBNU4Ei4BaOGhetfexHT3VI3t+YPTOB92dfYCQx/G7a1j62GzC",
+	"29R518Ta3U0wPL1/s1ypx33TiDdoLb0f9Wa29g42wEyjn+rupqd7C3HZB9Yiw289f/hr135b4e0N736p",
+	"uhDoNxZ3eOse8LVcTXCHpqgKrQ21facGecW1aZH5mhaxf3/CHhHdojhsSVD7NKdciKom4ZX3qnqwgoZN",
+	"gLbBg2nznUyXDxPch4piKV6+82qTdN1bDPxQ4m2zUcWogt2uqaX+w073u1FGd2Friy4qQX2QYtl4vxbe",
+	"lkQx7KHro+n+fu9t4+j4zG0YvHJplPaOqst3r7w3J9gC9222Ue3d9F0S/J7IfNDdtBkX1lC/xNK6bxhv",
+	"6fxywH2jIaCPXSkeq7A2EH558urk4qSRsF8XxrTaZfVeXOSXP3k+7o5luvyPPZ6iMvqemftDhmWUCq7v",
+	"Ty7uAGrqVn8IRFh3uD9MtjamsVYG5C5rBtpBuV7tWIczL/d8CKSXKDAPQR/eL1/D4PnlXRgsqj3uD9rt",
+	"79tS9+/xxuqdZPjewX3Aa7mT4t/XPXCBXNMbsLbcmfIWH6AMI5DpLO+C8tg0PVzWgcP73/tMdqp7n3cf",
+	"oK3uDi38NdctIcP+5ot40eLYXdPfuydrz7H9jfJCQxSMwT0Eav02OhSL5w97tbxX7H+ZTFkjvlmmwvZ4",
+	"vBSgWmNBSKi7o9s3Obic/wa5ikR50Xd1zbdtyNqQPvpCuapuLX98OP5vFoT/Wo7vFzu7sORwq4Kra+Jq",
+	"AHe1qQXZZlS1xsp8GQnsgqE3rEveuBvjV28Cehig/0669X9zWuF7ZrZpvIfpF3dVPuyQt/+vEY7d/5SH",
+	"bh2hc/X1DUN0kbAtR2RbxxHZiVEduA4Zqyviqm8oEvY1W1W8szdJ214w2zpX75v7Yn+pRa1vClEe6jDd",
+	"J0uz2tu1LWMDaG6oW8EemoBE4O6Te/kKNugLbYpgX2hSBr9+LoVq20v6iFTK7R8OsXeI/3uC0z+88PtF",
+	"tnZgBXM9ZTPjVhNVtBbJXB6mdslyPWWEF/wLpsmU3zBh1fpaFByJX0Wtb8zvfA29/mtm3+/SgV8n+/4/",
+	"Nwr5nVgMt83jg5E/zMUf5uL3bi6cot+SCb2jceOTvVHIK2TbxrZ300ed6xZbvxO33qDUrWaHXYMSBF3t",
+	"12q6C7/tlQPl//PLdX+sv2b74zZUat3r9qC3n27/fwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

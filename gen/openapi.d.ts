@@ -152,6 +152,12 @@ export interface components {
              *     At most 20; a request with more gets the first 20.
              */
             errors?: components["schemas"]["ValidationError"][];
+            /**
+             * @description The W3C trace id of the request, on a 5xx when the server traces
+             *     requests (OpenTelemetry): quote it when reporting the failure.
+             * @example 4bf92f3577b34da6a3ce929d0e0e4736
+             */
+            trace_id?: string;
         };
         /**
          * @description One failure of a request against this document: in the body, at
@@ -193,12 +199,13 @@ export interface components {
          *     - `precondition_required`: the server requires `If-Match` on writes and
          *       the request had none.
          *     - `service_unavailable`: the database cannot be reached; retry later.
+         *     - `rate_limited`: the caller's quota is used up; retry after `Retry-After`.
          *     - `not_found`, `method_not_allowed`, `payload_too_large`,
          *       `unsupported_media_type`, `internal_error`: as their names say.
          * @example invalid_token
          * @enum {string}
          */
-        ProblemCode: "validation_failed" | "invalid_request" | "missing_credentials" | "invalid_token" | "insufficient_scope" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "precondition_failed" | "service_unavailable" | "precondition_required";
+        ProblemCode: "validation_failed" | "invalid_request" | "missing_credentials" | "invalid_token" | "insufficient_scope" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "precondition_failed" | "service_unavailable" | "precondition_required" | "rate_limited";
         Health: {
             /**
              * @example ok
@@ -282,6 +289,30 @@ export interface components {
         };
     };
     responses: {
+        /**
+         * @description The caller used up its quota (`rate_limited`); retry after
+         *     `Retry-After` seconds.
+         */
+        TooManyRequests: {
+            headers: {
+                "Retry-After": components["headers"]["Retry-After"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                RateLimit: components["headers"]["RateLimit"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "about:blank",
+                 *       "title": "Too Many Requests",
+                 *       "status": 429,
+                 *       "detail": "the quota of 600 requests per 1m0s is used up; retry in 42s",
+                 *       "code": "rate_limited"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /**
          * @description The request is malformed: a parameter or body that does not match this
          *     document (`validation_failed`, with every failure in `errors`), a
@@ -465,11 +496,7 @@ export interface components {
         /** @description The database cannot be reached right now; retry after `Retry-After` seconds. */
         ServiceUnavailable: {
             headers: {
-                /**
-                 * @description Seconds to wait before retrying (RFC 9110 §10.2.3).
-                 * @example 2
-                 */
-                "Retry-After": string;
+                "Retry-After": components["headers"]["Retry-After"];
                 [name: string]: unknown;
             };
             content: {
@@ -552,6 +579,26 @@ export interface components {
          * @example Bearer realm="Tasks API"
          */
         "WWW-Authenticate": string;
+        /**
+         * @description The quota policy that applies to this request
+         *     (draft-ietf-httpapi-ratelimit-headers-10, §2): the policy's name, its
+         *     quota `q` and its window `w` in seconds. Sent on every response of a
+         *     server that limits the request, not only on a `429`.
+         * @example "per-subject";q=600;w=60
+         */
+        "RateLimit-Policy": string;
+        /**
+         * @description What is left of the quota (draft-ietf-httpapi-ratelimit-headers-10,
+         *     §3): the policy's name, the remaining requests `r` and the seconds `t`
+         *     until the window resets. Sent with `RateLimit-Policy`.
+         * @example "per-subject";r=0;t=42
+         */
+        RateLimit: string;
+        /**
+         * @description Seconds to wait before retrying (RFC 9110 §10.2.3).
+         * @example 2
+         */
+        "Retry-After": string;
     };
     pathItems: never;
 }
@@ -581,6 +628,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -613,6 +661,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -663,6 +712,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -717,6 +767,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -778,6 +829,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -845,6 +897,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -886,6 +939,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
             428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -951,6 +1005,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

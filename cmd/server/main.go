@@ -31,6 +31,7 @@ import (
 	"example.com/tasks/impl/auth/statictoken"
 	"example.com/tasks/impl/httpapi"
 	"example.com/tasks/impl/spec"
+	"example.com/tasks/impl/store"
 	"example.com/tasks/impl/store/backend"
 )
 
@@ -79,6 +80,11 @@ type config struct {
 	jwtAudience     string
 	jwtAlgorithms   string
 	jwtLeeway       time.Duration
+	adminAddr       string
+	drainDelay      time.Duration
+	rateLimit       string
+	rateLimitAnon   string
+	trustedProxies  string
 }
 
 // parseConfig reads flags from args; a flag not given falls back to its
@@ -117,6 +123,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.jwtAudience, "jwt-audience", "", "the aud every JWT must include: this API's identifier at the identity provider")
 	fs.StringVar(&c.jwtAlgorithms, "jwt-algorithms", strings.Join(jwttoken.DefaultAlgorithms, ","), "accepted JWT signing algorithms, comma-separated; asymmetric only")
 	fs.DurationVar(&c.jwtLeeway, "jwt-leeway", 30*time.Second, "clock skew allowed on JWT exp, nbf and iat")
+	fs.StringVar(&c.adminAddr, "admin-addr", "", "listen address of the admin endpoints /livez, /readyz and /metrics (HOST:PORT); empty turns them off")
+	fs.DurationVar(&c.drainDelay, "drain-delay", 0, "on SIGTERM, how long /readyz answers 503 while the API still serves, before the graceful shutdown")
+	fs.StringVar(&c.rateLimit, "rate-limit", "", "requests allowed per authenticated subject, N/DURATION such as 600/1m; empty: no limit (per instance)")
+	fs.StringVar(&c.rateLimitAnon, "rate-limit-anonymous", "", "requests allowed per client address without credentials, N/DURATION; empty: no limit (per instance)")
+	fs.StringVar(&c.trustedProxies, "trusted-proxies", "", "comma-separated proxy addresses or CIDR prefixes whose X-Forwarded-For names the client; empty: the connection's peer is the client")
 	// Every flag falls back to its environment variable; --help names it.
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " (env " + envName(f.Name) + ")" })
 
@@ -144,6 +155,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	if c.maxHeaderBytes <= 0 {
 		errs = append(errs, errors.New("--max-header-bytes must be positive"))
+	}
+	if c.drainDelay < 0 {
+		errs = append(errs, errors.New("--drain-delay must not be negative"))
 	}
 	if c.readHeaderTime <= 0 {
 		errs = append(errs, errors.New("--read-header-timeout must be positive"))
@@ -191,12 +205,29 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	verifier, err := tokenVerifier(ctx, cfg, doc, logger)
+	tel, err := startTelemetry(ctx, cfg, doc, getenv, logger)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// Spans still buffered are sent before the process exits.
+		flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := tel.Shutdown(flushCtx); err != nil {
+			logger.Warn("telemetry: flush at shutdown", "error", err.Error())
+		}
+	}()
+	verifier, err := tokenVerifier(ctx, cfg, doc, tel.HTTPClient(), logger)
+	if err != nil {
+		return err
+	}
+	limiter, err := rateLimiter(cfg, logger)
 	if err != nil {
 		return err
 	}
 	// A database that is wrong or unreachable stops the start: no fallback.
-	db, err := backend.Open(ctx, cfg.db, logger)
+	db, err := backend.Open(ctx, cfg.db, logger,
+		store.WithTelemetry(store.Telemetry{Tracer: tel.TracerProvider(), Meter: tel.MeterProvider()}))
 	if err != nil {
 		return fmt.Errorf("--db: %w", err)
 	}
@@ -218,23 +249,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		ValidateResponses: cfg.validateResp,
 		RequireIfMatch:    cfg.requireIfMatch,
 		CORSOrigins:       cfg.corsOrigins,
+		Telemetry:         tel,
+		RateLimit:         limiter,
 	})
 	if err != nil {
 		return err
 	}
-
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: cfg.readHeaderTime, // slow-loris: headers must arrive promptly
-		ReadTimeout:       cfg.readTimeout,
-		WriteTimeout:      cfg.writeTimeout,
-		IdleTimeout:       cfg.idleTimeout,
-		MaxHeaderBytes:    cfg.maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-		// Requests keep ctx's values but not its cancellation: on SIGTERM
-		// in-flight requests get the grace period, not a cancelled context.
-		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	adm, err := startAdmin(ctx, cfg, db, tel, logger)
+	if err != nil {
+		return err
 	}
+	defer adm.close() // when the API server fails; after a shutdown, a no-op
+
+	srv := newHTTPServer(ctx, cfg, handler, logger)
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
@@ -249,6 +276,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case <-ctx.Done():
 	}
 
+	adm.drain(cfg.drainDelay, logger)
 	logger.Info("shutting down", "grace", cfg.shutdownTimeout.String())
 	// The parent is done; the grace period needs a context of its own.
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.shutdownTimeout)
@@ -259,15 +287,34 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	if err := adm.shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("admin shutdown: %w", err)
+	}
 	logger.Info("stopped")
 	return nil
+}
+
+// newHTTPServer returns the server for handler with the configured limits.
+func newHTTPServer(ctx context.Context, cfg config, handler http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: cfg.readHeaderTime, // slow-loris: headers must arrive promptly
+		ReadTimeout:       cfg.readTimeout,
+		WriteTimeout:      cfg.writeTimeout,
+		IdleTimeout:       cfg.idleTimeout,
+		MaxHeaderBytes:    cfg.maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		// Requests keep ctx's values but not its cancellation: on SIGTERM
+		// in-flight requests get the grace period, not a cancelled context.
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
 }
 
 // tokenVerifier returns the configured verifiers: static tokens or the
 // development ones, JWTs, API keys, in any combination. With no bearer token
 // configured the server refuses to start: it must never run open by
 // accident, and every write needs a bearer token.
-func tokenVerifier(ctx context.Context, cfg config, doc *openapi3.T, logger *slog.Logger) (auth.Verifier, error) {
+func tokenVerifier(ctx context.Context, cfg config, doc *openapi3.T, client *http.Client, logger *slog.Logger) (auth.Verifier, error) {
 	var vs auth.Verifiers
 	switch {
 	case cfg.tokensFile != "" && cfg.dev:
@@ -294,7 +341,7 @@ func tokenVerifier(ctx context.Context, cfg config, doc *openapi3.T, logger *slo
 		}
 		v, err := jwttoken.New(ctx, jwttoken.Config{
 			JWKSURL: cfg.jwksURL, Issuer: cfg.jwtIssuer, Audience: cfg.jwtAudience,
-			Algorithms: algs, Leeway: cfg.jwtLeeway, Logger: logger,
+			Algorithms: algs, Leeway: cfg.jwtLeeway, Logger: logger, HTTPClient: client,
 		})
 		if err != nil {
 			return nil, err

@@ -13,6 +13,24 @@ import (
 	"example.com/tasks/impl/store/postgres/pgtest"
 )
 
+// TestRunRefusesBadPostgres: a PostgreSQL URL that cannot be used stops the
+// start as any bad --db does (TestRunRefusesBadDB), without the password.
+func TestRunRefusesBadPostgres(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, db, want string
+	}{
+		{"not listening", "postgres://tasks:s3cret@127.0.0.1:1/tasks?connect_timeout=2", "cannot reach 127.0.0.1:1/tasks"},
+		{"URL malformed", "postgres://tasks:s3cret@127.0.0.1:%zz/tasks", "cannot parse"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			refusesDB(t, tt.db, tt.want)
+		})
+	}
+}
+
 // TestTwoInstancesShareOnePostgres is the scale-out picture: two servers,
 // started together (their migrations wait on one lock), on one database. A
 // write through either is read through the other, and conflicting updates

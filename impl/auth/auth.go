@@ -43,6 +43,14 @@ const (
 	APIKey
 )
 
+// String names the credential type in metrics: bearer or api_key.
+func (t CredentialType) String() string {
+	if t == APIKey {
+		return "api_key"
+	}
+	return "bearer"
+}
+
 // Credential is what a client presented for one security scheme.
 type Credential struct {
 	// Scheme is the security scheme's name in the spec, e.g. "bearerAuth".

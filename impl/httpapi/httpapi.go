@@ -2,17 +2,19 @@
 // public spec endpoints, and the API with its spec validator in front of the
 // generated chi routes and the strict-server implementation.
 //
-//	framing (closes what net/http framed for the client) → request id (the server's own) → access log → panic recovery → security headers → CORS (if on) → chi router
+//	framing (closes what net/http framed for the client) → request id (the server's own) → telemetry (if on)
+//	  → access log → panic recovery → security headers → CORS (if on) → chi router
 //	  ├ /openapi.yaml, /openapi.json             public, from the embedded spec
 //	  ├ /, /docs                                 public, Swagger UI (impl/docs)
 //	  └ API routes (generated from the spec)
-//	      → find the operation → authenticate → validate (Guard)
+//	      → find the operation → authenticate → rate limit (if on) → validate (Guard)
 //	      → generated wrapper → strict handler → Config.API (impl/api)
 //
 // Every error any layer produces goes through problem.Write.
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -31,7 +33,9 @@ import (
 	"example.com/tasks/impl/docs"
 	"example.com/tasks/impl/httplog"
 	"example.com/tasks/impl/problem"
+	"example.com/tasks/impl/ratelimit"
 	"example.com/tasks/impl/spec"
+	"example.com/tasks/impl/telemetry"
 	"example.com/tasks/impl/validator"
 )
 
@@ -60,6 +64,10 @@ type Config struct {
 	// CORSOrigins lists the origins browsers may call the API from, such as
 	// "https://app.example.com" ("*" for any). Empty turns CORS off.
 	CORSOrigins []string
+	// Telemetry traces requests and records their metrics; nil is off.
+	Telemetry *telemetry.Telemetry
+	// RateLimit limits the API's requests, after authentication; nil is off.
+	RateLimit *ratelimit.Limiter
 }
 
 // New builds the handler from the embedded spec. It fails if the spec is
@@ -86,6 +94,9 @@ func New(cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Telemetry.MeterProvider() != nil {
+		authn.Observe(func(ctx context.Context, o auth.Outcome) { telemetry.RecordAuth(ctx, o.Type.String(), o.Result()) })
+	}
 	val := validator.New(doc, cfg.MaxBodyBytes)
 	val.RequireIfMatch = cfg.RequireIfMatch
 	specs, err := newSpecHandlers(doc)
@@ -95,7 +106,7 @@ func New(cfg Config) (http.Handler, error) {
 
 	r := chi.NewRouter()
 	headers := specHeaders(doc, authn.CredentialHeaders())
-	r.Use(closeAfterResolvedFraming, serverRequestID, middleware.RequestID, httplog.Middleware(cfg.Logger), recoverer, securityHeaders(headers.credentials),
+	r.Use(closeAfterResolvedFraming, serverRequestID, middleware.RequestID, cfg.Telemetry.Middleware, httplog.Middleware(cfg.Logger), recoverer, securityHeaders(headers.credentials),
 		// HEAD is GET without the body, which every server must support
 		// (RFC 9110 §9.1): chi routes it to the GET route.
 		middleware.GetHead)
@@ -116,7 +127,14 @@ func New(cfg Config) (http.Handler, error) {
 		RequestErrorHandlerFunc:  badRequest,
 		ResponseErrorHandlerFunc: problem.Write,
 	})
-	routeMiddleware := Guard(doc, baseURL, authn, val)
+	var afterAuth []func(http.Handler) http.Handler
+	if cfg.RateLimit != nil {
+		// Once the caller is known, so that the limit is per subject, and
+		// before validation, so that a malformed request counts too. A
+		// request refused by authentication (401, 400) is not counted.
+		afterAuth = append(afterAuth, cfg.RateLimit.Middleware)
+	}
+	routeMiddleware := Guard(doc, baseURL, authn, val, afterAuth...)
 	if cfg.ValidateResponses {
 		routeMiddleware = append(routeMiddleware, checkResponses(val))
 	}

@@ -57,6 +57,12 @@ func Body(ctx context.Context, status int, code gen.ProblemCode, detail string) 
 	if id := middleware.GetReqID(ctx); id != "" {
 		p.Instance = &id
 	}
+	if status >= http.StatusInternalServerError {
+		// The server's own failure: the trace id lets an operator find it.
+		if id := httplog.TraceID(ctx); id != "" {
+			p.TraceId = &id
+		}
+	}
 	return p
 }
 

@@ -1156,9 +1156,15 @@ func (s *Problem) encodeFields(e *jx.Encoder) {
 			e.ArrEnd()
 		}
 	}
+	{
+		if s.TraceID.Set {
+			e.FieldStart("trace_id")
+			s.TraceID.Encode(e)
+		}
+	}
 }
 
-var jsonFieldsNameOfProblem = [7]string{
+var jsonFieldsNameOfProblem = [8]string{
 	0: "type",
 	1: "title",
 	2: "status",
@@ -1166,6 +1172,7 @@ var jsonFieldsNameOfProblem = [7]string{
 	4: "instance",
 	5: "code",
 	6: "errors",
+	7: "trace_id",
 }
 
 // Decode decodes Problem from json.
@@ -1259,6 +1266,16 @@ func (s *Problem) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"errors\"")
+			}
+		case "trace_id":
+			if err := func() error {
+				s.TraceID.Reset()
+				if err := s.TraceID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"trace_id\"")
 			}
 		default:
 			return d.Skip()
@@ -1358,6 +1375,8 @@ func (s *ProblemCode) Decode(d *jx.Decoder) error {
 		*s = ProblemCodeServiceUnavailable
 	case ProblemCodePreconditionRequired:
 		*s = ProblemCodePreconditionRequired
+	case ProblemCodeRateLimited:
+		*s = ProblemCodeRateLimited
 	default:
 		*s = ProblemCode(v)
 	}

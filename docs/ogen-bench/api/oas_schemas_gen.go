@@ -784,6 +784,9 @@ type Problem struct {
 	// extension member (a body that is not I-JSON is read no further than its first failure). At most 20;
 	// a request with more gets the first 20.
 	Errors []ValidationError `json:"errors"`
+	// The W3C trace id of the request, on a 5xx when the server traces requests (OpenTelemetry): quote it
+	// when reporting the failure.
+	TraceID OptString `json:"trace_id"`
 }
 
 // GetType returns the value of Type.
@@ -821,6 +824,11 @@ func (s *Problem) GetErrors() []ValidationError {
 	return s.Errors
 }
 
+// GetTraceID returns the value of TraceID.
+func (s *Problem) GetTraceID() OptString {
+	return s.TraceID
+}
+
 // SetType sets the value of Type.
 func (s *Problem) SetType(val string) {
 	s.Type = val
@@ -856,6 +864,11 @@ func (s *Problem) SetErrors(val []ValidationError) {
 	s.Errors = val
 }
 
+// SetTraceID sets the value of TraceID.
+func (s *Problem) SetTraceID(val OptString) {
+	s.TraceID = val
+}
+
 func (*Problem) getHealthRes() {}
 func (*Problem) getMeRes()     {}
 func (*Problem) listTasksRes() {}
@@ -870,6 +883,7 @@ func (*Problem) listTasksRes() {}
 //   - `precondition_failed`: `If-Match` named a version the task is no longer at.
 //   - `precondition_required`: the server requires `If-Match` on writes and the request had none.
 //   - `service_unavailable`: the database cannot be reached; retry later.
+//   - `rate_limited`: the caller's quota is used up; retry after `Retry-After`.
 //   - `not_found`, `method_not_allowed`, `payload_too_large`, `unsupported_media_type`,
 //     `internal_error`: as their names say.
 //
@@ -890,6 +904,7 @@ const (
 	ProblemCodePreconditionFailed   ProblemCode = "precondition_failed"
 	ProblemCodeServiceUnavailable   ProblemCode = "service_unavailable"
 	ProblemCodePreconditionRequired ProblemCode = "precondition_required"
+	ProblemCodeRateLimited          ProblemCode = "rate_limited"
 )
 
 // AllValues returns all ProblemCode values.
@@ -908,6 +923,7 @@ func (ProblemCode) AllValues() []ProblemCode {
 		ProblemCodePreconditionFailed,
 		ProblemCodeServiceUnavailable,
 		ProblemCodePreconditionRequired,
+		ProblemCodeRateLimited,
 	}
 }
 
@@ -939,6 +955,8 @@ func (s ProblemCode) MarshalText() ([]byte, error) {
 	case ProblemCodeServiceUnavailable:
 		return []byte(s), nil
 	case ProblemCodePreconditionRequired:
+		return []byte(s), nil
+	case ProblemCodeRateLimited:
 		return []byte(s), nil
 	default:
 		return nil, errors.Errorf("invalid value: %q", s)
@@ -986,6 +1004,9 @@ func (s *ProblemCode) UnmarshalText(data []byte) error {
 		return nil
 	case ProblemCodePreconditionRequired:
 		*s = ProblemCodePreconditionRequired
+		return nil
+	case ProblemCodeRateLimited:
+		*s = ProblemCodeRateLimited
 		return nil
 	default:
 		return errors.Errorf("invalid value: %q", data)
@@ -1254,6 +1275,63 @@ func (s *TaskStatus) UnmarshalText(data []byte) error {
 }
 
 type TaskTitle string
+
+// TooManyRequestsHeaders wraps Problem with response headers.
+type TooManyRequestsHeaders struct {
+	RateLimit       string
+	RateLimitPolicy string
+	RetryAfter      string
+	Response        Problem
+}
+
+// GetRateLimit returns the value of RateLimit.
+func (s *TooManyRequestsHeaders) GetRateLimit() string {
+	return s.RateLimit
+}
+
+// GetRateLimitPolicy returns the value of RateLimitPolicy.
+func (s *TooManyRequestsHeaders) GetRateLimitPolicy() string {
+	return s.RateLimitPolicy
+}
+
+// GetRetryAfter returns the value of RetryAfter.
+func (s *TooManyRequestsHeaders) GetRetryAfter() string {
+	return s.RetryAfter
+}
+
+// GetResponse returns the value of Response.
+func (s *TooManyRequestsHeaders) GetResponse() Problem {
+	return s.Response
+}
+
+// SetRateLimit sets the value of RateLimit.
+func (s *TooManyRequestsHeaders) SetRateLimit(val string) {
+	s.RateLimit = val
+}
+
+// SetRateLimitPolicy sets the value of RateLimitPolicy.
+func (s *TooManyRequestsHeaders) SetRateLimitPolicy(val string) {
+	s.RateLimitPolicy = val
+}
+
+// SetRetryAfter sets the value of RetryAfter.
+func (s *TooManyRequestsHeaders) SetRetryAfter(val string) {
+	s.RetryAfter = val
+}
+
+// SetResponse sets the value of Response.
+func (s *TooManyRequestsHeaders) SetResponse(val Problem) {
+	s.Response = val
+}
+
+func (*TooManyRequestsHeaders) createTaskRes() {}
+func (*TooManyRequestsHeaders) deleteTaskRes() {}
+func (*TooManyRequestsHeaders) getHealthRes()  {}
+func (*TooManyRequestsHeaders) getMeRes()      {}
+func (*TooManyRequestsHeaders) getTaskRes()    {}
+func (*TooManyRequestsHeaders) listTasksRes()  {}
+func (*TooManyRequestsHeaders) patchTaskRes()  {}
+func (*TooManyRequestsHeaders) updateTaskRes() {}
 
 // UnauthorizedHeaders wraps Problem with response headers.
 type UnauthorizedHeaders struct {
