@@ -129,8 +129,10 @@ func build(stack string, db backend.DB, accessLog string) (http.Handler, error) 
 		if err != nil {
 			return nil, err
 		}
-		// As cmd/server builds it with its default flags; the verifier is
-		// wrapped in auth.Verifiers as cmd/server wraps --dev's tokens.
+		// As cmd/server builds it with its default flags (telemetry, rate
+		// limits and If-Match required are off: their zero values); the
+		// verifier is wrapped in auth.Verifiers as cmd/server wraps --dev's
+		// tokens.
 		return httpapi.New(httpapi.Config{
 			Logger:       logger,
 			Verifier:     auth.Verifiers{Static: apitest.Tokens()},
