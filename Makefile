@@ -19,7 +19,7 @@ BASE         ?= $(shell git rev-parse -q --verify origin/main >/dev/null 2>&1 &&
 RUN_FLAGS    ?= --dev --db sqlite:data/app.db
 MIGRATE_FLAGS ?= --db sqlite:data/app.db
 
-.PHONY: all rename check-rename generate check-generated build run migrate test unit lint lint-spec lint-spec-redocly spec-diff spec-diff-files tidy-check clean fuzz load bench bench-smoke ogen-bench
+.PHONY: all rename check-rename generate check-generated build run migrate test unit lint lint-spec lint-spec-redocly spec-diff spec-diff-files tidy-check clean fuzz load bench bench-smoke ogen-bench bench-http bench-http-smoke
 .PHONY: node e2e swagger-ui check-ts-types check-swagger-ui
 
 # The ogen comparison (docs/PERFORMANCE.md) is a module of its own, which a
@@ -114,7 +114,7 @@ migrate:
 	$(GO) run ./cmd/server migrate $(MIGRATE_FLAGS)
 
 ## test: everything CI runs
-test: check-generated tidy-check lint lint-spec spec-diff unit bench-smoke ogen-bench e2e check-rename
+test: check-generated tidy-check lint lint-spec spec-diff unit bench-smoke ogen-bench bench-http-smoke e2e check-rename
 
 ## unit: the Go tests, with the race detector, and the tests of the spec guards (they run make and npm)
 unit: $(NPM_CI)
@@ -191,6 +191,14 @@ bench-smoke:
 	@out=$$($(GO) test -run '^$$' -bench '$(BENCH_PER_REQUEST)' -benchtime=100x $(BENCH_PKGS) 2>&1 && \
 		$(GO) test -run '^$$' -bench Startup -benchtime=1x ./impl/validator 2>&1) || { echo "$$out"; exit 1; }; \
 	echo "benchmarks ran"
+
+## bench-http: bare chi, full (access log to a file), full (log discarded) and ogen as server processes under loopback load, from outside (docs/PERFORMANCE.md); knobs BENCH_HTTP_ROUNDS, BENCH_HTTP_REQUESTS, BENCH_HTTP_WARMUP, BENCH_HTTP_CONNECTIONS
+bench-http:
+	$(OGEN_MAKE) bench-http
+
+# bench-http-smoke: bench-http briefly, statuses checked, no timing judged
+bench-http-smoke:
+	$(OGEN_MAKE) bench-http-smoke
 
 # ogen-bench: the ogen comparison (its own module, docs/ogen-bench) still
 # builds and answers as the spec says, so that it cannot rot (check-generated

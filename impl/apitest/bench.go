@@ -87,12 +87,19 @@ func (sc Scenario) Request() *http.Request {
 
 // Seed stores one task of alice's in db and returns its id.
 func Seed(tb testing.TB, db backend.DB) uuid.UUID {
-	now := time.Now().UTC()
-	t := api.Task{ID: uuid.New(), Owner: "alice", Title: "seeded", Status: "todo", CreatedAt: now, UpdatedAt: now}
-	if _, err := db.(api.TaskStore).CreateTask(context.Background(), t); err != nil {
+	id, err := SeedTask(context.Background(), db)
+	if err != nil {
 		tb.Fatal(err)
 	}
-	return t.ID
+	return id
+}
+
+// SeedTask is Seed for a program (docs/ogen-bench's bench-http servers).
+func SeedTask(ctx context.Context, db backend.DB) (uuid.UUID, error) {
+	now := time.Now().UTC()
+	t := api.Task{ID: uuid.New(), Owner: "alice", Title: "seeded", Status: "todo", CreatedAt: now, UpdatedAt: now}
+	_, err := db.(api.TaskStore).CreateTask(ctx, t)
+	return t.ID, err
 }
 
 // BareChi is the baseline stack: the same routes and work (store, JSON) with

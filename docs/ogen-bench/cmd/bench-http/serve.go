@@ -1,0 +1,144 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"time"
+
+	ogenbench "example.com/tasks/docs/ogen-bench"
+	ourapi "example.com/tasks/impl/api"
+	"example.com/tasks/impl/apitest"
+	"example.com/tasks/impl/auth"
+	"example.com/tasks/impl/httpapi"
+	"example.com/tasks/impl/spec"
+	"example.com/tasks/impl/store/backend"
+)
+
+// The stacks, in the order of the table's columns.
+const (
+	bareChi  = "bare-chi"
+	full     = "full"
+	fullNoLg = "full-nolog"
+	ogen     = "ogen"
+)
+
+var stacks = []string{bareChi, full, fullNoLg, ogen}
+
+// serve is the server process of one stack (bench-http serve -stack NAME):
+// the database cmd/server opens by default (SQLite in memory) seeded as
+// apitest.Seed does, the test tokens, and cmd/server's http.Server settings,
+// listening on 127.0.0.1. It prints "ready ADDR TASK-ID", then answers each
+// "stats" line on stdin with "stats MALLOCS" (runtime.MemStats.Mallocs, so
+// that the harness counts allocations per request without the real server
+// knowing of it), and stops when stdin closes.
+func serve(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	stack := fs.String("stack", "", "the stack to serve: "+fmt.Sprint(stacks))
+	accessLog := fs.String("access-log", "", "the file the full stack writes its JSON access log to, as cmd/server writes it to stdout")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	quiet := slog.New(slog.DiscardHandler)
+	db, err := backend.Open(ctx, "memory:", quiet)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	id, err := apitest.SeedTask(ctx, db)
+	if err != nil {
+		return err
+	}
+	h, err := build(*stack, db, *accessLog)
+	if err != nil {
+		return err
+	}
+	// cmd/server's defaults (its flags), for every stack alike.
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(slog.NewJSONHandler(os.Stderr, nil), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	fmt.Printf("ready %s %s\n", ln.Addr(), id)
+
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		if in.Text() != "stats" {
+			return fmt.Errorf("unknown command %q", in.Text())
+		}
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		fmt.Printf("stats %d\n", m.Mallocs)
+	}
+	_ = srv.Close()
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// build returns the stack's handler over db.
+func build(stack string, db backend.DB, accessLog string) (http.Handler, error) {
+	switch stack {
+	case bareChi:
+		return apitest.BareChi.Build(db), nil
+	case ogen:
+		return ogenbench.New(db.(ourapi.TaskStore), apitest.Tokens())
+	case full, fullNoLg:
+		logger := slog.New(slog.DiscardHandler)
+		if stack == full {
+			if accessLog == "" {
+				return nil, errors.New("the full stack needs -access-log")
+			}
+			// Unbuffered, one write(2) per line, as cmd/server's os.Stdout
+			// redirected to a file.
+			f, err := os.Create(accessLog)
+			if err != nil {
+				return nil, err
+			}
+			logger = slog.New(slog.NewJSONHandler(f, nil))
+		}
+		doc, err := spec.Load()
+		if err != nil {
+			return nil, err
+		}
+		base, err := spec.BasePath(doc)
+		if err != nil {
+			return nil, err
+		}
+		impl, err := ourapi.New(db, base)
+		if err != nil {
+			return nil, err
+		}
+		// As cmd/server builds it with its default flags (telemetry, rate
+		// limits and If-Match required are off: their zero values); the
+		// verifier is wrapped in auth.Verifiers as cmd/server wraps --dev's
+		// tokens.
+		return httpapi.New(httpapi.Config{
+			Logger:       logger,
+			Verifier:     auth.Verifiers{Static: apitest.Tokens()},
+			API:          impl,
+			MaxBodyBytes: httpapi.DefaultMaxBodyBytes,
+		})
+	}
+	return nil, fmt.Errorf("unknown stack %q: want one of %v", stack, stacks)
+}
