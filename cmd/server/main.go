@@ -64,6 +64,7 @@ type config struct {
 	jwtAudience     string
 	jwtAlgorithms   string
 	jwtLeeway       time.Duration
+	jwtSkipTypCheck bool
 }
 
 // parseConfig reads flags from args; a flag not given falls back to its
@@ -115,6 +116,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	str(&c.jwtAudience, "jwt-audience", "TASKS_JWT_AUDIENCE", "", "the aud every JWT must include: this API's identifier at the identity provider")
 	str(&c.jwtAlgorithms, "jwt-algorithms", "TASKS_JWT_ALGORITHMS", strings.Join(jwttoken.DefaultAlgorithms, ","), "accepted JWT signing algorithms, comma-separated; asymmetric only")
 	dur(&c.jwtLeeway, "jwt-leeway", "TASKS_JWT_LEEWAY", 30*time.Second, "clock skew allowed on JWT exp, nbf and iat")
+	env["jwt-skip-typ-check"] = "TASKS_JWT_SKIP_TYP_CHECK"
+	fs.BoolVar(&c.jwtSkipTypCheck, "jwt-skip-typ-check", false, "accept JWTs whose typ header is not at+jwt (RFC 9068), for providers that do not set it; an ID token then passes if its aud names this API (env TASKS_JWT_SKIP_TYP_CHECK)")
 
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -276,13 +279,14 @@ func tokenVerifier(ctx context.Context, cfg config, logger *slog.Logger) (auth.V
 		}
 		v, err := jwttoken.New(ctx, jwttoken.Config{
 			JWKSURL: cfg.jwksURL, Issuer: cfg.jwtIssuer, Audience: cfg.jwtAudience,
-			Algorithms: algs, Leeway: cfg.jwtLeeway, Logger: logger,
+			Algorithms: algs, Leeway: cfg.jwtLeeway, Logger: logger, SkipTypCheck: cfg.jwtSkipTypCheck,
 		})
 		if err != nil {
 			return nil, err
 		}
 		logger.Info("JWT verification enabled", "jwks_url", cfg.jwksURL, "issuer", cfg.jwtIssuer,
-			"audience", cfg.jwtAudience, "algorithms", strings.Join(algs, ","), "leeway", cfg.jwtLeeway.String())
+			"audience", cfg.jwtAudience, "algorithms", strings.Join(algs, ","), "leeway", cfg.jwtLeeway.String(),
+			"typ_check", !cfg.jwtSkipTypCheck)
 		vs.JWT = v
 	}
 	if cfg.apiKeysFile != "" {

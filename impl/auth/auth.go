@@ -19,6 +19,9 @@ import (
 type Principal struct {
 	Subject string
 	Scopes  []string
+	// ClientID is the OAuth client the token was issued to (RFC 9068
+	// client_id, RFC 7662 client_id), when the verifier knows it.
+	ClientID string
 }
 
 // HasScopes reports whether p carries every scope in required.

@@ -46,11 +46,27 @@ func (k *Key) Public(t testing.TB) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
 }
 
-// Sign returns claims signed by k, with k's kid in the header.
+// AccessTokenTyp is the typ header of RFC 9068 access tokens.
+const AccessTokenTyp = "at+jwt"
+
+// Sign returns an access token: claims signed by k, with k's kid and
+// `typ: at+jwt` (RFC 9068) in the header.
 func (k *Key) Sign(t testing.TB, claims jwt.Claims) string {
+	t.Helper()
+	return k.SignTyp(t, AccessTokenTyp, claims)
+}
+
+// SignTyp is Sign with another typ header ("" for none): an ID token says
+// "JWT", a provider that ignores RFC 9068 says "JWT" or nothing.
+func (k *Key) SignTyp(t testing.TB, typ string, claims jwt.Claims) string {
 	t.Helper()
 	tok := jwt.NewWithClaims(k.Method, claims)
 	tok.Header["kid"] = k.ID
+	if typ == "" {
+		delete(tok.Header, "typ")
+	} else {
+		tok.Header["typ"] = typ
+	}
 	s, err := tok.SignedString(k.signer)
 	if err != nil {
 		t.Fatal(err)
@@ -206,6 +222,22 @@ func (iss *Issuer) Claims(sub, scope string) jwt.MapClaims {
 		c["scope"] = scope
 	}
 	return c
+}
+
+// ClientID is the client every Issuer's ID tokens are issued to.
+const ClientID = "test-client"
+
+// IDToken returns an OpenID Connect ID token for sub signed by k, as iss
+// would issue it to a client that logs a user in: typ JWT, aud the client
+// and the API (some providers add the API), a nonce and an auth_time.
+func (iss *Issuer) IDToken(t testing.TB, k *Key, sub string) string {
+	t.Helper()
+	c := iss.Claims(sub, "")
+	c["aud"] = []string{ClientID, Audience}
+	c["azp"] = ClientID
+	c["nonce"] = "n-0S6_WzA2Mj"
+	c["auth_time"] = time.Now().Unix()
+	return k.SignTyp(t, "JWT", c)
 }
 
 // Config returns the verifier configuration that trusts iss.
