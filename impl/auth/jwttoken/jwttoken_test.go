@@ -45,10 +45,10 @@ func TestAttacks(t *testing.T) {
 	parts := strings.Split(valid, ".")
 
 	tests := []struct {
-		name     string
-		token    string
-		wantKind auth.Kind // 0: accepted
-		wantDesc string    // a substring of the description
+		name       string
+		token      string
+		wantKind   auth.Kind // 0: accepted
+		wantDesc   string    // a substring of the description
 		wantSub    string
 		wantScp    []string
 		wantClient string
