@@ -65,6 +65,7 @@ type config struct {
 	jwtAlgorithms   string
 	jwtLeeway       time.Duration
 	jwtSkipTypCheck bool
+	publicURL       string
 }
 
 // parseConfig reads flags from args; a flag not given falls back to its
@@ -116,6 +117,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	str(&c.jwtAudience, "jwt-audience", "TASKS_JWT_AUDIENCE", "", "the aud every JWT must include: this API's identifier at the identity provider")
 	str(&c.jwtAlgorithms, "jwt-algorithms", "TASKS_JWT_ALGORITHMS", strings.Join(jwttoken.DefaultAlgorithms, ","), "accepted JWT signing algorithms, comma-separated; asymmetric only")
 	dur(&c.jwtLeeway, "jwt-leeway", "TASKS_JWT_LEEWAY", 30*time.Second, "clock skew allowed on JWT exp, nbf and iat")
+	str(&c.publicURL, "public-url", "TASKS_PUBLIC_URL", "", "the origin clients reach the API at, e.g. https://api.example.com (behind a proxy, the proxy's): serves the RFC 9728 protected resource metadata and points 401/403 challenges to it")
 	env["jwt-skip-typ-check"] = "TASKS_JWT_SKIP_TYP_CHECK"
 	fs.BoolVar(&c.jwtSkipTypCheck, "jwt-skip-typ-check", false, "accept JWTs whose typ header is not at+jwt (RFC 9068), for providers that do not set it; an ID token then passes if its aud names this API (env TASKS_JWT_SKIP_TYP_CHECK)")
 
@@ -204,6 +206,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		MaxBodyBytes:      cfg.maxBodyBytes,
 		ValidateResponses: cfg.validateResp,
 		CORSOrigins:       cfg.corsOrigins,
+		PublicURL:         cfg.publicURL,
+		// RFC 9728 metadata names the issuer whose tokens are accepted.
+		AuthorizationServers: nonEmpty(cfg.jwtIssuer),
 	})
 	if err != nil {
 		return err
@@ -247,6 +252,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// nonEmpty returns the values that are set.
+func nonEmpty(values ...string) []string {
+	var out []string
+	for _, v := range values {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // tokenVerifier returns the configured verifiers: static tokens or the

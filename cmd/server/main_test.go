@@ -144,7 +144,22 @@ func TestRunWithJWTAndAPIKeys(t *testing.T) {
 	defer cancel()
 	addr, done, logs := startServer(t, ctx, []string{"--addr", "127.0.0.1:0", "--api-keys-file", keysFile}, map[string]string{
 		"TASKS_JWKS_URL": iss.URL, "TASKS_JWT_ISSUER": iss.Name, "TASKS_JWT_AUDIENCE": jwttest.Audience,
+		"TASKS_PUBLIC_URL": "https://api.example.com",
 	})
+	// The RFC 9728 metadata names the configured issuer.
+	resp, err := http.Get("http://" + addr + "/.well-known/oauth-protected-resource/v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var meta struct {
+		Resource             string   `json:"resource"`
+		AuthorizationServers []string `json:"authorization_servers"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&meta)
+	resp.Body.Close()
+	if err != nil || meta.Resource != "https://api.example.com/v1" || len(meta.AuthorizationServers) != 1 || meta.AuthorizationServers[0] != iss.Name {
+		t.Errorf("metadata: %v %+v", err, meta)
+	}
 	token := key.Sign(t, iss.Claims("alice", "tasks:read"))
 	for header, want := range map[string]string{"Authorization": "Bearer " + token, "X-API-Key": "bot-key"} {
 		req, _ := http.NewRequest("GET", "http://"+addr+"/v1/me", nil)
@@ -210,6 +225,8 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		{"JWKS over plain http", []string{"--jwks-url", "http://idp.example.com/jwks", "--jwt-issuer", "i", "--jwt-audience", "a"}, nil, "must use https"},
 		{"API keys with scopes", []string{"--dev", "--api-keys-file", scopedKeys}, nil, "API keys carry no scopes"},
 		{"API keys alone", []string{"--api-keys-file", keys}, nil, "no tokens configured"},
+		{"public URL over plain http", []string{"--dev", "--public-url", "http://api.example.com"}, nil, "must use https"},
+		{"public URL with a fragment, from the environment", []string{"--dev"}, map[string]string{"TASKS_PUBLIC_URL": "https://api.example.com#x"}, "fragment"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -230,7 +247,8 @@ func TestHelpListsEveryFlagWithItsVariable(t *testing.T) {
 	for _, want := range []string{"-addr", "TASKS_ADDR", "-tokens-file", "TASKS_TOKENS_FILE", "-dev", "TASKS_DEV", "-shutdown-timeout",
 		"-jwks-url", "TASKS_JWKS_URL", "-jwt-issuer", "TASKS_JWT_ISSUER", "-jwt-audience", "TASKS_JWT_AUDIENCE",
 		"-jwt-algorithms", "TASKS_JWT_ALGORITHMS", "-jwt-leeway", "TASKS_JWT_LEEWAY", "-api-keys-file", "TASKS_API_KEYS_FILE",
-		"-read-header-timeout", "TASKS_READ_HEADER_TIMEOUT", "-max-header-bytes", "TASKS_MAX_HEADER_BYTES", "-cors-origins", "TASKS_CORS_ORIGINS"} {
+		"-read-header-timeout", "TASKS_READ_HEADER_TIMEOUT", "-max-header-bytes", "TASKS_MAX_HEADER_BYTES", "-cors-origins", "TASKS_CORS_ORIGINS",
+		"-public-url", "TASKS_PUBLIC_URL", "-jwt-skip-typ-check", "TASKS_JWT_SKIP_TYP_CHECK"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("--help does not mention %s:\n%s", want, out.String())
 		}

@@ -21,6 +21,9 @@ type Authenticator struct {
 	realm    string
 	verifier Verifier
 	schemes  map[string]scheme // every scheme the requirements name, by name
+	// resourceMetadata is the RFC 9728 metadata URL that 401 and 403
+	// bearer challenges point to; "" when none is served.
+	resourceMetadata string
 }
 
 // scheme is where one security scheme's credential travels.
@@ -32,7 +35,7 @@ type scheme struct {
 // New returns an Authenticator for doc. It fails if doc asks for a security
 // scheme this server cannot check, so that no operation is ever left open by
 // a scheme the code does not know.
-func New(doc *openapi3.T, realm string, v Verifier) (*Authenticator, error) {
+func New(doc *openapi3.T, realm string, v Verifier, opts ...Option) (*Authenticator, error) {
 	if v == nil {
 		return nil, errors.New("auth: no token verifier configured")
 	}
@@ -40,7 +43,11 @@ func New(doc *openapi3.T, realm string, v Verifier) (*Authenticator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Authenticator{realm: realm, verifier: v, schemes: schemes}, nil
+	a := &Authenticator{realm: realm, verifier: v, schemes: schemes}
+	for _, o := range opts {
+		o(a)
+	}
+	return a, nil
 }
 
 // CredentialHeaders lists the request headers that carry credentials for the
@@ -265,7 +272,7 @@ func (a *Authenticator) problem(e *Error, from scheme, accepted []scheme) *probl
 		if s.typ == APIKey {
 			header = append(header, apiKeyChallenge(a.realm, s.header, ec, desc))
 		} else {
-			header = append(header, challenge(a.realm, ec, desc, scopes))
+			header = append(header, a.withResourceMetadata(challenge(a.realm, ec, desc, scopes), status))
 		}
 	}
 	return &problem.Error{

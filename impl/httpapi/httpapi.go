@@ -4,6 +4,7 @@
 //
 //	request id (the server's own) → access log → panic recovery → security headers → CORS (if on) → chi router
 //	  ├ /openapi.yaml, /openapi.json             public, from the embedded spec
+//	  ├ /.well-known/oauth-protected-resource/…  public, RFC 9728 metadata (with Config.PublicURL)
 //	  ├ /, /docs                                 public, Swagger UI (impl/docs)
 //	  └ API routes (generated from the spec) → validator → strict handler → impl
 //
@@ -28,6 +29,7 @@ import (
 
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/auth"
+	"example.com/tasks/impl/auth/protectedresource"
 	"example.com/tasks/impl/docs"
 	"example.com/tasks/impl/httplog"
 	"example.com/tasks/impl/problem"
@@ -55,6 +57,13 @@ type Config struct {
 	// CORSOrigins lists the origins browsers may call the API from, such as
 	// "https://app.example.com" ("*" for any). Empty turns CORS off.
 	CORSOrigins []string
+	// PublicURL is the origin clients reach the server at (behind a proxy,
+	// the proxy's), such as https://api.example.com. When set, the RFC 9728
+	// protected resource metadata is served and every 401 and 403 bearer
+	// challenge points to it (impl/auth/protectedresource).
+	PublicURL string
+	// AuthorizationServers are the issuers the metadata names.
+	AuthorizationServers []string
 }
 
 // New builds the handler from the embedded spec. It fails if the spec is
@@ -77,7 +86,18 @@ func New(cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	authn, err := auth.New(doc, cfg.Realm, cfg.Verifier)
+	var authOpts []auth.Option
+	var metadata *protectedresource.Document
+	if cfg.PublicURL != "" {
+		metadata, err = protectedresource.New(doc, baseURL, docs.Path, protectedresource.Config{
+			PublicURL: cfg.PublicURL, AuthorizationServers: cfg.AuthorizationServers,
+		})
+		if err != nil {
+			return nil, err
+		}
+		authOpts = append(authOpts, auth.WithResourceMetadata(metadata.URL))
+	}
+	authn, err := auth.New(doc, cfg.Realm, cfg.Verifier, authOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -107,6 +127,9 @@ func New(cfg Config) (http.Handler, error) {
 	r.MethodNotAllowed(methodNotAllowed(r))
 	r.Get("/openapi.json", specs.json)
 	r.Get("/openapi.yaml", specs.yaml)
+	if metadata != nil {
+		r.Get(metadata.Path, metadata.ServeHTTP)
+	}
 	docs.Mount(r)
 
 	strict := gen.NewStrictHandlerWithOptions(tasks.New(cfg.Store, baseURL), nil, gen.StrictHTTPServerOptions{

@@ -33,9 +33,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -46,6 +44,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"example.com/tasks/impl/auth"
+	"example.com/tasks/impl/auth/secureurl"
 )
 
 // DefaultAlgorithms are the asymmetric JWS algorithms (RFC 7518 §3.1, RFC
@@ -211,15 +210,8 @@ func New(ctx context.Context, cfg Config) (*Verifier, error) {
 
 func (cfg Config) check() error {
 	var errs []error
-	u, err := url.Parse(cfg.JWKSURL)
-	switch {
-	case cfg.JWKSURL == "":
-		errs = append(errs, errors.New("a JWKS URL is required"))
-	case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
-		errs = append(errs, fmt.Errorf("JWKS URL %q is not an http(s) URL", cfg.JWKSURL))
-	case u.Scheme == "http" && !loopback(u.Hostname()):
-		// Keys fetched in clear text can be swapped on the way.
-		errs = append(errs, fmt.Errorf("JWKS URL %q must use https (plain http only on a loopback address)", cfg.JWKSURL))
+	if _, err := secureurl.Parse("JWKS URL", cfg.JWKSURL); err != nil {
+		errs = append(errs, err)
 	}
 	if cfg.Issuer == "" {
 		errs = append(errs, errors.New("an issuer is required"))
@@ -243,14 +235,6 @@ func (cfg Config) check() error {
 		return fmt.Errorf("jwttoken: %w", err)
 	}
 	return nil
-}
-
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // claims are the claims read from a token; RegisteredClaims carries the ones
