@@ -3,6 +3,7 @@
 //	go run ./cmd/server --dev                      development tokens, see README
 //	go run ./cmd/server --tokens-file tokens.yaml  real static tokens
 //	go run ./cmd/server --jwks-url URL --jwt-issuer ISS --jwt-audience AUD   JWTs
+//	go run ./cmd/server --jwt-audience AUD         JWTs, when the spec declares openIdConnect
 //	go run ./cmd/server migrate --db URL           apply schema migrations, then exit
 //
 // Every flag has an environment fallback, listed by --help.
@@ -112,8 +113,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	env["validate-responses"] = "TASKS_VALIDATE_RESPONSES"
 	fs.BoolVar(&c.validateResp, "validate-responses", false, "check every response against the spec; a drift is logged and answered 500 (development, CI) (env TASKS_VALIDATE_RESPONSES)")
 	str(&c.apiKeysFile, "api-keys-file", "TASKS_API_KEYS_FILE", "", "YAML file of API keys, as --tokens-file but without scopes")
-	str(&c.jwksURL, "jwks-url", "TASKS_JWKS_URL", "", "the identity provider's JWKS URL: accept its JWTs (with --jwt-issuer, --jwt-audience)")
-	str(&c.jwtIssuer, "jwt-issuer", "TASKS_JWT_ISSUER", "", "the iss every JWT must carry")
+	str(&c.jwksURL, "jwks-url", "TASKS_JWKS_URL", "", "the identity provider's JWKS URL: accept its JWTs (with --jwt-issuer, --jwt-audience); found by discovery when the spec declares openIdConnect")
+	str(&c.jwtIssuer, "jwt-issuer", "TASKS_JWT_ISSUER", "", "the iss every JWT must carry; found by discovery when the spec declares openIdConnect")
 	str(&c.jwtAudience, "jwt-audience", "TASKS_JWT_AUDIENCE", "", "the aud every JWT must include: this API's identifier at the identity provider")
 	str(&c.jwtAlgorithms, "jwt-algorithms", "TASKS_JWT_ALGORITHMS", strings.Join(jwttoken.DefaultAlgorithms, ","), "accepted JWT signing algorithms, comma-separated; asymmetric only")
 	dur(&c.jwtLeeway, "jwt-leeway", "TASKS_JWT_LEEWAY", 30*time.Second, "clock skew allowed on JWT exp, nbf and iat")
@@ -149,15 +150,6 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if c.readHeaderTime <= 0 {
 		errs = append(errs, errors.New("--read-header-timeout must be positive"))
 	}
-	jwtSet := 0
-	for _, v := range []string{c.jwksURL, c.jwtIssuer, c.jwtAudience} {
-		if v != "" {
-			jwtSet++
-		}
-	}
-	if jwtSet != 0 && jwtSet != 3 {
-		errs = append(errs, errors.New("--jwks-url, --jwt-issuer and --jwt-audience go together"))
-	}
 	return c, errors.Join(errs...)
 }
 
@@ -188,6 +180,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	}
 
+	doc, err := httpapi.LoadSpec()
+	if err != nil {
+		return err
+	}
+	if cfg, err = withDiscovery(ctx, doc, cfg, logger); err != nil {
+		return err
+	}
 	verifier, err := tokenVerifier(ctx, cfg, logger)
 	if err != nil {
 		return err
@@ -209,6 +208,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		PublicURL:         cfg.publicURL,
 		// RFC 9728 metadata names the issuer whose tokens are accepted.
 		AuthorizationServers: nonEmpty(cfg.jwtIssuer),
+		Spec:                 doc,
 	})
 	if err != nil {
 		return err

@@ -1,7 +1,7 @@
 // Package jwttest is a local identity provider for tests: a JWKS endpoint on
 // httptest whose keys can be rotated, and which can be taken down or made to
-// hang, and a signer for tokens with any header and claims, forged ones
-// included.
+// hang, an OpenID Connect discovery document, and a signer for tokens with
+// any header and claims, forged ones included.
 package jwttest
 
 import (
@@ -100,11 +100,13 @@ func sharedRSA(t testing.TB) *rsa.PrivateKey {
 
 // Issuer is an identity provider's JWKS endpoint.
 type Issuer struct {
-	URL  string // the JWKS URL
-	Name string // the iss of its tokens
+	URL       string // the JWKS URL
+	Name      string // the iss of its tokens
+	Discovery string // the OpenID Connect discovery URL
 
-	mu   sync.Mutex
-	jwks []byte
+	mu        sync.Mutex
+	jwks      []byte
+	discovery map[string]any
 	down bool
 	hang chan struct{} // non-nil: requests wait until it is closed
 
@@ -122,18 +124,52 @@ func NewIssuer(t testing.TB, keys ...*Key) *Issuer {
 	t.Cleanup(func() { iss.Hang(false) }) // runs first: let hung requests end
 	iss.URL = srv.URL + "/.well-known/jwks.json"
 	iss.Name = srv.URL + "/"
+	iss.Discovery = srv.URL + "/.well-known/openid-configuration"
+	iss.discovery = map[string]any{
+		"issuer":                                iss.Name,
+		"jwks_uri":                              iss.URL,
+		"response_types_supported":              []string{"code"},
+		"subject_types_supported":               []string{"public"},
+		"id_token_signing_alg_values_supported": []string{"ES256", "RS256"},
+	}
 	return iss
 }
 
+// EditDiscovery changes the discovery document (a nil value removes a member).
+func (iss *Issuer) EditDiscovery(edit map[string]any) {
+	iss.mu.Lock()
+	defer iss.mu.Unlock()
+	for k, v := range edit {
+		if v == nil {
+			delete(iss.discovery, k)
+		} else {
+			iss.discovery[k] = v
+		}
+	}
+}
+
 func (iss *Issuer) serve(w http.ResponseWriter, r *http.Request) {
+	iss.mu.Lock()
+	down, hang, jwks := iss.down, iss.hang, iss.jwks
+	var discovery []byte
+	if r.URL.Path == "/.well-known/openid-configuration" {
+		discovery, _ = json.Marshal(iss.discovery)
+	}
+	iss.mu.Unlock()
+	if discovery != nil {
+		if down {
+			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(discovery)
+		return
+	}
 	iss.fetches.Add(1)
 	select {
 	case iss.fetched <- struct{}{}:
 	default:
 	}
-	iss.mu.Lock()
-	down, hang, jwks := iss.down, iss.hang, iss.jwks
-	iss.mu.Unlock()
 	if hang != nil {
 		select {
 		case <-hang:
