@@ -107,8 +107,8 @@ type Issuer struct {
 	mu        sync.Mutex
 	jwks      []byte
 	discovery map[string]any
-	down bool
-	hang chan struct{} // non-nil: requests wait until it is closed
+	down      bool
+	hang      chan struct{} // non-nil: requests wait until it is closed
 
 	fetches atomic.Int64
 	fetched chan struct{}
