@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"example.com/tasks/impl/auth"
+	"example.com/tasks/impl/auth/introspect"
 	"example.com/tasks/impl/auth/jwttoken"
 	"example.com/tasks/impl/auth/statictoken"
 	"example.com/tasks/impl/httpapi"
@@ -67,6 +68,7 @@ type config struct {
 	jwtLeeway       time.Duration
 	jwtSkipTypCheck bool
 	publicURL       string
+	introspection   introspectionConfig
 }
 
 // parseConfig reads flags from args; a flag not given falls back to its
@@ -119,6 +121,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	str(&c.jwtAlgorithms, "jwt-algorithms", "TASKS_JWT_ALGORITHMS", strings.Join(jwttoken.DefaultAlgorithms, ","), "accepted JWT signing algorithms, comma-separated; asymmetric only")
 	dur(&c.jwtLeeway, "jwt-leeway", "TASKS_JWT_LEEWAY", 30*time.Second, "clock skew allowed on JWT exp, nbf and iat")
 	str(&c.publicURL, "public-url", "TASKS_PUBLIC_URL", "", "the origin clients reach the API at, e.g. https://api.example.com (behind a proxy, the proxy's): serves the RFC 9728 protected resource metadata and points 401/403 challenges to it")
+	str(&c.introspection.url, "introspection-url", "TASKS_INTROSPECTION_URL", "", "the identity provider's RFC 7662 introspection endpoint: accept its opaque tokens (with --introspection-client-id and a secret)")
+	str(&c.introspection.clientID, "introspection-client-id", "TASKS_INTROSPECTION_CLIENT_ID", "", "this server's client id at the introspection endpoint")
+	str(&c.introspection.clientSecret, "introspection-client-secret", "TASKS_INTROSPECTION_CLIENT_SECRET", "", "this server's client secret at the introspection endpoint (prefer --introspection-client-secret-file)")
+	str(&c.introspection.secretFile, "introspection-client-secret-file", "TASKS_INTROSPECTION_CLIENT_SECRET_FILE", "", "a file holding the introspection client secret (a mounted secret)")
+	dur(&c.introspection.cacheTTL, "introspection-cache-ttl", "TASKS_INTROSPECTION_CACHE_TTL", introspect.DefaultCacheTTL, "the longest an active introspection answer is trusted (never past the token's exp): a revoked token works this long")
 	env["jwt-skip-typ-check"] = "TASKS_JWT_SKIP_TYP_CHECK"
 	fs.BoolVar(&c.jwtSkipTypCheck, "jwt-skip-typ-check", false, "accept JWTs whose typ header is not at+jwt (RFC 9068), for providers that do not set it; an ID token then passes if its aud names this API (env TASKS_JWT_SKIP_TYP_CHECK)")
 
@@ -316,9 +323,13 @@ func tokenVerifier(ctx context.Context, cfg config, logger *slog.Logger) (auth.V
 		logger.Info("API keys loaded", "file", cfg.apiKeysFile, "count", v.Len())
 		vs.APIKeys = v
 	}
-	if vs.Static == nil && vs.JWT == nil {
+	var err error
+	if vs.Opaque, err = opaqueVerifier(cfg.introspection, cfg.jwtAudience, logger); err != nil {
+		return nil, err
+	}
+	if vs.Static == nil && vs.JWT == nil && vs.Opaque == nil {
 		return nil, errors.New("no tokens configured: pass --tokens-file FILE (see `go run ./cmd/mint-token -h`), " +
-			"--jwks-url URL with --jwt-issuer and --jwt-audience, or --dev for local development")
+			"--jwks-url URL with --jwt-issuer and --jwt-audience, --introspection-url URL with its client, or --dev for local development")
 	}
 	return vs, nil
 }

@@ -248,7 +248,10 @@ func TestHelpListsEveryFlagWithItsVariable(t *testing.T) {
 		"-jwks-url", "TASKS_JWKS_URL", "-jwt-issuer", "TASKS_JWT_ISSUER", "-jwt-audience", "TASKS_JWT_AUDIENCE",
 		"-jwt-algorithms", "TASKS_JWT_ALGORITHMS", "-jwt-leeway", "TASKS_JWT_LEEWAY", "-api-keys-file", "TASKS_API_KEYS_FILE",
 		"-read-header-timeout", "TASKS_READ_HEADER_TIMEOUT", "-max-header-bytes", "TASKS_MAX_HEADER_BYTES", "-cors-origins", "TASKS_CORS_ORIGINS",
-		"-public-url", "TASKS_PUBLIC_URL", "-jwt-skip-typ-check", "TASKS_JWT_SKIP_TYP_CHECK"} {
+		"-public-url", "TASKS_PUBLIC_URL", "-jwt-skip-typ-check", "TASKS_JWT_SKIP_TYP_CHECK",
+		"-introspection-url", "TASKS_INTROSPECTION_URL", "-introspection-client-id", "TASKS_INTROSPECTION_CLIENT_ID",
+		"-introspection-client-secret", "TASKS_INTROSPECTION_CLIENT_SECRET", "-introspection-client-secret-file", "TASKS_INTROSPECTION_CLIENT_SECRET_FILE",
+		"-introspection-cache-ttl", "TASKS_INTROSPECTION_CACHE_TTL"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("--help does not mention %s:\n%s", want, out.String())
 		}

@@ -104,9 +104,17 @@ type Issuer struct {
 	Name      string // the iss of its tokens
 	Discovery string // the OpenID Connect discovery URL
 
+	// Introspection is the RFC 7662 endpoint, for the opaque tokens Opaque
+	// issues; it takes IntrospectionClientID and IntrospectionSecret.
+	Introspection string
+
 	mu        sync.Mutex
 	jwks      []byte
 	discovery map[string]any
+	opaque    map[string]map[string]any // active opaque tokens and their answers
+	answer    []byte                    // non-nil: every introspection gets it
+
+	introspections atomic.Int64
 	down      bool
 	hang      chan struct{} // non-nil: requests wait until it is closed
 
@@ -125,12 +133,15 @@ func NewIssuer(t testing.TB, keys ...*Key) *Issuer {
 	iss.URL = srv.URL + "/.well-known/jwks.json"
 	iss.Name = srv.URL + "/"
 	iss.Discovery = srv.URL + "/.well-known/openid-configuration"
+	iss.Introspection = srv.URL + "/introspect"
+	iss.opaque = map[string]map[string]any{}
 	iss.discovery = map[string]any{
 		"issuer":                                iss.Name,
 		"jwks_uri":                              iss.URL,
 		"response_types_supported":              []string{"code"},
 		"subject_types_supported":               []string{"public"},
 		"id_token_signing_alg_values_supported": []string{"ES256", "RS256"},
+		"introspection_endpoint":                iss.Introspection,
 	}
 	return iss
 }
@@ -151,24 +162,22 @@ func (iss *Issuer) EditDiscovery(edit map[string]any) {
 func (iss *Issuer) serve(w http.ResponseWriter, r *http.Request) {
 	iss.mu.Lock()
 	down, hang, jwks := iss.down, iss.hang, iss.jwks
-	var discovery []byte
-	if r.URL.Path == "/.well-known/openid-configuration" {
-		discovery, _ = json.Marshal(iss.discovery)
-	}
 	iss.mu.Unlock()
-	if discovery != nil {
-		if down {
-			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(discovery)
-		return
-	}
-	iss.fetches.Add(1)
-	select {
-	case iss.fetched <- struct{}{}:
+	var body []byte
+	switch r.URL.Path {
+	case "/.well-known/openid-configuration":
+		iss.mu.Lock()
+		body, _ = json.Marshal(iss.discovery)
+		iss.mu.Unlock()
+	case "/introspect":
+		iss.introspections.Add(1)
 	default:
+		iss.fetches.Add(1)
+		select {
+		case iss.fetched <- struct{}{}:
+		default:
+		}
+		body = jwks
 	}
 	if hang != nil {
 		select {
@@ -181,8 +190,12 @@ func (iss *Issuer) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
 		return
 	}
+	if r.URL.Path == "/introspect" {
+		iss.introspect(w, r)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Write(jwks)
+	w.Write(body)
 }
 
 // Publish replaces the key set: a rotation.
