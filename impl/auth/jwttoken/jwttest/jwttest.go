@@ -115,8 +115,8 @@ type Issuer struct {
 	answer    []byte                    // non-nil: every introspection gets it
 
 	introspections atomic.Int64
-	down      bool
-	hang      chan struct{} // non-nil: requests wait until it is closed
+	down           bool
+	hang           chan struct{} // non-nil: requests wait until it is closed
 
 	fetches atomic.Int64
 	fetched chan struct{}
