@@ -18,7 +18,7 @@ import (
 func TestWithDiscovery(t *testing.T) {
 	quiet := slog.New(slog.DiscardHandler)
 	iss := jwttest.NewIssuer(t, jwttest.NewKey(t, "k", false))
-	oidcSpec := apitest.EditedSpec(t, "oidc", &openapi3.SecurityScheme{Type: "openIdConnect", OpenIdConnectUrl: iss.Discovery})
+	oidcSpec := apitest.EditedSpec(t, "oidc", &openapi3.SecurityScheme{Type: "openIdConnect", OpenIdConnectUrl: iss.Discovery}, true)
 	realSpec, err := httpapi.LoadSpec()
 	if err != nil {
 		t.Fatal(err)

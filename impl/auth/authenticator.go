@@ -24,6 +24,8 @@ type Authenticator struct {
 	// resourceMetadata is the RFC 9728 metadata URL that 401 and 403
 	// bearer challenges point to; "" when none is served.
 	resourceMetadata string
+	// proofs checks DPoP proofs; nil when DPoP is off.
+	proofs ProofChecker
 }
 
 // scheme is where one security scheme's credential travels.
@@ -47,6 +49,11 @@ func New(doc *openapi3.T, realm string, v Verifier, opts ...Option) (*Authentica
 	for _, o := range opts {
 		o(a)
 	}
+	for name, s := range schemes {
+		if s.typ == DPoPToken && a.proofs == nil {
+			return nil, fmt.Errorf("auth: security scheme %q is DPoP (RFC 9449), which is not enabled on this server", name)
+		}
+	}
 	return a, nil
 }
 
@@ -56,10 +63,15 @@ func New(doc *openapi3.T, realm string, v Verifier, opts ...Option) (*Authentica
 func (a *Authenticator) CredentialHeaders() []string {
 	out := []string{"Authorization"}
 	for _, name := range slices.Sorted(maps.Keys(a.schemes)) {
-		if s := a.schemes[name]; s.typ == APIKey {
-			if h := http.CanonicalHeaderKey(s.header); !slices.Contains(out, h) {
-				out = append(out, h)
-			}
+		h := ""
+		switch s := a.schemes[name]; s.typ {
+		case APIKey:
+			h = http.CanonicalHeaderKey(s.header)
+		case DPoPToken:
+			h = http.CanonicalHeaderKey("DPoP")
+		}
+		if h != "" && !slices.Contains(out, h) {
+			out = append(out, h)
 		}
 	}
 	return out
@@ -195,15 +207,21 @@ func (at *attempt) verify(ctx context.Context, c schemeCheck) (Principal, error)
 	}
 	var token string
 	var perr *Error
-	if c.scheme.typ == APIKey {
+	switch c.scheme.typ {
+	case APIKey:
 		token, perr = apiKey(at.r, c.scheme.header)
-	} else {
+	case BearerToken:
 		token, perr = bearerToken(at.r)
 	}
 	k := cached{s: c.scheme}
-	if perr != nil {
+	switch {
+	case perr != nil:
 		k.err = perr
-	} else {
+	case c.scheme.typ == DPoPToken:
+		k.p, k.err = at.a.verifyDPoP(ctx, at.r, c.name)
+	case c.scheme.typ == BearerToken:
+		k.p, k.err = boundAsBearer(at.a.verifier.Verify(ctx, Credential{Scheme: c.name, Type: c.scheme.typ, Token: token}))
+	default:
 		k.p, k.err = at.a.verifier.Verify(ctx, Credential{Scheme: c.name, Type: c.scheme.typ, Token: token})
 	}
 	if at.n < len(at.cache) {
@@ -256,6 +274,8 @@ func (a *Authenticator) problem(e *Error, from scheme, accepted []scheme) *probl
 		status, code, errCode = http.StatusBadRequest, gen.ProblemCodeInvalidRequest, "invalid_request"
 	case Invalid, Expired:
 		status, code, errCode = http.StatusUnauthorized, gen.ProblemCodeInvalidToken, "invalid_token"
+	case InvalidProof:
+		status, code, errCode = http.StatusUnauthorized, gen.ProblemCodeInvalidToken, "invalid_dpop_proof"
 	case InsufficientScope:
 		status, code, errCode = http.StatusForbidden, gen.ProblemCodeInsufficientScope, "insufficient_scope"
 	default:
@@ -269,9 +289,12 @@ func (a *Authenticator) problem(e *Error, from scheme, accepted []scheme) *probl
 		if s == from && errCode != "" {
 			ec, desc, scopes = errCode, e.Description, e.Scopes
 		}
-		if s.typ == APIKey {
+		switch s.typ {
+		case APIKey:
 			header = append(header, apiKeyChallenge(a.realm, s.header, ec, desc))
-		} else {
+		case DPoPToken:
+			header = append(header, a.dpopChallenge(ec, desc, scopes, status))
+		default:
 			header = append(header, a.withResourceMetadata(challenge(a.realm, ec, desc, scopes), status))
 		}
 	}
@@ -306,9 +329,12 @@ func (a *Authenticator) needs(srs openapi3.SecurityRequirements) string {
 	for _, req := range srs {
 		var all []string
 		for _, s := range a.accepted(openapi3.SecurityRequirements{req}) {
-			if s.typ == APIKey {
+			switch s.typ {
+			case APIKey:
 				all = append(all, "an API key in the "+s.header+" header")
-			} else {
+			case DPoPToken:
+				all = append(all, "a DPoP-bound token with its DPoP proof")
+			default:
 				all = append(all, "a bearer token")
 			}
 		}
@@ -338,6 +364,8 @@ func checkSchemes(doc *openapi3.T) (map[string]scheme, error) {
 				switch s := ref.Value; {
 				case bearerCarried(s):
 					schemes[name] = scheme{typ: BearerToken}
+				case s.Type == "http" && dpopCarried(s.Scheme):
+					schemes[name] = scheme{typ: DPoPToken}
 				case s.Type == "apiKey" && s.In == "header" && s.Name != "":
 					schemes[name] = scheme{typ: APIKey, header: s.Name}
 				default:

@@ -20,6 +20,9 @@ const (
 	Expired
 	// InsufficientScope: the token is valid but lacks scopes (403 insufficient_scope).
 	InsufficientScope
+	// InvalidProof: a DPoP proof is missing or fails a check of RFC 9449
+	// §4.3 (401 invalid_dpop_proof).
+	InvalidProof
 )
 
 func (k Kind) String() string {
@@ -34,6 +37,8 @@ func (k Kind) String() string {
 		return "expired credentials"
 	case InsufficientScope:
 		return "insufficient scope"
+	case InvalidProof:
+		return "invalid DPoP proof"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
@@ -78,7 +83,7 @@ func (k Kind) rank() int {
 		return 4
 	case InsufficientScope:
 		return 3
-	case Invalid, Expired:
+	case Invalid, Expired, InvalidProof:
 		return 2
 	default:
 		return 1

@@ -64,6 +64,9 @@ type Config struct {
 	PublicURL string
 	// AuthorizationServers are the issuers the metadata names.
 	AuthorizationServers []string
+	// DPoP checks RFC 9449 proofs for the spec's http schemes DPoP
+	// (impl/auth/dpop); required when the spec declares one.
+	DPoP auth.ProofChecker
 	// Spec is the document to enforce; nil means the embedded one (LoadSpec).
 	// Tests set an edited copy, with the same operations, to try security
 	// schemes the real spec does not declare.
@@ -94,10 +97,15 @@ func New(cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	var authOpts []auth.Option
+	var dpopAlgs []string
+	if cfg.DPoP != nil {
+		authOpts = append(authOpts, auth.WithDPoP(cfg.DPoP))
+		dpopAlgs = cfg.DPoP.Algorithms()
+	}
 	var metadata *protectedresource.Document
 	if cfg.PublicURL != "" {
 		metadata, err = protectedresource.New(doc, baseURL, docs.Path, protectedresource.Config{
-			PublicURL: cfg.PublicURL, AuthorizationServers: cfg.AuthorizationServers,
+			PublicURL: cfg.PublicURL, AuthorizationServers: cfg.AuthorizationServers, DPoPAlgorithms: dpopAlgs,
 		})
 		if err != nil {
 			return nil, err

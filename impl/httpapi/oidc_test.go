@@ -24,7 +24,7 @@ func TestOpenIDConnectSpec(t *testing.T) {
 	t.Parallel()
 	k := jwttest.NewKey(t, "k", false)
 	iss := jwttest.NewIssuer(t, k)
-	doc := apitest.EditedSpec(t, "oidc", &openapi3.SecurityScheme{Type: "openIdConnect", OpenIdConnectUrl: iss.Discovery})
+	doc := apitest.EditedSpec(t, "oidc", &openapi3.SecurityScheme{Type: "openIdConnect", OpenIdConnectUrl: iss.Discovery}, true)
 	url, err := oidc.DiscoveryURL(doc)
 	if err != nil {
 		t.Fatal(err)

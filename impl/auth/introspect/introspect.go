@@ -192,6 +192,9 @@ type answer struct {
 	Exp      *json.Number    `json:"exp"`
 	Nbf      *json.Number    `json:"nbf"`
 	Aud      json.RawMessage `json:"aud"`
+	Cnf      struct {
+		JKT string `json:"jkt"` // RFC 9449 §6.2: the DPoP key the token is bound to
+	} `json:"cnf"`
 }
 
 // judge applies the answer: active, sub, exp, nbf and aud.
@@ -225,7 +228,7 @@ func (v *Verifier) judge(a answer, now time.Time) (auth.Principal, time.Time, *a
 			return auth.Principal{}, time.Time{}, invalid("the token is not meant for this API: its aud must include %s", v.cfg.Audience)
 		}
 	}
-	return auth.Principal{Subject: a.Sub, Scopes: strings.Fields(a.Scope), ClientID: a.ClientID}, exp, nil
+	return auth.Principal{Subject: a.Sub, Scopes: strings.Fields(a.Scope), ClientID: a.ClientID, JKT: a.Cnf.JKT}, exp, nil
 }
 
 func unix(n json.Number) time.Time {

@@ -244,6 +244,9 @@ type claims struct {
 	Scope    scopeList `json:"scope"`
 	Scp      scopeList `json:"scp"`
 	ClientID string    `json:"client_id"` // RFC 9068 §2.2: the client the token was issued to
+	Cnf      struct {
+		JKT string `json:"jkt"` // RFC 9449 §6.1: the DPoP key the token is bound to
+	} `json:"cnf"`
 }
 
 // scopeList reads a scope claim in either form providers send: a
@@ -328,7 +331,7 @@ func (v *Verifier) verify(ctx context.Context, cred auth.Credential) (auth.Princ
 		}
 	}
 	// exp is required (WithExpirationRequired), so ExpiresAt is set.
-	return auth.Principal{Subject: c.Subject, Scopes: scopes, ClientID: c.ClientID}, c.ExpiresAt.Time, nil
+	return auth.Principal{Subject: c.Subject, Scopes: scopes, ClientID: c.ClientID, JKT: c.Cnf.JKT}, c.ExpiresAt.Time, nil
 }
 
 // errNotAccessToken is the keyfunc's refusal of a token whose typ is not
