@@ -98,7 +98,10 @@ func TestCheck(t *testing.T) {
 		})), wantErr: "jwk header must be one public"},
 		{name: "signed by another key", req: request(t, key.Resign(t, other, "GET", target, token)), wantErr: "signature does not verify"},
 		{name: "alg none", req: request(t, proof(func(tok *jwt.Token, _ jwt.MapClaims) { tok.Header["alg"] = "none" })), wantErr: "algorithm is not accepted"},
-		{name: "HS256", req: request(t, proof(func(tok *jwt.Token, _ jwt.MapClaims) { tok.Method = jwt.SigningMethodHS256; tok.Header["alg"] = "HS256" })), wantErr: "algorithm is not accepted"},
+		{name: "HS256", req: request(t, proof(func(tok *jwt.Token, _ jwt.MapClaims) {
+			tok.Method = jwt.SigningMethodHS256
+			tok.Header["alg"] = "HS256"
+		})), wantErr: "algorithm is not accepted"},
 		{name: "no jti", req: request(t, proof(claim("jti", nil))), wantErr: "lacks a required claim"},
 		{name: "no iat", req: request(t, proof(claim("iat", nil))), wantErr: "lacks a required claim"},
 		{name: "htm of another method", req: request(t, proof(claim("htm", "POST"))), wantErr: "htm does not match"},

@@ -60,7 +60,11 @@ func TestDiscover(t *testing.T) {
 			if p.Issuer != iss.Name || p.JWKSURI != iss.URL {
 				t.Errorf("provider = %+v, want issuer %s, jwks_uri %s", p, iss.Name, iss.URL)
 			}
-			if want, _ := tt.edit["introspection_endpoint"].(string); p.IntrospectionEndpoint != want {
+			want := iss.Introspection
+			if edited, ok := tt.edit["introspection_endpoint"].(string); ok {
+				want = edited
+			}
+			if p.IntrospectionEndpoint != want {
 				t.Errorf("introspection_endpoint = %q, want %q", p.IntrospectionEndpoint, want)
 			}
 		})
