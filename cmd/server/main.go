@@ -69,6 +69,7 @@ type config struct {
 	jwtSkipTypCheck bool
 	publicURL       string
 	introspection   introspectionConfig
+	dpopMaxAge      time.Duration
 }
 
 // parseConfig reads flags from args; a flag not given falls back to its
@@ -126,6 +127,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	str(&c.introspection.clientSecret, "introspection-client-secret", "TASKS_INTROSPECTION_CLIENT_SECRET", "", "this server's client secret at the introspection endpoint (prefer --introspection-client-secret-file)")
 	str(&c.introspection.secretFile, "introspection-client-secret-file", "TASKS_INTROSPECTION_CLIENT_SECRET_FILE", "", "a file holding the introspection client secret (a mounted secret)")
 	dur(&c.introspection.cacheTTL, "introspection-cache-ttl", "TASKS_INTROSPECTION_CACHE_TTL", introspect.DefaultCacheTTL, "the longest an active introspection answer is trusted (never past the token's exp): a revoked token works this long")
+	dur(&c.dpopMaxAge, "dpop-proof-max-age", "TASKS_DPOP_PROOF_MAX_AGE", defaultDPoPMaxAge, "how old a DPoP proof's iat may be, and how long its jti is remembered (per instance) against replay; used when the spec declares an http scheme DPoP")
 	env["jwt-skip-typ-check"] = "TASKS_JWT_SKIP_TYP_CHECK"
 	fs.BoolVar(&c.jwtSkipTypCheck, "jwt-skip-typ-check", false, "accept JWTs whose typ header is not at+jwt (RFC 9068), for providers that do not set it; an ID token then passes if its aud names this API (env TASKS_JWT_SKIP_TYP_CHECK)")
 
@@ -194,6 +196,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cfg, err = withDiscovery(ctx, doc, cfg, logger); err != nil {
 		return err
 	}
+	proofs, err := proofChecker(doc, cfg, logger)
+	if err != nil {
+		return err
+	}
 	verifier, err := tokenVerifier(ctx, cfg, logger)
 	if err != nil {
 		return err
@@ -216,6 +222,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// RFC 9728 metadata names the issuer whose tokens are accepted.
 		AuthorizationServers: nonEmpty(cfg.jwtIssuer),
 		Spec:                 doc,
+		DPoP:                 proofs,
 	})
 	if err != nil {
 		return err

@@ -251,7 +251,7 @@ func TestHelpListsEveryFlagWithItsVariable(t *testing.T) {
 		"-public-url", "TASKS_PUBLIC_URL", "-jwt-skip-typ-check", "TASKS_JWT_SKIP_TYP_CHECK",
 		"-introspection-url", "TASKS_INTROSPECTION_URL", "-introspection-client-id", "TASKS_INTROSPECTION_CLIENT_ID",
 		"-introspection-client-secret", "TASKS_INTROSPECTION_CLIENT_SECRET", "-introspection-client-secret-file", "TASKS_INTROSPECTION_CLIENT_SECRET_FILE",
-		"-introspection-cache-ttl", "TASKS_INTROSPECTION_CACHE_TTL"} {
+		"-introspection-cache-ttl", "TASKS_INTROSPECTION_CACHE_TTL", "-dpop-proof-max-age", "TASKS_DPOP_PROOF_MAX_AGE"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("--help does not mention %s:\n%s", want, out.String())
 		}
