@@ -24,6 +24,10 @@ type Credentials struct {
 	AllScopes string // valid, carrying every scope the spec's OAuth2 flows declare
 	NoScopes  string // valid, carrying no scope
 	Invalid   string // not valid
+	// Proof signs a DPoP proof for req, presented with token: needed when
+	// the spec declares an http scheme DPoP (the tokens are then bound to
+	// its key).
+	Proof func(req *http.Request, token string) string
 }
 
 // ConformanceTokens returns a verifier that accepts the Credentials it
@@ -328,6 +332,11 @@ func (s *suite) present(req *http.Request, r openapi3.SecurityRequirement, token
 			req.URL.RawQuery = q.Encode()
 		case sc.Type == "apiKey" && sc.In == "cookie":
 			req.AddCookie(&http.Cookie{Name: sc.Name, Value: token})
+		case sc.Type == "http" && strings.EqualFold(sc.Scheme, auth.DPoPAuthScheme):
+			req.Header.Set("Authorization", auth.DPoPAuthScheme+" "+token)
+			if s.creds.Proof != nil {
+				req.Header.Set("DPoP", s.creds.Proof(req, token))
+			}
 		default: // http bearer, oauth2, openIdConnect
 			req.Header.Set("Authorization", "Bearer "+token)
 		}

@@ -308,7 +308,8 @@ func (a *Authenticator) problem(e *Error, from scheme, accepted []scheme) *probl
 }
 
 // accepted lists where the credentials srs accept travel, once each: the
-// bearer token first, then the API key headers in the order srs name them.
+// bearer token first, then a DPoP token, then the API key headers in the
+// order srs name them.
 func (a *Authenticator) accepted(srs openapi3.SecurityRequirements) []scheme {
 	var out []scheme
 	for _, req := range srs {
@@ -318,7 +319,7 @@ func (a *Authenticator) accepted(srs openapi3.SecurityRequirements) []scheme {
 			}
 		}
 	}
-	slices.SortStableFunc(out, func(x, y scheme) int { return cmp.Compare(x.typ, y.typ) })
+	slices.SortStableFunc(out, func(x, y scheme) int { return cmp.Compare(challengeOrder(x.typ), challengeOrder(y.typ)) })
 	return out
 }
 

@@ -79,3 +79,15 @@ func (a *Authenticator) dpopChallenge(errCode, description string, scopes []stri
 	b.WriteString(`"`)
 	return a.withResourceMetadata(b.String(), status)
 }
+
+// challengeOrder orders the challenges of a 401: the OAuth schemes first
+// (clients that read one challenge read the first), the API key last.
+func challengeOrder(t CredentialType) int {
+	switch t {
+	case BearerToken:
+		return 0
+	case DPoPToken:
+		return 1
+	}
+	return 2
+}
