@@ -8,6 +8,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"example.com/tasks/gen"
 	"example.com/tasks/impl/apitest"
 	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/dpop"
@@ -143,5 +144,50 @@ func TestDPoPSchemeNeedsAChecker(t *testing.T) {
 	doc := apitest.EditedSpec(t, "dpopAuth", &openapi3.SecurityScheme{Type: "http", Scheme: "DPoP"}, true)
 	if _, err := auth.New(doc, "r", apitest.Tokens()); err == nil || !strings.Contains(err.Error(), "DPoP (RFC 9449), which is not enabled") {
 		t.Errorf("auth.New = %v", err)
+	}
+}
+
+// TestGeneratedClientWithDPoP is the client's side of the DPoP flow, with
+// the generated Go client over real HTTP: a token bound to the client's
+// key (dpop.Signer.JKT; a real client gets it from its authorization
+// server by sending a proof to the token endpoint), then each request with
+// Signer.Editor, which signs a fresh proof for it.
+func TestGeneratedClientWithDPoP(t *testing.T) {
+	t.Parallel()
+	k := jwttest.NewKey(t, "k", false)
+	iss := jwttest.NewIssuer(t, k)
+	proofs, err := dpop.New(dpop.Config{}) // the server faces its clients: htu is the URL it sees
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := apitest.EditedSpec(t, "dpopAuth", &openapi3.SecurityScheme{Type: "http", Scheme: "DPoP"}, false)
+	srv := apitest.NewServer(t, httpapi.Config{Spec: doc, Verifier: iss.Verifier(t, jwttoken.Config{}), DPoP: proofs})
+
+	key := jwttest.NewDPoPKey(t)
+	token := k.Sign(t, key.Bind(iss.Claims("alice", strings.Join(requiredScopes(doc), " "))))
+	signer := key.Signer // what a client program holds: dpop.NewSigner(privateKey, jwt.SigningMethodES256)
+
+	c, err := gen.NewClientWithResponses(srv.API, gen.WithHTTPClient(srv.HTTP))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	created, err := c.CreateTaskWithResponse(ctx, gen.NewTask{Title: "bound"}, signer.Editor(token))
+	if err != nil || created.JSON201 == nil {
+		t.Fatalf("create with DPoP: %v %d %s", err, created.StatusCode(), created.Body)
+	}
+	me, err := c.GetMeWithResponse(ctx, signer.Editor(token))
+	if err != nil || me.JSON200 == nil || me.JSON200.Subject != "alice" {
+		t.Fatalf("GET /me with DPoP: %v %s", err, me.Body)
+	}
+	// The same token as a bearer token: refused (RFC 9449 §7.2).
+	stolen, err := c.GetMeWithResponse(ctx, apitest.Bearer(token))
+	if err != nil || stolen.ApplicationproblemJSON401 == nil || !strings.Contains(stolen.HTTPResponse.Header.Get("WWW-Authenticate"), "the token is DPoP-bound") {
+		t.Fatalf("GET /me with the bound token as Bearer: %v %d %s", err, stolen.StatusCode(), stolen.Body)
+	}
+	// The same token and a proof signed by another key: refused.
+	thief := jwttest.NewDPoPKey(t).Signer
+	if r, err := c.GetMeWithResponse(ctx, thief.Editor(token)); err != nil || r.StatusCode() != http.StatusUnauthorized {
+		t.Fatalf("GET /me with the thief's proof: %v %d", err, r.StatusCode())
 	}
 }

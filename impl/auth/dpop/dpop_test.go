@@ -90,9 +90,9 @@ func TestCheck(t *testing.T) {
 		{name: "not a JWT", req: request(t, "not.a.jwt"), wantErr: "not a well-formed JWT"},
 		{name: "typ JWT", req: request(t, proof(header("typ", "JWT"))), wantErr: "typ header must be dpop+jwt"},
 		{name: "no jwk", req: request(t, proof(header("jwk", nil))), wantErr: "jwk header must be one public"},
-		{name: "private key in jwk", req: request(t, proof(header("jwk", key.JWK(t, true)))), wantErr: "jwk header must be one public"},
+		{name: "private key in jwk", req: request(t, proof(header("jwk", key.PrivateJWK(t)))), wantErr: "jwk header must be one public"},
 		{name: "x5u to fetch", req: request(t, proof(func(tok *jwt.Token, _ jwt.MapClaims) {
-			j := key.JWK(t, false)
+			j := key.JWK()
 			j.X5U = "https://evil.example/cert"
 			tok.Header["jwk"] = j
 		})), wantErr: "jwk header must be one public"},

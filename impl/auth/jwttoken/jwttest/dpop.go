@@ -4,10 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"testing"
-	"time"
 
 	"github.com/MicahParks/jwkset"
 	"github.com/golang-jwt/jwt/v5"
@@ -15,12 +12,10 @@ import (
 	"example.com/tasks/impl/auth/dpop"
 )
 
-// DPoPKey is a client's DPoP key pair (ES256).
+// DPoPKey is a client's DPoP key pair (ES256), signing with dpop.Signer.
 type DPoPKey struct {
+	*dpop.Signer
 	priv *ecdsa.PrivateKey
-	// JKT is the RFC 7638 thumbprint of the public key: the cnf.jkt of the
-	// tokens bound to it.
-	JKT string
 }
 
 // NewDPoPKey returns a new key pair.
@@ -30,22 +25,18 @@ func NewDPoPKey(t testing.TB) *DPoPKey {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := &DPoPKey{priv: priv}
-	if k.JKT, err = dpop.Thumbprint(k.JWK(t, false)); err != nil {
+	s, err := dpop.NewSigner(priv, jwt.SigningMethodES256)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return k
+	return &DPoPKey{Signer: s, priv: priv}
 }
 
-// JWK returns the public key as a JWK, or the private one: what a careless
-// or hostile client might put in a proof.
-func (k *DPoPKey) JWK(t testing.TB, private bool) jwkset.JWKMarshal {
+// PrivateJWK returns the private key as a JWK: what a careless or hostile
+// client might put in a proof.
+func (k *DPoPKey) PrivateJWK(t testing.TB) jwkset.JWKMarshal {
 	t.Helper()
-	var key any = &k.priv.PublicKey
-	if private {
-		key = k.priv
-	}
-	jwk, err := jwkset.NewJWKFromKey(key, jwkset.JWKOptions{Marshal: jwkset.JWKMarshalOptions{Private: private}})
+	jwk, err := jwkset.NewJWKFromKey(k.priv, jwkset.JWKOptions{Marshal: jwkset.JWKMarshalOptions{Private: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,37 +49,30 @@ func (k *DPoPKey) Bind(c jwt.MapClaims) jwt.MapClaims {
 	return c
 }
 
-// Proof returns a DPoP proof (RFC 9449 §4.2) for a request to method and
-// url with token (its ath; "" for none). edit, if not nil, changes the
-// token (its header, its signing method) and the claims before signing:
-// the forgeries. An HMAC method signs with a shared secret.
-func (k *DPoPKey) Proof(t testing.TB, method, url, token string, edit func(tok *jwt.Token, claims jwt.MapClaims)) string {
+// Proof returns a proof for a request to method and url with token (its
+// ath; "" for none). edit, if not nil, changes the token (its header, its
+// signing method) and the claims before signing: the forgeries. An HMAC
+// method signs with a shared secret.
+func (k *DPoPKey) Proof(t testing.TB, method, url, token string, edit func(*jwt.Token, jwt.MapClaims)) string {
 	t.Helper()
-	claims := jwt.MapClaims{"jti": rand.Text(), "htm": method, "htu": url, "iat": time.Now().Unix()}
-	if token != "" {
-		sum := sha256.Sum256([]byte(token))
-		claims["ath"] = base64.RawURLEncoding.EncodeToString(sum[:])
-	}
-	tok := jwt.NewWithClaims(jwt.SigningMethodES256, claims)
-	tok.Header["typ"] = "dpop+jwt"
-	tok.Header["jwk"] = k.JWK(t, false)
+	tok := k.Unsigned(method, url, token)
 	if edit != nil {
-		edit(tok, claims)
+		edit(tok, tok.Claims.(jwt.MapClaims))
 	}
 	var key any = k.priv
 	if _, hmac := tok.Method.(*jwt.SigningMethodHMAC); hmac {
 		key = []byte("a shared secret")
 	}
-	s, err := tok.SignedString(key)
+	p, err := tok.SignedString(key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return p
 }
 
-// Resign signs claims of a proof with other's key but keeps k's jwk: a
-// proof whose signature does not match its key.
+// Resign signs a proof with other's key but carries k's jwk: a proof whose
+// signature does not match its key.
 func (k *DPoPKey) Resign(t testing.TB, other *DPoPKey, method, url, token string) string {
 	t.Helper()
-	return other.Proof(t, method, url, token, func(tok *jwt.Token, _ jwt.MapClaims) { tok.Header["jwk"] = k.JWK(t, false) })
+	return other.Proof(t, method, url, token, func(tok *jwt.Token, _ jwt.MapClaims) { tok.Header["jwk"] = k.JWK() })
 }
