@@ -19,8 +19,14 @@ BASE         ?= $(shell git rev-parse -q --verify origin/main >/dev/null 2>&1 &&
 RUN_FLAGS    ?= --dev --db sqlite:data/app.db
 MIGRATE_FLAGS ?= --db sqlite:data/app.db
 
-.PHONY: all generate check-generated build run migrate test unit lint lint-spec lint-spec-redocly spec-diff spec-diff-files tidy-check clean fuzz load bench bench-smoke ogen-bench
+.PHONY: all rename check-rename generate check-generated build run migrate test unit lint lint-spec lint-spec-redocly spec-diff spec-diff-files tidy-check clean fuzz load bench bench-smoke ogen-bench
 .PHONY: node e2e swagger-ui check-ts-types check-swagger-ui
+
+# The ogen comparison (docs/PERFORMANCE.md) is a module of its own, which a
+# gonew copy or a fork that removed it does not have: its targets then do
+# nothing.
+OGEN_BENCH   := $(wildcard docs/ogen-bench/go.mod)
+OGEN_MAKE    := $(if $(OGEN_BENCH),$(MAKE) -C docs/ogen-bench,@true)
 
 # Node packages (e2e/package-lock.json): the browser test, the TypeScript
 # generator and client, and the Swagger UI files served by /docs.
@@ -30,10 +36,31 @@ SWAGGER_UI   := swagger-ui-bundle.js swagger-ui.css favicon-32x32.png LICENSE NO
 
 all: test
 
-## generate: regenerate gen/ from openapi.yaml (never edit gen/ by hand)
+## rename: make a fork yours: make rename MODULE=example.com/acme/orders-api NAME="Orders API" ENV_PREFIX=ORDERS (docs/FORKING.md)
+rename:
+	@if [ -z "$(MODULE)" ] || [ -z "$(NAME)" ] || [ -z "$(ENV_PREFIX)" ]; then \
+		echo 'usage: make rename MODULE=example.com/acme/orders-api NAME="Orders API" ENV_PREFIX=ORDERS'; exit 2; fi
+	$(GO) run ./cmd/rename -module "$(MODULE)" -name "$(NAME)" -env-prefix "$(ENV_PREFIX)"
+
+## check-rename: rename a temporary copy, then build, vet and run its Go tests (make test runs it)
+check-rename:
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then git ls-files -z | tar --null -T - -cf - ; \
+	else tar --exclude=./.git --exclude=node_modules --exclude=./bin --exclude=./data --exclude=./e2e/out -cf - . ; fi | tar -xf - -C "$$tmp" && \
+	old_module=$$($(GO) list -m) && old_name=$$(sed -n 's/^  title: //p' openapi.yaml | head -1) && \
+	old_prefix=$$(sed -n 's/^const envPrefix = "\(.*\)"$$/\1/p' cmd/server/main.go) && \
+	cd "$$tmp" && git init -q && git add -A && git -c user.name=ci -c user.email=ci@localhost commit -qm copy && \
+	$(GO) run ./cmd/rename -module example.com/acme/orders-api -name "Orders API" -env-prefix ORDERS && \
+	if git grep -n -e "$$old_module" -e "$$old_name" -e "$${old_prefix}_" ; then \
+		echo "check-rename: the old names above survived the rename"; exit 1; fi && \
+	$(GO) build ./... && $(GO) vet ./... && $(GO) test -count=1 ./... && \
+	echo "check-rename: the renamed copy builds, vets and passes its tests"
+
+## generate: regenerate everything derived from openapi.yaml: gen/ and docs/ogen-bench/api/ (never edit them by hand)
 generate: $(NPM_CI)
 	$(OAPI_CODEGEN) -config gen/oapi-codegen.yaml openapi.yaml
 	$(OPENAPI_TS) ../openapi.yaml -o ../gen/openapi.d.ts
+	$(OGEN_MAKE) generate
 
 ## check-generated: fail if gen/ does not match what openapi.yaml generates
 check-generated: check-ts-types check-swagger-ui
@@ -41,14 +68,15 @@ check-generated: check-ts-types check-swagger-ui
 	sed "s|^output: .*|output: $$tmp/gen.go|" gen/oapi-codegen.yaml > "$$tmp/config.yaml"; \
 	$(OAPI_CODEGEN) -config "$$tmp/config.yaml" openapi.yaml && \
 	diff -u gen/gen.go "$$tmp/gen.go" > "$$tmp/diff" || { \
-		head -40 "$$tmp/diff"; echo "gen/ is stale: run 'make generate' and commit the result"; exit 1; }
+		echo "gen/ is stale: run 'make generate' and commit the result. The first lines of the difference:"; head -40 "$$tmp/diff"; exit 1; }
+	@$(OGEN_MAKE) -s check-generated
 	@echo "gen/ is up to date"
 
 check-ts-types: $(NPM_CI)
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	$(OPENAPI_TS) ../openapi.yaml -o "$$tmp/openapi.d.ts" >/dev/null && cd .. && \
 	diff -u gen/openapi.d.ts "$$tmp/openapi.d.ts" > "$$tmp/diff" || { \
-		head -40 "$$tmp/diff"; echo "gen/openapi.d.ts is stale: run 'make generate' and commit the result"; exit 1; }
+		echo "gen/openapi.d.ts is stale: run 'make generate' and commit the result. The first lines of the difference:"; head -40 "$$tmp/diff"; exit 1; }
 
 ## swagger-ui: refresh impl/docs/swaggerui/ from swagger-ui-dist in e2e/package-lock.json
 swagger-ui: $(NPM_CI)
@@ -85,11 +113,12 @@ migrate:
 	$(GO) run ./cmd/server migrate $(MIGRATE_FLAGS)
 
 ## test: everything CI runs
-test: check-generated tidy-check lint lint-spec spec-diff unit bench-smoke ogen-bench e2e
+test: check-generated tidy-check lint lint-spec spec-diff unit bench-smoke ogen-bench e2e check-rename
 
-## unit: the Go tests, with the race detector
-unit:
+## unit: the Go tests, with the race detector, and the tests of the spec guards (they run make and npm)
+unit: $(NPM_CI)
 	$(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -tags guards ./cmd/speclint
 
 ## fuzz: run every fuzz target for FUZZTIME each (`make test` runs their seed corpora)
 FUZZTIME ?= 5m
@@ -163,9 +192,10 @@ bench-smoke:
 	echo "benchmarks ran"
 
 # ogen-bench: the ogen comparison (its own module, docs/ogen-bench) still
-# generates, builds and answers as the spec says, so that it cannot rot
+# builds and answers as the spec says, so that it cannot rot (check-generated
+# checks that it is generated from the current spec)
 ogen-bench:
-	$(MAKE) -C docs/ogen-bench check-generated test
+	$(OGEN_MAKE) test
 
 ## tidy-check: fail if go.mod or go.sum is not tidy
 tidy-check:

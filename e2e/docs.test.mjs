@@ -10,7 +10,7 @@ import { chromium } from "playwright-core";
 import { chromiumPath, startServer } from "./server.mjs";
 
 const outDir = fileURLToPath(new URL("out/screenshots/", import.meta.url));
-const token = "dev-ro-token"; // tasks:read, what GET /v1/tasks requires
+const token = "dev-ro-token"; // the read scopes, what GET /v1/tasks requires
 
 // Flags that keep Chromium from calling Google's services on its own and
 // let it run as root in a container.
@@ -100,8 +100,8 @@ async function docsFlow(t, { label, origin, args }) {
   assert.equal(resp.status(), 200);
   assert.equal(resp.request().redirectedFrom()?.url(), `${origin}/`);
   await page.locator(".opblock").first().waitFor();
-  const operations = await specOperations();
-  assert.equal(await page.locator(".info .title").first().innerText().then((s) => s.split("\n")[0].trim()), "Tasks API");
+  const { title, operations } = await specOperations();
+  assert.equal(await page.locator(".info .title").first().innerText().then((s) => s.split("\n")[0].trim()), title);
   for (const op of operations) {
     const block = page.locator(`#${op.id}`);
     await block.waitFor();
@@ -160,8 +160,9 @@ async function docsFlow(t, { label, origin, args }) {
   assert.ok(requests.every((r) => r.status !== null && typeof r.status === "number" && r.status < 500), "a request failed");
 }
 
-// specOperations lists the operations in the spec the server serves, with the
-// element id Swagger UI gives each and whether it is secured.
+// specOperations reads the spec the server serves: its title, and its
+// operations with the element id Swagger UI gives each and whether it is
+// secured.
 async function specOperations() {
   const spec = await (await fetch(`${server.url}/openapi.json`)).json();
   const ops = [];
@@ -173,7 +174,7 @@ async function specOperations() {
       ops.push({ path, method, id: `operations-${op.tags[0]}-${op.operationId}`, secured: security.length > 0, errors });
     }
   }
-  return ops;
+  return { title: spec.info.title, operations: ops };
 }
 
 // execute clicks Execute and returns the API call it made.

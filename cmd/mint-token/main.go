@@ -18,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"example.com/tasks/impl/auth/statictoken"
+	"example.com/tasks/impl/spec"
 )
 
 func main() {
@@ -47,7 +48,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if _, err := rand.Read(raw[:]); err != nil {
 		return err
 	}
-	token := "tsk_" + base64.RawURLEncoding.EncodeToString(raw[:])
+	doc, err := spec.Load()
+	if err != nil {
+		return err
+	}
+	token := spec.TokenPrefix(doc) + base64.RawURLEncoding.EncodeToString(raw[:])
 
 	entry := statictoken.Entry{Subject: *subject, Scopes: []string{}, SHA256: statictoken.Digest(token)}
 	for _, s := range strings.Split(*scopes, ",") {

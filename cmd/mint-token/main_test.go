@@ -6,21 +6,24 @@ import (
 	"strings"
 	"testing"
 
+	"example.com/tasks/impl/apitest"
 	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/statictoken"
+	"example.com/tasks/impl/spec"
 )
 
 // TestMintedEntryGrantsTheToken: the printed entry, as a token file, accepts
 // the printed token with the asked-for scopes, and holds no plaintext.
 func TestMintedEntryGrantsTheToken(t *testing.T) {
 	var stdout, stderr strings.Builder
-	if err := run([]string{"-subject", "alice", "-scopes", "tasks:read, tasks:write", "-header"}, &stdout, &stderr); err != nil {
+	if err := run([]string{"-subject", "alice", "-scopes", "a:read, a:write", "-header"}, &stdout, &stderr); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
 	token := lines[len(lines)-1]
-	if !strings.HasPrefix(token, "tsk_") || len(token) < 40 {
-		t.Fatalf("token = %q, want tsk_ and 43 base64url characters", token)
+	prefix := spec.TokenPrefix(apitest.Spec())
+	if !strings.HasPrefix(token, prefix) || len(token) != len(prefix)+43 {
+		t.Fatalf("token = %q, want %s and 43 base64url characters", token, prefix)
 	}
 	if strings.Contains(stdout.String(), token) {
 		t.Fatal("the file entry contains the token itself")
@@ -30,7 +33,7 @@ func TestMintedEntryGrantsTheToken(t *testing.T) {
 		t.Fatalf("entry does not parse: %v\n%s", err, stdout.String())
 	}
 	p, err := v.Verify(context.Background(), auth.Credential{Token: token})
-	if err != nil || p.Subject != "alice" || !slices.Equal(p.Scopes, []string{"tasks:read", "tasks:write"}) {
+	if err != nil || p.Subject != "alice" || !slices.Equal(p.Scopes, []string{"a:read", "a:write"}) {
 		t.Errorf("Verify(minted) = %+v, %v", p, err)
 	}
 

@@ -12,7 +12,6 @@ import (
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/apitest"
 	"example.com/tasks/impl/auth/statictoken"
-	"example.com/tasks/impl/httpapi"
 )
 
 // instance is one running server (through run) and a generated client
@@ -27,10 +26,7 @@ func startInstance(t *testing.T, db string) *instance {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	addr, done, logs := startServer(t, ctx, []string{"--dev", "--addr", "127.0.0.1:0", "--db", db}, nil)
-	doc, err := httpapi.LoadSpec()
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := apitest.Spec()
 	hc := &http.Client{Transport: &apitest.Transport{Checker: apitest.NewChecker(doc, "/v1")}}
 	client, err := gen.NewClientWithResponses("http://"+addr+"/v1", gen.WithHTTPClient(hc),
 		gen.WithRequestEditorFn(apitest.Bearer(statictoken.DevReadWriteToken)))

@@ -9,7 +9,7 @@ import (
 
 	"example.com/tasks/impl/apitest"
 	"example.com/tasks/impl/auth/jwttoken/jwttest"
-	"example.com/tasks/impl/httpapi"
+	"example.com/tasks/impl/spec"
 )
 
 // TestWithDiscovery: with a spec that declares openIdConnect, the audience
@@ -19,7 +19,7 @@ func TestWithDiscovery(t *testing.T) {
 	quiet := slog.New(slog.DiscardHandler)
 	iss := jwttest.NewIssuer(t, jwttest.NewKey(t, "k", false))
 	oidcSpec := apitest.EditedSpec(t, "oidc", &openapi3.SecurityScheme{Type: "openIdConnect", OpenIdConnectUrl: iss.Discovery}, true)
-	realSpec, err := httpapi.LoadSpec()
+	realSpec, err := spec.Load()
 	if err != nil {
 		t.Fatal(err)
 	}

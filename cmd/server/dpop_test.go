@@ -9,14 +9,14 @@ import (
 
 	"example.com/tasks/impl/apitest"
 	"example.com/tasks/impl/auth/jwttoken"
-	"example.com/tasks/impl/httpapi"
+	"example.com/tasks/impl/spec"
 )
 
 // TestProofChecker: DPoP is on exactly when the spec declares it, with the
 // JWT algorithm allow-list, and a bad public URL stops the start.
 func TestProofChecker(t *testing.T) {
 	quiet := slog.New(slog.DiscardHandler)
-	real, err := httpapi.LoadSpec()
+	real, err := spec.Load()
 	if err != nil {
 		t.Fatal(err)
 	}

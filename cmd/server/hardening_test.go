@@ -222,7 +222,7 @@ func TestRunCORS(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	addr, done, _ := startServer(t, ctx, []string{"--dev", "--addr", "127.0.0.1:0"},
-		map[string]string{"TASKS_CORS_ORIGINS": "https://a.example, https://b.example"})
+		map[string]string{envName("cors-origins"): "https://a.example, https://b.example"})
 	defer func() { cancel(); <-done }()
 	for origin, want := range map[string]string{"https://b.example": "https://b.example", "https://c.example": ""} {
 		req, _ := http.NewRequest("OPTIONS", "http://"+addr+"/v1/tasks", nil)

@@ -26,7 +26,7 @@ func TestRunWithIntrospection(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	addr, done, logs := startServer(t, ctx, []string{"--addr", "127.0.0.1:0", "--introspection-url", iss.Introspection,
-		"--introspection-client-secret-file", secretFile}, map[string]string{"TASKS_INTROSPECTION_CLIENT_ID": jwttest.IntrospectionClientID})
+		"--introspection-client-secret-file", secretFile}, map[string]string{envName("introspection-client-id"): jwttest.IntrospectionClientID})
 	token := iss.Opaque(t, iss.OpaqueAnswer("alice", "tasks:read"))
 	req, _ := http.NewRequest("GET", "http://"+addr+"/v1/me", nil)
 	req.Header.Set("Authorization", "Bearer "+token)

@@ -1,4 +1,4 @@
-// Command server runs the Tasks API.
+// Command server runs the API that openapi.yaml describes.
 //
 //	go run ./cmd/server --dev                      development tokens, see README
 //	go run ./cmd/server --tokens-file tokens.yaml  real static tokens
@@ -24,13 +24,27 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"example.com/tasks/impl/api"
 	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/introspect"
 	"example.com/tasks/impl/auth/jwttoken"
 	"example.com/tasks/impl/auth/statictoken"
 	"example.com/tasks/impl/httpapi"
+	"example.com/tasks/impl/spec"
 	"example.com/tasks/impl/store/backend"
 )
+
+// envPrefix starts the name of every environment variable the server reads:
+// --max-body-bytes falls back to TASKS_MAX_BODY_BYTES. `make rename` changes
+// it here, the one place it is spelled out.
+const envPrefix = "TASKS"
+
+// envName is the environment variable that backs the flag name.
+func envName(flag string) string {
+	return envPrefix + "_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -78,28 +92,15 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	var c config
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	env := map[string]string{}
-	str := func(p *string, name, envName, def, usage string) {
-		env[name] = envName
-		fs.StringVar(p, name, def, usage+" (env "+envName+")")
-	}
-	dur := func(p *time.Duration, name, envName string, def time.Duration, usage string) {
-		env[name] = envName
-		fs.DurationVar(p, name, def, usage+" (env "+envName+")")
-	}
-	str(&c.addr, "addr", "TASKS_ADDR", "localhost:8080", "listen address")
-	str(&c.tokensFile, "tokens-file", "TASKS_TOKENS_FILE", "", "YAML file of static tokens (SHA-256 digests)")
-	env["dev"] = "TASKS_DEV"
-	fs.BoolVar(&c.dev, "dev", false, "accept the public development tokens (never in production) (env TASKS_DEV)")
-	str(&c.realm, "realm", "TASKS_REALM", "tasks", "realm in WWW-Authenticate challenges")
-	env["max-body-bytes"] = "TASKS_MAX_BODY_BYTES"
-	fs.Int64Var(&c.maxBodyBytes, "max-body-bytes", httpapi.DefaultMaxBodyBytes, "largest request body accepted (env TASKS_MAX_BODY_BYTES)")
-	dur(&c.readTimeout, "read-timeout", "TASKS_READ_TIMEOUT", 15*time.Second, "time to read a whole request")
-	dur(&c.readHeaderTime, "read-header-timeout", "TASKS_READ_HEADER_TIMEOUT", 5*time.Second, "time to read request headers (slow clients are cut off)")
-	env["max-header-bytes"] = "TASKS_MAX_HEADER_BYTES"
-	fs.IntVar(&c.maxHeaderBytes, "max-header-bytes", 64<<10, "largest request header block accepted; larger gets 431 (env TASKS_MAX_HEADER_BYTES)")
-	env["cors-origins"] = "TASKS_CORS_ORIGINS"
-	fs.Func("cors-origins", "comma-separated origins allowed to call the API from a browser, \"*\" for any; empty turns CORS off (env TASKS_CORS_ORIGINS)", func(v string) error {
+	fs.StringVar(&c.addr, "addr", "localhost:8080", "listen address")
+	fs.StringVar(&c.tokensFile, "tokens-file", "", "YAML file of static tokens (SHA-256 digests)")
+	fs.BoolVar(&c.dev, "dev", false, "accept the public development tokens (never in production)")
+	fs.StringVar(&c.realm, "realm", "", "realm in WWW-Authenticate challenges (default: the API's name, info.title in openapi.yaml)")
+	fs.Int64Var(&c.maxBodyBytes, "max-body-bytes", httpapi.DefaultMaxBodyBytes, "largest request body accepted")
+	fs.DurationVar(&c.readTimeout, "read-timeout", 15*time.Second, "time to read a whole request")
+	fs.DurationVar(&c.readHeaderTime, "read-header-timeout", 5*time.Second, "time to read request headers (slow clients are cut off)")
+	fs.IntVar(&c.maxHeaderBytes, "max-header-bytes", 64<<10, "largest request header block accepted; larger gets 431")
+	fs.Func("cors-origins", "comma-separated origins allowed to call the API from a browser, \"*\" for any; empty turns CORS off", func(v string) error {
 		c.corsOrigins = nil
 		for o := range strings.SplitSeq(v, ",") {
 			if o = strings.TrimSpace(o); o != "" {
@@ -108,28 +109,28 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		}
 		return nil
 	})
-	dur(&c.writeTimeout, "write-timeout", "TASKS_WRITE_TIMEOUT", 30*time.Second, "time to write a response")
-	dur(&c.idleTimeout, "idle-timeout", "TASKS_IDLE_TIMEOUT", 120*time.Second, "keep-alive idle time")
-	dur(&c.shutdownTimeout, "shutdown-timeout", "TASKS_SHUTDOWN_TIMEOUT", 20*time.Second, "grace period for in-flight requests on SIGINT/SIGTERM")
-	str(&c.logFormat, "log-format", "TASKS_LOG_FORMAT", "json", "log format: json or text")
-	str(&c.db, "db", "TASKS_DB", "memory:", "where tasks are kept: "+backend.Forms)
-	env["validate-responses"] = "TASKS_VALIDATE_RESPONSES"
-	fs.BoolVar(&c.validateResp, "validate-responses", false, "check every response against the spec; a drift is logged and answered 500 (development, CI) (env TASKS_VALIDATE_RESPONSES)")
-	str(&c.apiKeysFile, "api-keys-file", "TASKS_API_KEYS_FILE", "", "YAML file of API keys, as --tokens-file but without scopes")
-	str(&c.jwksURL, "jwks-url", "TASKS_JWKS_URL", "", "the identity provider's JWKS URL: accept its JWTs (with --jwt-issuer, --jwt-audience); found by discovery when the spec declares openIdConnect")
-	str(&c.jwtIssuer, "jwt-issuer", "TASKS_JWT_ISSUER", "", "the iss every JWT must carry; found by discovery when the spec declares openIdConnect")
-	str(&c.jwtAudience, "jwt-audience", "TASKS_JWT_AUDIENCE", "", "the aud every JWT must include: this API's identifier at the identity provider")
-	str(&c.jwtAlgorithms, "jwt-algorithms", "TASKS_JWT_ALGORITHMS", strings.Join(jwttoken.DefaultAlgorithms, ","), "accepted JWT signing algorithms, comma-separated; asymmetric only")
-	dur(&c.jwtLeeway, "jwt-leeway", "TASKS_JWT_LEEWAY", 30*time.Second, "clock skew allowed on JWT exp, nbf and iat")
-	str(&c.publicURL, "public-url", "TASKS_PUBLIC_URL", "", "the origin clients reach the API at, e.g. https://api.example.com (behind a proxy, the proxy's): serves the RFC 9728 protected resource metadata and points 401/403 challenges to it")
-	str(&c.introspection.url, "introspection-url", "TASKS_INTROSPECTION_URL", "", "the identity provider's RFC 7662 introspection endpoint: accept its opaque tokens (with --introspection-client-id and a secret)")
-	str(&c.introspection.clientID, "introspection-client-id", "TASKS_INTROSPECTION_CLIENT_ID", "", "this server's client id at the introspection endpoint")
-	str(&c.introspection.clientSecret, "introspection-client-secret", "TASKS_INTROSPECTION_CLIENT_SECRET", "", "this server's client secret at the introspection endpoint (prefer --introspection-client-secret-file)")
-	str(&c.introspection.secretFile, "introspection-client-secret-file", "TASKS_INTROSPECTION_CLIENT_SECRET_FILE", "", "a file holding the introspection client secret (a mounted secret)")
-	dur(&c.introspection.cacheTTL, "introspection-cache-ttl", "TASKS_INTROSPECTION_CACHE_TTL", introspect.DefaultCacheTTL, "the longest an active introspection answer is trusted (never past the token's exp): a revoked token works this long")
-	dur(&c.dpopMaxAge, "dpop-proof-max-age", "TASKS_DPOP_PROOF_MAX_AGE", defaultDPoPMaxAge, "how old a DPoP proof's iat may be, and how long its jti is remembered (per instance) against replay; used when the spec declares an http scheme DPoP")
-	env["jwt-skip-typ-check"] = "TASKS_JWT_SKIP_TYP_CHECK"
-	fs.BoolVar(&c.jwtSkipTypCheck, "jwt-skip-typ-check", false, "accept JWTs whose typ header is not at+jwt (RFC 9068), for providers that do not set it; an ID token then passes if its aud names this API (env TASKS_JWT_SKIP_TYP_CHECK)")
+	fs.DurationVar(&c.writeTimeout, "write-timeout", 30*time.Second, "time to write a response")
+	fs.DurationVar(&c.idleTimeout, "idle-timeout", 120*time.Second, "keep-alive idle time")
+	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 20*time.Second, "grace period for in-flight requests on SIGINT/SIGTERM")
+	fs.StringVar(&c.logFormat, "log-format", "json", "log format: json or text")
+	fs.StringVar(&c.db, "db", "memory:", "where data is kept: "+backend.Forms)
+	fs.BoolVar(&c.validateResp, "validate-responses", false, "check every response against the spec; a drift is logged and answered 500 (development, CI)")
+	fs.StringVar(&c.apiKeysFile, "api-keys-file", "", "YAML file of API keys, as --tokens-file but without scopes")
+	fs.StringVar(&c.jwksURL, "jwks-url", "", "the identity provider's JWKS URL: accept its JWTs (with --jwt-issuer, --jwt-audience); found by discovery when the spec declares openIdConnect")
+	fs.StringVar(&c.jwtIssuer, "jwt-issuer", "", "the iss every JWT must carry; found by discovery when the spec declares openIdConnect")
+	fs.StringVar(&c.jwtAudience, "jwt-audience", "", "the aud every JWT must include: this API's identifier at the identity provider")
+	fs.StringVar(&c.jwtAlgorithms, "jwt-algorithms", strings.Join(jwttoken.DefaultAlgorithms, ","), "accepted JWT signing algorithms, comma-separated; asymmetric only")
+	fs.DurationVar(&c.jwtLeeway, "jwt-leeway", 30*time.Second, "clock skew allowed on JWT exp, nbf and iat")
+	fs.BoolVar(&c.jwtSkipTypCheck, "jwt-skip-typ-check", false, "accept JWTs whose typ header is not at+jwt (RFC 9068), for providers that do not set it; an ID token then passes if its aud names this API")
+	fs.StringVar(&c.publicURL, "public-url", "", "the origin clients reach the API at, e.g. https://api.example.com (behind a proxy, the proxy's): serves the RFC 9728 protected resource metadata and points 401/403 challenges to it")
+	fs.StringVar(&c.introspection.url, "introspection-url", "", "the identity provider's RFC 7662 introspection endpoint: accept its opaque tokens (with --introspection-client-id and a secret)")
+	fs.StringVar(&c.introspection.clientID, "introspection-client-id", "", "this server's client id at the introspection endpoint")
+	fs.StringVar(&c.introspection.clientSecret, "introspection-client-secret", "", "this server's client secret at the introspection endpoint (prefer --introspection-client-secret-file)")
+	fs.StringVar(&c.introspection.secretFile, "introspection-client-secret-file", "", "a file holding the introspection client secret (a mounted secret)")
+	fs.DurationVar(&c.introspection.cacheTTL, "introspection-cache-ttl", introspect.DefaultCacheTTL, "the longest an active introspection answer is trusted (never past the token's exp): a revoked token works this long")
+	fs.DurationVar(&c.dpopMaxAge, "dpop-proof-max-age", defaultDPoPMaxAge, "how old a DPoP proof's iat may be, and how long its jti is remembered (per instance) against replay; used when the spec declares an http scheme DPoP")
+	// Every flag falls back to its environment variable; --help names it.
+	fs.VisitAll(func(f *flag.Flag) { f.Usage += " (env " + envName(f.Name) + ")" })
 
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -141,9 +142,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	var errs []error
 	fs.VisitAll(func(f *flag.Flag) {
-		if v := getenv(env[f.Name]); v != "" && !given[f.Name] {
+		if v := getenv(envName(f.Name)); v != "" && !given[f.Name] {
 			if err := f.Value.Set(v); err != nil {
-				errs = append(errs, fmt.Errorf("%s=%q: %w", env[f.Name], v, err))
+				errs = append(errs, fmt.Errorf("%s=%q: %w", envName(f.Name), v, err))
 			}
 		}
 	})
@@ -189,7 +190,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	}
 
-	doc, err := httpapi.LoadSpec()
+	doc, err := spec.Load()
 	if err != nil {
 		return err
 	}
@@ -200,20 +201,28 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	verifier, err := tokenVerifier(ctx, cfg, logger)
+	verifier, err := tokenVerifier(ctx, cfg, doc, logger)
 	if err != nil {
 		return err
 	}
 	// A database that is wrong or unreachable stops the start: no fallback.
-	tasks, closeStore, err := backend.Open(ctx, cfg.db, logger)
+	db, err := backend.Open(ctx, cfg.db, logger)
 	if err != nil {
 		return fmt.Errorf("--db: %w", err)
 	}
-	defer closeStore()
+	defer db.Close()
+	basePath, err := spec.BasePath(doc)
+	if err != nil {
+		return err
+	}
+	impl, err := api.New(db, basePath)
+	if err != nil {
+		return err
+	}
 	handler, err := httpapi.New(httpapi.Config{
 		Logger:            logger,
 		Verifier:          verifier,
-		Store:             tasks,
+		API:               impl,
 		Realm:             cfg.realm,
 		MaxBodyBytes:      cfg.maxBodyBytes,
 		ValidateResponses: cfg.validateResp,
@@ -244,7 +253,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	logger.Info("listening", "addr", ln.Addr().String(), "docs", "http://"+ln.Addr().String()+"/docs")
+	logger.Info("listening", "api", spec.Name(doc), "addr", ln.Addr().String(), "docs", "http://"+ln.Addr().String()+"/docs")
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -283,7 +292,7 @@ func nonEmpty(values ...string) []string {
 // development ones, JWTs, API keys, in any combination. With no bearer token
 // configured the server refuses to start: it must never run open by
 // accident, and every write needs a bearer token.
-func tokenVerifier(ctx context.Context, cfg config, logger *slog.Logger) (auth.Verifier, error) {
+func tokenVerifier(ctx context.Context, cfg config, doc *openapi3.T, logger *slog.Logger) (auth.Verifier, error) {
 	var vs auth.Verifiers
 	switch {
 	case cfg.tokensFile != "" && cfg.dev:
@@ -296,9 +305,10 @@ func tokenVerifier(ctx context.Context, cfg config, logger *slog.Logger) (auth.V
 		logger.Info("static tokens loaded", "file", cfg.tokensFile, "count", v.Len())
 		vs.Static = v
 	case cfg.dev:
+		all, read := spec.Scopes(doc)
 		logger.Warn("DEVELOPMENT TOKENS ENABLED: they are published in README.md, so anyone can call this server; never use --dev with real data",
-			"subjects", "dev-rw (tasks:read tasks:write), dev-ro (tasks:read)")
-		vs.Static = statictoken.Dev()
+			"subjects", fmt.Sprintf("dev-rw (%s), dev-ro (%s)", strings.Join(all, " "), strings.Join(read, " ")))
+		vs.Static = statictoken.Dev(all, read)
 	}
 	if cfg.jwksURL != "" {
 		var algs []string

@@ -69,7 +69,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	defer cancel()
 	// Flags and environment together: the address from a flag, the tokens
 	// from the environment fallback.
-	addr, done, logs := startServer(t, ctx, []string{"--addr", "127.0.0.1:0"}, map[string]string{"TASKS_TOKENS_FILE": tokensFile})
+	addr, done, logs := startServer(t, ctx, []string{"--addr", "127.0.0.1:0"}, map[string]string{envName("tokens-file"): tokensFile})
 
 	client, err := gen.NewClientWithResponses("http://" + addr + "/v1")
 	if err != nil {
@@ -113,7 +113,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 func TestRunDevWarns(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	addr, done, logs := startServer(t, ctx, []string{"--dev"}, map[string]string{"TASKS_ADDR": "127.0.0.1:0"})
+	addr, done, logs := startServer(t, ctx, []string{"--dev"}, map[string]string{envName("addr"): "127.0.0.1:0"})
 	req, _ := http.NewRequest("GET", "http://"+addr+"/v1/me", nil)
 	req.Header.Set("Authorization", "Bearer "+statictoken.DevReadWriteToken)
 	resp, err := http.DefaultClient.Do(req)
@@ -143,8 +143,8 @@ func TestRunWithJWTAndAPIKeys(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	addr, done, logs := startServer(t, ctx, []string{"--addr", "127.0.0.1:0", "--api-keys-file", keysFile}, map[string]string{
-		"TASKS_JWKS_URL": iss.URL, "TASKS_JWT_ISSUER": iss.Name, "TASKS_JWT_AUDIENCE": jwttest.Audience,
-		"TASKS_PUBLIC_URL": "https://api.example.com",
+		envName("jwks-url"): iss.URL, envName("jwt-issuer"): iss.Name, envName("jwt-audience"): jwttest.Audience,
+		envName("public-url"): "https://api.example.com",
 	})
 	// The RFC 9728 metadata names the configured issuer.
 	resp, err := http.Get("http://" + addr + "/.well-known/oauth-protected-resource/v1")
@@ -212,21 +212,21 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		{"no tokens at all", nil, nil, "no tokens configured"},
 		{"dev and a tokens file", []string{"--dev", "--tokens-file", "x.yaml"}, nil, "exclusive"},
 		{"missing tokens file", []string{"--tokens-file", "/nonexistent/tokens.yaml"}, nil, "no such file"},
-		{"bad env value", []string{"--dev"}, map[string]string{"TASKS_READ_TIMEOUT": "soon"}, "TASKS_READ_TIMEOUT"},
+		{"bad env value", []string{"--dev"}, map[string]string{envName("read-timeout"): "soon"}, envName("read-timeout")},
 		{"bad log format", []string{"--dev", "--log-format", "xml"}, nil, "--log-format"},
 		{"stray argument", []string{"--dev", "extra"}, nil, "unexpected arguments"},
 		{"no header room", []string{"--dev", "--max-header-bytes", "0"}, nil, "--max-header-bytes"},
-		{"no header time", []string{"--dev"}, map[string]string{"TASKS_READ_HEADER_TIMEOUT": "0s"}, "--read-header-timeout"},
+		{"no header time", []string{"--dev"}, map[string]string{envName("read-header-timeout"): "0s"}, "--read-header-timeout"},
 		{"address in use or invalid", []string{"--dev", "--addr", "256.0.0.1:http"}, nil, "listen"},
 		{"JWKS URL without issuer", []string{"--jwks-url", iss.URL, "--jwt-audience", "a"}, nil, "go together"},
-		{"issuer alone, from the environment", nil, map[string]string{"TASKS_JWT_ISSUER": "x"}, "go together"},
+		{"issuer alone, from the environment", nil, map[string]string{envName("jwt-issuer"): "x"}, "go together"},
 		{"HMAC allowed", jwtArgs("--jwt-algorithms", "RS256,HS256"), nil, `"HS256" cannot be allowed`},
 		{"none allowed", jwtArgs("--jwt-algorithms", "none"), nil, `"none" cannot be allowed`},
 		{"JWKS over plain http", []string{"--jwks-url", "http://idp.example.com/jwks", "--jwt-issuer", "i", "--jwt-audience", "a"}, nil, "must use https"},
 		{"API keys with scopes", []string{"--dev", "--api-keys-file", scopedKeys}, nil, "API keys carry no scopes"},
 		{"API keys alone", []string{"--api-keys-file", keys}, nil, "no tokens configured"},
 		{"public URL over plain http", []string{"--dev", "--public-url", "http://api.example.com"}, nil, "must use https"},
-		{"public URL with a fragment, from the environment", []string{"--dev"}, map[string]string{"TASKS_PUBLIC_URL": "https://api.example.com#x"}, "fragment"},
+		{"public URL with a fragment, from the environment", []string{"--dev"}, map[string]string{envName("public-url"): "https://api.example.com#x"}, "fragment"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -244,14 +244,15 @@ func TestHelpListsEveryFlagWithItsVariable(t *testing.T) {
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("run --help = %v, want flag.ErrHelp", err)
 	}
-	for _, want := range []string{"-addr", "TASKS_ADDR", "-tokens-file", "TASKS_TOKENS_FILE", "-dev", "TASKS_DEV", "-shutdown-timeout",
-		"-jwks-url", "TASKS_JWKS_URL", "-jwt-issuer", "TASKS_JWT_ISSUER", "-jwt-audience", "TASKS_JWT_AUDIENCE",
-		"-jwt-algorithms", "TASKS_JWT_ALGORITHMS", "-jwt-leeway", "TASKS_JWT_LEEWAY", "-api-keys-file", "TASKS_API_KEYS_FILE",
-		"-read-header-timeout", "TASKS_READ_HEADER_TIMEOUT", "-max-header-bytes", "TASKS_MAX_HEADER_BYTES", "-cors-origins", "TASKS_CORS_ORIGINS",
-		"-public-url", "TASKS_PUBLIC_URL", "-jwt-skip-typ-check", "TASKS_JWT_SKIP_TYP_CHECK",
-		"-introspection-url", "TASKS_INTROSPECTION_URL", "-introspection-client-id", "TASKS_INTROSPECTION_CLIENT_ID",
-		"-introspection-client-secret", "TASKS_INTROSPECTION_CLIENT_SECRET", "-introspection-client-secret-file", "TASKS_INTROSPECTION_CLIENT_SECRET_FILE",
-		"-introspection-cache-ttl", "TASKS_INTROSPECTION_CACHE_TTL", "-dpop-proof-max-age", "TASKS_DPOP_PROOF_MAX_AGE"} {
+	flags := []string{"addr", "tokens-file", "dev", "shutdown-timeout", "jwks-url", "jwt-issuer", "jwt-audience",
+		"jwt-algorithms", "jwt-leeway", "api-keys-file", "read-header-timeout", "max-header-bytes", "cors-origins",
+		"public-url", "jwt-skip-typ-check", "introspection-url", "introspection-client-id", "introspection-client-secret",
+		"introspection-client-secret-file", "introspection-cache-ttl", "dpop-proof-max-age"}
+	var want []string
+	for _, f := range flags {
+		want = append(want, "-"+f, envName(f))
+	}
+	for _, want := range want {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("--help does not mention %s:\n%s", want, out.String())
 		}

@@ -1,3 +1,5 @@
+//go:build guards
+
 package main
 
 import (
@@ -10,7 +12,9 @@ import (
 
 // The guards that make test runs beside this command are tested here too:
 // each edits the real openapi.yaml the way a careless change would and runs
-// the make target on it.
+// the make target on it. They need make and the npm packages, so they are
+// behind the guards build tag: `make unit` (part of make test) provisions
+// both and runs them with -tags guards, and `go test ./...` needs only Go.
 
 // edit is one change to openapi.yaml and the rule that must fire for it.
 type edit struct {

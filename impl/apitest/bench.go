@@ -13,7 +13,8 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
-	"example.com/tasks/impl/store"
+	"example.com/tasks/impl/api"
+	"example.com/tasks/impl/store/backend"
 )
 
 // The request benchmarks: one set of scenarios sent to several stacks in one
@@ -21,10 +22,10 @@ import (
 // full stack with a bare chi baseline; docs/ogen-bench adds an ogen server.
 // docs/PERFORMANCE.md has the commands and the results.
 
-// Stack is a handler under benchmark, built over the store it must use.
+// Stack is a handler under benchmark, built over the database it must use.
 type Stack struct {
 	Name  string // the sub-benchmark name: "stack=full"
-	Build func(store.Store) http.Handler
+	Build func(backend.DB) http.Handler
 }
 
 // Scenario is one benchmarked request and the status it must get.
@@ -47,15 +48,15 @@ func Scenarios(id uuid.UUID) []Scenario {
 
 // BenchmarkRequests runs every scenario on every stack, as sub-benchmarks
 // named Scenario/stack=Name: `benchstat -col /stack` puts the stacks side by
-// side, the first one as the baseline. Each gets a fresh Memory store holding
-// one task of alice's (Seed), which the GET scenarios read.
+// side, the first one as the baseline. Each gets a fresh in-memory database
+// holding one task of alice's (Seed), which the GET scenarios read.
 func BenchmarkRequests(b *testing.B, stacks []Stack) {
 	for i := range Scenarios(uuid.Nil) {
 		for _, stack := range stacks {
-			s := store.NewMemory()
-			sc := Scenarios(Seed(b, s))[i]
+			db := MemoryDB(b)
+			sc := Scenarios(Seed(b, db))[i]
 			b.Run(sc.Name+"/"+stack.Name, func(b *testing.B) {
-				h := stack.Build(s)
+				h := stack.Build(db)
 				b.ReportAllocs()
 				for b.Loop() {
 					rec := httptest.NewRecorder()
@@ -84,11 +85,11 @@ func (sc Scenario) Request() *http.Request {
 	return req
 }
 
-// Seed stores one task of alice's in s and returns its id.
-func Seed(tb testing.TB, s store.Store) uuid.UUID {
+// Seed stores one task of alice's in db and returns its id.
+func Seed(tb testing.TB, db backend.DB) uuid.UUID {
 	now := time.Now().UTC()
-	t := store.Task{ID: uuid.New(), Owner: "alice", Title: "seeded", Status: "todo", CreatedAt: now, UpdatedAt: now}
-	if _, err := s.Create(context.Background(), t); err != nil {
+	t := api.Task{ID: uuid.New(), Owner: "alice", Title: "seeded", Status: "todo", CreatedAt: now, UpdatedAt: now}
+	if _, err := db.(api.TaskStore).CreateTask(context.Background(), t); err != nil {
 		tb.Fatal(err)
 	}
 	return t.ID
@@ -99,7 +100,8 @@ func Seed(tb testing.TB, s store.Store) uuid.UUID {
 // request id, no access log.
 var BareChi = Stack{Name: "stack=bare-chi", Build: bareChi}
 
-func bareChi(s store.Store) http.Handler {
+func bareChi(db backend.DB) http.Handler {
+	s := db.(api.TaskStore)
 	type principal struct {
 		subject string
 		scopes  map[string]bool
@@ -145,7 +147,7 @@ func bareChi(s store.Store) http.Handler {
 			fail(w, http.StatusBadRequest, "")
 			return
 		}
-		t, err := s.Get(r.Context(), p.subject, id)
+		t, err := s.GetTask(r.Context(), p.subject, id)
 		if err != nil {
 			fail(w, http.StatusNotFound, "")
 			return
@@ -159,8 +161,8 @@ func bareChi(s store.Store) http.Handler {
 			return
 		}
 		now := time.Now().UTC()
-		t := store.Task{ID: uuid.New(), Owner: p.subject, Title: in.Title, Status: in.Status, CreatedAt: now, UpdatedAt: now}
-		if _, err := s.Create(r.Context(), t); err != nil {
+		t := api.Task{ID: uuid.New(), Owner: p.subject, Title: in.Title, Status: in.Status, CreatedAt: now, UpdatedAt: now}
+		if _, err := s.CreateTask(r.Context(), t); err != nil {
 			fail(w, http.StatusInternalServerError, "")
 			return
 		}

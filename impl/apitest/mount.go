@@ -10,12 +10,13 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"example.com/tasks/impl/auth"
+	"example.com/tasks/impl/httpapi"
 	"example.com/tasks/impl/httplog"
 	"example.com/tasks/impl/validator"
 )
 
-// Mount serves every operation of doc with handler, behind the spec
-// validator exactly as httpapi mounts the generated routes. Tests use it to
+// Mount serves every operation of doc with handler, behind httpapi.Guard
+// exactly as httpapi mounts the generated routes. Tests use it to
 // prove behaviour that comes from a spec alone, with no generated code.
 func Mount(t testing.TB, doc *openapi3.T, v auth.Verifier, handler http.HandlerFunc) http.Handler {
 	t.Helper()
@@ -23,13 +24,9 @@ func Mount(t testing.TB, doc *openapi3.T, v auth.Verifier, handler http.HandlerF
 	if err != nil {
 		t.Fatal(err)
 	}
-	val, err := validator.New(doc, "", a, 1<<10)
-	if err != nil {
-		t.Fatal(err)
-	}
 	r := chi.NewRouter()
 	r.Use(httplog.Middleware(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	api := r.With(val.Middleware)
+	api := r.With(httpapi.Guard(doc, "", a, validator.New(doc, 1<<10))...)
 	for path, item := range doc.Paths.Map() {
 		for method := range item.Operations() {
 			api.MethodFunc(method, path, handler)

@@ -3,42 +3,86 @@ package apitest
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"example.com/tasks/gen"
+	"example.com/tasks/impl/api"
 	"example.com/tasks/impl/auth/statictoken"
 	"example.com/tasks/impl/httpapi"
-	"example.com/tasks/impl/store"
+	"example.com/tasks/impl/spec"
+	"example.com/tasks/impl/store/backend"
+	"example.com/tasks/impl/store/sqlite"
 )
 
 // Test tokens, accepted by the verifier NewServer uses unless told otherwise.
+// Their scopes come from the spec (spec.Scopes), so that a new resource's
+// scopes need no edit here.
 const (
-	AliceToken = "alice-token" // subject alice, scopes tasks:read tasks:write
-	BobToken   = "bob-token"   // subject bob, scopes tasks:read tasks:write
-	CarolToken = "carol-token" // subject carol, scope tasks:read
+	AliceToken = "alice-token" // subject alice, every scope the spec declares
+	BobToken   = "bob-token"   // subject bob, every scope
+	CarolToken = "carol-token" // subject carol, the read scopes
 	NoScopes   = "nobody-token"
 )
 
 // Tokens returns a verifier for the test tokens.
 func Tokens() *statictoken.Verifier {
-	entry := func(subject, token, scopes string) string {
-		return fmt.Sprintf("  - {subject: %s, scopes: [%s], sha256: %s}\n", subject, scopes, statictoken.Digest(token))
-	}
-	v, err := statictoken.Parse([]byte("tokens:\n" +
-		entry("alice", AliceToken, "tasks:read, tasks:write") +
-		entry("bob", BobToken, "tasks:read, tasks:write") +
-		entry("carol", CarolToken, "tasks:read") +
-		entry("nobody", NoScopes, "")))
+	all, read := Scopes()
+	v, err := statictoken.New([]statictoken.Entry{
+		{Subject: "alice", Scopes: all, SHA256: statictoken.Digest(AliceToken)},
+		{Subject: "bob", Scopes: all, SHA256: statictoken.Digest(BobToken)},
+		{Subject: "carol", Scopes: read, SHA256: statictoken.Digest(CarolToken)},
+		{Subject: "nobody", SHA256: statictoken.Digest(NoScopes)},
+	})
 	if err != nil {
 		panic(err)
 	}
 	return v
+}
+
+// Scopes returns every scope the spec declares and its read scopes
+// (spec.Scopes): what AliceToken and CarolToken carry.
+func Scopes() (all, read []string) { return spec.Scopes(Spec()) }
+
+// Spec returns the embedded spec; it panics if the spec does not load, which
+// fails every test at once.
+func Spec() *openapi3.T {
+	doc, err := spec.Load()
+	if err != nil {
+		panic(err)
+	}
+	return doc
+}
+
+// Realm is the realm the server's challenges carry by default.
+func Realm() string { return spec.Name(Spec()) }
+
+// MemoryDB returns a new, empty in-memory database, closed at cleanup.
+func MemoryDB(tb testing.TB) backend.DB {
+	db, err := sqlite.OpenMemory(context.Background(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+// API returns the API implementation over db, as cmd/server builds it.
+func API(tb testing.TB, db backend.DB) gen.StrictServerInterface {
+	base, err := spec.BasePath(Spec())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	a, err := api.New(db, base)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return a
 }
 
 // Server is the real API handler behind httptest, with clients that check
@@ -57,8 +101,8 @@ type Server struct {
 func (s *Server) Close() { s.close() }
 
 // NewServer starts the handler that httpapi.New builds from cfg. Unset Logger,
-// Verifier and Store default to a captured log, Tokens and a Memory store.
-// Responses are checked against cfg.Spec when it is set.
+// Verifier and API default to a captured log, Tokens and the API over a new
+// in-memory database. Responses are checked against cfg.Spec when it is set.
 func NewServer(t testing.TB, cfg httpapi.Config) *Server {
 	t.Helper()
 	logs := &Buffer{}
@@ -68,8 +112,8 @@ func NewServer(t testing.TB, cfg httpapi.Config) *Server {
 	if cfg.Verifier == nil {
 		cfg.Verifier = Tokens()
 	}
-	if cfg.Store == nil {
-		cfg.Store = store.NewMemory()
+	if cfg.API == nil {
+		cfg.API = API(t, MemoryDB(t))
 	}
 	h, err := httpapi.New(cfg)
 	if err != nil {
@@ -77,11 +121,12 @@ func NewServer(t testing.TB, cfg httpapi.Config) *Server {
 	}
 	doc := cfg.Spec
 	if doc == nil {
-		if doc, err = httpapi.LoadSpec(); err != nil {
-			t.Fatal(err)
-		}
+		doc = Spec()
 	}
-	base := strings.TrimSuffix(doc.Servers[0].URL, "/")
+	base, err := spec.BasePath(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"example.com/tasks/impl/httpapi"
+	"example.com/tasks/impl/spec"
 )
 
 // EditedSpec returns a fresh copy of the embedded spec in which every
@@ -20,7 +20,7 @@ import (
 // does not declare (openIdConnect, DPoP) without changing it.
 func EditedSpec(t testing.TB, name string, s *openapi3.SecurityScheme, replace bool) *openapi3.T {
 	t.Helper()
-	doc, err := httpapi.LoadSpec()
+	doc, err := spec.Load()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,12 +14,14 @@ import (
 
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/problem"
+	"example.com/tasks/impl/spec"
 )
 
 // Authenticator enforces the security requirements of an OpenAPI document.
 type Authenticator struct {
 	realm    string
 	verifier Verifier
+	doc      *openapi3.T
 	schemes  map[string]scheme // every scheme the requirements name, by name
 	// resourceMetadata is the RFC 9728 metadata URL that 401 and 403
 	// bearer challenges point to; "" when none is served.
@@ -45,7 +47,7 @@ func New(doc *openapi3.T, realm string, v Verifier, opts ...Option) (*Authentica
 	if err != nil {
 		return nil, err
 	}
-	a := &Authenticator{realm: realm, verifier: v, schemes: schemes}
+	a := &Authenticator{realm: realm, verifier: v, doc: doc, schemes: schemes}
 	for _, o := range opts {
 		o(a)
 	}
@@ -77,15 +79,6 @@ func (a *Authenticator) CredentialHeaders() []string {
 	return out
 }
 
-// Requirements returns the security requirements that apply to op: its own
-// if it declares any (an empty list makes it public), else the global ones.
-func Requirements(doc *openapi3.T, op *openapi3.Operation) openapi3.SecurityRequirements {
-	if op.Security != nil {
-		return *op.Security
-	}
-	return doc.Security
-}
-
 // Policy is one operation's security requirements, compiled at start-up so
 // that checking a request costs no map lookups, sorting or allocations
 // beyond what its verifier needs.
@@ -105,9 +98,14 @@ type schemeCheck struct {
 	scopes []string
 }
 
-// Compile compiles srs, the requirements of one operation (see
-// Requirements). An empty list makes the operation public.
-func (a *Authenticator) Compile(srs openapi3.SecurityRequirements) *Policy {
+// Policy returns the compiled security requirements of op, an operation of
+// the document a was built from (see spec.Requirements). An empty list makes
+// the operation public.
+func (a *Authenticator) Policy(op *openapi3.Operation) *Policy {
+	return a.compile(spec.Requirements(a.doc, op))
+}
+
+func (a *Authenticator) compile(srs openapi3.SecurityRequirements) *Policy {
 	pol := &Policy{accepted: a.accepted(srs)}
 	for _, req := range srs {
 		checks := make(requirement, 0, len(req))

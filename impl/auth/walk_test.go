@@ -76,7 +76,7 @@ func TestWalkAgreesWithKinOpenAPI(t *testing.T) {
 		"token and key": {"Authorization": "Bearer tok-a", "X-Key": "key-1"},
 	}
 	for i, srs := range requirementSets {
-		pol := a.Compile(srs)
+		pol := a.compile(srs)
 		for name, headers := range requests {
 			t.Run(fmt.Sprintf("set %d/%s", i, name), func(t *testing.T) {
 				r := httptest.NewRequest("GET", "/", nil)

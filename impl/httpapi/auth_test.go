@@ -30,18 +30,18 @@ func TestAuthFailures(t *testing.T) {
 		}
 	})
 
-	const (
-		missing     = `Bearer realm="tasks"`
-		invalid     = `Bearer realm="tasks", error="invalid_token", error_description="the token is not recognised"`
-		noToken     = `Bearer realm="tasks", error="invalid_request", error_description="the Authorization header has no token after Bearer"`
-		badChars    = `Bearer realm="tasks", error="invalid_request", error_description="the bearer token has characters outside RFC 6750's b64token"`
-		twoHeaders  = `Bearer realm="tasks", error="invalid_request", error_description="send exactly one Authorization header"`
-		inQuery     = `Bearer realm="tasks", error="invalid_request", error_description="send the token in the Authorization header, not in the query string"`
-		emptyHeader = `Bearer realm="tasks", error="invalid_request", error_description="the Authorization header is empty"`
-		noWrite     = `Bearer realm="tasks", error="insufficient_scope", error_description="the token lacks a required scope: tasks:write", scope="tasks:write"`
-		noRead      = `Bearer realm="tasks", error="insufficient_scope", error_description="the token lacks a required scope: tasks:read", scope="tasks:read"`
+	var (
+		missing     = `Bearer realm="` + realm + `"`
+		invalid     = `Bearer realm="` + realm + `", error="invalid_token", error_description="the token is not recognised"`
+		noToken     = `Bearer realm="` + realm + `", error="invalid_request", error_description="the Authorization header has no token after Bearer"`
+		badChars    = `Bearer realm="` + realm + `", error="invalid_request", error_description="the bearer token has characters outside RFC 6750's b64token"`
+		twoHeaders  = `Bearer realm="` + realm + `", error="invalid_request", error_description="send exactly one Authorization header"`
+		inQuery     = `Bearer realm="` + realm + `", error="invalid_request", error_description="send the token in the Authorization header, not in the query string"`
+		emptyHeader = `Bearer realm="` + realm + `", error="invalid_request", error_description="the Authorization header is empty"`
+		noWrite     = `Bearer realm="` + realm + `", error="insufficient_scope", error_description="the token lacks a required scope: tasks:write", scope="tasks:write"`
+		noRead      = `Bearer realm="` + realm + `", error="insufficient_scope", error_description="the token lacks a required scope: tasks:read", scope="tasks:read"`
 		// Reads accept an API key too: their 401s also name its header.
-		orAPIKey = ` | APIKey realm="tasks", header="X-API-Key"`
+		orAPIKey = ` | APIKey realm="` + realm + `", header="X-API-Key"`
 	)
 	validTask := `{"title":"t"}`
 

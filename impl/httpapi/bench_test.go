@@ -7,7 +7,7 @@ import (
 
 	"example.com/tasks/impl/apitest"
 	"example.com/tasks/impl/httpapi"
-	"example.com/tasks/impl/store"
+	"example.com/tasks/impl/store/backend"
 )
 
 // BenchmarkRequest compares the full stack as shipped (httpapi.New, as
@@ -16,10 +16,10 @@ import (
 // --validate-responses, against bare chi doing the same work by hand.
 // docs/PERFORMANCE.md has the commands and results.
 func BenchmarkRequest(b *testing.B) {
-	full := func(validateResponses bool) func(store.Store) http.Handler {
-		return func(s store.Store) http.Handler {
+	full := func(validateResponses bool) func(backend.DB) http.Handler {
+		return func(db backend.DB) http.Handler {
 			h, err := httpapi.New(httpapi.Config{
-				Logger: slog.New(slog.DiscardHandler), Verifier: apitest.Tokens(), Store: s,
+				Logger: slog.New(slog.DiscardHandler), Verifier: apitest.Tokens(), API: apitest.API(b, db),
 				ValidateResponses: validateResponses,
 			})
 			if err != nil {

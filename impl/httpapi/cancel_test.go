@@ -3,26 +3,28 @@ package httpapi_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"example.com/tasks/impl/api"
 	"example.com/tasks/impl/apitest"
 	"example.com/tasks/impl/httpapi"
-	"example.com/tasks/impl/store"
+	"example.com/tasks/impl/store/sqlite"
 )
 
-// blockingStore's List waits until the request's context ends, as a slow
-// database query would, and reports why it stopped.
+// blockingStore is a real database whose ListTasks waits until the request's
+// context ends, as a slow query would, and reports why it stopped.
 type blockingStore struct {
-	store.Store
+	*sqlite.DB
 	once    sync.Once
 	entered chan struct{}
 	stopped chan error
 }
 
-func (s *blockingStore) List(ctx context.Context, _ string, _ *store.Key, _ int) ([]store.Task, bool, error) {
+func (s *blockingStore) ListTasks(ctx context.Context, _ string, _ *api.Key, _ int) ([]api.Task, bool, error) {
 	s.once.Do(func() { close(s.entered) })
 	<-ctx.Done()
 	s.stopped <- ctx.Err()
@@ -33,8 +35,13 @@ func (s *blockingStore) List(ctx context.Context, _ string, _ *store.Key, _ int)
 // done for it is cancelled: the store sees its context end.
 func TestClientDisconnectStopsWork(t *testing.T) {
 	t.Parallel()
-	st := &blockingStore{Store: store.NewMemory(), entered: make(chan struct{}), stopped: make(chan error, 1)}
-	srv := apitest.NewServer(t, httpapi.Config{Store: st})
+	db, err := sqlite.OpenMemory(t.Context(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	st := &blockingStore{DB: db, entered: make(chan struct{}), stopped: make(chan error, 1)}
+	srv := apitest.NewServer(t, httpapi.Config{API: apitest.API(t, st)})
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -11,19 +11,40 @@ import (
 	"github.com/oapi-codegen/oapi-codegen/v2/pkg/securityprovider"
 
 	"example.com/tasks/gen"
+	"example.com/tasks/impl/api"
 	"example.com/tasks/impl/auth/statictoken"
 	"example.com/tasks/impl/httpapi"
-	"example.com/tasks/impl/store"
+	"example.com/tasks/impl/spec"
+	"example.com/tasks/impl/store/sqlite"
 )
 
 // The generated Go client (gen.NewClientWithResponses) with a bearer token.
 // A real program points it at the server's URL plus the spec's /v1, e.g.
 // "http://localhost:8080/v1"; here an in-process server stands in.
 func Example_generatedClient() {
+	ctx := context.Background()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	doc, err := spec.Load()
+	if err != nil {
+		log.Fatal(err)
+	}
+	db, err := sqlite.OpenMemory(ctx, logger)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	basePath, err := spec.BasePath(doc)
+	if err != nil {
+		log.Fatal(err)
+	}
+	impl, err := api.New(db, basePath)
+	if err != nil {
+		log.Fatal(err)
+	}
 	handler, err := httpapi.New(httpapi.Config{
-		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Verifier: statictoken.Dev(),
-		Store:    store.NewMemory(),
+		Logger:   logger,
+		Verifier: statictoken.Dev(spec.Scopes(doc)),
+		API:      impl,
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -40,7 +61,6 @@ func Example_generatedClient() {
 		log.Fatal(err)
 	}
 
-	ctx := context.Background()
 	created, err := client.CreateTaskWithResponse(ctx, gen.CreateTaskJSONRequestBody{Title: "Try the Go client"})
 	if err != nil {
 		log.Fatal(err)

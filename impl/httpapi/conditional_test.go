@@ -13,7 +13,7 @@ import (
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/apitest"
 	"example.com/tasks/impl/httpapi"
-	"example.com/tasks/impl/store"
+	"example.com/tasks/impl/store/storetest"
 )
 
 // TestETagAndIfMatch follows one task's versions through its ETags and
@@ -174,30 +174,11 @@ func TestConcurrentIfMatchOverHTTP(t *testing.T) {
 	}
 }
 
-// downStore fails every call as a store whose database is away does.
-type downStore struct{}
-
-var errDown = fmt.Errorf("postgres: connect: %w: connection refused", store.ErrUnavailable)
-
-func (downStore) Create(context.Context, store.Task) (store.Task, error) {
-	return store.Task{}, errDown
-}
-func (downStore) Get(context.Context, string, uuid.UUID) (store.Task, error) {
-	return store.Task{}, errDown
-}
-func (downStore) Update(context.Context, string, store.Task, int64) (store.Task, error) {
-	return store.Task{}, errDown
-}
-func (downStore) Delete(context.Context, string, uuid.UUID, int64) error { return errDown }
-func (downStore) List(context.Context, string, *store.Key, int) ([]store.Task, bool, error) {
-	return nil, false, errDown
-}
-
 // TestDatabaseDownIs503: every operation that needs the store answers a
 // documented problem+json 503 with Retry-After, and logs the cause.
 func TestDatabaseDownIs503(t *testing.T) {
 	t.Parallel()
-	srv := apitest.NewServer(t, httpapi.Config{Store: downStore{}})
+	srv := apitest.NewServer(t, httpapi.Config{API: apitest.API(t, storetest.Down(t))})
 	task := "/tasks/" + uuid.NewString()
 	tests := []struct{ method, path, body, ifMatch string }{
 		{"GET", "/tasks", "", ""},

@@ -48,7 +48,7 @@ func TestDPoP(t *testing.T) {
 	path := scopedGET(t, doc)
 	base := strings.TrimPrefix(srv.API, srv.URL)
 	htu := public + base + path
-	all := strings.Join(requiredScopes(doc), " ")
+	all := strings.Join(allScopes(doc), " ")
 
 	key, thief := jwttest.NewDPoPKey(t), jwttest.NewDPoPKey(t)
 	bound := k.Sign(t, key.Bind(iss.Claims("alice", all)))
@@ -164,7 +164,7 @@ func TestGeneratedClientWithDPoP(t *testing.T) {
 	srv := apitest.NewServer(t, httpapi.Config{Spec: doc, Verifier: iss.Verifier(t, jwttoken.Config{}), DPoP: proofs})
 
 	key := jwttest.NewDPoPKey(t)
-	token := k.Sign(t, key.Bind(iss.Claims("alice", strings.Join(requiredScopes(doc), " "))))
+	token := k.Sign(t, key.Bind(iss.Claims("alice", strings.Join(allScopes(doc), " "))))
 	signer := key.Signer // what a client program holds: dpop.NewSigner(privateKey, jwt.SigningMethodES256)
 
 	c, err := gen.NewClientWithResponses(srv.API, gen.WithHTTPClient(srv.HTTP))

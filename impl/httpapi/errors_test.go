@@ -13,7 +13,6 @@ import (
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/apitest"
 	"example.com/tasks/impl/httpapi"
-	"example.com/tasks/impl/store"
 )
 
 // TestErrorResponses checks that every error the server produces outside the
@@ -116,10 +115,10 @@ func TestBodyLimitStreamed(t *testing.T) {
 	}
 }
 
-// panicStore fails every call the way a bug would.
-type panicStore struct{ store.Store }
+// panicAPI fails the way a bug would.
+type panicAPI struct{ gen.StrictServerInterface }
 
-func (panicStore) List(context.Context, string, *store.Key, int) ([]store.Task, bool, error) {
+func (panicAPI) ListTasks(context.Context, gen.ListTasksRequestObject) (gen.ListTasksResponseObject, error) {
 	panic("store exploded with secret internals")
 }
 
@@ -127,7 +126,7 @@ func (panicStore) List(context.Context, string, *store.Key, int) ([]store.Task, 
 // that reveals nothing, is logged with its cause, and leaves the server serving.
 func TestPanicIs500(t *testing.T) {
 	t.Parallel()
-	srv := apitest.NewServer(t, httpapi.Config{Store: panicStore{store.NewMemory()}})
+	srv := apitest.NewServer(t, httpapi.Config{API: panicAPI{apitest.API(t, apitest.MemoryDB(t))}})
 	for range 2 { // the second call proves the server still serves
 		resp, err := srv.Client.ListTasksWithResponse(context.Background(), nil, apitest.Bearer(apitest.AliceToken))
 		if err != nil {

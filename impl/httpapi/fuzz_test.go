@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,9 +12,10 @@ import (
 
 	"github.com/google/uuid"
 
+	"example.com/tasks/impl/api"
 	"example.com/tasks/impl/apitest"
 	"example.com/tasks/impl/httpapi"
-	"example.com/tasks/impl/store"
+	"example.com/tasks/impl/store/sqlite"
 )
 
 // fuzzTokens are the credentials a fuzzed request can carry: the fuzzer picks
@@ -27,8 +29,10 @@ var fuzzTokens = []string{"", apitest.AliceToken, apitest.CarolToken, apitest.No
 // corpus is in testdata/fuzz/FuzzPipeline.
 func FuzzPipeline(f *testing.F) {
 	st := &freshStore{}
+	st.reset()
+	f.Cleanup(func() { st.DB.Close() })
 	// CORS on, so that preflights and cross-origin requests are fuzzed too.
-	p := newInProcessWith(f, httpapi.Config{Store: st, MaxBodyBytes: 4 << 10, CORSOrigins: []string{"https://app.example"}})
+	p := newInProcessWith(f, httpapi.Config{API: apitest.API(f, st), MaxBodyBytes: 4 << 10, CORSOrigins: []string{"https://app.example"}})
 	f.Add("POST", "/v1/tasks", "", "Content-Type: application/json", uint8(1), []byte(`{"title":"x"}`))
 	f.Fuzz(func(t *testing.T, method, path, query, headers string, token uint8, body []byte) {
 		req := rawRequest(method, path, query, headers, fuzzTokens[int(token)%len(fuzzTokens)], body)
@@ -110,17 +114,24 @@ func validToken(s string) bool {
 	return true
 }
 
-// freshStore is a Memory store replaced before each fuzzed request, so that
-// a long fuzzing run does not grow without bound. It starts with one task of
-// alice's, fuzzTaskID, so that reads, updates and deletes of an existing task
-// are reachable. A fuzz worker runs one input at a time, so swapping the
-// store between inputs needs no lock.
-type freshStore struct{ store.Store }
+// freshStore is an in-memory database replaced before each fuzzed request,
+// so that a long fuzzing run does not grow without bound. It starts with one
+// task of alice's, fuzzTaskID, so that reads, updates and deletes of an
+// existing task are reachable. A fuzz worker runs one input at a time, so
+// swapping the database between inputs needs no lock.
+type freshStore struct{ *sqlite.DB }
 
 var fuzzTaskID = uuid.MustParse("3f0e4b8e-8f9a-4c51-9d3c-1b2a7f6e5d40")
 
 func (s *freshStore) reset() {
-	m := store.NewMemory()
-	_, _ = m.Create(context.Background(), store.Task{ID: fuzzTaskID, Owner: "alice", Title: "seed", Status: "todo"})
-	s.Store = m
+	ctx := context.Background()
+	db, err := sqlite.OpenMemory(ctx, slog.New(slog.DiscardHandler))
+	if err != nil {
+		panic(err)
+	}
+	_, _ = db.CreateTask(ctx, api.Task{ID: fuzzTaskID, Owner: "alice", Title: "seed", Status: "todo"})
+	if s.DB != nil {
+		s.DB.Close()
+	}
+	s.DB = db
 }

@@ -9,8 +9,11 @@ import (
 
 	"example.com/tasks/impl/apitest"
 	"example.com/tasks/impl/httpapi"
-	"example.com/tasks/impl/store"
 )
+
+// realm is the realm the server's challenges carry by default: the API's
+// name, from the spec.
+var realm = apitest.Realm()
 
 // inProcess is the real handler called directly, for cases that need to see
 // what the server did with the request itself (bytes read, panics).
@@ -32,17 +35,14 @@ func newInProcessWith(t testing.TB, cfg httpapi.Config) *inProcess {
 	if cfg.Verifier == nil {
 		cfg.Verifier = apitest.Tokens()
 	}
-	if cfg.Store == nil {
-		cfg.Store = store.NewMemory()
+	if cfg.API == nil {
+		cfg.API = apitest.API(t, apitest.MemoryDB(t))
 	}
 	h, err := httpapi.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := httpapi.LoadSpec()
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := apitest.Spec()
 	return &inProcess{h: h, checker: apitest.NewChecker(doc, doc.Servers[0].URL)}
 }
 

@@ -6,18 +6,18 @@
 //	  ├ /openapi.yaml, /openapi.json             public, from the embedded spec
 //	  ├ /.well-known/oauth-protected-resource/…  public, RFC 9728 metadata (with Config.PublicURL)
 //	  ├ /, /docs                                 public, Swagger UI (impl/docs)
-//	  └ API routes (generated from the spec) → validator → strict handler → impl
+//	  └ API routes (generated from the spec)
+//	      → find the operation → authenticate → validate (Guard)
+//	      → generated wrapper → strict handler → Config.API (impl/api)
 //
 // Every error any layer produces goes through problem.Write.
 package httpapi
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -33,20 +33,22 @@ import (
 	"example.com/tasks/impl/docs"
 	"example.com/tasks/impl/httplog"
 	"example.com/tasks/impl/problem"
-	"example.com/tasks/impl/store"
-	"example.com/tasks/impl/tasks"
+	"example.com/tasks/impl/spec"
 	"example.com/tasks/impl/validator"
 )
 
 // DefaultMaxBodyBytes caps request bodies when Config leaves it unset.
 const DefaultMaxBodyBytes = 1 << 20
 
-// Config is what New needs. Logger, Verifier and Store are required.
+// Config is what New needs. Logger, Verifier and API are required.
 type Config struct {
 	Logger   *slog.Logger
 	Verifier auth.Verifier
-	Store    store.Store
-	// Realm names the protection space in WWW-Authenticate challenges.
+	// API implements the spec's operations: impl/api's Server, built by
+	// cmd/server over its database.
+	API gen.StrictServerInterface
+	// Realm names the protection space in WWW-Authenticate challenges; the
+	// product's name (spec.Name) when empty.
 	Realm string
 	// MaxBodyBytes caps request bodies (413 beyond it); 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
@@ -67,7 +69,7 @@ type Config struct {
 	// DPoP checks RFC 9449 proofs for the spec's http schemes DPoP
 	// (impl/auth/dpop); required when the spec declares one.
 	DPoP auth.ProofChecker
-	// Spec is the document to enforce; nil means the embedded one (LoadSpec).
+	// Spec is the document to enforce; nil means the embedded one (spec.Load).
 	// Tests set an edited copy, with the same operations, to try security
 	// schemes the real spec does not declare.
 	Spec *openapi3.T
@@ -76,11 +78,8 @@ type Config struct {
 // New builds the handler from the embedded spec. It fails if the spec is
 // invalid or asks for something the server cannot enforce.
 func New(cfg Config) (http.Handler, error) {
-	if cfg.Logger == nil || cfg.Verifier == nil || cfg.Store == nil {
-		return nil, errors.New("httpapi: Logger, Verifier and Store are required")
-	}
-	if cfg.Realm == "" {
-		cfg.Realm = "tasks"
+	if cfg.Logger == nil || cfg.Verifier == nil || cfg.API == nil {
+		return nil, errors.New("httpapi: Logger, Verifier and API are required")
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
@@ -88,11 +87,14 @@ func New(cfg Config) (http.Handler, error) {
 	doc := cfg.Spec
 	if doc == nil {
 		var err error
-		if doc, err = LoadSpec(); err != nil {
+		if doc, err = spec.Load(); err != nil {
 			return nil, err
 		}
 	}
-	baseURL, err := basePath(doc)
+	if cfg.Realm == "" {
+		cfg.Realm = spec.Name(doc)
+	}
+	baseURL, err := spec.BasePath(doc)
 	if err != nil {
 		return nil, err
 	}
@@ -116,10 +118,7 @@ func New(cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	val, err := validator.New(doc, baseURL, authn, cfg.MaxBodyBytes)
-	if err != nil {
-		return nil, err
-	}
+	val := validator.New(doc, cfg.MaxBodyBytes)
 	specs, err := newSpecHandlers(doc)
 	if err != nil {
 		return nil, err
@@ -147,49 +146,23 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	docs.Mount(r)
 
-	strict := gen.NewStrictHandlerWithOptions(tasks.New(cfg.Store, baseURL), nil, gen.StrictHTTPServerOptions{
+	strict := gen.NewStrictHandlerWithOptions(cfg.API, nil, gen.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc:  badRequest,
 		ResponseErrorHandlerFunc: problem.Write,
 	})
-	routeMiddleware := []func(http.Handler) http.Handler{val.Middleware}
+	routeMiddleware := Guard(doc, baseURL, authn, val)
 	if cfg.ValidateResponses {
-		routeMiddleware = append(routeMiddleware, val.CheckResponses)
+		routeMiddleware = append(routeMiddleware, checkResponses(val))
 	}
 	gen.HandlerWithOptions(strict, gen.ChiServerOptions{
 		BaseURL: baseURL,
 		// An inline router: its middleware runs after chi matched the
-		// route, so the validator knows the route pattern, and before the
-		// generated wrapper parses parameters, so security comes first.
+		// route, so Guard knows the route pattern, and before the generated
+		// wrapper parses parameters, so security comes first.
 		BaseRouter:       r.With(routeMiddleware...),
 		ErrorHandlerFunc: badRequest,
 	})
 	return r, nil
-}
-
-// LoadSpec returns the spec embedded in gen, validated.
-func LoadSpec() (*openapi3.T, error) {
-	doc, err := gen.GetSpec()
-	if err != nil {
-		return nil, fmt.Errorf("httpapi: load embedded spec: %w", err)
-	}
-	if err := doc.Validate(context.Background()); err != nil {
-		return nil, fmt.Errorf("httpapi: embedded spec is invalid: %w", err)
-	}
-	return doc, nil
-}
-
-// basePath returns the path of the spec's first server URL ("/v1"), under
-// which the generated routes are mounted. Only relative or path-only use of
-// the URL is supported, so the server works behind any host name.
-func basePath(doc *openapi3.T) (string, error) {
-	if len(doc.Servers) == 0 {
-		return "", nil
-	}
-	u, err := url.Parse(doc.Servers[0].URL)
-	if err != nil {
-		return "", fmt.Errorf("httpapi: servers[0].url: %w", err)
-	}
-	return strings.TrimSuffix(u.Path, "/"), nil
 }
 
 // badRequest answers parameter and body errors found by the generated code.

@@ -75,9 +75,9 @@ func TestJWT(t *testing.T) {
 		}
 		return s
 	}
-	const orAPIKey = ` | APIKey realm="tasks", header="X-API-Key"`
+	orAPIKey := ` | APIKey realm="` + realm + `", header="X-API-Key"`
 	invalid := func(desc string) string {
-		return `Bearer realm="tasks", error="invalid_token", error_description="` + desc + `"` + orAPIKey
+		return `Bearer realm="` + realm + `", error="invalid_token", error_description="` + desc + `"` + orAPIKey
 	}
 
 	tests := []struct {
@@ -88,9 +88,9 @@ func TestJWT(t *testing.T) {
 		{"valid, scope claim", "GET", es.Sign(t, iss.Claims("alice", "tasks:read")), 200, ""},
 		{"valid, scp array", "GET", rs.Sign(t, claims(func(c jwt.MapClaims) { delete(c, "scope"); c["scp"] = []string{"tasks:read"} })), 200, ""},
 		{"scope claim without the scope", "POST", es.Sign(t, iss.Claims("alice", "tasks:read")), 403,
-			`Bearer realm="tasks", error="insufficient_scope", error_description="the token lacks a required scope: tasks:write", scope="tasks:write"`},
+			`Bearer realm="` + realm + `", error="insufficient_scope", error_description="the token lacks a required scope: tasks:write", scope="tasks:write"`},
 		{"scp array without the scope", "POST", es.Sign(t, claims(func(c jwt.MapClaims) { delete(c, "scope"); c["scp"] = []string{"tasks:read"} })), 403,
-			`Bearer realm="tasks", error="insufficient_scope", error_description="the token lacks a required scope: tasks:write", scope="tasks:write"`},
+			`Bearer realm="` + realm + `", error="insufficient_scope", error_description="the token lacks a required scope: tasks:write", scope="tasks:write"`},
 		{"scp array with the scope", "POST", es.Sign(t, claims(func(c jwt.MapClaims) { delete(c, "scope"); c["scp"] = []string{"tasks:write"} })), 201, ""},
 		{"expired", "GET", es.Sign(t, claims(func(c jwt.MapClaims) { c["exp"] = now.Add(-time.Minute).Unix() })), 401, invalid("the token has expired")},
 		{"not yet valid", "GET", es.Sign(t, claims(func(c jwt.MapClaims) { c["nbf"] = now.Add(time.Minute).Unix() })), 401, invalid("the token is not valid yet (nbf is in the future)")},

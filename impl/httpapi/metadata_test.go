@@ -12,9 +12,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"example.com/tasks/impl/apitest"
-	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/httpapi"
-	"example.com/tasks/impl/store"
+	"example.com/tasks/impl/spec"
 )
 
 // TestProtectedResourceMetadata: with --public-url the RFC 9728 document is
@@ -25,7 +24,7 @@ func TestProtectedResourceMetadata(t *testing.T) {
 	const public = "https://api.example.com"
 	const issuer = "https://idp.example.com/"
 	srv := apitest.NewServer(t, httpapi.Config{PublicURL: public + "/", AuthorizationServers: []string{issuer}})
-	doc, err := httpapi.LoadSpec()
+	doc, err := spec.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,14 +61,8 @@ func TestProtectedResourceMetadata(t *testing.T) {
 	if m.ResourceName != doc.Info.Title || m.ResourceDoc != public+"/docs" {
 		t.Errorf("resource_name %q, resource_documentation %q", m.ResourceName, m.ResourceDoc)
 	}
-	required := requiredScopes(doc)
-	if len(required) == 0 || !slices.IsSorted(m.ScopesSupported) {
-		t.Errorf("scopes_supported %q: not sorted, or the spec requires no scope", m.ScopesSupported)
-	}
-	for _, s := range required {
-		if !slices.Contains(m.ScopesSupported, s) {
-			t.Errorf("scopes_supported %q lacks %q, which an operation requires", m.ScopesSupported, s)
-		}
+	if all, _ := spec.Scopes(doc); len(all) == 0 || !slices.Equal(m.ScopesSupported, all) {
+		t.Errorf("scopes_supported %q, want the spec's scopes %q", m.ScopesSupported, all)
 	}
 
 	path := scopedGET(t, doc)
@@ -118,7 +111,7 @@ func TestProtectedResourceMetadata(t *testing.T) {
 func TestNoMetadataWithoutPublicURL(t *testing.T) {
 	t.Parallel()
 	srv := apitest.NewServer(t, httpapi.Config{})
-	doc, err := httpapi.LoadSpec()
+	doc, err := spec.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +137,7 @@ func TestNoMetadataWithoutPublicURL(t *testing.T) {
 func TestPublicURLRefused(t *testing.T) {
 	t.Parallel()
 	for _, u := range []string{"http://api.example.com", "https://api.example.com/#x", "https://api.example.com/v1", "api.example.com"} {
-		_, err := httpapi.New(httpapi.Config{Logger: slog.New(slog.DiscardHandler), Verifier: apitest.Tokens(), Store: store.NewMemory(), PublicURL: u})
+		_, err := httpapi.New(httpapi.Config{Logger: slog.New(slog.DiscardHandler), Verifier: apitest.Tokens(), API: apitest.API(t, apitest.MemoryDB(t)), PublicURL: u})
 		if err == nil || !strings.Contains(err.Error(), "public URL") {
 			t.Errorf("PublicURL %q: %v, want a public URL error", u, err)
 		}
@@ -160,7 +153,7 @@ func scopedGET(t *testing.T, doc *openapi3.T) string {
 		if op == nil || strings.Contains(path, "{") {
 			continue
 		}
-		for _, req := range auth.Requirements(doc, op) {
+		for _, req := range spec.Requirements(doc, op) {
 			for _, scopes := range req {
 				if len(scopes) > 0 {
 					return path
@@ -172,18 +165,9 @@ func scopedGET(t *testing.T, doc *openapi3.T) string {
 	return ""
 }
 
-// requiredScopes lists every scope a security requirement in doc names.
-func requiredScopes(doc *openapi3.T) []string {
-	var out []string
-	for _, item := range doc.Paths.Map() {
-		for _, op := range item.Operations() {
-			for _, req := range auth.Requirements(doc, op) {
-				for _, scopes := range req {
-					out = append(out, scopes...)
-				}
-			}
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
+// allScopes is every scope the spec declares: a token with them all may
+// call every operation.
+func allScopes(doc *openapi3.T) []string {
+	all, _ := spec.Scopes(doc)
+	return all
 }

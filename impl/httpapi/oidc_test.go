@@ -40,7 +40,7 @@ func TestOpenIDConnectSpec(t *testing.T) {
 	srv := apitest.NewServer(t, httpapi.Config{Spec: doc, Verifier: v, PublicURL: "https://api.example.com", AuthorizationServers: []string{p.Issuer}})
 
 	path := scopedGET(t, doc)
-	scopes := requiredScopes(doc)
+	scopes := allScopes(doc)
 	tests := []struct {
 		name     string
 		token    string

@@ -9,24 +9,25 @@ import (
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/apitest"
 	"example.com/tasks/impl/httpapi"
-	"example.com/tasks/impl/store"
 )
 
-// driftStore returns tasks with a status the spec does not allow, the kind of
+// driftAPI lists tasks with a status the spec does not allow, the kind of
 // contract bug --validate-responses exists to catch.
-type driftStore struct{ store.Store }
+type driftAPI struct{ gen.StrictServerInterface }
 
-func (d driftStore) List(ctx context.Context, owner string, after *store.Key, limit int) ([]store.Task, bool, error) {
-	tasks, more, err := d.Store.List(ctx, owner, after, limit)
-	for i := range tasks {
-		tasks[i].Status = "archived"
+func (d driftAPI) ListTasks(ctx context.Context, req gen.ListTasksRequestObject) (gen.ListTasksResponseObject, error) {
+	resp, err := d.StrictServerInterface.ListTasks(ctx, req)
+	if page, ok := resp.(gen.ListTasks200JSONResponse); ok {
+		for i := range page.Items {
+			page.Items[i].Status = "archived"
+		}
 	}
-	return tasks, more, err
+	return resp, err
 }
 
 func TestValidateResponsesCatchesDrift(t *testing.T) {
 	t.Parallel()
-	srv := apitest.NewServer(t, httpapi.Config{ValidateResponses: true, Store: driftStore{store.NewMemory()}})
+	srv := apitest.NewServer(t, httpapi.Config{ValidateResponses: true, API: driftAPI{apitest.API(t, apitest.MemoryDB(t))}})
 	ctx := context.Background()
 	alice := apitest.Bearer(apitest.AliceToken)
 	if r, err := srv.Client.CreateTaskWithResponse(ctx, gen.NewTask{Title: "t"}, alice); err != nil || r.JSON201 == nil {
@@ -54,10 +55,7 @@ func TestValidateResponsesCatchesDrift(t *testing.T) {
 // whole conformance suite still passes: correct responses go out unchanged.
 func TestValidateResponsesPassesConformingResponses(t *testing.T) {
 	t.Parallel()
-	doc, err := httpapi.LoadSpec()
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := apitest.Spec()
 	verifier, creds := apitest.ConformanceTokens(doc)
 	h := newInProcessWith(t, httpapi.Config{Verifier: verifier, ValidateResponses: true})
 	for _, f := range apitest.Conformance(doc, doc.Servers[0].URL, h.h, creds) {

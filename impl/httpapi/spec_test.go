@@ -17,10 +17,7 @@ import (
 func TestSpecEndpoints(t *testing.T) {
 	t.Parallel()
 	srv := apitest.NewServer(t, httpapi.Config{})
-	embedded, err := httpapi.LoadSpec()
-	if err != nil {
-		t.Fatal(err)
-	}
+	embedded := apitest.Spec()
 	for path, contentType := range map[string]string{"/openapi.json": "application/json", "/openapi.yaml": "application/yaml"} {
 		t.Run(path, func(t *testing.T) {
 			t.Parallel()

@@ -23,7 +23,6 @@ import (
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/apitest"
 	"example.com/tasks/impl/httpapi"
-	"example.com/tasks/impl/store"
 )
 
 var (
@@ -41,13 +40,10 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // and documented by the spec, the store holding exactly what the clients
 // were told they wrote, no token in the log, and no goroutine left behind.
 func TestLoad(t *testing.T) {
+	db := apitest.MemoryDB(t) // its pool's goroutine lives until cleanup
 	baseline := goleak.IgnoreCurrent()
-	mem := store.NewMemory()
-	srv := apitest.NewServer(t, httpapi.Config{Store: mem})
-	doc, err := httpapi.LoadSpec()
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := apitest.NewServer(t, httpapi.Config{API: apitest.API(t, db)})
+	doc := apitest.Spec()
 	tr := &http.Transport{MaxIdleConnsPerHost: *concurrency}
 	r := &runner{
 		api:     srv.API,

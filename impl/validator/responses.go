@@ -12,44 +12,37 @@ import (
 	"example.com/tasks/impl/problem"
 )
 
-// CheckResponses is opt-in route middleware (--validate-responses) that
-// validates every response against the spec before it leaves. A response
-// that drifts from the contract is logged with the operation and the reason
-// and replaced by a documented 500, so contract bugs surface in development
-// and CI instead of in clients. It buffers each response, so it is off by
-// default; docs/PERFORMANCE.md gives its cost.
-func (v *Validator) CheckResponses(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rc := chi.RouteContext(r.Context())
-		op := v.operation(r, rc)
-		if op == nil {
-			next.ServeHTTP(w, r)
-			return
-		}
-		buf := &bufferedResponse{header: http.Header{}, status: http.StatusOK}
-		next.ServeHTTP(buf, r)
+// CheckResponse serves r, a request for op, with next, and validates the
+// response against the spec before it leaves. A response that drifts from
+// the contract is logged with the operation and the reason and replaced by
+// a documented 500, so contract bugs surface in development and CI instead
+// of in clients. It buffers each response, so it is opt-in
+// (--validate-responses); docs/PERFORMANCE.md gives its cost.
+func (v *Validator) CheckResponse(w http.ResponseWriter, r *http.Request, op *Operation, next http.Handler) {
+	buf := &bufferedResponse{header: http.Header{}, status: http.StatusOK}
+	next.ServeHTTP(buf, r)
 
-		err := openapi3filter.ValidateResponse(r.Context(), &openapi3filter.ResponseValidationInput{
-			RequestValidationInput: &openapi3filter.RequestValidationInput{
-				Request: r, PathParams: pathParams(rc), Route: op.route, Options: v.options,
-			},
-			Status:  buf.status,
-			Header:  buf.header,
-			Body:    io.NopCloser(bytes.NewReader(buf.body.Bytes())),
-			Options: v.responseOptions,
-		})
-		if err != nil {
-			problem.Write(w, r, fmt.Errorf("response does not match the spec: %s %s (%s) → %d: %w",
-				r.Method, rc.RoutePattern(), op.route.Operation.OperationID, buf.status, err))
-			return
-		}
-		h := w.Header()
-		for k, vs := range buf.header {
-			h[k] = vs
-		}
-		w.WriteHeader(buf.status)
-		_, _ = w.Write(buf.body.Bytes())
+	rc := chi.RouteContext(r.Context())
+	err := openapi3filter.ValidateResponse(r.Context(), &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{
+			Request: r, PathParams: pathParams(rc), Route: op.route, Options: v.options,
+		},
+		Status:  buf.status,
+		Header:  buf.header,
+		Body:    io.NopCloser(bytes.NewReader(buf.body.Bytes())),
+		Options: v.responseOptions,
 	})
+	if err != nil {
+		problem.Write(w, r, fmt.Errorf("response does not match the spec: %s %s (%s) → %d: %w",
+			r.Method, rc.RoutePattern(), op.route.Operation.OperationID, buf.status, err))
+		return
+	}
+	h := w.Header()
+	for k, vs := range buf.header {
+		h[k] = vs
+	}
+	w.WriteHeader(buf.status)
+	_, _ = w.Write(buf.body.Bytes())
 }
 
 // bufferedResponse holds a response until it has been validated.

@@ -1,15 +1,15 @@
-// Package validator enforces openapi.yaml on every API request before a
-// handler sees it: security first, then parameters, then the body.
+// Package validator enforces openapi.yaml's parameters and request bodies
+// on every API request before a handler sees it.
 //
-// It is built once, at start-up, from the embedded spec. It runs as chi
-// route middleware, after chi has matched the route, and finds the spec's
-// operation by chi's route pattern in a map: a second router (kin-openapi's
-// tries paths one by one) would cost more with every path the API grows.
+// It is built once, at start-up, from the embedded spec, and prepares each
+// operation once (Operation). It runs after chi has matched the route and
+// after authentication: the caller finds the operation by chi's route
+// pattern, so no second router (kin-openapi's tries paths one by one) costs
+// more with every path the API grows.
 package validator
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -27,29 +27,25 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 
 	"example.com/tasks/gen"
-	"example.com/tasks/impl/auth"
-	"example.com/tasks/impl/httplog"
 	"example.com/tasks/impl/problem"
 )
 
 // Validator checks requests against an OpenAPI document.
 type Validator struct {
-	auth         *auth.Authenticator
+	doc          *openapi3.T
 	maxBodyBytes int64
-	ops          map[string]*operation // by method + " " + chi route pattern
 	options      *openapi3filter.Options
-	// responseOptions are for CheckResponses: an undocumented status is a drift.
+	// responseOptions are for CheckResponse: an undocumented status is a drift.
 	responseOptions *openapi3filter.Options
 }
 
-// operation is what the validator needs of one spec operation, prepared once.
-type operation struct {
+// Operation is what the validator needs of one spec operation, prepared once.
+type Operation struct {
 	// route is handed to kin-openapi to check parameters and body. Its
-	// operation is a copy with security cleared: the Authenticator has
-	// already enforced it, and kin-openapi would otherwise read the body
-	// once more to run the (no-op) checks again.
+	// operation is a copy with security cleared: authentication ran before
+	// validation, and kin-openapi would otherwise read the body once more
+	// to run the (no-op) checks again.
 	route        *routers.Route
-	policy       *auth.Policy     // the original operation's security, compiled
 	content      openapi3.Content // the request body's media types, if any
 	acceptedMIME string           // for the 415 detail
 }
@@ -73,15 +69,13 @@ func init() {
 	openapi3.DefineStringFormatValidator("uuid", UUIDFormat)
 }
 
-// New builds a Validator for doc, whose operations are served under baseURL
-// (the path of the spec's server URL, "" for none).
-func New(doc *openapi3.T, baseURL string, a *auth.Authenticator, maxBodyBytes int64) (*Validator, error) {
+// New builds a Validator for doc that refuses bodies over maxBodyBytes.
+func New(doc *openapi3.T, maxBodyBytes int64) *Validator {
 	v := &Validator{
-		auth:         a,
+		doc:          doc,
 		maxBodyBytes: maxBodyBytes,
-		ops:          make(map[string]*operation),
 		options: &openapi3filter.Options{
-			// Security was checked by the Authenticator before validation.
+			// Security was checked before validation.
 			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
 		},
 	}
@@ -94,98 +88,55 @@ func New(doc *openapi3.T, baseURL string, a *auth.Authenticator, maxBodyBytes in
 		return err.Reason
 	})
 	v.responseOptions = &openapi3filter.Options{IncludeResponseStatus: true}
+	return v
+}
+
+// Operation prepares the operation at path and method of the document v was
+// built from.
+func (v *Validator) Operation(path, method string) *Operation {
+	item := v.doc.Paths.Value(path)
+	op := item.GetOperation(method)
 	var server *openapi3.Server
-	if len(doc.Servers) > 0 {
-		server = doc.Servers[0]
+	if len(v.doc.Servers) > 0 {
+		server = v.doc.Servers[0]
 	}
-	for path, item := range doc.Paths.Map() {
-		for method, op := range item.Operations() {
-			stripped := *op
-			stripped.Security = &openapi3.SecurityRequirements{}
-			o := &operation{
-				route: &routers.Route{
-					Spec: doc, Server: server, Path: path, PathItem: item,
-					Method: method, Operation: &stripped,
-				},
-				policy: a.Compile(auth.Requirements(doc, op)),
-			}
-			if op.RequestBody != nil && op.RequestBody.Value != nil {
-				o.content = op.RequestBody.Value.Content
-				o.acceptedMIME = strings.Join(slices.Sorted(maps.Keys(o.content)), ", ")
-			}
-			// chi and OpenAPI write path parameters the same way: /tasks/{id}.
-			v.ops[method+" "+baseURL+path] = o
-		}
+	stripped := *op
+	stripped.Security = &openapi3.SecurityRequirements{}
+	o := &Operation{route: &routers.Route{
+		Spec: v.doc, Server: server, Path: path, PathItem: item,
+		Method: method, Operation: &stripped,
+	}}
+	if op.RequestBody != nil && op.RequestBody.Value != nil {
+		o.content = op.RequestBody.Value.Content
+		o.acceptedMIME = strings.Join(slices.Sorted(maps.Keys(o.content)), ", ")
 	}
-	return v, nil
+	return o
 }
 
-// Middleware validates the request for the route chi matched and passes it
-// on with the principal in its context, or answers with the error.
-func (v *Validator) Middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rc := chi.RouteContext(r.Context())
-		op := v.operation(r, rc)
-		if op == nil {
-			// Every route comes from the spec, so this is a wiring bug.
-			problem.Write(w, r, fmt.Errorf("validator: no operation for %s %s", r.Method, rc.RoutePattern()))
-			return
-		}
-		ctx, err := v.validate(r.Context(), w, r, rc, op)
-		if err != nil {
-			problem.Write(w, r, err)
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
-}
-
-// operation finds the spec operation of the route chi matched. A HEAD
-// request is a GET without the body (RFC 9110 §9.3.2), routed to the GET
-// operation by chi's middleware.GetHead, and validated as one.
-func (v *Validator) operation(r *http.Request, rc *chi.Context) *operation {
-	method := r.Method
-	if method == http.MethodHead {
-		method = http.MethodGet
-	}
-	return v.ops[method+" "+rc.RoutePattern()]
-}
-
-func (v *Validator) validate(ctx context.Context, w http.ResponseWriter, r *http.Request, rc *chi.Context, op *operation) (context.Context, error) {
-	// 1. Security, before anything reads parameters or the body: an
-	// anonymous caller learns nothing about the API's shape.
-	p, ok, err := v.auth.Authenticate(ctx, r, op.policy)
-	if err != nil {
-		return ctx, err
-	}
-	if ok {
-		ctx = auth.NewContext(ctx, p)
-		httplog.SetSubject(ctx, p.Subject)
-	}
-
-	// 2. The body's media type and size, before it is read.
+// Request validates r, a request for op whose route chi matched: the body's
+// media type and size before it is read, then parameters and body against
+// their schemas. It returns the client's answer (a *problem.Error) or nil.
+func (v *Validator) Request(w http.ResponseWriter, r *http.Request, op *Operation) error {
 	if op.content != nil {
 		mediaType, err := v.checkBodyHeaders(r, op)
 		if err != nil {
-			return ctx, err
+			return err
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, v.maxBodyBytes)
 		if err := v.checkJSON(r, mediaType); err != nil {
-			return ctx, err
+			return err
 		}
 	}
-
-	// 3. Parameters and body against their schemas.
-	err = openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{
+	err := openapi3filter.ValidateRequest(r.Context(), &openapi3filter.RequestValidationInput{
 		Request:    r,
-		PathParams: pathParams(rc),
+		PathParams: pathParams(chi.RouteContext(r.Context())),
 		Route:      op.route,
 		Options:    v.options,
 	})
 	if err != nil {
-		return ctx, v.requestError(err)
+		return v.requestError(err)
 	}
-	return ctx, nil
+	return nil
 }
 
 // pathParams returns the path parameters chi matched, as kin-openapi takes them.
@@ -200,7 +151,7 @@ func pathParams(rc *chi.Context) map[string]string {
 // checkBodyHeaders refuses a body too large or of a media type the operation
 // does not accept, before it is read, and returns the media type ("" when no
 // body was sent).
-func (v *Validator) checkBodyHeaders(r *http.Request, op *operation) (string, error) {
+func (v *Validator) checkBodyHeaders(r *http.Request, op *Operation) (string, error) {
 	if r.ContentLength > v.maxBodyBytes {
 		return "", v.tooLarge()
 	}

@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -20,6 +19,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"example.com/tasks/impl/auth/secureurl"
+	"example.com/tasks/impl/spec"
 )
 
 // WellKnown is the well-known URI suffix RFC 9728 §3 registers.
@@ -80,10 +80,11 @@ func New(doc *openapi3.T, basePath, docsPath string, cfg Config) (*Document, err
 			return nil, fmt.Errorf("protectedresource: %w", err)
 		}
 	}
+	scopes, _ := spec.Scopes(doc)
 	m := Metadata{
 		Resource:                      origin + basePath,
 		AuthorizationServers:          slices.Clone(cfg.AuthorizationServers),
-		ScopesSupported:               Scopes(doc),
+		ScopesSupported:               scopes,
 		BearerMethodsSupported:        []string{"header"}, // the query and the form body are refused
 		DPoPSigningAlgValuesSupported: slices.Clone(cfg.DPoPAlgorithms),
 	}
@@ -125,52 +126,6 @@ func CheckPublicURL(raw string) (string, error) {
 		return "", fmt.Errorf("protectedresource: public URL %q: %w", raw, err)
 	}
 	return u.Scheme + "://" + u.Host, nil
-}
-
-// Scopes lists every scope the spec's oauth2 and openIdConnect schemes
-// define or its security requirements name, sorted: scopes_supported.
-func Scopes(doc *openapi3.T) []string {
-	set := map[string]bool{}
-	oauth := map[string]bool{}
-	if doc.Components != nil {
-		for name, ref := range doc.Components.SecuritySchemes {
-			s := ref.Value
-			if s == nil || (s.Type != "oauth2" && s.Type != "openIdConnect") {
-				continue
-			}
-			oauth[name] = true
-			if s.Flows == nil {
-				continue
-			}
-			for _, f := range []*openapi3.OAuthFlow{s.Flows.Implicit, s.Flows.Password, s.Flows.ClientCredentials, s.Flows.AuthorizationCode} {
-				if f != nil {
-					for scope := range f.Scopes {
-						set[scope] = true
-					}
-				}
-			}
-		}
-	}
-	add := func(srs openapi3.SecurityRequirements) {
-		for _, req := range srs {
-			for name, scopes := range req {
-				if oauth[name] {
-					for _, s := range scopes {
-						set[s] = true
-					}
-				}
-			}
-		}
-	}
-	add(doc.Security)
-	for _, item := range doc.Paths.Map() {
-		for _, op := range item.Operations() {
-			if op.Security != nil {
-				add(*op.Security)
-			}
-		}
-	}
-	return slices.Sorted(maps.Keys(set))
 }
 
 // ServeHTTP serves the document. It is public: a client reads it before it

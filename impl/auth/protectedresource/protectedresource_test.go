@@ -44,8 +44,8 @@ func TestCheckPublicURL(t *testing.T) {
 	}
 }
 
-// spec declares scopes in an oauth2 flow, names others on an openIdConnect
-// requirement, and some on a bearer requirement, which are not OAuth scopes.
+// spec declares scopes in an oauth2 flow and names others on an
+// openIdConnect requirement.
 const spec = `
 openapi: 3.0.3
 info: {title: Widget Service, version: "1"}
@@ -56,7 +56,7 @@ paths:
     get:
       responses: {"200": {description: ok}}
     post:
-      security: [{oauth: [widgets:write]}, {bearer: [not-an-oauth-scope]}]
+      security: [{oauth: [widgets:write]}, {bearer: []}]
       responses: {"200": {description: ok}}
 components:
   securitySchemes:

@@ -14,7 +14,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	_ "embed"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -57,21 +56,23 @@ func Load(path string) (*Verifier, error) {
 	return v, nil
 }
 
-//go:embed dev-tokens.yaml
-var devTokens []byte
-
 // The development tokens that Dev accepts, as README.md publishes them. They
 // are public: never enable them where real data lives.
 const (
-	DevReadWriteToken = "dev-rw-token" // subject dev-rw, scopes tasks:read tasks:write
-	DevReadOnlyToken  = "dev-ro-token" // subject dev-ro, scope tasks:read
+	DevReadWriteToken = "dev-rw-token" // subject dev-rw, every scope
+	DevReadOnlyToken  = "dev-ro-token" // subject dev-ro, the read scopes
 )
 
-// Dev returns a Verifier for the development tokens.
-func Dev() *Verifier {
-	v, err := Parse(devTokens)
+// Dev returns a Verifier for the development tokens: dev-rw carries the
+// scopes all, dev-ro the scopes read. cmd/server passes the spec's
+// (spec.Scopes), so a scope added to the spec reaches them with no edit.
+func Dev(all, read []string) *Verifier {
+	v, err := New([]Entry{
+		{Subject: "dev-rw", Scopes: all, SHA256: Digest(DevReadWriteToken)},
+		{Subject: "dev-ro", Scopes: read, SHA256: Digest(DevReadOnlyToken)},
+	})
 	if err != nil {
-		panic("statictoken: embedded dev-tokens.yaml: " + err.Error())
+		panic("statictoken: development tokens: " + err.Error())
 	}
 	return v
 }
@@ -86,11 +87,16 @@ func Parse(data []byte) (*Verifier, error) {
 	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("parse: %w", err)
 	}
-	if len(f.Tokens) == 0 {
+	return New(f.Tokens)
+}
+
+// New returns a Verifier for entries, checked as Parse checks a file's.
+func New(entries []Entry) (*Verifier, error) {
+	if len(entries) == 0 {
 		return nil, errors.New("no tokens listed")
 	}
-	v := &Verifier{byDigest: make(map[[sha256.Size]byte]auth.Principal, len(f.Tokens))}
-	for i, e := range f.Tokens {
+	v := &Verifier{byDigest: make(map[[sha256.Size]byte]auth.Principal, len(entries))}
+	for i, e := range entries {
 		if strings.TrimSpace(e.Subject) == "" {
 			return nil, fmt.Errorf("tokens[%d]: subject is empty", i)
 		}

@@ -35,10 +35,11 @@ func TestVerify(t *testing.T) {
 
 func TestDevTokens(t *testing.T) {
 	t.Parallel()
-	v := statictoken.Dev()
+	all, read := []string{"a:read", "a:write"}, []string{"a:read"}
+	v := statictoken.Dev(all, read)
 	for token, want := range map[string]auth.Principal{
-		statictoken.DevReadWriteToken: {Subject: "dev-rw", Scopes: []string{"tasks:read", "tasks:write"}},
-		statictoken.DevReadOnlyToken:  {Subject: "dev-ro", Scopes: []string{"tasks:read"}},
+		statictoken.DevReadWriteToken: {Subject: "dev-rw", Scopes: all},
+		statictoken.DevReadOnlyToken:  {Subject: "dev-ro", Scopes: read},
 	} {
 		p, err := v.Verify(context.Background(), auth.Credential{Token: token})
 		if err != nil || p.Subject != want.Subject || !slices.Equal(p.Scopes, want.Scopes) {

@@ -1,7 +1,7 @@
-// Package migrate applies a store's embedded schema migrations with goose.
+// Package migrate applies an engine's embedded schema migrations with goose.
 //
 // goose, rather than golang-migrate, because its Provider API takes the
-// *sql.DB and embed.FS it is given and keeps no global state, its SQL files
+// *sql.DB and fs.FS it is given and keeps no global state, its SQL files
 // hold the up and down steps together, and it ships a PostgreSQL advisory
 // lock, so that two instances starting at once do not migrate twice.
 package migrate
@@ -11,24 +11,29 @@ import (
 	"database/sql"
 	"fmt"
 	"io/fs"
+	"log/slog"
 
 	"github.com/pressly/goose/v3"
 )
 
-// Up applies the pending migrations in fsys (files named NNNNN_name.sql)
-// and returns the names of those it applied, oldest first.
-func Up(ctx context.Context, dialect goose.Dialect, db *sql.DB, fsys fs.FS, opts ...goose.ProviderOption) ([]string, error) {
-	p, err := goose.NewProvider(dialect, db, fsys, append(opts, goose.WithDisableGlobalRegistry(true))...)
+// Up applies the pending migrations in fsys's folder "migrations" (files
+// named NNNNN_name.sql, applied in that order) and logs each one it applied
+// as "migration applied" with the engine's name.
+func Up(ctx context.Context, engine string, dialect goose.Dialect, db *sql.DB, fsys fs.FS, logger *slog.Logger, opts ...goose.ProviderOption) error {
+	dir, err := fs.Sub(fsys, "migrations")
 	if err != nil {
-		return nil, fmt.Errorf("migrate: %w", err)
+		return fmt.Errorf("migrate: %w", err)
+	}
+	p, err := goose.NewProvider(dialect, db, dir, append(opts, goose.WithDisableGlobalRegistry(true))...)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
 	}
 	results, err := p.Up(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("migrate: %w", err)
-	}
-	applied := make([]string, 0, len(results))
 	for _, r := range results {
-		applied = append(applied, r.Source.Path)
+		logger.Info("migration applied", "db", engine, "migration", r.Source.Path)
 	}
-	return applied, nil
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
 }

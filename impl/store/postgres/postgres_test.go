@@ -9,10 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"example.com/tasks/impl/store"
 	"example.com/tasks/impl/store/postgres"
 	"example.com/tasks/impl/store/postgres/pgtest"
-	"example.com/tasks/impl/store/storetest"
 )
 
 // server is one PostgreSQL for the whole test binary: starting one takes
@@ -34,30 +32,6 @@ func TestMain(m *testing.M) {
 }
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
-
-func open(t *testing.T) *postgres.Store {
-	t.Helper()
-	s, err := postgres.Open(context.Background(), server.URL(), quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-func TestConformance(t *testing.T) {
-	t.Parallel()
-	s := open(t)
-	t.Cleanup(func() { s.Close() })
-	storetest.Run(t, func(*testing.T) store.Store { return s })
-}
-
-func TestPersistence(t *testing.T) {
-	t.Parallel()
-	storetest.RunPersistence(t, func(t *testing.T) (store.Store, func() error) {
-		s := open(t)
-		return s, s.Close
-	})
-}
 
 func TestOpenRefusesBadURLs(t *testing.T) {
 	t.Parallel()

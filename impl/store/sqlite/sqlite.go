@@ -1,24 +1,25 @@
-// Package sqlite is a store.Store in a SQLite file, through the pure-Go
+// Package sqlite keeps the API's data in SQLite, through the pure-Go
 // modernc.org/sqlite driver: no C toolchain, nothing to install. It is the
-// default for one machine; the schema is migrated when the store opens.
+// default for one machine, and in memory for tests and demos. The schema is
+// migrated when the database opens.
 //
-// Queries are hand-written here, one per operation, rather than generated
-// with sqlc: there are five, and the owner check sits in each WHERE clause
-// where a reader can see it.
+// DB implements each resource's store interface in a file of its own
+// (tasks.go). Queries are hand-written, one per operation, rather than
+// generated with sqlc: the owner check sits in each WHERE clause where a
+// reader can see it.
 package sqlite
 
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -37,16 +38,14 @@ var migrations embed.FS
 // that two transactions never deadlock upgrading their locks.
 const pragmas = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(ON)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 
-// Store keeps tasks in a SQLite database file.
-type Store struct {
+// DB is the API's data in a SQLite database.
+type DB struct {
 	db *sql.DB
 }
 
-var _ store.Store = (*Store)(nil)
-
 // Open opens (creating it if needed) the database file at path, applies
-// pending migrations and returns the store. The file's folder must exist.
-func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error) {
+// pending migrations and returns it. The file's folder must exist.
+func Open(ctx context.Context, path string, logger *slog.Logger) (*DB, error) {
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("sqlite: %q is not a usable file path", path)
 	}
@@ -54,163 +53,82 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	applied, err := migrate.Up(ctx, goose.DialectSQLite3, db, mustSub(migrations, "migrations"))
+	return migrated(ctx, db, path, logger)
+}
+
+// OpenMemory returns a new, empty database in memory, lost when it is
+// closed. It has one connection, since each connection to ":memory:" would
+// be a database of its own; requests take turns on it.
+func OpenMemory(ctx context.Context, logger *slog.Logger) (*DB, error) {
+	db, err := sql.Open("sqlite", ":memory:?_pragma=foreign_keys(ON)")
 	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	return migrated(ctx, db, ":memory:", logger)
+}
+
+func migrated(ctx context.Context, db *sql.DB, name string, logger *slog.Logger) (*DB, error) {
+	if err := migrate.Up(ctx, "sqlite", goose.DialectSQLite3, db, migrations, logger); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+		return nil, fmt.Errorf("sqlite: open %s: %w", name, err)
 	}
-	for _, m := range applied {
-		logger.Info("migration applied", "db", "sqlite", "migration", m)
-	}
-	return &Store{db: db}, nil
+	return &DB{db: db}, nil
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// New uses db as it is, with no migration: for a pool configured by the
+// caller, and for tests that need a database that fails.
+func New(db *sql.DB) *DB { return &DB{db: db} }
 
-const columns = `id, owner, title, description, status, version, created_at, updated_at`
-
-func (s *Store) Create(ctx context.Context, t store.Task) (store.Task, error) {
-	t.Version = 1
-	t.CreatedAt, t.UpdatedAt = toTime(fromTime(t.CreatedAt)), toTime(fromTime(t.UpdatedAt))
-	_, err := s.db.ExecContext(ctx,
-		`INSERT INTO tasks (`+columns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.ID.String(), t.Owner, t.Title, t.Description, t.Status, t.Version, fromTime(t.CreatedAt), fromTime(t.UpdatedAt))
-	if err != nil {
-		return store.Task{}, wrap("create", err)
-	}
-	return t, nil
-}
-
-func (s *Store) Get(ctx context.Context, owner string, id uuid.UUID) (store.Task, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT `+columns+` FROM tasks WHERE owner = ? AND id = ?`, owner, id.String())
-	t, err := scan(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.Task{}, store.ErrNotFound
-	}
-	if err != nil {
-		return store.Task{}, wrap("get", err)
-	}
-	return t, nil
-}
-
-func (s *Store) Update(ctx context.Context, owner string, t store.Task, match int64) (store.Task, error) {
-	// One statement checks the owner and the version and writes: no other
-	// writer can slip in between.
-	row := s.db.QueryRowContext(ctx, `
-		UPDATE tasks SET title = ?, description = ?, status = ?, updated_at = ?, version = version + 1
-		WHERE owner = ? AND id = ? AND (? = 0 OR version = ?)
-		RETURNING `+columns,
-		t.Title, t.Description, t.Status, fromTime(t.UpdatedAt), owner, t.ID.String(), match, match)
-	got, err := scan(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.Task{}, s.whyNoRow(ctx, owner, t.ID, match)
-	}
-	if err != nil {
-		return store.Task{}, wrap("update", err)
-	}
-	return got, nil
-}
-
-func (s *Store) Delete(ctx context.Context, owner string, id uuid.UUID, match int64) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM tasks WHERE owner = ? AND id = ? AND (? = 0 OR version = ?)`,
-		owner, id.String(), match, match)
-	if err != nil {
-		return wrap("delete", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return wrap("delete", err)
-	} else if n == 0 {
-		return s.whyNoRow(ctx, owner, id, match)
+// Ping checks that the database answers.
+func (d *DB) Ping(ctx context.Context) error {
+	if err := d.db.PingContext(ctx); err != nil {
+		return wrap("ping", err)
 	}
 	return nil
 }
 
-// whyNoRow tells apart the two reasons a conditional write touched no row:
-// the owner has no such task, or its version moved on.
-func (s *Store) whyNoRow(ctx context.Context, owner string, id uuid.UUID, match int64) error {
-	if match == store.AnyVersion {
-		return store.ErrNotFound
-	}
+// Close closes the database.
+func (d *DB) Close() error { return d.db.Close() }
+
+// exists reports whether query, which selects 1, finds a row.
+func (d *DB) exists(ctx context.Context, query string, args ...any) (bool, error) {
 	var one int
-	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM tasks WHERE owner = ? AND id = ?`, owner, id.String()).Scan(&one)
+	err := d.db.QueryRowContext(ctx, query, args...).Scan(&one)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return store.ErrNotFound
+		return false, nil
 	case err != nil:
-		return wrap("check version", err)
+		return false, wrap("exists", err)
 	}
-	return store.ErrVersionMismatch
+	return true, nil
 }
 
-func (s *Store) List(ctx context.Context, owner string, after *store.Key, limit int) ([]store.Task, bool, error) {
-	var rows *sql.Rows
-	var err error
-	// One more than asked tells whether more follow.
-	if after == nil {
-		rows, err = s.db.QueryContext(ctx, `SELECT `+columns+` FROM tasks WHERE owner = ?
-			ORDER BY created_at, id LIMIT ?`, owner, limit+1)
-	} else {
-		rows, err = s.db.QueryContext(ctx, `SELECT `+columns+` FROM tasks WHERE owner = ? AND (created_at, id) > (?, ?)
-			ORDER BY created_at, id LIMIT ?`, owner, fromTime(after.CreatedAt), after.ID.String(), limit+1)
-	}
-	if err != nil {
-		return nil, false, wrap("list", err)
-	}
-	defer rows.Close()
-	tasks := make([]store.Task, 0, limit)
-	for rows.Next() {
-		t, err := scan(rows)
-		if err != nil {
-			return nil, false, wrap("list", err)
-		}
-		tasks = append(tasks, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, false, wrap("list", err)
-	}
-	if len(tasks) > limit {
-		return tasks[:limit], true, nil
-	}
-	return tasks, false, nil
-}
-
-func scan(row interface{ Scan(...any) error }) (store.Task, error) {
-	var t store.Task
-	var id string
-	var created, updated int64
-	if err := row.Scan(&id, &t.Owner, &t.Title, &t.Description, &t.Status, &t.Version, &created, &updated); err != nil {
-		return store.Task{}, err
-	}
-	var err error
-	if t.ID, err = uuid.Parse(id); err != nil {
-		return store.Task{}, fmt.Errorf("stored id %q: %w", id, err)
-	}
-	t.CreatedAt, t.UpdatedAt = toTime(created), toTime(updated)
-	return t, nil
-}
-
+// Times are stored as Unix microseconds (store.Precision), so that they
+// sort as numbers.
 func fromTime(t time.Time) int64 { return t.UnixMicro() }
 func toTime(us int64) time.Time  { return time.UnixMicro(us).UTC() }
 
-// wrap marks a locked or busy database (the busy timeout ran out) as
-// unavailable: the client may retry.
+// wrap marks the errors that mean "the database is not there right now" as
+// store.ErrUnavailable, so that clients get a 503 they may retry rather than
+// a 500: a locked or busy database (the busy timeout ran out), one that
+// cannot be opened, and a connection that broke.
 func wrap(op string, err error) error {
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		switch se.Code() & 0xff { // the primary code of an extended one
-		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-			return fmt.Errorf("sqlite: %s: %w: %w", op, store.ErrUnavailable, err)
-		}
+	if unavailable(err) {
+		return fmt.Errorf("sqlite: %s: %w: %w", op, store.ErrUnavailable, err)
 	}
 	return fmt.Errorf("sqlite: %s: %w", op, err)
 }
 
-// mustSub returns the embedded migrations folder; it exists at compile time.
-func mustSub(fsys embed.FS, dir string) fs.FS {
-	sub, err := fs.Sub(fsys, dir)
-	if err != nil {
-		panic(err)
+func unavailable(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff { // the primary code of an extended one
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR:
+			return true
+		}
 	}
-	return sub
+	return errors.Is(err, driver.ErrBadConn)
 }

@@ -2,42 +2,33 @@ package sqlite_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/google/uuid"
+
+	"example.com/tasks/impl/api"
 	"example.com/tasks/impl/store"
-	"example.com/tasks/impl/store/sqlite"
 	"example.com/tasks/impl/store/storetest"
+
+	"example.com/tasks/impl/store/sqlite"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-func open(t *testing.T, path string) *sqlite.Store {
+func open(t *testing.T, path string) *sqlite.DB {
 	t.Helper()
 	s, err := sqlite.Open(context.Background(), path, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
-}
-
-func TestConformance(t *testing.T) {
-	t.Parallel()
-	s := open(t, filepath.Join(t.TempDir(), "tasks.db"))
-	t.Cleanup(func() { s.Close() })
-	storetest.Run(t, func(*testing.T) store.Store { return s })
-}
-
-func TestPersistence(t *testing.T) {
-	t.Parallel()
-	path := filepath.Join(t.TempDir(), "tasks.db")
-	storetest.RunPersistence(t, func(t *testing.T) (store.Store, func() error) {
-		s := open(t, path)
-		return s, s.Close
-	})
 }
 
 func TestOpenRefusesBadPaths(t *testing.T) {
@@ -59,5 +50,43 @@ func TestWAL(t *testing.T) {
 	defer s.Close()
 	if _, err := os.Stat(path + "-wal"); err != nil {
 		t.Errorf("no write-ahead log beside the database: %v", err)
+	}
+}
+
+// TestMemoryIsOneDatabase: every request of an in-memory database sees the
+// same data, though database/sql may hand out several connections.
+func TestMemoryIsOneDatabase(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := sqlite.OpenMemory(ctx, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	task := api.Task{ID: uuid.New(), Owner: "o", Title: "t", Status: "todo", CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	if _, err := db.CreateTask(ctx, task); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if _, err := db.GetTask(ctx, "o", task.ID); err != nil {
+				t.Errorf("concurrent read: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// TestDownIsUnavailable: a connection that cannot be made is reported as
+// store.ErrUnavailable (a 503 the client may retry), not as a failure.
+func TestDownIsUnavailable(t *testing.T) {
+	t.Parallel()
+	db := storetest.Down(t)
+	if err := db.Ping(context.Background()); !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("Ping = %v, want store.ErrUnavailable", err)
+	}
+	if _, err := db.(api.TaskStore).GetTask(context.Background(), "o", uuid.New()); !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("GetTask = %v, want store.ErrUnavailable", err)
 	}
 }

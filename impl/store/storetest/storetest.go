@@ -1,405 +1,84 @@
-// Package storetest is the conformance suite every store.Store passes: the
-// same cases run against the in-memory store, SQLite and PostgreSQL, so the
-// three cannot drift apart. Each implementation's test calls Run (and
-// RunPersistence for the ones that keep data).
+// Package storetest runs store tests against every engine, so that the
+// engines cannot drift apart: SQLite, in memory and in a file, and PostgreSQL
+// (a throwaway server from pgtest, which needs the server binaries). A
+// resource's store test (impl/store/tasks_test.go) calls Each; adding a
+// resource adds a test file and edits none.
 package storetest
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
-	"runtime"
-	"strconv"
-	"sync"
-	"sync/atomic"
+	"io"
+	"log/slog"
+	"path/filepath"
 	"testing"
-	"time"
 
-	"github.com/google/uuid"
-
-	"example.com/tasks/impl/store"
+	"example.com/tasks/impl/store/backend"
+	"example.com/tasks/impl/store/postgres/pgtest"
+	"example.com/tasks/impl/store/sqlite"
 )
 
-// Run runs every case against the store open returns. Cases run in parallel
-// and each uses owners of its own, so open may return one shared store.
-func Run(t *testing.T, open func(t *testing.T) store.Store) {
-	cases := []struct {
-		name string
-		fn   func(*testing.T, store.Store)
+// Engine is one database engine under test.
+type Engine struct {
+	Name string
+	// Persistent is false for the in-memory engine, whose every Open
+	// returns a new, empty database.
+	Persistent bool
+	// Open opens the engine's test database, migrated. Each call opens the
+	// same database anew (if Persistent), so that data written through one
+	// handle can be read through the next. Cleanup closes it.
+	Open func(t *testing.T) backend.DB
+}
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// Each runs test once per engine, as parallel subtests named after them. A
+// PostgreSQL server is started for the call and removed after it: call Each
+// once per test function and share its database between cases (keep them
+// apart by owner).
+func Each(t *testing.T, test func(t *testing.T, e Engine)) {
+	engines := []struct {
+		name       string
+		persistent bool
+		url        func(t *testing.T) string
 	}{
-		{"CreateReadUpdateDelete", testCRUD},
-		{"OwnershipIsolation", testOwnership},
-		{"ConditionalWrites", testConditional},
-		{"ConcurrentIfMatchOneWins", testConcurrentIfMatch},
-		{"ConcurrentIncrementsLoseNoWrite", testNoLostUpdate},
-		{"PaginationOrderAndDeletedCursor", testPaginationOrder},
-		{"PaginationStableUnderInserts", testPaginationUnderInserts},
+		{"memory", false, func(*testing.T) string { return "memory:" }},
+		{"sqlite", true, func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "test.db") }},
+		{"postgres", true, func(t *testing.T) string { return pgtest.New(t).URL() }},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
 			t.Parallel()
-			c.fn(t, open(t))
-		})
-	}
-}
-
-// RunPersistence checks that data outlives the store: it writes through one
-// store, closes it, and reads through a new one. Every call of open must
-// open the same database.
-func RunPersistence(t *testing.T, open func(t *testing.T) (s store.Store, close func() error)) {
-	ctx := context.Background()
-	owner := newOwner()
-	s, closeFn := open(t)
-	kept := mustCreate(t, s, newTask(owner, "kept"))
-	kept.Title = "kept, updated"
-	kept, err := s.Update(ctx, owner, kept, kept.Version)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gone := mustCreate(t, s, newTask(owner, "deleted"))
-	if err := s.Delete(ctx, owner, gone.ID, store.AnyVersion); err != nil {
-		t.Fatal(err)
-	}
-	if err := closeFn(); err != nil {
-		t.Fatalf("close: %v", err)
-	}
-
-	s, closeFn = open(t)
-	defer closeFn()
-	got, err := s.Get(ctx, owner, kept.ID)
-	if err != nil {
-		t.Fatalf("after reopening: %v", err)
-	}
-	if !equal(got, kept) {
-		t.Errorf("after reopening: %+v, want %+v", got, kept)
-	}
-	if _, err := s.Get(ctx, owner, gone.ID); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("deleted task after reopening: %v, want ErrNotFound", err)
-	}
-	if list, _, err := s.List(ctx, owner, nil, 10); err != nil || len(list) != 1 {
-		t.Errorf("list after reopening: %d tasks, %v; want 1", len(list), err)
-	}
-}
-
-func testCRUD(t *testing.T, s store.Store) {
-	ctx := context.Background()
-	owner := newOwner()
-	in := newTask(owner, "first")
-	in.Description = "a description"
-	created := mustCreate(t, s, in)
-	if created.Version != 1 {
-		t.Errorf("created version = %d, want 1", created.Version)
-	}
-	if !created.CreatedAt.Equal(in.CreatedAt.Truncate(store.Precision)) {
-		t.Errorf("created_at = %v, want %v to the microsecond", created.CreatedAt, in.CreatedAt)
-	}
-	got, err := s.Get(ctx, owner, created.ID)
-	if err != nil || !equal(got, created) {
-		t.Fatalf("Get = %+v, %v; want %+v", got, err, created)
-	}
-
-	change := created
-	change.Title, change.Description, change.Status = "renamed", "", "done"
-	change.UpdatedAt = created.UpdatedAt.Add(time.Second)
-	change.CreatedAt = time.Time{} // must be kept from the stored task
-	updated, err := s.Update(ctx, owner, change, store.AnyVersion)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if updated.Version != 2 || updated.Title != "renamed" || updated.Description != "" || updated.Status != "done" ||
-		!updated.CreatedAt.Equal(created.CreatedAt) || !updated.UpdatedAt.Equal(change.UpdatedAt) || updated.Owner != owner {
-		t.Errorf("Update = %+v: want version 2, the new fields, created_at and owner kept", updated)
-	}
-	if got, err := s.Get(ctx, owner, created.ID); err != nil || !equal(got, updated) {
-		t.Errorf("Get after Update = %+v, %v; want %+v", got, err, updated)
-	}
-
-	if err := s.Delete(ctx, owner, created.ID, store.AnyVersion); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Get(ctx, owner, created.ID); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("Get after Delete = %v, want ErrNotFound", err)
-	}
-	if _, err := s.Update(ctx, owner, change, store.AnyVersion); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("Update after Delete = %v, want ErrNotFound", err)
-	}
-	if err := s.Delete(ctx, owner, created.ID, store.AnyVersion); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("second Delete = %v, want ErrNotFound", err)
-	}
-}
-
-func testOwnership(t *testing.T, s store.Store) {
-	ctx := context.Background()
-	alice, bob := newOwner(), newOwner()
-	a := mustCreate(t, s, newTask(alice, "alice's"))
-	// Bob gets ErrNotFound even with the right version: another owner's task
-	// must look exactly like a missing one.
-	for _, match := range []int64{store.AnyVersion, a.Version} {
-		if _, err := s.Get(ctx, bob, a.ID); !errors.Is(err, store.ErrNotFound) {
-			t.Errorf("bob's Get = %v, want ErrNotFound", err)
-		}
-		stolen := a
-		stolen.Title = "stolen"
-		if _, err := s.Update(ctx, bob, stolen, match); !errors.Is(err, store.ErrNotFound) {
-			t.Errorf("bob's Update (match %d) = %v, want ErrNotFound", match, err)
-		}
-		if err := s.Delete(ctx, bob, a.ID, match); !errors.Is(err, store.ErrNotFound) {
-			t.Errorf("bob's Delete (match %d) = %v, want ErrNotFound", match, err)
-		}
-	}
-	if list, more, err := s.List(ctx, bob, nil, 10); err != nil || len(list) != 0 || more {
-		t.Errorf("bob lists %d tasks (more %v, %v), want none", len(list), more, err)
-	}
-	if got, err := s.Get(ctx, alice, a.ID); err != nil || !equal(got, a) {
-		t.Errorf("alice's task after bob's attempts = %+v, %v; want it unchanged", got, err)
-	}
-}
-
-func testConditional(t *testing.T, s store.Store) {
-	ctx := context.Background()
-	owner := newOwner()
-	v1 := mustCreate(t, s, newTask(owner, "v1"))
-	v2 := v1
-	v2.Title = "v2"
-	v2, err := s.Update(ctx, owner, v2, v1.Version)
-	if err != nil || v2.Version != 2 {
-		t.Fatalf("Update with the current version = %+v, %v", v2, err)
-	}
-	stale := v1
-	stale.Title = "stale"
-	if _, err := s.Update(ctx, owner, stale, v1.Version); !errors.Is(err, store.ErrVersionMismatch) {
-		t.Errorf("Update with a stale version = %v, want ErrVersionMismatch", err)
-	}
-	if err := s.Delete(ctx, owner, v1.ID, v1.Version); !errors.Is(err, store.ErrVersionMismatch) {
-		t.Errorf("Delete with a stale version = %v, want ErrVersionMismatch", err)
-	}
-	if got, err := s.Get(ctx, owner, v1.ID); err != nil || !equal(got, v2) {
-		t.Errorf("after refused writes = %+v, %v; want %+v", got, err, v2)
-	}
-	if _, err := s.Update(ctx, owner, newTask(owner, "missing"), 1); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("conditional Update of a missing task = %v, want ErrNotFound", err)
-	}
-	if err := s.Delete(ctx, owner, v2.ID, v2.Version); err != nil {
-		t.Errorf("Delete with the current version = %v", err)
-	}
-}
-
-// testConcurrentIfMatch: writers that all read the same version race to
-// update it; exactly one wins, the others learn they were too late.
-func testConcurrentIfMatch(t *testing.T, s store.Store) {
-	const writers = 16
-	ctx := context.Background()
-	owner := newOwner()
-	base := mustCreate(t, s, newTask(owner, "contested"))
-	var wins, mismatches atomic.Int32
-	var winner atomic.Value
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range writers {
-		wg.Go(func() {
-			<-start
-			tk := base
-			tk.Title = "writer " + strconv.Itoa(i)
-			_, err := s.Update(ctx, owner, tk, base.Version)
-			switch {
-			case err == nil:
-				wins.Add(1)
-				winner.Store(tk.Title)
-			case errors.Is(err, store.ErrVersionMismatch):
-				mismatches.Add(1)
-			default:
-				t.Errorf("writer %d: %v", i, err)
-			}
-		})
-	}
-	close(start)
-	wg.Wait()
-	t.Logf("%d concurrent updates with the same version: %d succeeded, %d got ErrVersionMismatch", writers, wins.Load(), mismatches.Load())
-	if wins.Load() != 1 || mismatches.Load() != writers-1 {
-		t.Fatalf("%d wins and %d mismatches, want 1 and %d", wins.Load(), mismatches.Load(), writers-1)
-	}
-	got, err := s.Get(ctx, owner, base.ID)
-	if err != nil || got.Version != base.Version+1 || got.Title != winner.Load() {
-		t.Errorf("stored = %+v, %v; want the winner's title at version %d", got, err, base.Version+1)
-	}
-}
-
-// testNoLostUpdate: writers increment a counter kept in the title with
-// read-modify-write cycles guarded by the version, retrying on a mismatch.
-// Every increment must survive.
-func testNoLostUpdate(t *testing.T, s store.Store) {
-	const writers, increments = 4, 10
-	ctx := context.Background()
-	owner := newOwner()
-	counter := mustCreate(t, s, newTask(owner, "0"))
-	var retries atomic.Int32
-	var wg sync.WaitGroup
-	for range writers {
-		wg.Go(func() {
-			for done := 0; done < increments; {
-				cur, err := s.Get(ctx, owner, counter.ID)
+			url := e.url(t)
+			test(t, Engine{Name: e.name, Persistent: e.persistent, Open: func(t *testing.T) backend.DB {
+				t.Helper()
+				db, err := backend.Open(context.Background(), url, quiet)
 				if err != nil {
-					t.Error(err)
-					return
+					t.Fatal(err)
 				}
-				n, _ := strconv.Atoi(cur.Title)
-				cur.Title = strconv.Itoa(n + 1)
-				_, err = s.Update(ctx, owner, cur, cur.Version)
-				switch {
-				case err == nil:
-					done++
-				case errors.Is(err, store.ErrVersionMismatch):
-					retries.Add(1)
-				default:
-					t.Error(err)
-					return
-				}
-			}
+				t.Cleanup(func() { db.Close() })
+				return db
+			}})
 		})
 	}
-	wg.Wait()
-	got, err := s.Get(ctx, owner, counter.ID)
-	want := strconv.Itoa(writers * increments)
-	t.Logf("%d writers x %d guarded increments: counter %s, version %d, %d retries after a mismatch", writers, increments, got.Title, got.Version, retries.Load())
-	if err != nil || got.Title != want || got.Version != 1+writers*increments {
-		t.Errorf("counter = %q at version %d (%v), want %s at version %d", got.Title, got.Version, err, want, 1+writers*increments)
-	}
 }
 
-// testPaginationOrder: the list is ordered by (created_at, id), ties broken
-// by id, and a cursor stays valid when the task it points at is deleted.
-func testPaginationOrder(t *testing.T, s store.Store) {
-	ctx := context.Background()
-	owner := newOwner()
-	at := time.Now()
-	for i := range 6 {
-		tk := newTask(owner, "t")
-		tk.CreatedAt = at.Add(time.Duration(i/2) * time.Millisecond) // pairs share an instant
-		tk.UpdatedAt = tk.CreatedAt
-		mustCreate(t, s, tk)
-	}
-	first, more, err := s.List(ctx, owner, nil, 2)
-	if err != nil || len(first) != 2 || !more {
-		t.Fatalf("first page = %d tasks, more %v, %v", len(first), more, err)
-	}
-	if err := s.Delete(ctx, owner, first[1].ID, store.AnyVersion); err != nil {
-		t.Fatal(err)
-	}
-	k := store.KeyOf(first[1])
-	rest, more, err := s.List(ctx, owner, &k, 10)
-	if err != nil || len(rest) != 4 || more {
-		t.Fatalf("after the deleted key: %d tasks, more %v, %v; want the 4 after it", len(rest), more, err)
-	}
-	all := append(first[:1], rest...)
-	for i := 1; i < len(all); i++ {
-		if store.KeyOf(all[i-1]).Compare(store.KeyOf(all[i])) >= 0 {
-			t.Errorf("out of order at %d: %v then %v", i, store.KeyOf(all[i-1]), store.KeyOf(all[i]))
-		}
-	}
-	if last, more, err := s.List(ctx, owner, &k, 4); err != nil || len(last) != 4 || more {
-		t.Errorf("a page that ends exactly at the end: %d tasks, more %v, %v; want 4, no more", len(last), more, err)
-	}
+// Down returns a database that cannot be reached: every call fails with an
+// error wrapping store.ErrUnavailable whose text says "connection refused",
+// as a database that is down does. It implements every store interface,
+// whatever resources there are. Cleanup closes it.
+func Down(tb testing.TB) backend.DB {
+	db := sqlite.New(sql.OpenDB(downConnector{}))
+	tb.Cleanup(func() { db.Close() })
+	return db
 }
 
-// testPaginationUnderInserts pages through an owner's tasks while another
-// goroutine keeps adding newer ones: every task that existed before the walk
-// is seen exactly once, in order.
-func testPaginationUnderInserts(t *testing.T, s store.Store) {
-	const existing, pageSize = 25, 4
-	ctx := context.Background()
-	owner := newOwner()
-	before := map[uuid.UUID]bool{}
-	at := time.Now().Add(-time.Hour)
-	for i := range existing {
-		tk := newTask(owner, "old")
-		tk.CreatedAt = at.Add(time.Duration(i) * time.Millisecond)
-		before[mustCreate(t, s, tk).ID] = true
-	}
-	stop := make(chan struct{})
-	stopInserting := sync.OnceFunc(func() { close(stop) })
-	var inserted atomic.Int32
-	var failed atomic.Bool
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer stopInserting()
-	wg.Go(func() {
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			if _, err := s.Create(ctx, newTask(owner, "new")); err != nil {
-				t.Error(err)
-				failed.Store(true)
-				return
-			}
-			inserted.Add(1)
-		}
-	})
-	seen := map[uuid.UUID]bool{}
-	var after *store.Key
-	var prev *store.Key
-	for pages := 0; ; pages++ {
-		if pages > 1000 {
-			t.Fatal("pagination does not end")
-		}
-		// At least one insert lands between two pages, however the
-		// goroutines are scheduled.
-		for len(seen) < existing && inserted.Load() <= int32(pages) && !failed.Load() {
-			runtime.Gosched()
-		}
-		page, more, err := s.List(ctx, owner, after, pageSize)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, tk := range page {
-			k := store.KeyOf(tk)
-			if prev != nil && prev.Compare(k) >= 0 {
-				t.Fatalf("out of order: %v then %v", *prev, k)
-			}
-			if seen[tk.ID] {
-				t.Fatalf("task %s seen twice", tk.ID)
-			}
-			seen[tk.ID] = true
-			prev = &k
-		}
-		// Stop adding once the walk has passed every old task, so that it ends.
-		if len(seen) >= existing {
-			stopInserting()
-		}
-		if !more {
-			break
-		}
-		after = prev
-	}
-	for id := range before {
-		if !seen[id] {
-			t.Errorf("task %s, there before the walk, was never listed", id)
-		}
-	}
-	t.Logf("paged through %d tasks (%d inserted during the walk) in pages of %d", len(seen), inserted.Load(), pageSize)
+type downConnector struct{}
+
+func (downConnector) Connect(context.Context) (driver.Conn, error) {
+	return nil, errors.Join(errors.New("dial tcp 127.0.0.1:5432: connection refused"), driver.ErrBadConn)
 }
 
-func newOwner() string { return "owner-" + uuid.NewString() }
-
-func newTask(owner, title string) store.Task {
-	now := time.Now().UTC()
-	return store.Task{ID: uuid.New(), Owner: owner, Title: title, Status: "todo", CreatedAt: now, UpdatedAt: now}
-}
-
-func mustCreate(t *testing.T, s store.Store, tk store.Task) store.Task {
-	t.Helper()
-	got, err := s.Create(context.Background(), tk)
-	if err != nil {
-		t.Fatalf("Create: %v", err)
-	}
-	return got
-}
-
-// equal compares tasks field by field: times with Equal, since a database
-// may return them in another location.
-func equal(a, b store.Task) bool {
-	return a.ID == b.ID && a.Owner == b.Owner && a.Title == b.Title && a.Description == b.Description &&
-		a.Status == b.Status && a.Version == b.Version &&
-		a.CreatedAt.Equal(b.CreatedAt) && a.UpdatedAt.Equal(b.UpdatedAt)
-}
+func (downConnector) Driver() driver.Driver { return nil }

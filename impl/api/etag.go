@@ -1,30 +1,28 @@
-package tasks
+package api
 
 import (
-	"context"
 	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/google/uuid"
-
 	"example.com/tasks/impl/store"
 )
 
-// noVersion is a version no task ever has (versions start at 1): a write
+// noVersion is a version no row ever has (versions start at 1): a write
 // conditioned on it fails with store.ErrVersionMismatch, or ErrNotFound.
 const noVersion int64 = -1
 
-// etag is the entity tag of a task version: strong, since every byte of
-// the representation is fixed by the version.
+// etag is the entity tag of a row version: strong, since every byte of the
+// representation is fixed by the version.
 func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
 
 // versionToMatch turns an If-Match header (RFC 9110 §13.1.1) into the
 // version a write must find. The validator already checked its syntax
-// against the spec's pattern. No header or "*": any version (a missing task
+// against the spec's pattern. No header or "*": any version (a missing row
 // is a 404 either way, §13.2.1). Weak tags and tags this server never issued
-// match nothing. Several tags: the current version if it is among them.
-func (s *Server) versionToMatch(ctx context.Context, owner string, id uuid.UUID, header *string) (int64, error) {
+// match nothing. Several tags: the current version, read with current, if it
+// is among them.
+func versionToMatch(header *string, current func() (int64, error)) (int64, error) {
 	if header == nil || strings.TrimSpace(*header) == "*" {
 		return store.AnyVersion, nil
 	}
@@ -41,13 +39,13 @@ func (s *Server) versionToMatch(ctx context.Context, owner string, id uuid.UUID,
 	case 1:
 		return versions[0], nil
 	}
-	t, err := s.store.Get(ctx, owner, id)
+	v, err := current()
 	if err != nil {
 		return 0, err
 	}
-	if slices.Contains(versions, t.Version) {
-		// The write still checks it: the task may change before it lands.
-		return t.Version, nil
+	if slices.Contains(versions, v) {
+		// The write still checks it: the row may change before it lands.
+		return v, nil
 	}
 	return noVersion, nil
 }

@@ -1,0 +1,276 @@
+// Command rename makes a fork yours: it gives the module, the product and
+// the environment variables their new names everywhere, then regenerates the
+// code that embeds the spec. `make rename` runs it:
+//
+//	make rename MODULE=example.com/acme/orders-api NAME="Orders API" ENV_PREFIX=ORDERS
+//
+// Each name lives in one place, from which the code derives the rest:
+//
+//	module path   go.mod (and the import paths, docs/ogen-bench/go.mod)
+//	product name  info.title in openapi.yaml: the realm, log lines, docs title, token prefix
+//	env prefix    envPrefix in cmd/server/main.go: every variable's name
+//
+// The old names are read from those places, and every text file that
+// mentions one is rewritten (README and docs included): after a rename
+// `git grep` finds none of them. Running it again with the same names
+// changes nothing. In a git checkout it refuses a tree with uncommitted
+// changes, so that its own changes can be reviewed, and undone, as one diff.
+//
+// A copy made with gonew (golang.org/x/tools/cmd/gonew) has its new module
+// path in go.mod and in the Go files already; rename it with the same
+// MODULE, and this command renames what gonew leaves: the product name, the
+// prefix, and the module path in the files gonew does not edit.
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/module"
+)
+
+func main() {
+	if err := run(os.Args[1:], ".", os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "rename:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+// The places where each name lives.
+const (
+	specFile      = "openapi.yaml"
+	envPrefixFile = "cmd/server/main.go"
+	// nestedModule is the ogen comparison's own module, which requires the
+	// main one by its path.
+	nestedModule = "docs/ogen-bench/go.mod"
+)
+
+var (
+	titleLine     = regexp.MustCompile(`(?m)^  title: (.+)$`)
+	envPrefixLine = regexp.MustCompile(`(?m)^const envPrefix = "([A-Z][A-Z0-9_]*)"$`)
+	validName     = regexp.MustCompile(`^[A-Za-z]([A-Za-z0-9 ._-]*[A-Za-z0-9])?$`)
+	validPrefix   = regexp.MustCompile(`^[A-Z]([A-Z0-9_]*[A-Z0-9])?$`)
+)
+
+// names is one set of the three names.
+type names struct {
+	module, name, envPrefix string
+}
+
+func run(args []string, root string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("rename", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var to names
+	fs.StringVar(&to.module, "module", "", "the new module path, e.g. example.com/acme/orders-api")
+	fs.StringVar(&to.name, "name", "", `the product's name, e.g. "Orders API" (openapi.yaml's info.title)`)
+	fs.StringVar(&to.envPrefix, "env-prefix", "", "the environment variables' prefix, e.g. ORDERS (ORDERS_ADDR, ...)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := to.check(); err != nil {
+		return err
+	}
+	if err := cleanTree(root); err != nil {
+		return err
+	}
+	from, oldModules, err := current(root)
+	if err != nil {
+		return err
+	}
+	files, err := textFiles(root)
+	if err != nil {
+		return err
+	}
+	r := renamer(from, to, oldModules)
+	changed := 0
+	for _, name := range files {
+		path := filepath.Join(root, name)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		out := r(name, data)
+		if !bytes.Equal(out, data) {
+			if err := os.WriteFile(path, out, 0o644); err != nil {
+				return err
+			}
+			changed++
+		}
+	}
+	if changed == 0 {
+		fmt.Fprintf(stdout, "nothing to rename: the module is %s, the product %q, the prefix %s\n", to.module, to.name, to.envPrefix)
+		return nil
+	}
+	fmt.Fprintf(stdout, "renamed %d files: module %s, product %q, prefix %s\n", changed, to.module, to.name, to.envPrefix)
+	// The spec is embedded in gen/gen.go, compressed: regenerate it.
+	fmt.Fprintln(stdout, "regenerating gen/gen.go from openapi.yaml")
+	gen := exec.Command("go", "run", "github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen", "-config", "gen/oapi-codegen.yaml", specFile)
+	gen.Dir, gen.Stdout, gen.Stderr = root, stdout, stderr
+	if err := gen.Run(); err != nil {
+		return fmt.Errorf("regenerate gen/gen.go: %w", err)
+	}
+	fmt.Fprintln(stdout, "done: review the change with `git diff`, then run `make test`")
+	return nil
+}
+
+func (n names) check() error {
+	var errs []error
+	if err := module.CheckPath(n.module); err != nil {
+		errs = append(errs, fmt.Errorf("MODULE: %w", err))
+	}
+	if !validName.MatchString(n.name) {
+		errs = append(errs, fmt.Errorf("NAME %q: use letters, digits, spaces, '.', '_' and '-', starting with a letter", n.name))
+	}
+	if !validPrefix.MatchString(n.envPrefix) {
+		errs = append(errs, fmt.Errorf("ENV_PREFIX %q: use capital letters, digits and '_', starting with a letter", n.envPrefix))
+	}
+	return errors.Join(errs...)
+}
+
+// cleanTree refuses a git checkout with uncommitted changes. A copy that is
+// no git checkout (gonew makes one) is renamed as it is.
+func cleanTree(root string) error {
+	cmd := exec.Command("git", "status", "--porcelain")
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		return nil // no git, or not a checkout
+	}
+	if len(bytes.TrimSpace(out)) > 0 {
+		return errors.New("the tree has uncommitted changes: commit or stash them first, so that the rename is one diff you can review or undo")
+	}
+	return nil
+}
+
+// current reads the names the tree has now, and every module path that
+// names the main module: go.mod's, and the one the nested module requires
+// (different after gonew, which edits only the root go.mod).
+func current(root string) (n names, modules []string, err error) {
+	data, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		return n, nil, err
+	}
+	n.module = modfile.ModulePath(data)
+	modules = []string{n.module}
+	if data, err := os.ReadFile(filepath.Join(root, nestedModule)); err == nil {
+		f, err := modfile.ParseLax(nestedModule, data, nil)
+		if err != nil {
+			return n, nil, err
+		}
+		for _, r := range f.Replace {
+			if r.New.Path == "../.." && r.Old.Path != n.module {
+				modules = append(modules, r.Old.Path)
+			}
+		}
+	}
+	spec, err := os.ReadFile(filepath.Join(root, specFile))
+	if err != nil {
+		return n, nil, err
+	}
+	m := titleLine.FindSubmatch(spec)
+	if m == nil {
+		return n, nil, fmt.Errorf("%s: no info.title line (\"  title: …\")", specFile)
+	}
+	n.name = strings.Trim(string(m[1]), `"'`)
+	src, err := os.ReadFile(filepath.Join(root, envPrefixFile))
+	if err != nil {
+		return n, nil, err
+	}
+	if m = envPrefixLine.FindSubmatch(src); m == nil {
+		return n, nil, fmt.Errorf("%s: no `const envPrefix = \"…\"` line", envPrefixFile)
+	}
+	n.envPrefix = string(m[1])
+	return n, modules, nil
+}
+
+// renamer returns the function that rewrites one file's contents.
+func renamer(from, to names, oldModules []string) func(name string, data []byte) []byte {
+	type rule struct {
+		re   *regexp.Regexp
+		repl string
+	}
+	var rules []rule
+	for _, m := range oldModules {
+		if m != to.module {
+			// The path, not a longer one that starts with it (its -v2, say).
+			rules = append(rules, rule{regexp.MustCompile(regexp.QuoteMeta(m) + `([^A-Za-z0-9._~-]|$)`), to.module + "${1}"})
+		}
+	}
+	if from.name != to.name {
+		rules = append(rules, rule{regexp.MustCompile(`\b` + regexp.QuoteMeta(from.name) + `\b`), to.name})
+	}
+	if from.envPrefix != to.envPrefix {
+		rules = append(rules,
+			rule{regexp.MustCompile(`\b` + from.envPrefix + `_`), to.envPrefix + "_"},
+			rule{regexp.MustCompile(`(?m)^const envPrefix = "` + from.envPrefix + `"$`), `const envPrefix = "` + to.envPrefix + `"`})
+	}
+	return func(_ string, data []byte) []byte {
+		for _, r := range rules {
+			data = r.re.ReplaceAll(data, []byte(r.repl))
+		}
+		return data
+	}
+}
+
+// textFiles lists the tree's text files, relative to root: git's tracked
+// files in a checkout, else every file but those of .git and of folders
+// that hold installed or built things.
+func textFiles(root string) ([]string, error) {
+	var names []string
+	cmd := exec.Command("git", "ls-files", "-z")
+	cmd.Dir = root
+	if out, err := cmd.Output(); err == nil {
+		for name := range strings.SplitSeq(strings.TrimRight(string(out), "\x00"), "\x00") {
+			if name != "" {
+				names = append(names, name)
+			}
+		}
+	} else {
+		skip := map[string]bool{".git": true, "node_modules": true, "bin": true, "data": true, "out": true}
+		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() && skip[d.Name()] {
+				return filepath.SkipDir
+			}
+			if d.Type().IsRegular() {
+				rel, err := filepath.Rel(root, path)
+				if err != nil {
+					return err
+				}
+				names = append(names, filepath.ToSlash(rel))
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	var text []string
+	for _, name := range names {
+		data, err := os.ReadFile(filepath.Join(root, name))
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				continue // deleted in the work tree
+			}
+			return nil, err
+		}
+		if !bytes.Contains(data, []byte{0}) {
+			text = append(text, name)
+		}
+	}
+	return text, nil
+}

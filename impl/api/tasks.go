@@ -1,0 +1,207 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+
+	"example.com/tasks/gen"
+	"example.com/tasks/impl/problem"
+	"example.com/tasks/impl/store"
+)
+
+// Task is a stored task.
+type Task struct {
+	ID          uuid.UUID
+	Owner       string
+	Title       string
+	Description string
+	Status      string
+	// Version is 1 when the task is created and grows by one with each
+	// update; it is the task's ETag.
+	Version   int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Key returns t's position in its owner's list.
+func (t Task) Key() Key { return Key{CreatedAt: t.CreatedAt, ID: t.ID} }
+
+// TaskStore keeps tasks; each engine implements it in its tasks.go. Every
+// method that takes an owner only ever sees that owner's tasks.
+// Implementations are safe for concurrent use, and wrap a failure to reach
+// the database in store.ErrUnavailable.
+type TaskStore interface {
+	// CreateTask stores t, whose ID, Owner and timestamps are already set,
+	// and returns it as stored: Version 1, timestamps truncated to
+	// store.Precision.
+	CreateTask(ctx context.Context, t Task) (Task, error)
+	// GetTask returns owner's task id, or store.ErrNotFound.
+	GetTask(ctx context.Context, owner string, id uuid.UUID) (Task, error)
+	// UpdateTask replaces owner's task t.ID with t's Title, Description,
+	// Status and UpdatedAt, if its version is match (any version for
+	// store.AnyVersion), and returns the stored task with its new version.
+	// It returns store.ErrNotFound, or store.ErrVersionMismatch when the
+	// version differs: the check and the write are one atomic step.
+	UpdateTask(ctx context.Context, owner string, t Task, match int64) (Task, error)
+	// DeleteTask removes owner's task id if its version is match (any
+	// version for store.AnyVersion), or returns store.ErrNotFound or
+	// store.ErrVersionMismatch.
+	DeleteTask(ctx context.Context, owner string, id uuid.UUID, match int64) error
+	// ListTasks returns up to limit of owner's tasks in Key order, starting
+	// after the key after (from the start when after is nil), and whether
+	// more follow.
+	ListTasks(ctx context.Context, owner string, after *Key, limit int) (tasks []Task, more bool, err error)
+}
+
+var taskStore = storeOf[TaskStore]()
+
+// defaultLimit is the page size when the client gives none; the spec's
+// default for `limit` says the same.
+const defaultLimit = 20
+
+func (s *Server) ListTasks(ctx context.Context, req gen.ListTasksRequestObject) (gen.ListTasksResponseObject, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	limit := defaultLimit
+	if req.Params.Limit != nil {
+		limit = int(*req.Params.Limit)
+	}
+	var after *Key
+	if req.Params.Cursor != nil {
+		k, ok := decodeCursor(*req.Params.Cursor)
+		if !ok {
+			return gen.ListTasks400ApplicationProblemPlusJSONResponse{BadRequestApplicationProblemPlusJSONResponse: gen.BadRequestApplicationProblemPlusJSONResponse{
+				Body: problem.Body(ctx, http.StatusBadRequest, gen.ProblemCodeValidationFailed, "cursor is not one this server issued"),
+			}}, nil
+		}
+		after = &k
+	}
+	tasks, more, err := taskStore(s).ListTasks(ctx, p.Subject, after, limit)
+	if err != nil {
+		return nil, storeFailure(ctx, err)
+	}
+	page := gen.TaskPage{Items: make([]gen.Task, 0, len(tasks))}
+	for _, t := range tasks {
+		page.Items = append(page.Items, taskToAPI(t))
+	}
+	if more && len(tasks) > 0 {
+		c := encodeCursor(tasks[len(tasks)-1].Key())
+		page.NextCursor = &c
+	}
+	return gen.ListTasks200JSONResponse(page), nil
+}
+
+func (s *Server) CreateTask(ctx context.Context, req gen.CreateTaskRequestObject) (gen.CreateTaskResponseObject, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	t := taskFromAPI(*req.Body)
+	t.ID, t.Owner, t.CreatedAt, t.UpdatedAt = uuid.New(), p.Subject, now, now
+	t, err = taskStore(s).CreateTask(ctx, t)
+	if err != nil {
+		return nil, storeFailure(ctx, err)
+	}
+	return gen.CreateTask201JSONResponse{
+		Body:    taskToAPI(t),
+		Headers: gen.CreateTask201ResponseHeaders{Location: s.baseURL + "/tasks/" + t.ID.String(), ETag: etag(t.Version)},
+	}, nil
+}
+
+func (s *Server) GetTask(ctx context.Context, req gen.GetTaskRequestObject) (gen.GetTaskResponseObject, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t, err := taskStore(s).GetTask(ctx, p.Subject, req.Id)
+	if errors.Is(err, store.ErrNotFound) {
+		return gen.GetTask404ApplicationProblemPlusJSONResponse{NotFoundApplicationProblemPlusJSONResponse: notFound(ctx, "task")}, nil
+	}
+	if err != nil {
+		return nil, storeFailure(ctx, err)
+	}
+	return gen.GetTask200JSONResponse{Body: taskToAPI(t), Headers: gen.GetTask200ResponseHeaders{ETag: etag(t.Version)}}, nil
+}
+
+func (s *Server) UpdateTask(ctx context.Context, req gen.UpdateTaskRequestObject) (gen.UpdateTaskResponseObject, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t := taskFromAPI(*req.Body)
+	t.ID, t.UpdatedAt = req.Id, s.now().UTC()
+	match, err := versionToMatch(req.Params.IfMatch, s.taskVersion(ctx, p.Subject, req.Id))
+	if err == nil {
+		t, err = taskStore(s).UpdateTask(ctx, p.Subject, t, match)
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return gen.UpdateTask404ApplicationProblemPlusJSONResponse{NotFoundApplicationProblemPlusJSONResponse: notFound(ctx, "task")}, nil
+	case errors.Is(err, store.ErrVersionMismatch):
+		return gen.UpdateTask412ApplicationProblemPlusJSONResponse{PreconditionFailedApplicationProblemPlusJSONResponse: preconditionFailed(ctx, "task")}, nil
+	case err != nil:
+		return nil, storeFailure(ctx, err)
+	}
+	return gen.UpdateTask200JSONResponse{Body: taskToAPI(t), Headers: gen.UpdateTask200ResponseHeaders{ETag: etag(t.Version)}}, nil
+}
+
+func (s *Server) DeleteTask(ctx context.Context, req gen.DeleteTaskRequestObject) (gen.DeleteTaskResponseObject, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	match, err := versionToMatch(req.Params.IfMatch, s.taskVersion(ctx, p.Subject, req.Id))
+	if err == nil {
+		err = taskStore(s).DeleteTask(ctx, p.Subject, req.Id, match)
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return gen.DeleteTask404ApplicationProblemPlusJSONResponse{NotFoundApplicationProblemPlusJSONResponse: notFound(ctx, "task")}, nil
+	case errors.Is(err, store.ErrVersionMismatch):
+		return gen.DeleteTask412ApplicationProblemPlusJSONResponse{PreconditionFailedApplicationProblemPlusJSONResponse: preconditionFailed(ctx, "task")}, nil
+	case err != nil:
+		return nil, storeFailure(ctx, err)
+	}
+	return gen.DeleteTask204Response{}, nil
+}
+
+// taskVersion reads the current version of owner's task id, for an If-Match
+// that lists several tags.
+func (s *Server) taskVersion(ctx context.Context, owner string, id uuid.UUID) func() (int64, error) {
+	return func() (int64, error) {
+		t, err := taskStore(s).GetTask(ctx, owner, id)
+		return t.Version, err
+	}
+}
+
+func taskFromAPI(n gen.NewTask) Task {
+	t := Task{Title: n.Title, Status: string(gen.Todo)}
+	if n.Description != nil {
+		t.Description = *n.Description
+	}
+	if n.Status != nil {
+		t.Status = string(*n.Status)
+	}
+	return t
+}
+
+func taskToAPI(t Task) gen.Task {
+	out := gen.Task{
+		Id:        t.ID,
+		Title:     t.Title,
+		Status:    gen.TaskStatus(t.Status),
+		CreatedAt: t.CreatedAt,
+		UpdatedAt: t.UpdatedAt,
+	}
+	if t.Description != "" {
+		out.Description = &t.Description
+	}
+	return out
+}
