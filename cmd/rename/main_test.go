@@ -31,6 +31,12 @@ func copyTree(t *testing.T) string {
 			}
 			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
 		}
+		if d.Name() == ".git" {
+			// In a git worktree .git is a file naming the repository's
+			// git directory: copied, git commands in the copy would
+			// commit to the worktree's branch.
+			return nil
+		}
 		if !d.Type().IsRegular() {
 			return nil
 		}
