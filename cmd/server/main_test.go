@@ -162,17 +162,8 @@ func TestRunWithJWTAndAPIKeys(t *testing.T) {
 	}
 	token := key.Sign(t, iss.Claims("alice", "tasks:read"))
 	for header, want := range map[string]string{"Authorization": "Bearer " + token, "X-API-Key": "bot-key"} {
-		req, _ := http.NewRequest("GET", "http://"+addr+"/v1/me", nil)
-		req.Header.Set(header, want)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var me gen.Principal
-		err = json.NewDecoder(resp.Body).Decode(&me)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != http.StatusOK {
-			t.Errorf("GET /me with %s: status %d, %v", header, resp.StatusCode, err)
+		if _, status, err := getMe(t, addr, header, want); err != nil || status != http.StatusOK {
+			t.Errorf("GET /me with %s: status %d, %v", header, status, err)
 		}
 	}
 	cancel()

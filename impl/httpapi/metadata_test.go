@@ -12,6 +12,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"example.com/tasks/impl/apitest"
+	"example.com/tasks/impl/auth/protectedresource"
 	"example.com/tasks/impl/httpapi"
 	"example.com/tasks/impl/spec"
 )
@@ -40,26 +41,18 @@ func TestProtectedResourceMetadata(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/json" {
 		t.Fatalf("metadata: %d %s: %s", resp.StatusCode, resp.Header.Get("Content-Type"), raw)
 	}
-	var m struct {
-		Resource             string   `json:"resource"`
-		AuthorizationServers []string `json:"authorization_servers"`
-		ScopesSupported      []string `json:"scopes_supported"`
-		BearerMethods        []string `json:"bearer_methods_supported"`
-		DPoPAlgs             []string `json:"dpop_signing_alg_values_supported"`
-		ResourceName         string   `json:"resource_name"`
-		ResourceDoc          string   `json:"resource_documentation"`
-	}
+	var m protectedresource.Metadata
 	if err := json.Unmarshal(raw, &m); err != nil {
 		t.Fatal(err)
 	}
 	if m.Resource != public+base {
 		t.Errorf("resource = %q, want %q", m.Resource, public+base)
 	}
-	if !slices.Equal(m.AuthorizationServers, []string{issuer}) || !slices.Equal(m.BearerMethods, []string{"header"}) || m.DPoPAlgs != nil {
-		t.Errorf("authorization_servers %q, bearer_methods_supported %q, dpop algs %q", m.AuthorizationServers, m.BearerMethods, m.DPoPAlgs)
+	if !slices.Equal(m.AuthorizationServers, []string{issuer}) || !slices.Equal(m.BearerMethodsSupported, []string{"header"}) || m.DPoPSigningAlgValuesSupported != nil {
+		t.Errorf("authorization_servers %q, bearer_methods_supported %q, dpop algs %q", m.AuthorizationServers, m.BearerMethodsSupported, m.DPoPSigningAlgValuesSupported)
 	}
-	if m.ResourceName != doc.Info.Title || m.ResourceDoc != public+"/docs" {
-		t.Errorf("resource_name %q, resource_documentation %q", m.ResourceName, m.ResourceDoc)
+	if m.ResourceName != spec.Name(doc) || m.ResourceDocumentation != public+"/docs" {
+		t.Errorf("resource_name %q, resource_documentation %q", m.ResourceName, m.ResourceDocumentation)
 	}
 	if all, _ := spec.Scopes(doc); len(all) == 0 || !slices.Equal(m.ScopesSupported, all) {
 		t.Errorf("scopes_supported %q, want the spec's scopes %q", m.ScopesSupported, all)
