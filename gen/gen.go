@@ -1102,6 +1102,11 @@ type GetMeResponse401Headers struct {
 	WWWAuthenticate string
 }
 
+// GetMeResponse503Headers the declared response headers of an HTTP 503 response for GetMe
+type GetMeResponse503Headers struct {
+	RetryAfter string
+}
+
 type GetMeResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1113,10 +1118,14 @@ type GetMeResponse struct {
 	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
 	// Headers400 the parsed response headers for an HTTP 400 response
 	Headers400 *GetMeResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetMeResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetMeResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1137,6 +1146,11 @@ func (r GetMeResponse) GetApplicationproblemJSON401() *Unauthorized {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r GetMeResponse) GetApplicationproblemJSON500() *InternalError {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetMeResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -1977,6 +1991,13 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	switch {
@@ -2000,6 +2021,16 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 			headers.WWWAuthenticate = value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetMeResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -3209,6 +3240,23 @@ func (response GetMe500ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w 
 	return err
 }
 
+type GetMe503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetMe503ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListTasksRequestObject struct {
 	Params ListTasksParams
 }
@@ -4178,96 +4226,97 @@ func (sh *strictHandler) UpdateTask(w http.ResponseWriter, r *http.Request, id T
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
 	"7HyLbhvJsfarFCYBIjkkRUryrk0j+CHb8kZZr63YEhzE42iaM0Wyo2E3t7tHNLO/nue8x3myg6ruuZGj",
-	"23q92AQBFl6JnO6uqq7LV5fRT1GqF0utUDkbjX+K5igyNPzj8ZmY0f8ztKmRSye1isbR2RzBCXv5BwtX",
-	"aKzUCoQFAdYZrWaAykm3BidmA3iPKgPpQCpITqb9H4RL5wk4HSuDy1ykCNpAhjk6BBe2Ba3yNcgpKD3R",
-	"2RrSuVAz5G2sVCkOYhX1IvwsFssco3EURwdxFPUigz8W0mAWjZ0psBfZdI4LQeS79ZIetM5INYuur3vR",
-	"hw8f+keFmxOtqXC4zeS7Vy/gm28fD+n4PEc1wx5MtYFwbqyS5ygMGjAo8sWf4ohIt3HUAzRGmz/FkVRX",
-	"IpfZhdOXqKovLhrH0Cpimh4AaUFpBwZTPVPSYhZHySBWRwr0Eo2g58HNhQORWw0iTXHpLAgFR6cncIlr",
-	"sKgyC1ohLLTBBt2xElOHhgUciNaqzQ4kR6cn3+N6mxuvDX+Ko7/1j05P+t/jOo6SZ7GizSoZMWewFEYs",
-	"0KGxIAwC09ugA/TUf2AwI7mLHISDqShyt3ml3aJ90B1f96KaHnrgRWGsNt3anCj87C5SfiIp6VwavJK6",
-	"sLAUM3wGekF67Fhq9PVUGuv4u0GL9u/e/nj51zcX3//16Oji5WXx9p+Plz+c/3345Lv18mKSj46iXiTp",
-	"3B8LNOuoFymxoGX+8KjJ0kJ8fo1q5ubReLT/pBctpKp+J+6cQ0M7/ePjUf/vov+vYf/pRf/TH38f9To0",
-	"/mTKxncD/2ToFeNshMLCWheQC0s6Kdj8dujCn45GQ/jf/xkdDEaD0e6YVsRqZaRDmIvlEpWtDLjaTFqw",
-	"TuZ84azDwW/0AHOLkByO9knXk0cJ+QOlg9aNYTUXDq/QgHSVsxnABxSX5F8sKP5yQZxtu4URqwwL2+9X",
-	"S7v0RTfKe7h/2BJxHNtHO3H86P/vfNjb/X9x9PEfcfTpURzt0Bc9/rb9xe6jXfq0+zJey4V03VeRCzND",
-	"60AViwkZ6pQlaMFpMOgKo1ratj/s1qacD2gylyFbml8y1WYhXDSOpHIH+1GPWJeLYkGMD1nRwm8V8VI5",
-	"nKFh6s+EvTx5eWtckFnbKA6mQzycPMH+k+lT0T9MH4/6T7ODtD+a7Itvp9/g4+xwWN7VUrh5zYnMbjX7",
-	"ipOi4Cc73IBBu9TKInuB5yJ7hz8WaFn8qVYOFf8olsucQoHUam9p9CTHxR//aYmvn2o+aEVG+7Nn54cv",
-	"pkLmSEdn6ITMmYHgdyD2FxFHFAD5imAu2GmzxxyXt7worIMJknkstHUwGpI0rBOusNH4kO7ESeddo8ig",
-	"5KBiV0x04caTXKjL6Lopnt8bnEbj6Hd7dYjf89/avVPPpRfS9k0afwjZ7kLkJGfMxiBqL0+mygGaLTrT",
-	"6AMYGyO4ubSxynRaLFA52Em2JJbs9miHau9GXLCx2knK8BnoSHqwkm4OApLN4J3UMWbXe4EGhLk70r8n",
-	"AnnvrTPZk/3cuB82uSnyU7imXVOXrzlqE5XayH/5UO9Z8BjgHrHxax0f3Rpjr3vRK20mMstQfZE9SWWL",
-	"6VSmEpW7sKleYtOgapCUi/SSoGbpEICfHXsfOeYo1DKcg9pwakK/qtlUYI5vASaFq4hmWjko1ohOIWZ2",
-	"cLfKdlEUluxtPc+knSiKXSI/psv/wsvxO12wHm1ejEVDMTjVRZ6xAyAKK0BvKldVXsrjpjcriYT3fpfj",
-	"cMJXvKBAr3dCA6CP2It5KJEKYyRaKHm2Azr4jXavdKGyLxKj0u5iyrs0JKi0R0jsf8hpAoexWoMPa2G9",
-	"0Q5ehQ2+koDeaLBFOgeDVhcmRXbRkmJTrtWMUYjVCyR/QciNhXMq1rkW2ZnWrwm7fJGMln6vC6f1BSOh",
-	"TW0roxJfmbQeLhEgFwpGw8Mnj7/9BiZrh7YpxFHDDYTYCcc+Sz3TGl6Hg36FYNpFdsOIQlbnxUqZoMok",
-	"7fLKY4wvkmxjuw7MUkF1widlxs3pNqcBIQN4Bt8dn5E+iJmQiuMiAXOFK+BSQVPm+7XMm6zAq/LsryTu",
-	"Rp2BIGQGoqpSNPMRpYFUmoTuxpVSB85jVRYbmtwP4I12c6lmsBIWKNg4VBsiESojnG7WFLavexH5NZni",
-	"uRJXQuZikn+ZfVi/3UXR2G/jFjPhxERYhFQocscT0j6RzjF75imDXDjOhWqP3LCPQDCct074iqZxM71g",
-	"5GzuQOlVSbmvYyTv6Jf+Ef2SgGXd2oyhjUe6EB8vIW+2EuzdptqgP4Out5XnDgf7g4Pddjqzf2tO0szM",
-	"h/2n3Rk5CeNciQC6vtC4F9JaqWYXDQjdVgtpNzEHCJh4JMmIpRVzRrU6tEj8mmGnQTqs0JBLVI7Dj5vj",
-	"2n9k8J+YOsy+Cl46V7ZYLrVxmP2AmRRnzOoXXEpRb3ixoB0vWHqNe3nht+7TUVUOSG5IT8fQPIwPaTrX",
-	"x80bqo4BJhzO/DG/YjgjuyXnB8wn0MmwoXR1aKuI4Mv7M4rccVlqaehpJ32iXvL6U4SqWETjj5G+jD41",
-	"jVBfdtZWarv8WG7yqXpOT0iDGNLh6kzYS77WzIcmkZ82SJiK3GJvg6qWKBqXHv21kOklWCeM68FKm8tp",
-	"rlccDch+Br7EUlaX9oeEgZtu4h9x/Hk47NO/T+if5/TPC/rnmD4cvYrjz9+++tRVTuo1RHXblRK37/2T",
-	"15X2NFn4wDU8ruseH7384XiL5tsqkDUDt9G6cT2eiK7bOTVSpXIp8g7FoCzKdlef/HdQ54sBzre890ef",
-	"M48pqhOJjdTxUy+SDhe2I9mt7ckYsWaxF57cLUo+zHWDBMIK0toCM3C6HUZELlO8W4nDOb2S9W6BeYPd",
-	"IuZIcZn+6eHjbyH4LPAOyIJfXtZVrKNgDwuRzqXCPomHPyB3RnS3r8E7uXt5kRf06HXt97blJRysuArD",
-	"DaQ6Fwp+xldgBMyLhWjXP2/rn3SZilTWCZV2VIFOOPpMJasPea40LYxBgoBVP8BLb6eZh8hsAxo8nexP",
-	"v0lH+FgcZrcb67b6/vns7BT8A5XUq505LN9cuH389GmjcOtLhhul24bVb+gI2Lk2DmyxWAiz3mSY3Tlz",
-	"zQQaFFYrWM6NsLjBfTdc2LSh7fPP352AwSl6gXNBUTYvpE3MhhU1AtydHieERpZDdRk9r8232NWLoO0b",
-	"OPIWi3kGaS7JGmBihErnvh0mbY+1VCtIvDkkg1j1oaM82l1r7SizQlll9Ttt1jDHG00335yry647ZRdv",
-	"16/vwJLJmNKlToTWPpMtsePE6vGQH3kYt3X0dhUw7NUu/hF+LUt/W3t05LnJGH5GUui360i4Ak33zLP8",
-	"NlXtJ+lBskA319kFfSbyXK+QP90qfSS9WAEk3TCSVrTrcqQwbCrSMI8WrFiH4nFAUF1diw11IZfSmUy0",
-	"rph/76jYNktc21xSDOmo79yIk7fqjt01jK6cuAUUN0nf8kolENyIcAYF0SRcGyftD/e/6Y9G/f2Ds9Fw",
-	"PKT//h41XHMmHPadXGDXUV8AILeDWdbe4p5NtjtaZl8TT24dVSyzO2U8Gh88RMYbHt+zuOXv67ttEdEV",
-	"AojRU+ELm20NqbBi9cNdAuvCkY3Zg+0QcyqsJbtOyuEEp2GGjsVKC8Nwgpiwdw3ujJv2P2sy4Q5ZMps3",
-	"yej9VsbmdKYp39W0Gf1fbVhmeGD7VItpYaRbvyfZeWGLpfwe15S3d4LccgqmgtqcSAfs7AEkxee+n00g",
-	"SOQTUzuAEwcidTZWfrRDuHIZ7EgHFgMCCR/+wYaOPO20yxZaNg2UjpXH6GN4u0RFNB0MhiCco8Bgq/xE",
-	"gyar3ufVeonqJHuhlcLU0QbMcmg9Wg2ruST4UGbSNqTSIAK/YIXMYI4GezBZ+3mMxtPMUC6tg6QWYQK+",
-	"DS1ydrFOXuEAzubaIqMD3oPEZZ8BXqEph7A6S0ehd9rIowjTfI9rjzQ8tZiB9AAotBYDf77rIr3e+g65",
-	"V4NBrN4q34wQzREoAYfDUSVxEcp/jSmjatYpVvWw0/iBA04+bnaOjlSPNUosLFeyAy+XG5VUL8WPBc+8",
-	"/eXDGUvG2jJ9UZC0WrDjclYrLobDg9RPkdGPLF6f7ZKmcLAnNUiFxb5UFpWV4UJpje2SLt+MwWlhMfO8",
-	"+s2icWChZm7u3JJY8xq7zdYbxhquzr43tIPrWnRfa99sq7I1XkK0a4WxYv9FBpjUMkye0d37RMCtKQW4",
-	"khkGG2VDD9KzrIM8lGYrOlKhoLA+Anks3m9iUo6vE8z1agAnCt6vxIyA3/lJL66SGJJUkx4QOXkVaQGV",
-	"LmZzsmSuSzc0NExELUWWax/R11wHUzDBVHiCyGj95YWstc6awCKhfod5AG9Ep8cjzMOLBiprVUMaRY1x",
-	"9A5FBmtdGO+rBht1jnH0ggNgr7Rr8kNhDLO5iqIVyffc5EET7HhvjwFJcOKDVC/2WDX2PLy6riNc0Biu",
-	"IUo11Z2J50LkOR/Xd0aklyRxcpveDc/1KujJEtO+n7irsBEqdvOoMraHRiJUaleqFW3qxmB04dD2IMRi",
-	"5reMMWCKHC3k8grZi8aKvlV6Rb/4Nic0GscZGnmFlhtfoq4ik2/yG02NXngdSMojuEvh3TFrHBBzBPX6",
-	"xXIQq1g9enTU2mrw6JGfnW0b0/jBPqKytnSO6SVmIUK0tdrr4rOmEUvXMNxYkbvwiVO53l9uUumxqu25",
-	"FqzHDpybwnNNFsqttOpJ71s5ypFdeWKtcNLWeb+Qpuk4FmLNk1KKghx7U/95o4t6qUhtuGJEbra8D1KH",
-	"qZwVhmLRpk8pb8GjCEvyf9cJF2AnE3Y+0cJkrE+kzHaXyeKRGj+QGyuOzco6FNkYkipojMNVXeI6XFRv",
-	"62qaYdqLlwWwHdUDECDRcYCXbjusNy/hWYs6wjzVNGuJeKRrFyyDpaBtAaMSAwWp8dSGffSIo8qN1cad",
-	"5Kb+SbIbapCxuqkImaQ6w2QAbTPhKY7CUNDJrfbKyqpRTSbfNiwWqH9RppQi56Yu8u0flaOMBpcGKTr5",
-	"EyvkocLUbI88Qayq4dRy5H0i0suNuffVHBX4wXfyc+XoO/1cViHGsZLTzXZ0XaNYoFCrucyx15yuYTHY",
-	"gMMOR/sJ3VqsVOhWy6pZzZamNPiMh+MYGUyurRvAB+nmunCtQf16tldaKFTaENVOlWkQpSup7G4QaKN1",
-	"TJL8MA/meUuntzkDoewKjY1V8nh4kASmmh3fdjOY1XIh1LpqBHsi/qytkzk5pmXhvDlXPSu6v7LddtL/",
-	"y/u3b3wZ6dvDpwe74zC5dX72qv+kR1KE3KcSxuiZ4DCiNGSF12WEBfIMJ9dcnoXfSkBE0aaq2cUqwzRn",
-	"TFyjLzKLjv7TGLj/lOwO4FikcxK/gORwOIzVdqmwB2yyFCz8JJMlvM1vAYTBmN5wOIQcrzC3kCEuB3CG",
-	"n12sphLzzAZafLzUOakdhU1iY+fN+WuQKs2LDLPdAZwKNweZ1fI7Pz95SY5QxwoVGWkGNheWsh0Cc4NB",
-	"wp1BgnE+HWAukgE89013USmx1wXrle7o9MSruK+Je9WQzmI+LTWkWhj6uqCvwksOtaOPFQ/gws43h/C9",
-	"fE4uNgxC75bmcjBKYCdx+NntLXMhVdIr91A+ZoO0sUpzbTHb7fl8j36xjUcsrDh3KinJtEd1hqACx0a5",
-	"KN3NuzCOXD5MunnMOVY5qFz5mORv/WaLuP+WcZMdk1JaJafTpEzPqqXksSvBsG2Um22M17ZwRNJrhKhk",
-	"tybgBV0JE2F0Pgal+9ZpQ474xdt371kyejqFQuWcydRWzBP/gpvS3rVTUMr1qs+BSk9BGzmTyj4jp780",
-	"OM151mMneXt6dvL2zftkN6SGZcbJUd4j4lymqCzXY0JO9sPJWdSLihZKJcjth9gG2sz2wiK7R8/WBSuu",
-	"XFgKilEvCj48GkejwXAw5KxniUosZTSODgbDwQGXMN2cAffevGpdz7CjDXhaTHKZMq5UJB0O8xxwcy0y",
-	"mIhcqJRfllEZaEO674xw2jBcr2L9CeH5GbrQKN+YZ98fDm8ZUugYTiiLe5F+wDhAOPuWiUqZ+hCx5KTh",
-	"saeqa8uK+r32gGqz6hONP37qRaEbxdnMkttT4Zx5KQknZpY7pGvrcBF9oj32FnjjjbzjFyha1RyPbzzm",
-	"3X4/KQSXLCSRIs/5jax1OdzbzHO1adSgqqrHs+YbWnPBLQZ/nNflrWv+Ab/8ikNOeHuju2pfhzb0A2ZD",
-	"yt78DfrQyIowY6mhYbU4vI9aNN7Q4CWju5e0uo6/iPr91KrkfPx03WsXID9+um5p6EsWwqTWE19BCfpZ",
-	"ZhtBQ/ki7qWkfqcSbfdA5xnDPUqEe4y7lmLGr40IH2K2NIrcLbu4qP0+3Mdu8dSP7Pl3lIjxOx4ML9aR",
-	"QL5Mb0MV/WO79XJTv6UttbvbJzK7f4ukcpJl6bqMFh09jWYLo7tvQZJpFfnvrsTf2xir5kSHLb4t9aN8",
-	"iexXNcLD4cHdi+qXMn6m2dKqe5zTMYZ7h8XXBc+WG73TE7yW1nXYbsMb+N8/XfeipbYdDsCX5hjz8NvQ",
-	"K1XXBkpnumnm3mC4w+RbNmjdc52tH2aADzWpykzKPs5NVnJvdS6n8q7brSdnCrzeci+jh3H3m3Eqd0nr",
-	"Fp9SkfogB3Hju0r85ong3EBsz9WWb//fNkvLz1z3otfaC757sOn83esSXSlc8bnt1uTe1ciHxb17CvNB",
-	"L4LnUvmA+5JL3GW7f5vOkrg/WEhkloSSOFdDfbb48vj18dkxBFp/ktl1sm2MWX3K5kvorC+/L/V4QOn6",
-	"7/Zkxs7oO3T3p4ybczVd3x2f3UHULOz+EIrOWQ0fQhT/TYcGXafnd9FV1Gfcn7Tr33QcOxzdY8XmW1O8",
-	"7vF9yOsYU//tB8+QdrRjpY90IdB1RMgKLLPyeB0k0+oYIWVtqwqXvfv/CQLYqf8Ewe4DbPluAF3+xYUO",
-	"YHx488vz7I/9qdlvHK8dej5uX1G9OskKvn8Pw9h+7+3fVL19tLlZvXtlAniTp/6ydOo/LIn6pQDPzwY5",
-	"1/9ZxvgfkW19h+42+3qYww5/14ROWBadlZkAb1z9h05CAyW8ssCzLBZm8gqVb6htBSXu7z0wKnVUCm+E",
-	"TQ+NS792qshDgL96qvjv6zpvl9YtnnP/F00VwzH/9aC/DJz5b4pwTwwVfO4tOcIdhftP/gWB0jf6HuHe",
-	"1YjdX9hs+/3wZqNpUM9+hkYTRaXuV/58fQ6kHTT/glWo/m8v883HGyp8Ybln9PrT9f8FAAD//w==",
+	"2zpebBYBDJmXme6q6rp8dRn+FKV6sdQKlbPR+KdojiJDwy+Pz8SM/s/QpkYundQqGkdncwQn7OUfLFyh",
+	"sVIrEBYEWGe0mgEqJ90anJgN4D2qDKQDqSA5mfZ/EC6dJ+B0rAwuc5EiaAMZ5ugQXFgWtMrXIKeg9ERn",
+	"a0jnQs2Ql7FSpTiIVdSL8LNYLHOMxlEcHcRR1IsM/lhIg1k0dqbAXmTTOS4Eke/WS7rQOiPVLLq+7kUf",
+	"PnzoHxVuTrSmwuE2k+9evYBvvn08pO3zHNUMezDVBsK+sUqeozBowKDIF3+KIyLdxlEP0Bht/hRHUl2J",
+	"XGYXTl+iqr64aGxDdxHTdAFIC0o7MJjqmZIWszhKBrE6UqCXaARdD24uHIjcahBpiktnQSg4Oj2BS1yD",
+	"RZVZ0AphoQ026I6VmDo0LOBAtFZtdiA5Oj35Htfb3Hht+FMc/a1/dHrS/x7XcZQ8ixUtVsmIOYOlMGKB",
+	"Do0FYRCY3gYdoKf+A4MZyV3kIBxMRZG7zSPtFu2Dzvi6F9X00AUvCmO16dbmROFnd5HyFUlJ59LgldSF",
+	"haWY4TPQC9Jjx1Kjr6fSWMffDVq0f/f2x8u/vrn4/q9HRxcvL4u3/3y8/OH878Mn362XF5N8dBT1Ikn7",
+	"/ligWUe9SIkF3eY3j5osLcTn16hmbh6NR/tPetFCquo9ceccGlrpHx+P+n8X/X8N+08v+p/++Puo16Hx",
+	"J1M2vhv4J0OvGGcjFBbWuoBcWNJJwea3Qwf+dDQawv/+z+hgMBqMdsd0R6xWRjqEuVguUdnKgKvFpAXr",
+	"ZM4Hzjoc/EYPMLcIyeFon3Q9eZSQP1A6aN0YVnPh8AoNSFc5mwF8QHFJ/sWC4i8XxNm2WxixyrCw/Xq1",
+	"tEtfdKO8h/uHLRHHsX20E8eP/v/Oh73d/xdHH/8RR58exdEOfdHjb9tf7D7apU+7D+O1XEjXfRS5MDO0",
+	"DlSxmJChTlmCFpwGg64wqqVt+8Nubcp5gyZzGbKl+Vum2iyEi8aRVO5gP+oR63JRLIjxIStaeFcRL5XD",
+	"GRqm/kzYy5OXt8YFmbWN4mA6xMPJE+w/mT4V/cP08aj/NDtI+6PJvvh2+g0+zg6H5VkthZvXnMjsVrOv",
+	"OCkKvrLDDRi0S60sshd4LrJ3+GOBlsWfauVQ8UuxXOYUCqRWe0ujJzku/vhPS3z9VPNBd2S0Pnt2vvhi",
+	"KmSOtHWGTsicGQh+B2J/EHFEAZCPCOaCnTZ7zHF5yovCOpggmcdCWwejIUnDOuEKG40P6UycdN41igxK",
+	"Dip2xUQXbjzJhbqMrpvi+b3BaTSOfrdXh/g9/63dO/VceiFtn6Txm5DtLkROcsZsDKL28mSqHKDZojON",
+	"PoCxMYKbSxurTKfFApWDnWRLYsluj1ao1m7EBRurnaQMn4GOpAcr6eYgINkM3kkdY3a9F2hAmLsj/Xsi",
+	"kNfe2pM92c+N+2GRmyI/hWtaNXX5mqM2UamN/JcP9Z4FjwHuERu/1vbRrTH2uhe90mYiswzVF9mTVLaY",
+	"TmUqUbkLm+olNg2qBkm5SC8JapYOAfjasfeRY45CLcM5qA2nJvSrmk0F5vgUYFK4imimlYNijegUYmYH",
+	"d6tsF0Xhlr2t65m0E0WxS+THdPhfeDh+pQvWo82DsWgoBqe6yDN2AERhBehN5arKQ3nc9GYlkfDer3Ic",
+	"dviKBxTo9U5oAPQRezEPJVJhjEQLJc92QBu/0e6VLlT2RWJU2l1MeZWGBJX2CIn9DzlN4DBWa/BhLaw3",
+	"2sGrsMBXEtAbDbZI52DQ6sKkyC5aUmzKtZoxCrF6geQvCLmxcE7FOtciO9P6NWGXL5LR0q914bS+YCS0",
+	"qW1lVOIjk9bDJQLkQsFoePjk8bffwGTt0DaFOGq4gRA74dhnqWdaw+uw0S8QTLvIbhhRyOq8WCkTVJmk",
+	"VV55jPFFkm0s14FZKqhO+KTMuDnd5jQgZADP4LvjM9IHMRNScVwkYK5wBVwqaMp8v5Z5kxV4Ve79lcTd",
+	"qDMQhMxAVFWKZj6iNJBKk9DduFLqwHmsymJDk/sBvNFuLtUMVsICBRuHakMkQmWE082awvZ1LyK/JlM8",
+	"V+JKyFxM8i+zD+uXuyga622cYiacmAiLkApF7nhC2ifSOWbPPGWQC8e5UO2RG/YRCIbz1g5f0TRKetnV",
+	"EAMyCxWkpdFXMvNm4iCdI4VRvRQ/FiHM2l6strgEI2dzB0qvSn599SN5R2/6R/QmAcsaabfgYuOiLqTI",
+	"N5EXXAn2ilNt0O9CatHKj4eD/cHBbjsN2r81l2lm9MP+0+5MnoR4rkQAa1/oFBbSWqlmFw3o3VYnaTex",
+	"CgiYeATKR9CKVaNajVokfs1w1SAdVmjIlSpX6tLaf2Twn5g6zL4KzjpXtlgutXGY/YCZFGfM6hccSlEv",
+	"eLGgFS9Yeo1zeeGX7tNWVe5I7ktPx9DcjDdpOuXHzROqtgEmHM78Nr9gGCTLJacJzCfQzrChdHVIrIjg",
+	"w/szitxxOWtp6GonfYJf8vpThKpYROOPkb6MPjWNUF921mRqu/xYLvKpuk5PSIMYCuLqTNhLPtbMhzSR",
+	"nzZImIrcYm+DqpYoGoce/bWQ6SVYJ4zrwUqby2muVxxFyH4GvjRTVqX2h4Sdm27iH3H8eTjs098n9Oc5",
+	"/XlBf47pw9GrOP787atPXWWoXkNUtx0pcfveX3ldaU+ThQ9c++N68PHRyx+Ot2i+rXJZM3AbrRvH44no",
+	"Op1TI1UqlyLvUAzKvmx31cp/B3WeGdKAlvf+6HPtMaEBIrGRcn7qRdLhwnYkybU9GSPWLPbCk7tFyYe5",
+	"bpBAGENaW2AGTrfDiMhlincrcdinV7LeLTBvsFvEHCku7z89fPwtBJ8F3gFZ8LeX9RjrCCTAQqRzqbBP",
+	"4uEPyJ0R3e1j8E7uXl7kBV16Xfu9bXkJByuu3nDjqc6hgp/xlRsB82Ih2nXT2/ouXaYilXVCpR3VoxOO",
+	"PlPJ6kOeK00LY5CgY9VH8NLbaeYvMtuABk8n+9Nv0hE+FofZ7ca6rb5/Pjs7BX9BJfVqZQ7LNxd8Hz99",
+	"2ij4+lLjRsm3YfUbOgJ2ro0DWywWwqw3GWZ3zlwzgQaF1QqWcyMsbnDfDRc2bWh7//N3J2Bwil7gjBNl",
+	"80DaxGxYUSPA3elxQmhkOVSH0fPafItdvQjavoEjb7GYZ5DmkqwBJkaodO7baNL2WEu1gsSbQzKIVR86",
+	"yqrdNdqO8iyU1Vm/0mbtc7zRrPNNvbpcu1N2/3b9/R1YMhlTmtWJ0Np7siV27FhdHvIqD+O2tt6uHoa1",
+	"2kVDwq9lyXBrjY78OBnDz0gm/XIdiVqg6Z75mV+mqhklPUgW6OY6u6DPRJ7rFfKnWyWTpBcrgKQbRtId",
+	"7XoeKQybijTMowUr1qHoHBBUV7djQ13IpXQmE60j5vcdld5maWybS4ohHXWhG3HyVr2yu/bRlUu3gOIm",
+	"6VteqQSCGxHOoCCahGvjpP3h/jf90ai/f3A2Go6H9O/vUcM1Z8Jh38kFdm31BQByO5hl7SXu2Zy7o9X2",
+	"NfHk1lbFMrtTxqPxwUNkvOHxPYtb/r4+2xYRXSGAGD0VviDa1pAKK1Yv7hJYF45szCxsh5hTYS3ZdVIO",
+	"NTgNM3QsVroxDDWICXvX4M642f+zJhrukCWzeZOM3m9lbE5nmvJdTYvR/2rDMsMF27taTAsj3fo9yc4L",
+	"Wyzl97imvL0T5JbTMxXU5kQ6YGcPICk+9/1MA0Ein5jaAZw4EKmzsfIjIcKVt8GOdGAxIJDw4R9s6OTT",
+	"SrtsoWWzQelYeYw+hrdLVETTwWAIwjkKDLbKTzRosup9vlsvUZ1kL7RSmDpagFkOLUurYTWXBB/KTNqG",
+	"VBpE4BeskBnM0WAPJms/x9G4mhnKpXWQ1CJMwLevRc4u1skrHMDZXFtkdMBrkLjsM8ArNOXwVmfpKPRc",
+	"G3kUYZrvce2RhqcWM5AeAIWWZODPd2uk11vfWfdqMIjVW+WbGKI5OiXgcDiqJC5CAbAxnVTNSMWqHpIa",
+	"P3AwysfNzpGT6rJGiYXlSnbg5XKjkoaipzbwlw9nLBlry/RFQdJq3Y7LGa+4GA4PUj99Ri9ZvD7bJU3h",
+	"YE9qkAqLfaksKivDgXJxtUu6fDIGp4XFzPPqF4vGgYWaublzS2LNa+w2W28Ya7g6+97QDq5r0XmtfZOu",
+	"ytb4FqJdK4wV+y8ywKSWYfKMzv6GOjIbepCeZR3kYTZb0ZEKBYX1Echj8X4Tk3J8nWCuVwM4UfB+JWYE",
+	"/M5PenGVxJCkmvSAyMmrSAuodDGbkyVzZbqhoWGSaimyXPuIvuY6mIIJpsITREbrDy9krXXWBBYJ9TvM",
+	"A3gjOj0eYR5eNFBZqxrSKGqMo3coMljrwnhfNdioc4yjFxwAe6Vdkx8K45vNuyhakXzPTR40wY739hiQ",
+	"BCc+SPVij1Vjz8Or6zrCBY3hGqJUU92ZeC5EnvN2fWdEekkSJ7fp3fBcr4KeLDHt+0m9ChuhYjePKmN7",
+	"aCRCpXalWtGibgxGFw5tD0IsZn7LGAOmyNFCLq+QvWis6FulV/TGt0eh0XDO0MgrtNwwE3UVmXyTX2hq",
+	"9MLrQFJuwX0K745Z44CYI6jXL5aDWMXq0aOj1lKDR4/8zG3bmMYP9hGVtXHbBbMQIdpa7XXxWdOIpWsY",
+	"bqzIXfjEqbzfH25S6bGq7bkWrMcOnJvCc00Wyi246krvWznKkV15Yq1w0tZ5v5Cm6TgWYs0TVoqCXN1C",
+	"anZfLxWpDVeMyM2W50HqMJWzwlAs2vQp5Sl4FGFJ/u864QLsZMLOJ1qYjPWJlNnuMlk8iuMHeWPFsVlZ",
+	"hyIbQ1IFjXE4qktch4PqbR1NM0x78bIAtqN6AAIkOg7w0m2H9eYhPGtRR5inmoItEY907YJlsBS0LWBU",
+	"YqAgNZ72sI8ecVS5sdq4k9zUP0l2Qw0yVjcVIZNUZ5gMoG0mPP1RGAo6udVeWVk1qonm24bMAvUvypRS",
+	"5NwMRj79o3IE0uDSIEUnv2OFPFSYtu2RJ4hVNdRajspPRHq5MS+/mqMCPzBPfq4cmafXZRViHCs53Wxj",
+	"1zWKBQq1mssce82pHBaDDTjscLSf0KnFSoUut6ya3GxpSoPPeDiOkcHk2roBfJBurgvXGvCvZ4KlhUKl",
+	"DVHtVJkGUbqSyu4GgTZaziTJD/NgnvfsEMeqs0W8XWdpTVwou0JjIXk8PEgCGmh1ittNZFbmhVDrRgOZ",
+	"SP+ztk7m5M6WhfNOoOp00amXTbqT/l/ev33ji0/fHj492B2HObHzs1f9Jz2SPeQ+ATFGzwQHH6UhK7wF",
+	"ICyQJ0a5UvMsvCthFMWoqtIXqwzTnJF0jdnImDq6VmPgrlWyO4Bjkc7p0AQkh8NhrLYLjD1gQ6cQ4+em",
+	"LKF0fuYgjOH0hsMh5HiFuYUMcTmAM/zsYjWVmGc20OKjrM5JWSnYEhs7b85fg1RpXmSY7Q7gVLg5yKyW",
+	"3/n5yUtynzpWqMi0M7C5sJQjEQQcDBLuJxL480kEc5EM4Llv1YtK9b0uWK+qR6cn3jB8Jd2rhnQW82ml",
+	"IeWNoRsM+io8UlGHh1jxuC/sfHMI38vn5JjD2PVuaWQHowR2Eoef3d4yF1IlvXIN5SM9SBurNNcWs92e",
+	"zxLpjW1cYmHFGVdJSaY9FjQEMDiiykXppN6F4efyYtLNY87MyrHoyjMlf+s3G8v9t4y27JiU0io5nSZl",
+	"UlfdSn6+Eoyf0giLbQzzttBH0msEtmS3JuAFHQkTYXQ+BqX71mlD7vvF23fvWTJ6OoVC5Zz/1FbMzxcI",
+	"bmX7gEChLNerPoc3PQVt5Ewq+4xCxdLgNOcZkZ3k7enZyds375PdkFCWeSr7Do+jc5mislzFCZncDydn",
+	"US8qWtiWgLofmRtoM9sLN9k9urYuc3G9w1IojXpR8PzROBoNhoMh50pLVGIpo3F0MBgODrjw6eYM0/fm",
+	"VcN7hh3Nw9NiksuU0agi6bAv5DCda5HBRORCpfxojspAG9J9Z4TThkF+hRBOKAuYoQvt9Y3p+f3h8JbR",
+	"ho6RhrIkGOkHDBGEvW+Z35SpDyxLTjUee6q6lqyo32uPwzZrRdH446deFHpYnAMtuakV9pmXknBiZrmv",
+	"urYOF9EnWmNvgTeeyDt+XKNVA/KoyCPl7aehQnDJQuop8pyf/1qXo8TN7FibRuWqqpU8az4PNhfcmPDb",
+	"eV3eOuYf8MuPOGSSt7fHq6Z3aF4/YKKk7OjfoA+NXAozlhoaVovD+6hF43kQvmV09y2tXuXPVD+66+Du",
+	"uzqmBzc096dW6ejjp+teu+L58dN1S7lfsvwmtYr5kk1Q7RJYBeXmM7yXfvuVSnjfA51njC8p8+4x0FuK",
+	"GT/fInx02lJG8tTsHaP2g3sfu2VUX7LnH6Yixu+4MDwBSAL5MpUPZfuP7V7PTQ2ettTu7tfI7P49mcq/",
+	"lrXyMtB0NFGaPZPuRglJptVVuLv0f287rrohHWb8ttSP8mm3X9R+D+9jifXTI782i68rrC0PfKcneC2t",
+	"67Ddhjfw7z9d96Klth0OwNcCGS7xY9srVRcjSj+8aebeYLil5XtEaN1zna0fZoAPNanKTMrG0U1Wcm91",
+	"LscAr9u9LmcKvN5yL6OHcfercSp3SesWn1KR+iAHceNDVfyIjOC0QmwP8pY/U3Db8C5fc92LXmsv+O5J",
+	"qvN3r0tgpnDF+7Z7oXtXIx8W9+4pzAc9sZ5L5QPuS66pl/MF23SWxP3BQiKzJNTgufzqE82Xx6+Pz44h",
+	"0PqTzK6TbWPM6l02n5Znffl9qccDyvR/tyczdkbfobs/ZdwNrOn67vjsDqJmYfWHUHTOavgQovjHJxp0",
+	"nZ7fRVdR73F/0q5/1XHscHSPOzYf7+L7Ht+HvI65+F9/8AwZSztW+kgXAl1HhKzAMiuP10EyrY6ZVda2",
+	"qlLau/9vJcBO/VsJuw+w5bsBdPnTEB3A+PDmp/zZH/tds185Xjv0fNx+R/WMJyv4/j0MY/sBvf9Q9fbR",
+	"5mb17pUJ4E2e+svSqd9YEvXvAjw/G+Rc/7aM8TeRbX2H7jb7epjDDj/AQjssi87KTIA3rv5FltB7Cc9I",
+	"8PCMhZm8QuU7eFtBiRuKD4xKHUXGG2HTQ+PSL50q8tThL54q/ue6ztuldYvn3P+3pophm/960H8PnPlv",
+	"inBPDBV87i05wh2F+0/+iYTSN/r24t7ViN1fWGz7gfRmj2pQD5uGHhVFpe5nDH19DqQdNH9qK1T/t2/z",
+	"fcsbKnzhds/o9afr/wsAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -357,7 +357,10 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The database cannot be reached right now; retry after `Retry-After` seconds. */
+        /**
+         * @description The database, or the identity provider that checks opaque tokens,
+         *     cannot be reached right now; retry after `Retry-After` seconds.
+         */
         ServiceUnavailable: {
             headers: {
                 /**
@@ -501,6 +504,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listTasks: {
