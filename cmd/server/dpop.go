@@ -23,14 +23,14 @@ func proofChecker(doc *openapi3.T, c config, logger *slog.Logger) (auth.ProofChe
 			algs = append(algs, a)
 		}
 	}
-	checker, err := dpop.New(dpop.Config{PublicURL: c.publicURL, Algorithms: algs, MaxAge: c.dpopMaxAge})
+	checker, err := dpop.New(dpop.Config{PublicURL: c.publicURL, Algorithms: algs, MaxAge: c.dpopMaxAge, Nonces: c.dpopNonce})
 	if err != nil {
 		return nil, err
 	}
 	if c.publicURL == "" {
 		logger.Warn("DPoP proofs are checked against the URL this server sees; behind a proxy, set --public-url to the URL clients use")
 	}
-	logger.Info("DPoP enabled", "algorithms", strings.Join(algs, ","), "proof_max_age", c.dpopMaxAge.String(), "replay_cache", "per instance")
+	logger.Info("DPoP enabled", "algorithms", strings.Join(algs, ","), "proof_max_age", c.dpopMaxAge.String(), "nonces", c.dpopNonce, "replay_cache", "per instance")
 	return checker, nil
 }
 

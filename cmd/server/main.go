@@ -84,6 +84,7 @@ type config struct {
 	publicURL       string
 	introspection   introspectionConfig
 	dpopMaxAge      time.Duration
+	dpopNonce       bool
 }
 
 // parseConfig reads flags from args; a flag not given falls back to its
@@ -129,6 +130,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.introspection.secretFile, "introspection-client-secret-file", "", "a file holding the introspection client secret (a mounted secret)")
 	fs.DurationVar(&c.introspection.cacheTTL, "introspection-cache-ttl", introspect.DefaultCacheTTL, "the longest an active introspection answer is trusted (never past the token's exp): a revoked token works this long")
 	fs.DurationVar(&c.dpopMaxAge, "dpop-proof-max-age", defaultDPoPMaxAge, "how old a DPoP proof's iat may be, and how long its jti is remembered (per instance) against replay; used when the spec declares an http scheme DPoP")
+	fs.BoolVar(&c.dpopNonce, "dpop-nonce", false, "require a server-provided nonce in DPoP proofs (RFC 9449 §9): a client without one gets 401 use_dpop_nonce and a DPoP-Nonce to sign with")
 	// Every flag falls back to its environment variable; --help names it.
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " (env " + envName(f.Name) + ")" })
 

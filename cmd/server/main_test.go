@@ -238,7 +238,7 @@ func TestHelpListsEveryFlagWithItsVariable(t *testing.T) {
 	flags := []string{"addr", "tokens-file", "dev", "shutdown-timeout", "jwks-url", "jwt-issuer", "jwt-audience",
 		"jwt-algorithms", "jwt-leeway", "api-keys-file", "read-header-timeout", "max-header-bytes", "cors-origins",
 		"public-url", "jwt-skip-typ-check", "introspection-url", "introspection-client-id", "introspection-client-secret",
-		"introspection-client-secret-file", "introspection-cache-ttl", "dpop-proof-max-age"}
+		"introspection-client-secret-file", "introspection-cache-ttl", "dpop-proof-max-age", "dpop-nonce"}
 	var want []string
 	for _, f := range flags {
 		want = append(want, "-"+f, envName(f))

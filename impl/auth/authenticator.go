@@ -274,6 +274,8 @@ func (a *Authenticator) problem(e *Error, from scheme, accepted []scheme) *probl
 		status, code, errCode = http.StatusUnauthorized, gen.ProblemCodeInvalidToken, "invalid_token"
 	case InvalidProof:
 		status, code, errCode = http.StatusUnauthorized, gen.ProblemCodeInvalidToken, "invalid_dpop_proof"
+	case UseDPoPNonce:
+		status, code, errCode = http.StatusUnauthorized, gen.ProblemCodeInvalidToken, "use_dpop_nonce"
 	case InsufficientScope:
 		status, code, errCode = http.StatusForbidden, gen.ProblemCodeInsufficientScope, "insufficient_scope"
 	default:
@@ -296,11 +298,15 @@ func (a *Authenticator) problem(e *Error, from scheme, accepted []scheme) *probl
 			header = append(header, a.withResourceMetadata(challenge(a.realm, ec, desc, scopes), status))
 		}
 	}
+	h := http.Header{"Www-Authenticate": header}
+	for k, v := range e.Header {
+		h[k] = v
+	}
 	return &problem.Error{
 		Status: status,
 		Code:   code,
 		Detail: e.Description,
-		Header: http.Header{"Www-Authenticate": header},
+		Header: h,
 		Err:    e,
 	}
 }

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 )
 
@@ -23,6 +24,10 @@ const (
 	// InvalidProof: a DPoP proof is missing or fails a check of RFC 9449
 	// §4.3 (401 invalid_dpop_proof).
 	InvalidProof
+	// UseDPoPNonce: the DPoP proof lacks the nonce the server requires, or
+	// its nonce is stale (401 use_dpop_nonce, RFC 9449 §9; Header carries
+	// a fresh one).
+	UseDPoPNonce
 )
 
 func (k Kind) String() string {
@@ -39,6 +44,8 @@ func (k Kind) String() string {
 		return "insufficient scope"
 	case InvalidProof:
 		return "invalid DPoP proof"
+	case UseDPoPNonce:
+		return "DPoP nonce required"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
@@ -51,6 +58,9 @@ type Error struct {
 	Description string
 	// Scopes lists the scopes the operation needs, for InsufficientScope.
 	Scopes []string
+	// Header holds response headers the failure needs, such as the
+	// DPoP-Nonce of UseDPoPNonce.
+	Header http.Header
 }
 
 func (e *Error) Error() string {
@@ -83,7 +93,7 @@ func (k Kind) rank() int {
 		return 4
 	case InsufficientScope:
 		return 3
-	case Invalid, Expired, InvalidProof:
+	case Invalid, Expired, InvalidProof, UseDPoPNonce:
 		return 2
 	default:
 		return 1

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/golang-jwt/jwt/v5"
 
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/apitest"
@@ -189,5 +190,46 @@ func TestGeneratedClientWithDPoP(t *testing.T) {
 	thief := jwttest.NewDPoPKey(t).Signer
 	if r, err := c.GetMeWithResponse(ctx, thief.Editor(token)); err != nil || r.StatusCode() != http.StatusUnauthorized {
 		t.Fatalf("GET /me with the thief's proof: %v %d", err, r.StatusCode())
+	}
+}
+
+// TestDPoPNonce: with server-provided nonces on, the first request gets
+// 401 use_dpop_nonce and a DPoP-Nonce; the retry with it passes.
+func TestDPoPNonce(t *testing.T) {
+	t.Parallel()
+	k := jwttest.NewKey(t, "k", false)
+	iss := jwttest.NewIssuer(t, k)
+	proofs, err := dpop.New(dpop.Config{Nonces: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := apitest.EditedSpec(t, "dpopAuth", &openapi3.SecurityScheme{Type: "http", Scheme: "DPoP"}, true)
+	srv := apitest.NewServer(t, httpapi.Config{Spec: doc, Verifier: iss.Verifier(t, jwttoken.Config{}), DPoP: proofs})
+	key := jwttest.NewDPoPKey(t)
+	token := k.Sign(t, key.Bind(iss.Claims("alice", strings.Join(allScopes(doc), " "))))
+	url := srv.API + scopedGET(t, doc)
+	send := func(nonce string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest("GET", url, nil)
+		req.Header.Set("Authorization", "DPoP "+token)
+		req.Header.Set("DPoP", key.Proof(t, "GET", url, token, func(_ *jwt.Token, c jwt.MapClaims) {
+			if nonce != "" {
+				c["nonce"] = nonce
+			}
+		}))
+		resp, err := srv.HTTP.Do(req) // checked against the spec
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	first := send("")
+	nonce := first.Header.Get("DPoP-Nonce")
+	if ch := first.Header.Get("WWW-Authenticate"); first.StatusCode != http.StatusUnauthorized || nonce == "" || !strings.Contains(ch, `DPoP realm=`) || !strings.Contains(ch, `error="use_dpop_nonce"`) {
+		t.Fatalf("without a nonce: %d, DPoP-Nonce %q, %q", first.StatusCode, nonce, ch)
+	}
+	if retry := send(nonce); retry.StatusCode != http.StatusOK {
+		t.Fatalf("with the server's nonce: %d %q", retry.StatusCode, retry.Header.Values("WWW-Authenticate"))
 	}
 }

@@ -126,6 +126,10 @@ func New(cfg Config) (http.Handler, error) {
 
 	r := chi.NewRouter()
 	headers := specHeaders(doc, authn.CredentialHeaders())
+	if cfg.DPoP != nil {
+		// A browser client must read the nonce of a use_dpop_nonce 401.
+		headers.response = append(headers.response, "Dpop-Nonce")
+	}
 	r.Use(serverRequestID, middleware.RequestID, httplog.Middleware(cfg.Logger), recoverer, securityHeaders(headers.credentials),
 		// HEAD is GET without the body, which every server must support
 		// (RFC 9110 §9.1): chi routes it to the GET route.

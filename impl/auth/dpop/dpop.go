@@ -69,6 +69,9 @@ type Config struct {
 	// that many proofs arrived within MaxAge, new ones are answered 503
 	// rather than let a replay through.
 	ReplayCacheSize int
+	// Nonces requires a server-provided nonce in every proof (RFC 9449
+	// §8-9; see nonce.go).
+	Nonces bool
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
 }
@@ -83,6 +86,7 @@ type Checker struct {
 	leeway time.Duration
 	now    func() time.Time
 	seen   replayCache
+	nonces *nonces // nil: nonces are off
 }
 
 var _ auth.ProofChecker = (*Checker)(nil)
@@ -115,6 +119,9 @@ func New(cfg Config) (*Checker, error) {
 	}
 	if c.now == nil {
 		c.now = time.Now
+	}
+	if cfg.Nonces {
+		c.nonces = newNonces()
 	}
 	// iat is checked here, against MaxAge and Leeway, not by the parser.
 	c.parser = jwt.NewParser(jwt.WithValidMethods(c.algs), jwt.WithoutClaimsValidation())
@@ -202,6 +209,14 @@ func (c *Checker) Check(r *http.Request, token string) (string, error) {
 		return bad("the DPoP proof was issued in the future (iat)")
 	case iat.Before(now.Add(-c.maxAge)):
 		return bad("the DPoP proof is too old: make a new one for each request")
+	}
+	if c.nonces != nil {
+		switch {
+		case claims.Nonce == "":
+			return "", c.useNonce(now, "this server requires a nonce in DPoP proofs: sign a new proof with the nonce in the DPoP-Nonce header")
+		case !c.nonces.valid(claims.Nonce, now, c.maxAge, c.leeway):
+			return "", c.useNonce(now, "the DPoP proof's nonce is stale or not this server's: sign a new proof with the nonce in the DPoP-Nonce header")
+		}
 	}
 	sum := sha256.Sum256([]byte(token))
 	if claims.ATH != base64.RawURLEncoding.EncodeToString(sum[:]) {

@@ -187,3 +187,59 @@ func TestConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestNonces: with nonces on, a proof needs one this server issued within
+// MaxAge; each refusal hands out a fresh one.
+func TestNonces(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	clock := time.Now()
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	key := jwttest.NewDPoPKey(t)
+	c, err := dpop.New(dpop.Config{PublicURL: "https://api.example.com", MaxAge: time.Minute, Nonces: true, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := dpop.New(dpop.Config{PublicURL: "https://api.example.com", Nonces: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	withNonce := func(n string) string {
+		return key.Proof(t, "GET", target, "tok", func(_ *jwt.Token, cl jwt.MapClaims) { cl["nonce"] = n; cl["iat"] = now().Unix() })
+	}
+	// nonceFrom checks err asks for a nonce and returns the one it hands out.
+	nonceFrom := func(err error, want string) string {
+		t.Helper()
+		var ae *auth.Error
+		if !errors.As(err, &ae) || ae.Kind != auth.UseDPoPNonce || !strings.Contains(ae.Description, want) {
+			t.Fatalf("Check = %v, want use_dpop_nonce: %q", err, want)
+		}
+		n := ae.Header.Get("DPoP-Nonce")
+		if n == "" {
+			t.Fatal("no DPoP-Nonce header")
+		}
+		return n
+	}
+
+	_, err = c.Check(request(t, key.Proof(t, "GET", target, "tok", nil)), "tok")
+	nonce := nonceFrom(err, "requires a nonce")
+	if _, err := c.Check(request(t, withNonce(nonce)), "tok"); err != nil {
+		t.Fatalf("with the nonce: %v", err)
+	}
+	if _, err := c.Check(request(t, withNonce(nonce)), "tok"); err != nil {
+		t.Fatalf("the nonce again, in a new proof, within MaxAge: %v", err)
+	}
+	_, err = c.Check(request(t, withNonce("forged-nonce")), "tok")
+	nonceFrom(err, "stale or not this server's")
+	_, err = other.Check(request(t, withNonce(nonce)), "tok")
+	nonceFrom(err, "stale or not this server's")
+
+	mu.Lock()
+	clock = clock.Add(2 * time.Minute)
+	mu.Unlock()
+	_, err = c.Check(request(t, withNonce(nonce)), "tok")
+	fresh := nonceFrom(err, "stale")
+	if _, err := c.Check(request(t, withNonce(fresh)), "tok"); err != nil {
+		t.Fatalf("with the fresh nonce: %v", err)
+	}
+}
