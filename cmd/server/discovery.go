@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,25 +15,32 @@ import (
 // withDiscovery completes the JWT settings from the OpenID Connect discovery
 // document the spec's openIdConnect scheme names: with --jwt-audience, that
 // URL is all the server needs. --jwks-url and --jwt-issuer, when given,
-// override what the document says. A provider that cannot be reached, or a
+// override what the document says. With --introspection-client-id and no
+// --introspection-url, the document's introspection_endpoint is used. A provider that cannot be reached, or a
 // document that fails OpenID Connect Discovery §4.3, stops the start.
 func withDiscovery(ctx context.Context, doc *openapi3.T, c config, logger *slog.Logger) (config, error) {
 	url, err := oidc.DiscoveryURL(doc)
 	if err != nil {
 		return c, err
 	}
-	if url != "" && c.jwtAudience != "" && (c.jwksURL == "" || c.jwtIssuer == "") {
+	needJWT := c.jwtAudience != "" && (c.jwksURL == "" || c.jwtIssuer == "")
+	needIntrospection := c.introspection.clientID != "" && c.introspection.url == ""
+	if url != "" && (needJWT || needIntrospection) {
 		p, err := oidc.Discover(ctx, nil, url)
 		if err != nil {
 			return c, fmt.Errorf("the spec's openIdConnectUrl: %w", err)
 		}
-		if c.jwksURL == "" {
-			c.jwksURL = p.JWKSURI
+		if needJWT {
+			c.jwksURL = cmp.Or(c.jwksURL, p.JWKSURI)
+			c.jwtIssuer = cmp.Or(c.jwtIssuer, p.Issuer)
 		}
-		if c.jwtIssuer == "" {
-			c.jwtIssuer = p.Issuer
+		if needIntrospection {
+			if p.IntrospectionEndpoint == "" {
+				return c, fmt.Errorf("the spec's openIdConnectUrl: %s publishes no introspection_endpoint: pass --introspection-url", url)
+			}
+			c.introspection.url = p.IntrospectionEndpoint
 		}
-		logger.Info("OpenID Connect discovery", "url", url, "issuer", c.jwtIssuer, "jwks_url", c.jwksURL)
+		logger.Info("OpenID Connect discovery", "url", url, "issuer", c.jwtIssuer, "jwks_url", c.jwksURL, "introspection_url", c.introspection.url)
 	}
 	set := 0
 	for _, v := range []string{c.jwksURL, c.jwtIssuer, c.jwtAudience} {
