@@ -77,6 +77,10 @@ func (f Finding) String() string { return f.Operation + ": " + f.Case + ": " + f
 //     403 to a valid one without the scopes the requirement names (a 2xx if
 //     it names none), and a documented 2xx to one with every scope;
 //   - a public operation never answers 401;
+//   - when the challenges name RFC 9728 metadata (resource_metadata), they
+//     all name one document, served where §3.1 says, whose resource is the
+//     public URL and base path and whose scopes_supported lists the spec's
+//     scopes;
 //   - every response validates against the spec.
 //
 // Requests are built from examples, of optional parameters too, as Swagger
@@ -118,6 +122,7 @@ type suite struct {
 	ops      []operation
 	byID     map[string]operation
 	findings []Finding
+	metadata string // the RFC 9728 metadata URL the challenges name
 }
 
 func (s *suite) fail(op operation, c, format string, args ...any) {
@@ -164,6 +169,7 @@ func (s *suite) check(op operation) {
 		if rec.Code != http.StatusUnauthorized || rec.Header().Get("WWW-Authenticate") == "" {
 			s.fail(op, "no credentials", "got %d with WWW-Authenticate %q, want 401 with a challenge", rec.Code, rec.Header().Get("WWW-Authenticate"))
 		}
+		s.checkMetadata(op, rec)
 	}
 	// Each requirement object is an alternative: prove each one.
 	for _, req := range reqs {
