@@ -42,8 +42,9 @@ rename:
 		echo 'usage: make rename MODULE=example.com/acme/orders-api NAME="Orders API" ENV_PREFIX=ORDERS'; exit 2; fi
 	$(GO) run ./cmd/rename -module "$(MODULE)" -name "$(NAME)" -env-prefix "$(ENV_PREFIX)"
 
-## check-rename: rename a temporary copy, then build, vet and run its Go tests (make test runs it)
+## check-rename: rename a temporary clone, then build, vet and run its Go tests; and a gonew copy (make test runs it)
 check-rename:
+	$(GO) test -count=1 -tags gonew -run '^TestGonewCopy$$' ./cmd/rename
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then git ls-files -z | tar --null -T - -cf - ; \
 	else tar --exclude=./.git --exclude=node_modules --exclude=./bin --exclude=./data --exclude=./e2e/out -cf - . ; fi | tar -xf - -C "$$tmp" && \

@@ -10,5 +10,6 @@ import (
 	_ "github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen"
 	_ "github.com/oasdiff/oasdiff"
 	_ "golang.org/x/perf/cmd/benchstat"
+	_ "golang.org/x/tools/cmd/gonew"
 	_ "honnef.co/go/tools/cmd/staticcheck"
 )

@@ -225,8 +225,8 @@ export interface components {
             headers: {
                 /**
                  * @description Sent with `invalid_request` only, for example
-                 *     `Bearer realm="tasks", error="invalid_request", error_description="send exactly one Authorization header"`.
-                 * @example Bearer realm="tasks", error="invalid_request", error_description="send exactly one Authorization header"
+                 *     `Bearer realm="Tasks API", error="invalid_request", error_description="send exactly one Authorization header"`.
+                 * @example Bearer realm="Tasks API", error="invalid_request", error_description="send exactly one Authorization header"
                  */
                 "WWW-Authenticate"?: string;
                 [name: string]: unknown;
@@ -436,11 +436,11 @@ export interface components {
         ETag: string;
         /**
          * @description RFC 6750 challenge, for example
-         *     `Bearer realm="tasks", error="invalid_token", error_description="the token is not recognised"`.
+         *     `Bearer realm="Tasks API", error="invalid_token", error_description="the token is not recognised"`.
          *     An operation that also accepts an API key sends one more challenge,
-         *     after the Bearer one, for example `APIKey realm="tasks", header="X-API-Key"`;
+         *     after the Bearer one, for example `APIKey realm="Tasks API", header="X-API-Key"`;
          *     the RFC 6750 error parameters are on the challenge of the credential at fault.
-         * @example Bearer realm="tasks"
+         * @example Bearer realm="Tasks API"
          */
         "WWW-Authenticate": string;
     };

@@ -6,9 +6,10 @@ import (
 	"testing"
 
 	ogenbench "example.com/tasks/docs/ogen-bench"
+	ourapi "example.com/tasks/impl/api"
 	"example.com/tasks/impl/apitest"
 	"example.com/tasks/impl/httpapi"
-	"example.com/tasks/impl/store"
+	"example.com/tasks/impl/store/backend"
 )
 
 // BenchmarkRequest runs the scenarios of impl/httpapi's BenchmarkRequest
@@ -19,15 +20,15 @@ import (
 func BenchmarkRequest(b *testing.B) {
 	apitest.BenchmarkRequests(b, []apitest.Stack{
 		apitest.BareChi,
-		{Name: "stack=full", Build: func(s store.Store) http.Handler {
-			h, err := httpapi.New(httpapi.Config{Logger: slog.New(slog.DiscardHandler), Verifier: apitest.Tokens(), Store: s})
+		{Name: "stack=full", Build: func(db backend.DB) http.Handler {
+			h, err := httpapi.New(httpapi.Config{Logger: slog.New(slog.DiscardHandler), Verifier: apitest.Tokens(), API: apitest.API(b, db)})
 			if err != nil {
 				b.Fatal(err)
 			}
 			return h
 		}},
-		{Name: "stack=ogen", Build: func(s store.Store) http.Handler {
-			h, err := ogenbench.New(s, apitest.Tokens())
+		{Name: "stack=ogen", Build: func(db backend.DB) http.Handler {
+			h, err := ogenbench.New(db.(ourapi.TaskStore), apitest.Tokens())
 			if err != nil {
 				b.Fatal(err)
 			}

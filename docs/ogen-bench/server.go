@@ -21,7 +21,9 @@ import (
 	"github.com/ogen-go/ogen/ogenerrors"
 
 	"example.com/tasks/docs/ogen-bench/api"
+	ourapi "example.com/tasks/impl/api"
 	"example.com/tasks/impl/auth"
+	"example.com/tasks/impl/spec"
 	"example.com/tasks/impl/store"
 )
 
@@ -30,8 +32,9 @@ import (
 // basePath is the spec's server URL.
 const basePath = "/v1"
 
-// New returns the ogen-generated server for s, authenticating with v.
-func New(s store.Store, v auth.Verifier) (http.Handler, error) {
+// New returns the ogen-generated server over s (the database our server
+// uses), authenticating with v.
+func New(s ourapi.TaskStore, v auth.Verifier) (http.Handler, error) {
 	srv, err := api.NewServer(&tasks{store: s}, security{v},
 		api.WithPathPrefix(basePath),
 		api.WithErrorHandler(writeError),
@@ -52,12 +55,12 @@ func New(s store.Store, v auth.Verifier) (http.Handler, error) {
 // tasks implements the benchmarked operations.
 type tasks struct {
 	api.UnimplementedHandler
-	store store.Store
+	store ourapi.TaskStore
 }
 
 func (h *tasks) GetTask(ctx context.Context, params api.GetTaskParams) (api.GetTaskRes, error) {
 	p, _ := auth.FromContext(ctx) // the security handler put it there
-	t, err := h.store.Get(ctx, p.Subject, params.ID)
+	t, err := h.store.GetTask(ctx, p.Subject, params.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		nf := api.GetTaskNotFound(problem(http.StatusNotFound, api.ProblemCodeNotFound, "no task with this id"))
 		return &nf, nil
@@ -71,14 +74,14 @@ func (h *tasks) GetTask(ctx context.Context, params api.GetTaskParams) (api.GetT
 func (h *tasks) CreateTask(ctx context.Context, req *api.NewTask) (api.CreateTaskRes, error) {
 	p, _ := auth.FromContext(ctx)
 	now := time.Now().UTC()
-	t := store.Task{
+	t := ourapi.Task{
 		ID: uuid.New(), Owner: p.Subject, Title: req.Title, Status: string(api.TaskStatusTodo),
 		Description: req.Description.Or(""), CreatedAt: now, UpdatedAt: now,
 	}
 	if st, ok := req.Status.Get(); ok {
 		t.Status = string(st)
 	}
-	t, err := h.store.Create(ctx, t)
+	t, err := h.store.CreateTask(ctx, t)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +92,7 @@ func (h *tasks) CreateTask(ctx context.Context, req *api.NewTask) (api.CreateTas
 	}, nil
 }
 
-func toAPI(t store.Task) api.Task {
+func toAPI(t ourapi.Task) api.Task {
 	out := api.Task{
 		ID: t.ID, Title: t.Title, Status: api.TaskStatus(t.Status),
 		CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
@@ -148,7 +151,14 @@ func (s security) HandleApiKeyAuth(ctx context.Context, _ api.OperationName, t a
 	return auth.NewContext(ctx, p), nil
 }
 
-const realm = "tasks"
+// realm is our server's default: the API's name, from the spec.
+var realm = func() string {
+	doc, err := spec.Load()
+	if err != nil {
+		panic(err)
+	}
+	return spec.Name(doc)
+}()
 
 // The challenges of a request without credentials, built once: every
 // operation takes a bearer token, the reads an API key as well.

@@ -10,8 +10,8 @@ import (
 
 	ogenbench "example.com/tasks/docs/ogen-bench"
 	"example.com/tasks/gen"
+	ourapi "example.com/tasks/impl/api"
 	"example.com/tasks/impl/apitest"
-	"example.com/tasks/impl/store"
 )
 
 // TestServerKeepsTheContract sends the benchmark's scenarios, and a few
@@ -25,9 +25,9 @@ func TestServerKeepsTheContract(t *testing.T) {
 		t.Fatal(err)
 	}
 	checker := apitest.NewChecker(doc, "/v1")
-	s := store.NewMemory()
-	id := apitest.Seed(t, s)
-	h, err := ogenbench.New(s, apitest.Tokens())
+	db := apitest.MemoryDB(t)
+	id := apitest.Seed(t, db)
+	h, err := ogenbench.New(db.(ourapi.TaskStore), apitest.Tokens())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestServerKeepsTheContract(t *testing.T) {
 			challenge := rec.Header().Get("WWW-Authenticate")
 			switch sc.Want {
 			case http.StatusUnauthorized, http.StatusForbidden:
-				if !strings.HasPrefix(challenge, `Bearer realm="tasks"`) {
+				if !strings.HasPrefix(challenge, `Bearer realm="`+apitest.Realm()+`"`) {
 					t.Errorf("WWW-Authenticate %q, want a Bearer challenge", challenge)
 				}
 			default:

@@ -20,7 +20,7 @@ type SecurityHandler interface {
 	// `apiKeyAuth` as an alternative. Those are the reads; every change needs a bearer token with
 	// `tasks:write`. Keys are accepted in this header only, never in the query string. On such an
 	// operation a 401 carries a second challenge after the Bearer one:
-	// `APIKey realm="tasks", header="X-API-Key"`.
+	// `APIKey realm="Tasks API", header="X-API-Key"`.
 	HandleApiKeyAuth(ctx context.Context, operationName OperationName, t ApiKeyAuth) (context.Context, error)
 	// HandleBearerAuth handles bearerAuth security.
 	// An opaque or JWT access token in `Authorization: Bearer <token>`. The scheme name is

@@ -10,9 +10,12 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"example.com/tasks/impl/store/backend"
@@ -34,10 +37,10 @@ type Engine struct {
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-// Each runs test once per engine, as parallel subtests named after them. A
-// PostgreSQL server is started for the call and removed after it: call Each
-// once per test function and share its database between cases (keep them
-// apart by owner).
+// Each runs test once per engine, as parallel subtests named after them.
+// Share each engine's database between the cases of one call and keep them
+// apart by owner. PostgreSQL is one server for the whole test binary when
+// the package's TestMain calls Main, else one server per call of Each.
 func Each(t *testing.T, test func(t *testing.T, e Engine)) {
 	engines := []struct {
 		name       string
@@ -46,7 +49,7 @@ func Each(t *testing.T, test func(t *testing.T, e Engine)) {
 	}{
 		{"memory", false, func(*testing.T) string { return "memory:" }},
 		{"sqlite", true, func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "test.db") }},
-		{"postgres", true, func(t *testing.T) string { return pgtest.New(t).URL() }},
+		{"postgres", true, postgresURL},
 	}
 	for _, e := range engines {
 		t.Run(e.name, func(t *testing.T) {
@@ -63,6 +66,42 @@ func Each(t *testing.T, test func(t *testing.T, e Engine)) {
 			}})
 		})
 	}
+}
+
+// shared is the PostgreSQL server of a test binary whose TestMain calls Main,
+// started by the first test that needs it.
+var shared struct {
+	main   bool // Main is running the tests
+	once   sync.Once
+	server *pgtest.Server
+	err    error
+}
+
+// Main runs a package's tests with one PostgreSQL server for all of them,
+// started on first use and removed when they end, so that tests can call
+// Each many times (go test -count=200) at the cost of one server:
+//
+//	func TestMain(m *testing.M) { storetest.Main(m) }
+func Main(m *testing.M) {
+	shared.main = true
+	code := m.Run()
+	if shared.server != nil {
+		if err := shared.server.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "storetest:", err)
+		}
+	}
+	os.Exit(code)
+}
+
+func postgresURL(t *testing.T) string {
+	if !shared.main {
+		return pgtest.New(t).URL()
+	}
+	shared.once.Do(func() { shared.server, shared.err = pgtest.Start() })
+	if shared.err != nil {
+		t.Fatal(shared.err)
+	}
+	return shared.server.URL()
 }
 
 // Down returns a database that cannot be reached: every call fails with an
