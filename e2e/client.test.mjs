@@ -9,7 +9,7 @@ import { startServer } from "./server.mjs";
 
 const program = fileURLToPath(new URL("out/ts/tasks.js", import.meta.url));
 
-test("TypeScript client: 401 with a typed problem, then 201 and 200 with typed bodies", async (t) => {
+test("TypeScript client: 401 with a typed problem, then 201, 200 and merge patches with typed bodies", async (t) => {
   const server = await startServer();
   t.after(() => server.stop());
   const { stdout } = await promisify(execFile)(process.execPath, [program, server.url, "dev-rw-token"]);
@@ -19,4 +19,6 @@ test("TypeScript client: 401 with a typed problem, then 201 and 200 with typed b
   assert.equal(got.created.title, "Typed from TypeScript");
   assert.match(got.created.id, /^[0-9a-f-]{36}$/);
   assert.deepEqual(got.listed, { status: 200, titles: ["Typed from TypeScript"] });
+  // A merge patch's value sets a field, null removes it, absent leaves it.
+  assert.deepEqual(got.patched, { set: "set by a merge patch", cleared: null, title: "Typed from TypeScript", status: "doing" });
 });

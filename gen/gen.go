@@ -20,6 +20,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/go-chi/chi/v5"
+	"github.com/oapi-codegen/nullable"
 	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
@@ -50,6 +51,8 @@ const (
 	ProblemCodeNotFound             ProblemCode = "not_found"
 	ProblemCodePayloadTooLarge      ProblemCode = "payload_too_large"
 	ProblemCodePreconditionFailed   ProblemCode = "precondition_failed"
+	ProblemCodePreconditionRequired ProblemCode = "precondition_required"
+	ProblemCodeRateLimited          ProblemCode = "rate_limited"
 	ProblemCodeServiceUnavailable   ProblemCode = "service_unavailable"
 	ProblemCodeUnsupportedMediaType ProblemCode = "unsupported_media_type"
 	ProblemCodeValidationFailed     ProblemCode = "validation_failed"
@@ -75,6 +78,10 @@ func (e ProblemCode) Valid() bool {
 	case ProblemCodePayloadTooLarge:
 		return true
 	case ProblemCodePreconditionFailed:
+		return true
+	case ProblemCodePreconditionRequired:
+		return true
+	case ProblemCodeRateLimited:
 		return true
 	case ProblemCodeServiceUnavailable:
 		return true
@@ -108,6 +115,32 @@ func (e TaskStatus) Valid() bool {
 	}
 }
 
+// Defines values for ValidationErrorIn.
+const (
+	Header ValidationErrorIn = "header"
+	Path   ValidationErrorIn = "path"
+	Query  ValidationErrorIn = "query"
+)
+
+// Valid indicates whether the value is a known member of the ValidationErrorIn enum.
+func (e ValidationErrorIn) Valid() bool {
+	switch e {
+	case Header:
+		return true
+	case Path:
+		return true
+	case Query:
+		return true
+	default:
+		return false
+	}
+}
+
+// EntityTags `*`, or a comma-separated list of entity tags, strong or weak (RFC 9110 §8.8.3).
+//
+// Example: "3", W/"4"
+type EntityTags = string
+
 // Health defines model for Health.
 type Health struct {
 	// Status Example: ok
@@ -120,13 +153,13 @@ type HealthStatus string
 // NewTask defines model for NewTask.
 type NewTask struct {
 	// Description Example: Quick start, workflow and auth.
-	Description *string `json:"description,omitempty"`
+	Description *TaskDescription `json:"description,omitempty"`
 
 	// Status Example: todo
 	Status *TaskStatus `json:"status,omitempty"`
 
 	// Title Example: Write the README
-	Title string `json:"title"`
+	Title TaskTitle `json:"title"`
 }
 
 // Principal defines model for Principal.
@@ -146,12 +179,16 @@ type Principal struct {
 type Problem struct {
 	// Code Stable machine-readable code; clients branch on this, not on `detail`.
 	// - `validation_failed`: a parameter or body does not match this document.
-	// - `invalid_request`: the credentials are malformed (RFC 6750).
+	// - `invalid_request`: the credentials are malformed (RFC 6750), or the
+	//   query string does not decode.
 	// - `missing_credentials`: no credentials were sent.
 	// - `invalid_token`: the credentials were sent and rejected (RFC 6750).
 	// - `insufficient_scope`: the token lacks a needed scope (RFC 6750).
 	// - `precondition_failed`: `If-Match` named a version the task is no longer at.
+	// - `precondition_required`: the server requires `If-Match` on writes and
+	//   the request had none.
 	// - `service_unavailable`: the database cannot be reached; retry later.
+	// - `rate_limited`: the caller's quota is used up; retry after `Retry-After`.
 	// - `not_found`, `method_not_allowed`, `payload_too_large`,
 	//   `unsupported_media_type`, `internal_error`: as their names say.
 	//
@@ -163,6 +200,12 @@ type Problem struct {
 	//
 	// Example: the token is not recognised
 	Detail *string `json:"detail,omitempty"`
+
+	// Errors With `validation_failed`: every failure found in the request's
+	// parameters and body, an RFC 9457 §3 extension member (a body
+	// that is not I-JSON is read no further than its first failure).
+	// At most 20; a request with more gets the first 20.
+	Errors *[]ValidationError `json:"errors,omitempty"`
 
 	// Instance Identifies this occurrence of the problem (the request id).
 	//
@@ -179,6 +222,13 @@ type Problem struct {
 	// Example: Unauthorized
 	Title string `json:"title"`
 
+	// TraceId The W3C trace id of the request, on a 5xx when the server traces
+	// requests (OpenTelemetry): quote it when reporting the failure.
+	//
+	//
+	// Example: 4bf92f3577b34da6a3ce929d0e0e4736
+	TraceId *string `json:"trace_id,omitempty"`
+
 	// Type A URI reference that identifies the problem type.
 	//
 	// Example: about:blank
@@ -187,12 +237,16 @@ type Problem struct {
 
 // ProblemCode Stable machine-readable code; clients branch on this, not on `detail`.
 //   - `validation_failed`: a parameter or body does not match this document.
-//   - `invalid_request`: the credentials are malformed (RFC 6750).
+//   - `invalid_request`: the credentials are malformed (RFC 6750), or the
+//     query string does not decode.
 //   - `missing_credentials`: no credentials were sent.
 //   - `invalid_token`: the credentials were sent and rejected (RFC 6750).
 //   - `insufficient_scope`: the token lacks a needed scope (RFC 6750).
 //   - `precondition_failed`: `If-Match` named a version the task is no longer at.
+//   - `precondition_required`: the server requires `If-Match` on writes and
+//     the request had none.
 //   - `service_unavailable`: the database cannot be reached; retry later.
+//   - `rate_limited`: the caller's quota is used up; retry after `Retry-After`.
 //   - `not_found`, `method_not_allowed`, `payload_too_large`,
 //     `unsupported_media_type`, `internal_error`: as their names say.
 //
@@ -220,6 +274,9 @@ type Task struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
+// TaskDescription Example: Quick start, workflow and auth.
+type TaskDescription = string
+
 // TaskPage defines model for TaskPage.
 type TaskPage struct {
 	Items []Task `json:"items"`
@@ -230,14 +287,68 @@ type TaskPage struct {
 	NextCursor *string `json:"next_cursor,omitempty"`
 }
 
+// TaskPatch A JSON Merge Patch (RFC 7396) of a task: a member sets its field,
+// `null` removes `description`, an absent member leaves its field.
+type TaskPatch struct {
+	// Description Example: Quick start, workflow and auth.
+	Description nullable.Nullable[string] `json:"description,omitempty"`
+
+	// Status Example: todo
+	Status *TaskStatus `json:"status,omitempty"`
+
+	// Title Example: Write the README
+	Title *TaskTitle `json:"title,omitempty"`
+}
+
 // TaskStatus Example: todo
 type TaskStatus string
+
+// TaskTitle Example: Write the README
+type TaskTitle = string
+
+// ValidationError One failure of a request against this document: in the body, at
+// `pointer`; or in the parameter `parameter`, found in `in`.
+type ValidationError struct {
+	// Detail What is wrong, for a human.
+	//
+	// Example: minimum string length is 1
+	Detail string `json:"detail"`
+
+	// In Where the parameter is.
+	//
+	// Example: query
+	In *ValidationErrorIn `json:"in,omitempty"`
+
+	// Parameter The name of the parameter at fault.
+	//
+	// Example: limit
+	Parameter *string `json:"parameter,omitempty"`
+
+	// Pointer A JSON Pointer (RFC 6901) to the body member at fault; `""` for
+	// the body as a whole.
+	//
+	//
+	// Example: /title
+	Pointer *string `json:"pointer,omitempty"`
+}
+
+// ValidationErrorIn Where the parameter is.
+//
+// Example: query
+type ValidationErrorIn string
 
 // Cursor defines model for Cursor.
 type Cursor = string
 
-// IfMatch defines model for IfMatch.
-type IfMatch = string
+// IfMatch `*`, or a comma-separated list of entity tags, strong or weak (RFC 9110 §8.8.3).
+//
+// Example: "3", W/"4"
+type IfMatch = EntityTags
+
+// IfNoneMatch `*`, or a comma-separated list of entity tags, strong or weak (RFC 9110 §8.8.3).
+//
+// Example: "3", W/"4"
+type IfNoneMatch = EntityTags
 
 // Limit defines model for Limit.
 type Limit = int32
@@ -263,8 +374,14 @@ type PayloadTooLarge = Problem
 // PreconditionFailed An RFC 9457 problem details object with a stable machine-readable code.
 type PreconditionFailed = Problem
 
+// PreconditionRequired An RFC 9457 problem details object with a stable machine-readable code.
+type PreconditionRequired = Problem
+
 // ServiceUnavailable An RFC 9457 problem details object with a stable machine-readable code.
 type ServiceUnavailable = Problem
+
+// TooManyRequests An RFC 9457 problem details object with a stable machine-readable code.
+type TooManyRequests = Problem
 
 // Unauthorized An RFC 9457 problem details object with a stable machine-readable code.
 type Unauthorized = Problem
@@ -285,7 +402,25 @@ type ListTasksParams struct {
 type DeleteTaskParams struct {
 	// IfMatch The `ETag` of the task as you last read it (RFC 9110 §13.1.1): the
 	// write happens only if the task is still at that version, else `412`.
-	// `*` or no header: whatever its version. Weak tags never match.
+	// `*` or no header: whatever its version, unless the server requires
+	// the header (`428` without it). Weak tags never match.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// GetTaskParams defines parameters for GetTask.
+type GetTaskParams struct {
+	// IfNoneMatch The `ETag`s of the copies you hold (RFC 9110 §13.1.2): if the task is
+	// at one of those versions, `304` and no body. Weak tags match as
+	// strong ones do; `*` matches any version.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// PatchTaskParams defines parameters for PatchTask.
+type PatchTaskParams struct {
+	// IfMatch The `ETag` of the task as you last read it (RFC 9110 §13.1.1): the
+	// write happens only if the task is still at that version, else `412`.
+	// `*` or no header: whatever its version, unless the server requires
+	// the header (`428` without it). Weak tags never match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
@@ -293,12 +428,16 @@ type DeleteTaskParams struct {
 type UpdateTaskParams struct {
 	// IfMatch The `ETag` of the task as you last read it (RFC 9110 §13.1.1): the
 	// write happens only if the task is still at that version, else `412`.
-	// `*` or no header: whatever its version. Weak tags never match.
+	// `*` or no header: whatever its version, unless the server requires
+	// the header (`428` without it). Weak tags never match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // CreateTaskJSONRequestBody defines body for CreateTask for application/json ContentType.
 type CreateTaskJSONRequestBody = NewTask
+
+// PatchTaskApplicationMergePatchPlusJSONRequestBody defines body for PatchTask for application/merge-patch+json ContentType.
+type PatchTaskApplicationMergePatchPlusJSONRequestBody = TaskPatch
 
 // UpdateTaskJSONRequestBody defines body for UpdateTask for application/json ContentType.
 type UpdateTaskJSONRequestBody = NewTask
@@ -426,8 +565,35 @@ type ClientInterface interface {
 
 	// GetTask Get a task
 	//
+	// With `If-None-Match`, a `304` without a body if the task is still at
+	// one of the versions named.
+	//
 	// Corresponds with GET /tasks/{id} (the `GetTask` operationId).
-	GetTask(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetTask(ctx context.Context, id TaskID, params *GetTaskParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchTaskWithBody Change some fields of a task
+	//
+	// Applies a JSON Merge Patch (RFC 7396) to the task: a member sets its
+	// field, `null` removes `description` (`title` and `status` cannot be
+	// removed), an absent member leaves its field as it is. With
+	// `If-Match`, only if the task is still at that version (else `412`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /tasks/{id} (the `PatchTask` operationId).
+	PatchTaskWithBody(ctx context.Context, id TaskID, params *PatchTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchTaskWithApplicationMergePatchPlusJSONBody Change some fields of a task
+	//
+	// Applies a JSON Merge Patch (RFC 7396) to the task: a member sets its
+	// field, `null` removes `description` (`title` and `status` cannot be
+	// removed), an absent member leaves its field as it is. With
+	// `If-Match`, only if the task is still at that version (else `412`).
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /tasks/{id} (the `PatchTask` operationId).
+	PatchTaskWithApplicationMergePatchPlusJSONBody(ctx context.Context, id TaskID, params *PatchTaskParams, body PatchTaskApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateTaskWithBody Replace a task
 	//
@@ -559,9 +725,56 @@ func (c *Client) DeleteTask(ctx context.Context, id TaskID, params *DeleteTaskPa
 
 // GetTask Get a task
 //
+// With `If-None-Match`, a `304` without a body if the task is still at
+// one of the versions named.
+//
 // Corresponds with GET /tasks/{id} (the `GetTask` operationId).
-func (c *Client) GetTask(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetTaskRequest(c.Server, id)
+func (c *Client) GetTask(ctx context.Context, id TaskID, params *GetTaskParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTaskRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchTaskWithBody Change some fields of a task
+//
+// Applies a JSON Merge Patch (RFC 7396) to the task: a member sets its
+// field, `null` removes `description` (`title` and `status` cannot be
+// removed), an absent member leaves its field as it is. With
+// `If-Match`, only if the task is still at that version (else `412`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /tasks/{id} (the `PatchTask` operationId).
+func (c *Client) PatchTaskWithBody(ctx context.Context, id TaskID, params *PatchTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchTaskRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchTaskWithApplicationMergePatchPlusJSONBody Change some fields of a task
+//
+// Applies a JSON Merge Patch (RFC 7396) to the task: a member sets its
+// field, `null` removes `description` (`title` and `status` cannot be
+// removed), an absent member leaves its field as it is. With
+// `If-Match`, only if the task is still at that version (else `412`).
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /tasks/{id} (the `PatchTask` operationId).
+func (c *Client) PatchTaskWithApplicationMergePatchPlusJSONBody(ctx context.Context, id TaskID, params *PatchTaskParams, body PatchTaskApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchTaskRequestWithApplicationMergePatchPlusJSONBody(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -822,7 +1035,7 @@ func NewDeleteTaskRequest(server string, id TaskID, params *DeleteTaskParams) (*
 }
 
 // NewGetTaskRequest constructs an http.Request for the GetTask method
-func NewGetTaskRequest(server string, id TaskID) (*http.Request, error) {
+func NewGetTaskRequest(server string, id TaskID, params *GetTaskParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -850,6 +1063,83 @@ func NewGetTaskRequest(server string, id TaskID) (*http.Request, error) {
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewPatchTaskRequestWithApplicationMergePatchPlusJSONBody calls the generic PatchTask builder with application/merge-patch+json body
+func NewPatchTaskRequestWithApplicationMergePatchPlusJSONBody(server string, id TaskID, params *PatchTaskParams, body PatchTaskApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchTaskRequestWithBody(server, id, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewPatchTaskRequestWithBody constructs an http.Request for the PatchTask method, with any body, and a specified content type
+func NewPatchTaskRequestWithBody(server string, id TaskID, params *PatchTaskParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tasks/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -1018,10 +1308,37 @@ type ClientWithResponsesInterface interface {
 
 	// GetTaskWithResponse Get a task
 	//
+	// With `If-None-Match`, a `304` without a body if the task is still at
+	// one of the versions named.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /tasks/{id} (the `GetTask` operationId).
-	GetTaskWithResponse(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*GetTaskResponse, error)
+	GetTaskWithResponse(ctx context.Context, id TaskID, params *GetTaskParams, reqEditors ...RequestEditorFn) (*GetTaskResponse, error)
+
+	// PatchTaskWithBodyWithResponse Change some fields of a task
+	//
+	// Applies a JSON Merge Patch (RFC 7396) to the task: a member sets its
+	// field, `null` removes `description` (`title` and `status` cannot be
+	// removed), an absent member leaves its field as it is. With
+	// `If-Match`, only if the task is still at that version (else `412`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /tasks/{id} (the `PatchTask` operationId).
+	PatchTaskWithBodyWithResponse(ctx context.Context, id TaskID, params *PatchTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchTaskResponse, error)
+
+	// PatchTaskWithApplicationMergePatchPlusJSONBodyWithResponse Change some fields of a task
+	//
+	// Applies a JSON Merge Patch (RFC 7396) to the task: a member sets its
+	// field, `null` removes `description` (`title` and `status` cannot be
+	// removed), an absent member leaves its field as it is. With
+	// `If-Match`, only if the task is still at that version (else `412`).
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /tasks/{id} (the `PatchTask` operationId).
+	PatchTaskWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id TaskID, params *PatchTaskParams, body PatchTaskApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchTaskResponse, error)
 
 	// UpdateTaskWithBodyWithResponse Replace a task
 	//
@@ -1044,18 +1361,48 @@ type ClientWithResponsesInterface interface {
 	UpdateTaskWithResponse(ctx context.Context, id TaskID, params *UpdateTaskParams, body UpdateTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTaskResponse, error)
 }
 
+// GetHealthResponse400Headers the declared response headers of an HTTP 400 response for GetHealth
+type GetHealthResponse400Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetHealthResponse429Headers the declared response headers of an HTTP 429 response for GetHealth
+type GetHealthResponse429Headers struct {
+	RateLimit       string
+	RateLimitPolicy string
+	RetryAfter      string
+}
+
 type GetHealthResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Health
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *GetHealthResponse400Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetHealthResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetHealthResponse) GetJSON200() *Health {
 	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetHealthResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetHealthResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -1102,6 +1449,13 @@ type GetMeResponse401Headers struct {
 	WWWAuthenticate string
 }
 
+// GetMeResponse429Headers the declared response headers of an HTTP 429 response for GetMe
+type GetMeResponse429Headers struct {
+	RateLimit       string
+	RateLimitPolicy string
+	RetryAfter      string
+}
+
 // GetMeResponse503Headers the declared response headers of an HTTP 503 response for GetMe
 type GetMeResponse503Headers struct {
 	RetryAfter string
@@ -1116,6 +1470,8 @@ type GetMeResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -1124,6 +1480,8 @@ type GetMeResponse struct {
 	Headers400 *GetMeResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetMeResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetMeResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetMeResponse503Headers
 }
@@ -1141,6 +1499,11 @@ func (r GetMeResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r GetMeResponse) GetApplicationproblemJSON401() *Unauthorized {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetMeResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -1197,6 +1560,13 @@ type ListTasksResponse403Headers struct {
 	WWWAuthenticate string
 }
 
+// ListTasksResponse429Headers the declared response headers of an HTTP 429 response for ListTasks
+type ListTasksResponse429Headers struct {
+	RateLimit       string
+	RateLimitPolicy string
+	RetryAfter      string
+}
+
 // ListTasksResponse503Headers the declared response headers of an HTTP 503 response for ListTasks
 type ListTasksResponse503Headers struct {
 	RetryAfter string
@@ -1213,6 +1583,8 @@ type ListTasksResponse struct {
 	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -1223,6 +1595,8 @@ type ListTasksResponse struct {
 	Headers401 *ListTasksResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListTasksResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListTasksResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *ListTasksResponse503Headers
 }
@@ -1245,6 +1619,11 @@ func (r ListTasksResponse) GetApplicationproblemJSON401() *Unauthorized {
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r ListTasksResponse) GetApplicationproblemJSON403() *Forbidden {
 	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListTasksResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -1307,6 +1686,18 @@ type CreateTaskResponse403Headers struct {
 	WWWAuthenticate string
 }
 
+// CreateTaskResponse415Headers the declared response headers of an HTTP 415 response for CreateTask
+type CreateTaskResponse415Headers struct {
+	AcceptEncoding *string
+}
+
+// CreateTaskResponse429Headers the declared response headers of an HTTP 429 response for CreateTask
+type CreateTaskResponse429Headers struct {
+	RateLimit       string
+	RateLimitPolicy string
+	RetryAfter      string
+}
+
 // CreateTaskResponse503Headers the declared response headers of an HTTP 503 response for CreateTask
 type CreateTaskResponse503Headers struct {
 	RetryAfter string
@@ -1327,6 +1718,8 @@ type CreateTaskResponse struct {
 	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
 	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -1339,6 +1732,10 @@ type CreateTaskResponse struct {
 	Headers401 *CreateTaskResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *CreateTaskResponse403Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *CreateTaskResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateTaskResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *CreateTaskResponse503Headers
 }
@@ -1371,6 +1768,11 @@ func (r CreateTaskResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
 // GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
 func (r CreateTaskResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
 	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateTaskResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -1427,6 +1829,13 @@ type DeleteTaskResponse403Headers struct {
 	WWWAuthenticate string
 }
 
+// DeleteTaskResponse429Headers the declared response headers of an HTTP 429 response for DeleteTask
+type DeleteTaskResponse429Headers struct {
+	RateLimit       string
+	RateLimitPolicy string
+	RetryAfter      string
+}
+
 // DeleteTaskResponse503Headers the declared response headers of an HTTP 503 response for DeleteTask
 type DeleteTaskResponse503Headers struct {
 	RetryAfter string
@@ -1445,6 +1854,10 @@ type DeleteTaskResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -1455,6 +1868,8 @@ type DeleteTaskResponse struct {
 	Headers401 *DeleteTaskResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *DeleteTaskResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteTaskResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *DeleteTaskResponse503Headers
 }
@@ -1482,6 +1897,16 @@ func (r DeleteTaskResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
 func (r DeleteTaskResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r DeleteTaskResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DeleteTaskResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -1528,6 +1953,11 @@ type GetTaskResponse200Headers struct {
 	ETag string
 }
 
+// GetTaskResponse304Headers the declared response headers of an HTTP 304 response for GetTask
+type GetTaskResponse304Headers struct {
+	ETag string
+}
+
 // GetTaskResponse400Headers the declared response headers of an HTTP 400 response for GetTask
 type GetTaskResponse400Headers struct {
 	WWWAuthenticate *string
@@ -1541,6 +1971,13 @@ type GetTaskResponse401Headers struct {
 // GetTaskResponse403Headers the declared response headers of an HTTP 403 response for GetTask
 type GetTaskResponse403Headers struct {
 	WWWAuthenticate string
+}
+
+// GetTaskResponse429Headers the declared response headers of an HTTP 429 response for GetTask
+type GetTaskResponse429Headers struct {
+	RateLimit       string
+	RateLimitPolicy string
+	RetryAfter      string
 }
 
 // GetTaskResponse503Headers the declared response headers of an HTTP 503 response for GetTask
@@ -1561,18 +1998,24 @@ type GetTaskResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *ServiceUnavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetTaskResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *GetTaskResponse304Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
 	Headers400 *GetTaskResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetTaskResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *GetTaskResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetTaskResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetTaskResponse503Headers
 }
@@ -1600,6 +2043,11 @@ func (r GetTaskResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r GetTaskResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetTaskResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -1641,6 +2089,175 @@ func (r GetTaskResponse) ContentType() string {
 	return ""
 }
 
+// PatchTaskResponse200Headers the declared response headers of an HTTP 200 response for PatchTask
+type PatchTaskResponse200Headers struct {
+	ETag string
+}
+
+// PatchTaskResponse400Headers the declared response headers of an HTTP 400 response for PatchTask
+type PatchTaskResponse400Headers struct {
+	WWWAuthenticate *string
+}
+
+// PatchTaskResponse401Headers the declared response headers of an HTTP 401 response for PatchTask
+type PatchTaskResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+// PatchTaskResponse403Headers the declared response headers of an HTTP 403 response for PatchTask
+type PatchTaskResponse403Headers struct {
+	WWWAuthenticate string
+}
+
+// PatchTaskResponse415Headers the declared response headers of an HTTP 415 response for PatchTask
+type PatchTaskResponse415Headers struct {
+	AcceptEncoding *string
+}
+
+// PatchTaskResponse429Headers the declared response headers of an HTTP 429 response for PatchTask
+type PatchTaskResponse429Headers struct {
+	RateLimit       string
+	RateLimitPolicy string
+	RetryAfter      string
+}
+
+// PatchTaskResponse503Headers the declared response headers of an HTTP 503 response for PatchTask
+type PatchTaskResponse503Headers struct {
+	RetryAfter string
+}
+
+type PatchTaskResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Task
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PatchTaskResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *PatchTaskResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *PatchTaskResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *PatchTaskResponse403Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *PatchTaskResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PatchTaskResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PatchTaskResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PatchTaskResponse) GetJSON200() *Task {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchTaskResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchTaskResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchTaskResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchTaskResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // UpdateTaskResponse200Headers the declared response headers of an HTTP 200 response for UpdateTask
 type UpdateTaskResponse200Headers struct {
 	ETag string
@@ -1659,6 +2276,18 @@ type UpdateTaskResponse401Headers struct {
 // UpdateTaskResponse403Headers the declared response headers of an HTTP 403 response for UpdateTask
 type UpdateTaskResponse403Headers struct {
 	WWWAuthenticate string
+}
+
+// UpdateTaskResponse415Headers the declared response headers of an HTTP 415 response for UpdateTask
+type UpdateTaskResponse415Headers struct {
+	AcceptEncoding *string
+}
+
+// UpdateTaskResponse429Headers the declared response headers of an HTTP 429 response for UpdateTask
+type UpdateTaskResponse429Headers struct {
+	RateLimit       string
+	RateLimitPolicy string
+	RetryAfter      string
 }
 
 // UpdateTaskResponse503Headers the declared response headers of an HTTP 503 response for UpdateTask
@@ -1685,6 +2314,10 @@ type UpdateTaskResponse struct {
 	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
 	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -1697,6 +2330,10 @@ type UpdateTaskResponse struct {
 	Headers401 *UpdateTaskResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *UpdateTaskResponse403Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *UpdateTaskResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateTaskResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *UpdateTaskResponse503Headers
 }
@@ -1739,6 +2376,16 @@ func (r UpdateTaskResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
 // GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
 func (r UpdateTaskResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
 	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r UpdateTaskResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r UpdateTaskResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -1873,15 +2520,54 @@ func (c *ClientWithResponses) DeleteTaskWithResponse(ctx context.Context, id Tas
 
 // GetTaskWithResponse Get a task
 //
+// With `If-None-Match`, a `304` without a body if the task is still at
+// one of the versions named.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /tasks/{id} (the `GetTask` operationId).
-func (c *ClientWithResponses) GetTaskWithResponse(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*GetTaskResponse, error) {
-	rsp, err := c.GetTask(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetTaskWithResponse(ctx context.Context, id TaskID, params *GetTaskParams, reqEditors ...RequestEditorFn) (*GetTaskResponse, error) {
+	rsp, err := c.GetTask(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
 	return ParseGetTaskResponse(rsp)
+}
+
+// PatchTaskWithBodyWithResponse Change some fields of a task
+//
+// Applies a JSON Merge Patch (RFC 7396) to the task: a member sets its
+// field, `null` removes `description` (`title` and `status` cannot be
+// removed), an absent member leaves its field as it is. With
+// `If-Match`, only if the task is still at that version (else `412`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /tasks/{id} (the `PatchTask` operationId).
+func (c *ClientWithResponses) PatchTaskWithBodyWithResponse(ctx context.Context, id TaskID, params *PatchTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchTaskResponse, error) {
+	rsp, err := c.PatchTaskWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchTaskResponse(rsp)
+}
+
+// PatchTaskWithApplicationMergePatchPlusJSONBodyWithResponse Change some fields of a task
+//
+// Applies a JSON Merge Patch (RFC 7396) to the task: a member sets its
+// field, `null` removes `description` (`title` and `status` cannot be
+// removed), an absent member leaves its field as it is. With
+// `If-Match`, only if the task is still at that version (else `412`).
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /tasks/{id} (the `PatchTask` operationId).
+func (c *ClientWithResponses) PatchTaskWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id TaskID, params *PatchTaskParams, body PatchTaskApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchTaskResponse, error) {
+	rsp, err := c.PatchTaskWithApplicationMergePatchPlusJSONBody(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchTaskResponse(rsp)
 }
 
 // UpdateTaskWithBodyWithResponse Replace a task
@@ -1937,6 +2623,20 @@ func ParseGetHealthResponse(rsp *http.Response) (*GetHealthResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -1944,6 +2644,43 @@ func ParseGetHealthResponse(rsp *http.Response) (*GetHealthResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 400:
+		var headers GetHealthResponse400Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetHealthResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -1984,6 +2721,13 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2021,6 +2765,30 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 			headers.WWWAuthenticate = value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetMeResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetMeResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -2078,6 +2846,13 @@ func ParseListTasksResponse(rsp *http.Response) (*ListTasksResponse, error) {
 		}
 		response.ApplicationproblemJSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2125,6 +2900,30 @@ func ParseListTasksResponse(rsp *http.Response) (*ListTasksResponse, error) {
 			headers.WWWAuthenticate = value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListTasksResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers ListTasksResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -2196,6 +2995,13 @@ func ParseCreateTaskResponse(rsp *http.Response) (*CreateTaskResponse, error) {
 		}
 		response.ApplicationproblemJSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2260,6 +3066,40 @@ func ParseCreateTaskResponse(rsp *http.Response) (*CreateTaskResponse, error) {
 			headers.WWWAuthenticate = value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 415:
+		var headers CreateTaskResponse415Headers
+		if values := rsp.Header.Values("Accept-Encoding"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Accept-Encoding", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AcceptEncoding = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateTaskResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers CreateTaskResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -2327,6 +3167,20 @@ func ParseDeleteTaskResponse(rsp *http.Response) (*DeleteTaskResponse, error) {
 		}
 		response.ApplicationproblemJSON412 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2374,6 +3228,30 @@ func ParseDeleteTaskResponse(rsp *http.Response) (*DeleteTaskResponse, error) {
 			headers.WWWAuthenticate = value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteTaskResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers DeleteTaskResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -2398,6 +3276,171 @@ func ParseGetTaskResponse(rsp *http.Response) (*GetTaskResponse, error) {
 	}
 
 	response := &GetTaskResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Task
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetTaskResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers GetTaskResponse304Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 400:
+		var headers GetTaskResponse400Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetTaskResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetTaskResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetTaskResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetTaskResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePatchTaskResponse parses an HTTP response from a PatchTaskWithResponse call
+func ParsePatchTaskResponse(rsp *http.Response) (*PatchTaskResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchTaskResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -2438,6 +3481,41 @@ func ParseGetTaskResponse(rsp *http.Response) (*GetTaskResponse, error) {
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2456,7 +3534,7 @@ func ParseGetTaskResponse(rsp *http.Response) (*GetTaskResponse, error) {
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers GetTaskResponse200Headers
+		var headers PatchTaskResponse200Headers
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -2466,7 +3544,7 @@ func ParseGetTaskResponse(rsp *http.Response) (*GetTaskResponse, error) {
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
-		var headers GetTaskResponse400Headers
+		var headers PatchTaskResponse400Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -2476,7 +3554,7 @@ func ParseGetTaskResponse(rsp *http.Response) (*GetTaskResponse, error) {
 		}
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
-		var headers GetTaskResponse401Headers
+		var headers PatchTaskResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -2486,7 +3564,7 @@ func ParseGetTaskResponse(rsp *http.Response) (*GetTaskResponse, error) {
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
-		var headers GetTaskResponse403Headers
+		var headers PatchTaskResponse403Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -2495,8 +3573,42 @@ func ParseGetTaskResponse(rsp *http.Response) (*GetTaskResponse, error) {
 			headers.WWWAuthenticate = value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 415:
+		var headers PatchTaskResponse415Headers
+		if values := rsp.Header.Values("Accept-Encoding"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Accept-Encoding", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AcceptEncoding = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers PatchTaskResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
-		var headers GetTaskResponse503Headers
+		var headers PatchTaskResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -2580,6 +3692,20 @@ func ParseUpdateTaskResponse(rsp *http.Response) (*UpdateTaskResponse, error) {
 		}
 		response.ApplicationproblemJSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2637,6 +3763,40 @@ func ParseUpdateTaskResponse(rsp *http.Response) (*UpdateTaskResponse, error) {
 			headers.WWWAuthenticate = value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 415:
+		var headers UpdateTaskResponse415Headers
+		if values := rsp.Header.Values("Accept-Encoding"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Accept-Encoding", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AcceptEncoding = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateTaskResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers UpdateTaskResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -2671,7 +3831,10 @@ type ServerInterface interface {
 	DeleteTask(w http.ResponseWriter, r *http.Request, id TaskID, params DeleteTaskParams)
 	// GetTask Get a task
 	// (GET /tasks/{id})
-	GetTask(w http.ResponseWriter, r *http.Request, id TaskID)
+	GetTask(w http.ResponseWriter, r *http.Request, id TaskID, params GetTaskParams)
+	// PatchTask Change some fields of a task
+	// (PATCH /tasks/{id})
+	PatchTask(w http.ResponseWriter, r *http.Request, id TaskID, params PatchTaskParams)
 	// UpdateTask Replace a task
 	// (PUT /tasks/{id})
 	UpdateTask(w http.ResponseWriter, r *http.Request, id TaskID, params UpdateTaskParams)
@@ -2713,7 +3876,13 @@ func (_ Unimplemented) DeleteTask(w http.ResponseWriter, r *http.Request, id Tas
 
 // GetTask Get a task
 // (GET /tasks/{id})
-func (_ Unimplemented) GetTask(w http.ResponseWriter, r *http.Request, id TaskID) {
+func (_ Unimplemented) GetTask(w http.ResponseWriter, r *http.Request, id TaskID, params GetTaskParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// PatchTask Change some fields of a task
+// (PATCH /tasks/{id})
+func (_ Unimplemented) PatchTask(w http.ResponseWriter, r *http.Request, id TaskID, params PatchTaskParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2885,8 +4054,82 @@ func (siw *ServerInterfaceWrapper) GetTask(w http.ResponseWriter, r *http.Reques
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetTaskParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-None-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-None-Match", Err: err})
+			return
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetTask(w, r, id)
+		siw.Handler.GetTask(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// PatchTask operation middleware
+func (siw *ServerInterfaceWrapper) PatchTask(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id TaskID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PatchTaskParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-Match", Err: err})
+			return
+		}
+
+		params.IfMatch = &IfMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.PatchTask(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -3078,6 +4321,9 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 		r.Get(options.BaseURL+"/tasks/{id}", wrapper.GetTask)
 	})
 	r.Group(func(r chi.Router) {
+		r.Patch(options.BaseURL+"/tasks/{id}", wrapper.PatchTask)
+	})
+	r.Group(func(r chi.Router) {
 		r.Put(options.BaseURL+"/tasks/{id}", wrapper.UpdateTask)
 	})
 
@@ -3110,6 +4356,8 @@ type PayloadTooLargeApplicationProblemPlusJSONResponse Problem
 
 type PreconditionFailedApplicationProblemPlusJSONResponse Problem
 
+type PreconditionRequiredApplicationProblemPlusJSONResponse Problem
+
 type ServiceUnavailableResponseHeaders struct {
 	RetryAfter string
 }
@@ -3117,6 +4365,17 @@ type ServiceUnavailableApplicationProblemPlusJSONResponse struct {
 	Body Problem
 
 	Headers ServiceUnavailableResponseHeaders
+}
+
+type TooManyRequestsResponseHeaders struct {
+	RateLimit       string
+	RateLimitPolicy string
+	RetryAfter      string
+}
+type TooManyRequestsApplicationProblemPlusJSONResponse struct {
+	Body Problem
+
+	Headers TooManyRequestsResponseHeaders
 }
 
 type UnauthorizedResponseHeaders struct {
@@ -3128,7 +4387,14 @@ type UnauthorizedApplicationProblemPlusJSONResponse struct {
 	Headers UnauthorizedResponseHeaders
 }
 
-type UnsupportedMediaTypeApplicationProblemPlusJSONResponse Problem
+type UnsupportedMediaTypeResponseHeaders struct {
+	AcceptEncoding *string
+}
+type UnsupportedMediaTypeApplicationProblemPlusJSONResponse struct {
+	Body Problem
+
+	Headers UnsupportedMediaTypeResponseHeaders
+}
 
 type GetHealthRequestObject struct {
 }
@@ -3147,6 +4413,44 @@ func (response GetHealth200JSONResponse) VisitGetHealthResponse(w http.ResponseW
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetHealth400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetHealth400ApplicationProblemPlusJSONResponse) VisitGetHealthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetHealth429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetHealth429ApplicationProblemPlusJSONResponse) VisitGetHealthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("RateLimit", fmt.Sprint(response.Headers.RateLimit))
+	w.Header().Set("RateLimit-Policy", fmt.Sprint(response.Headers.RateLimitPolicy))
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3220,6 +4524,25 @@ func (response GetMe401ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w 
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMe429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetMe429ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("RateLimit", fmt.Sprint(response.Headers.RateLimit))
+	w.Header().Set("RateLimit-Policy", fmt.Sprint(response.Headers.RateLimitPolicy))
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3328,6 +4651,25 @@ func (response ListTasks403ApplicationProblemPlusJSONResponse) VisitListTasksRes
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTasks429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListTasks429ApplicationProblemPlusJSONResponse) VisitListTasksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("RateLimit", fmt.Sprint(response.Headers.RateLimit))
+	w.Header().Set("RateLimit-Policy", fmt.Sprint(response.Headers.RateLimitPolicy))
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3473,11 +4815,33 @@ type CreateTask415ApplicationProblemPlusJSONResponse struct {
 func (response CreateTask415ApplicationProblemPlusJSONResponse) VisitCreateTaskResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AcceptEncoding != nil {
+		w.Header().Set("Accept-Encoding", fmt.Sprint(*response.Headers.AcceptEncoding))
+	}
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTask429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTask429ApplicationProblemPlusJSONResponse) VisitCreateTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("RateLimit", fmt.Sprint(response.Headers.RateLimit))
+	w.Header().Set("RateLimit-Policy", fmt.Sprint(response.Headers.RateLimitPolicy))
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3617,6 +4981,41 @@ func (response DeleteTask412ApplicationProblemPlusJSONResponse) VisitDeleteTaskR
 	return err
 }
 
+type DeleteTask428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTask428ApplicationProblemPlusJSONResponse) VisitDeleteTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteTask429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTask429ApplicationProblemPlusJSONResponse) VisitDeleteTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("RateLimit", fmt.Sprint(response.Headers.RateLimit))
+	w.Header().Set("RateLimit-Policy", fmt.Sprint(response.Headers.RateLimitPolicy))
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteTask500ApplicationProblemPlusJSONResponse struct {
 	InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -3651,7 +5050,8 @@ func (response DeleteTask503ApplicationProblemPlusJSONResponse) VisitDeleteTaskR
 }
 
 type GetTaskRequestObject struct {
-	Id TaskID `json:"id"`
+	Id     TaskID `json:"id"`
+	Params GetTaskParams
 }
 
 type GetTaskResponseObject interface {
@@ -3678,6 +5078,20 @@ func (response GetTask200JSONResponse) VisitGetTaskResponse(w http.ResponseWrite
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
+}
+
+type GetTask304ResponseHeaders struct {
+	ETag string
+}
+
+type GetTask304Response struct {
+	Headers GetTask304ResponseHeaders
+}
+
+func (response GetTask304Response) VisitGetTaskResponse(w http.ResponseWriter) error {
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(304)
+	return nil
 }
 
 type GetTask400ApplicationProblemPlusJSONResponse struct {
@@ -3749,6 +5163,25 @@ func (response GetTask404ApplicationProblemPlusJSONResponse) VisitGetTaskRespons
 	return err
 }
 
+type GetTask429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetTask429ApplicationProblemPlusJSONResponse) VisitGetTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("RateLimit", fmt.Sprint(response.Headers.RateLimit))
+	w.Header().Set("RateLimit-Policy", fmt.Sprint(response.Headers.RateLimitPolicy))
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetTask500ApplicationProblemPlusJSONResponse struct {
 	InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -3770,6 +5203,226 @@ type GetTask503ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetTask503ApplicationProblemPlusJSONResponse) VisitGetTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTaskRequestObject struct {
+	Id     TaskID `json:"id"`
+	Params PatchTaskParams
+	Body   *PatchTaskApplicationMergePatchPlusJSONRequestBody
+}
+
+type PatchTaskResponseObject interface {
+	VisitPatchTaskResponse(w http.ResponseWriter) error
+}
+
+type PatchTask200ResponseHeaders struct {
+	ETag string
+}
+
+type PatchTask200JSONResponse struct {
+	Body    Task
+	Headers PatchTask200ResponseHeaders
+}
+
+func (response PatchTask200JSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTask400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PatchTask400ApplicationProblemPlusJSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTask401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PatchTask401ApplicationProblemPlusJSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTask403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PatchTask403ApplicationProblemPlusJSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTask404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response PatchTask404ApplicationProblemPlusJSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTask412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response PatchTask412ApplicationProblemPlusJSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTask413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response PatchTask413ApplicationProblemPlusJSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTask415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response PatchTask415ApplicationProblemPlusJSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AcceptEncoding != nil {
+		w.Header().Set("Accept-Encoding", fmt.Sprint(*response.Headers.AcceptEncoding))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTask428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response PatchTask428ApplicationProblemPlusJSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTask429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response PatchTask429ApplicationProblemPlusJSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("RateLimit", fmt.Sprint(response.Headers.RateLimit))
+	w.Header().Set("RateLimit-Policy", fmt.Sprint(response.Headers.RateLimitPolicy))
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTask500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response PatchTask500ApplicationProblemPlusJSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchTask503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response PatchTask503ApplicationProblemPlusJSONResponse) VisitPatchTaskResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -3922,11 +5575,49 @@ type UpdateTask415ApplicationProblemPlusJSONResponse struct {
 func (response UpdateTask415ApplicationProblemPlusJSONResponse) VisitUpdateTaskResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AcceptEncoding != nil {
+		w.Header().Set("Accept-Encoding", fmt.Sprint(*response.Headers.AcceptEncoding))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateTask428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateTask428ApplicationProblemPlusJSONResponse) VisitUpdateTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(415)
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateTask429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateTask429ApplicationProblemPlusJSONResponse) VisitUpdateTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("RateLimit", fmt.Sprint(response.Headers.RateLimit))
+	w.Header().Set("RateLimit-Policy", fmt.Sprint(response.Headers.RateLimitPolicy))
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3984,6 +5675,9 @@ type StrictServerInterface interface {
 	// GetTask Get a task
 	// (GET /tasks/{id})
 	GetTask(ctx context.Context, request GetTaskRequestObject) (GetTaskResponseObject, error)
+	// PatchTask Change some fields of a task
+	// (PATCH /tasks/{id})
+	PatchTask(ctx context.Context, request PatchTaskRequestObject) (PatchTaskResponseObject, error)
 	// UpdateTask Replace a task
 	// (PUT /tasks/{id})
 	UpdateTask(ctx context.Context, request UpdateTaskRequestObject) (UpdateTaskResponseObject, error)
@@ -4161,10 +5855,11 @@ func (sh *strictHandler) DeleteTask(w http.ResponseWriter, r *http.Request, id T
 }
 
 // GetTask operation middleware
-func (sh *strictHandler) GetTask(w http.ResponseWriter, r *http.Request, id TaskID) {
+func (sh *strictHandler) GetTask(w http.ResponseWriter, r *http.Request, id TaskID, params GetTaskParams) {
 	var request GetTaskRequestObject
 
 	request.Id = id
+	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.GetTask(ctx, request.(GetTaskRequestObject))
@@ -4179,6 +5874,40 @@ func (sh *strictHandler) GetTask(w http.ResponseWriter, r *http.Request, id Task
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(GetTaskResponseObject); ok {
 		if err := validResponse.VisitGetTaskResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PatchTask operation middleware
+func (sh *strictHandler) PatchTask(w http.ResponseWriter, r *http.Request, id TaskID, params PatchTaskParams) {
+	var request PatchTaskRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body PatchTaskApplicationMergePatchPlusJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.PatchTask(ctx, request.(PatchTaskRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PatchTask")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(PatchTaskResponseObject); ok {
+		if err := validResponse.VisitPatchTaskResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -4225,100 +5954,139 @@ func (sh *strictHandler) UpdateTask(w http.ResponseWriter, r *http.Request, id T
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7HyLbtvI1f+rHLAF1k4pWfJlk8hY/OE4Turm5iY2UjR0zRE5kqamZrgzQytq/n6e7z2+J/twzgxvEn1b",
-	"N4vtosAia0nkzDlnzuV3LuS3IFHzXEkurQlG34IZZynX9OfRKZvi/1NuEi1yK5QMRsHpjINl5vIHA1dc",
-	"G6EkMAMMjNVKToFLK+wSLJv24ROXKQgLQkJ8POm9YzaZxWBVJDXPM5ZwUBpSnnHLwfplQclsCWICUo1V",
-	"uoRkxuSU0zJGyIT3IxmEAf/K5nnGg1EQBTtREISB5j8XQvM0GFld8DAwyYzPGZJvlzleaKwWchpcX4fB",
-	"58+feweFnSGtCbN8ncmPrw7hx6d7A9w+y7ic8hAmSoPfN5LxC84016A5y+Y/RcEpM5cGDk6OoyAErrXS",
-	"P0WBkFcsE+mFVZdcVj9cNLb6KQqIcbwAhAGpLGieqKkUhqdREPcjeSBB5VwzvB7sjFlgmVHAkoTn1gCT",
-	"uC1c8iUYLlMDSnKYK80btEeSTSzXJGRPuJJtliA+ODl+w5fdHDmt+CkK/tY7ODnuveHLKIj3I4kLVrIi",
-	"7iBnms255doA0xyI5gYtoCbuC81TlD/LgFmYsCKzq0d7s4gfdN7XYVDThBccFtoo3a3ZseRf7UVCV8Ql",
-	"rbnmV0IVBnI25fug5qjTlqSHP0+ENpZ+67fof/3h58u/vr9489eDg4uXl8WHf+7l787+Pnj2eplfjLPh",
-	"QRAGAvf9ueB6GYSBZHO8zW0eNFmas69vuZzaWTAabj8Lg7mQ1WfkzlqucaV/fDno/Z31/jXoPb/onf/p",
-	"j0HYof3HEzLEG/hHo68YJ4NkBpaqgIwZ1E1GpriBh/58OBzA//7PcKc/7A83R3hHJBdaWA4zludcmsqY",
-	"q8WEAWNFRodOuux9SAg8Mxzi3eE26nz8JEbfIJXXvBEsZszyK65B2Mrx9OEzZ5foawxI+nGOnK27iCGp",
-	"DAnbrVdLu/RLN8p7sL3bEnEUmScbUfTk/2983tr8f1Hw5R9RcP4kCjbwh5B+bf+w+WQTv+0+jLdiLmz3",
-	"UWRMT7mxIIv5GA12QhI0YBVobgstW9q2PejWpow2aDKXcrI2d8tE6TmzwSgQ0u5sByGyLubFHBkfkKL5",
-	"TxXxQlo+5ZqoR5M8fnlrjBBp2yh2JgO+O37Ge88mz1lvN9kb9p6nO0lvON5mTyc/8r10d1CeVc7srOZE",
-	"pLeafcVJUdCVHW5Ac5MraTh5gRcs/ch/Lrgh8SdKWi7pT5bnGYYFoeRWrtU44/M//dMgX99qPvCOFNcn",
-	"D08XX0yYyDhunXLLREYMeL8DkTuIKMBgSEcEM0bOm7zmqDzleWEsjDmax1wZC8MBSsNYZgsTjHbxTKyw",
-	"zj2yFEoOKnbZWBV2NM6YvAyum+L5o+aTYBT8YasO91vuV7N14rh0Qlo/Se02QdudswzlzNMRsNrTo6lS",
-	"sCaLThV3gYyMEexMmEimKinmXFrYiNckFm+GuEK1diM2mEhuxGUY9XTEISyEnQGDeDWQx3Wc2XReoAFn",
-	"7o76n5BAWnttT/Jkj8EAfqGbUACGblw5sdmSIjhSqrT4lwv7jg2HB+4ZI78XCcGtsfY6DF4pPRZpyuWj",
-	"7EpIU0wmIhFc2guTqJw3DasGTRlLLhF+lo4B6NqR85UjikYtA9qpDagm9LuaTwXu6BRgXNiKaKKVgmON",
-	"8CTnqenfrbpdFPlbttauJ9KOJcYwlh3h4T/ycNxKF6RHqwdjuMZYnKgiS8kRIIUVyNeVyyoPZa/p1Uoi",
-	"4ZNb5cjv8B0PyNPrnFEf8CvyZg5SJExrwQ2UPJs+bvxe2VeqkOmjxCiVvZjQKg0JSuWQEvkhdJ5A4azW",
-	"4N1aWO+VhVd+ge8koPcKTJHMQHOjCp1wctUCY1Sm5JTQiFFzjv4CERwJ54QtM8XSU6XeIoZ5lIxyt9aF",
-	"VeqCENGqtpXRiY5MGAebEJgzCcPB7rO9pz/CeGm5aQpx2HADPobCkctcT5WCt36jXyGodpHdMCKf5Tmx",
-	"YmYoU4GrvHJY41GSbSzXgV0qyI44pczCKQWndMBnAvvw+ugU9YFNmZAUHxGgS74AKh80Zb5dy7zJCrwq",
-	"9/5O4m7UHhBKpsCqykUzL5EKUKVR6HZUKbXnPJJlAaLJfR/eKzsTcgoLZgCDjeVyRSRMpojX9RJD93UY",
-	"oF8TCT+T7IqJjI2zx9mHcctdFI31Vk4xZZaNmeGQMInueIzax5IZT/cdZZAxSzlR7ZEb9uEJhrPWDt/R",
-	"NEp6ydUgAyL1VaVcqyuROjOxkMw4hlGVs58LH2ZNGMk1LkGL6cyCVIuSX1cNiT/ih94BfojBkEaaNdjY",
-	"uKgLMdJN6AUXjLziRGnudkG1aOXJg/52f2eznQ5t35rTNDP7Qe95d0aPQjyTzIO1RzqFuTBGyOlFA4K3",
-	"1UmYVawCDMYOhdIRtGLVsFajFonfM1w1SIcF1+hKpS11aem+0vyfPLE8/S4460yaIs+Vtjx9x1PBTonV",
-	"RxxKUS94MccVL0h6jXM5dEv3cKsqh0T3pSYjaG5GmzSd8l7zhKptgAiHU7fNrxgG0XLRaQLxCbgzrChd",
-	"HRIrIujw/sxZZqmslWu82gqX6Je8fgu4LObB6EugLoPzphGqy87aTG2XX8pFzqvr1Bg1iKAgX2DaRcea",
-	"upDGspMGCROWGR6uUNUSRePQg78WIrkEY5m2ISyUvpxkakFRBO2n70o0ZXVqe4DYuekm/hFFXweDHv77",
-	"DP95gf8c4j9H+OXwVRR9ffrqvKscFTZEdduRIref3JXXlfY0WfhMNUCqDR8dvHx3tEbzbRXMmoHbaF05",
-	"HkdE1+mcaCETkbOsQzEw+zLd1Sv3G9R5pk8DWt77S+CyTEQDSGIj5TwPA2H53HQkybU9ac2WJPbCkbtG",
-	"yeeZapCAGEMYU/AUrGqHEZaJhN+txH6fsGS9W2DOYNeIOZBU6n++u/cUvM8C54AMuNvLuoyxCBJgzpKZ",
-	"kLyH4qEv0J0h3e1jcE7uXl7kEC+9rv3euryYhQVVcagZVedQ3s+4Cg6DWTFn7frpbX2YLlMR0lgmk44q",
-	"0jFFn4kg9UHPlSSF1hyhY9VPcNLbaOYvIl2BBs/H25MfkyHfY7vp7ca6rr5/Pj09AXdBJfVqZQrLNxd+",
-	"954/bxR+XclxpfTbsPoVHQEzU9qCKeZzpperDJM7J66JQM2ZURLymWaGr3DfDRdWbWh9/7OPx6D5hDuB",
-	"E04UzQNpE7NiRY0Ad6fH8aGR5FAdRui0+Ra7OvTavoIjb7GYfUgygdYAY81kMnMtNWFC0lIlIXbmEPcj",
-	"2YOO8mp3rbajTAtlldattFoDHa007lyDry7bbpSdwE13fweWjEeYZnUitPaeZIkdO1aX+7zKwbi1rder",
-	"h36tdtEQ8WtZMlxboyM/jkfwC5JJt1xHouZpumd+5papakZxCPGc25lKL/A7lmVqwenbtZJJHEYSIO6G",
-	"kXhHu56HCkOmIjTxaMCwpS88ewTV1fVYURd0KZ3JROuI6XNHpbdZGlvnEmNIR13oRpy8Vq/srn105dIt",
-	"oLhK+ppXKoHgSoTTnCFNzLZx0vZg+8fecNjb3jkdDkYD/O/vQcM1p8zynhVz3rXVIwDkejBL20vcs0l3",
-	"R8vte+LJta2KPL1TxsPRzkNkvOLxHYtr/r4+2xYRXSEAGT1hriDa1pAKK1Z/3CWwLhzZmF1YDzEnzBi0",
-	"67gcbrAKptySWPFGP9zAxuRdvTujpv8vmmy4Q5bE5k0y+rSWsVmVKsx3FS6G/5crlukvWN/V8KTQwi4/",
-	"oeycsFku3vAl5u2dILecpqmgNiXSHjs7AInxuedmGxASucTU9OHYAkusiaQbDWG2vA02hAXDPQLxX/5g",
-	"fEcfV9okCy2bDVJF0mH0EXzIuUSadvoDYNZiYDBVfqJAoVVv090q5/I4PVRS8sTiAsSyb10aBYuZQPhQ",
-	"ZtLGp9LAPL9gmEhhxjUPYbx08xyNq4mhTBgLcS3CGFwbm2XkYq244n04nSnDCR3QGigusw/8iutyoKuz",
-	"dOR7r408CjHNG750SMNRy1MQDgD5lqTnz3VrhNNb12F3atCP5AfpmhisOUrFYHcwrCTOfAGwMalUzUxF",
-	"sh6aGv2CQSkXOzvHT6rLGmUWki3agpPNjYrqC59Kw18+n5J0jClTGAlxq307Kue+omIw2EncRBr+SSJ2",
-	"GS9qCwV8VIWEGd4T0nBphD9UKrB2SZhOR/NJYXjqeHWLBSPPQs3czNocWXNau87We8Ibts7AVzSEalt4",
-	"ZkvXqKsyNroFaVeSR5J8GBphXMsw3sfzv6GWTMbupWdID2m4zVR0JExCYVwUcni818SlFGPHPFOLPhxL",
-	"+LRgUwR/Z8dhVCUyKKkmPcAy9CzCAJeqmM7Qmqk63dBSP1WVszRTLqovqRYmYcwT5ghCw3WH5zPXOnMC",
-	"wxH5W555AId0OkxCPBw2kFmrItIobIyCj5ylsFSFdv6qv1LrGAWHFATD0rbRF/mxzuZdGLFQvmc685pg",
-	"RltbBEq8I+8nar5FqrHlINZ1HeW8xlAdUciJ6kw+5yzLaLue1Sy5RImj63SueKYWXk9ynvTc1F6Fj7gk",
-	"V89lSvbQSIZK7UqUxEXtCLQqLDch+HhM/JZxBnSRcQOZuOLkSSOJv0q1wA+uRQqNpnPKtbjihppmrK4k",
-	"o39yC020mjsdiMstqFfhXDJpHCBzCPd6Rd6PZCSfPDloLdV/8sTN4raNafRgH1FZG7VeeOqjRFurnS7u",
-	"N41Y2IbhRhLdhUueyvvd4caVHsvanmvBOvxA+Sm8UGih1IarrnS+lSId2pUj1jArTJ37M6GbjmPOljRt",
-	"JTHQ1W2kZgf2UqLaUNUI3Wx5HqgOEzEtNMajVZ9SnoJDEgbl/7ETMsBGysxsrJhOSZ9Qmc0mkUXjOG64",
-	"N5IUn6WxnKUjiKugMfJHdcmX/qDCtaNphmonXhLAemT3YABFR0Fe2PXQ3jyE/RZ1iHuqidgS9QjbLlp6",
-	"S+GmBY5KHOSl9lKYRBFUcN2zp9vPNlGCn2ddB4OGkxfjTCRw9vFtCMJGkj6bmTerXCvrqgTlDAPMuWWY",
-	"dcOGg0SsNenk1o+kjwm4hm8uegRVazXRsAnMRjLe6i94lvXwK+mcWK/aulduvXU1jBFc46IzZWwIqrBG",
-	"pHxlTu4HA1QSyJmdkdQwJKnCNoshIf3gUFW8OxjG9DneHezEkaxhjEvh/Rh+ScdFKYLYS53mbMyTJxTL",
-	"b6zzbsQ3da7iTV/9jeRN5d84USmP+9B2TjR3U2gM9ZlRzkWQQVZz5beN+XnqD8tknmXUhudkcwflEKrm",
-	"ueaICdyOFeaTft4Z1cZEshorLh9cGLPkcuXphQVqoXt8AaNL+QAD/l3Wf0aRFJPVAYK6OjTnTC5mIuNh",
-	"cx6KxGA8At4dbtNhRlL6+QJRjReQf5MKXK5J6AGtIVPG9uGz15Lm4xb1VLYwUMikIaqNKsdDShdCmk0v",
-	"0Eazv2V79+zNo/51NOfXK1ytWRdpFlwbiPcGO7HHYK0efbt9Ty5kzuSy0bpH0v+sjBUZBpG8sM71Vj1G",
-	"PPWyPXrc+8unD++dk3m6+3xnc+Qn9M5OX/WehSh7yFzqp7WaMgr5UkFaOAtAN0Izu2Rg+/5TCV4RGVQ1",
-	"1kimPMkoh6mRMhpTR79wBNQvjDf7cMSSGR4aQ6MeRHK9tBsCuVcM7G5izaCfo6c//ABUOBgMIONXPDOQ",
-	"cp734ZR/tZGcCJ6lxtPisI3KUFkR4iAbG+/P3oKQSVakPN3swwl6IpHW8js7O36JQUtFkks07RRMxsjt",
-	"IvDu92Pq5CLkdukbcRH34YUbkmCV6jtdME5VD06OnWG4HoZTDWENzyaVhpQ3+j48YLhYCcqRpIFr2Phx",
-	"F96IFxgO/eD7ZmlkO8MYNmLLv9qtPGNCxmG5hnT4CtAjJ5kyPN10zpY+mMYlBhaU65aUpMohcI2wjnCM",
-	"mJdO6qMfPy8vRt08Iu9dDqZXnin+W6/Z0u99IIxrRqiURorJJC7T6epWjK6VYNx8jF9sZZy6hfnisAEn",
-	"4s2agEM8EiJCq2wEUvWMVRrd9+GHj59IMmoygUJmlHXWVkxPeDAaInABAQFEphY9AhVqAkqLqZBmH0NF",
-	"rvkko+mcjfjDyenxh/ef4k2fypcVAvIdLnvJRMKlofqZz5/fHZ8GYVC0MgpMj1yU6ys93fI3mS28ti4w",
-	"1nl7EAbe8wejYNgf9AeUoeZcslwEo2CnP+jvUMnZzig52ppVowZT3tG2PXF4BHMAidIhX0jgKFMshTHL",
-	"mEzoASmZgtKo+1YzqzSlVhUuO8bca8qtH2xYeX5hezC4ZaikY5ikLMYG6gHjG37vWyZnReICS04J3p6j",
-	"qmvJivqt9iBys0oXjL6ch4HvHlLmmVM70e8zKyVh2dRQR3tpLJ8H57jG1pzfeCIf6YGZVvXNYVGH5Naf",
-	"SfPBJfUJP8syehJvWQ5xN2sSSjdqhlWVar/5ZN6MUUvIbed0ee2Y3/HHH7HP328fTKjGDfzYwANmecpZ",
-	"ihv0oZHB8pSkxjWpxe591KLxRA7dMrz7llaX+BeqH961c/ddHXObK5r7rVWw+3J+HbZrzV/Or1vK/ZLk",
-	"N65VzBXKvGqXwMorN53hvfTbrVQmVSGoLCV8KTSlG5JTQR8w43PRaU0Z0VOTdwzaj05+6ZZRfcmWe5wN",
-	"Gb/jQv8MJgrkcSrvGyZf2l22m1prband3SkT6f27YZV/LbsUZaDpaF81u1XdLSqUTKufc3fT5d52XPWh",
-	"Osz4Q6kf5fOGv6r97t7HEuvndn5rFl/XtVse+E5P8FYY22G7DW/gPp9fh0GuTIcDcBVYgkv0EP1C1iWg",
-	"0g+vmrkzGGomuu4cN/aFSpcPM8CHmlRlJmXL7iYrubc6lwOY1+0uo9UFv15zL8OHcfebcSp3SesWn1KR",
-	"+iAHcePjbPRwEqO0gq2PUJcvjbhtbJquuQ6Dt8oJvnuG7ezj2xKYSb6gfdtd6K2roQuLW/cU5oPeGZAJ",
-	"6QLuS+pklJMd63SWxP1gIBZp7DsfVHFziebLo7dHp0fgaf0m0ut43RjTepfV9xWQvvyx1OM+Zvp/2BIp",
-	"OaPX3N6fMurD1nS9Pjq9g6ipX/0hFJ2RGj6EKHoVSIOuk7O76CrqPe5P2vVvOo7tDu9xx+qDdXTf3n3I",
-	"63gi4bcfPH3G0o6VLtL5QNcRISuwTMrjdBBNq2NamLStqpSG939bBWzUb6vYfIAt3w2gy5dzdADj3Zvf",
-	"s0D+2O2a/sbx2q7j4/Y7qqdrScG372EY649G/oeqt4s2N6t3WCaAN3nqx6VTv7Mk6t8FeH4xyLn+fRnj",
-	"7yLbes3tbfb1MIftX4GDO+RFZ2XGwxtbvxPH91780yk0smRgKq64dB28taBEDcUHRqWOIuONsOmhcenX",
-	"ThVp3vNXTxX/c13n7dK6xXNu/1tTRb/Nfz3ovwfO/DdFuCeG8j73lhzhjsL9uXsWpPSNrr24dTUk9+cX",
-	"W38VQLNH1a9HfH2PCqNS99Odrj4HwvSbLzvz1f/121zf8oYKn7/dMXp9fv1/AQAA//8=",
+	"7H2Lcts22uirYPjvTu0sJetiJ7E8nTNuYnf9NxdvYp/8s2HWhEhIwpoCWAC0ou3x8/Q9+mRnvg8ALxIl",
+	"23HT07PbmU5jSyTw4btf4Z+CRM5zKZgwOhj9FMwYTZnCH08u6BT+TZlOFM8NlyIYBRczRgzV199ocsOU",
+	"5lIQqgkl2igppoQJw82SGDrtkvdMpIQbwgWJzyad19Qks5gYGQnF8owmjEhFUpYxw4hxyxIpsiXhEyLk",
+	"WKZLksyomDJcRnORsG4kgjBgn+k8z1gwCqJgGAVBGCj2Y8EVS4ORUQULA53M2JwC+GaZw4PaKC6mwe1t",
+	"GLyjhr3ic27WT/dhRg3hmmRsYoicIFg/FtJQspMqOjEdzsykMzMmpznvKGpYBgt1HNo6/V4YiV9+Hu6O",
+	"8NVcZjxZfqOJoHMW4keKzSkXXEwJgMy00SRWMaEixa81S6RINYlNHIlCGJ7hxwsuUrkgimlmNGLWkAU3",
+	"MxKXh+mc42bxOoZypjq6GP+TJSYKjtS3vSPz7f7gS5Hm9mnnDIsre2xiAJk0zzPONDGSmBnX/tSRuDdC",
+	"yS8/D9rxyY2OhN0y/tHikBvtkRUvYmA9h1GHNCkIu2FqCajMpdAMqEwjoZm6YcqCjBBoRy2ENiRCGsua",
+	"wO8k3h8c3onoH7992usdLb592nsoqplRy87xxDC1juX3jkGMJAvKDRmziVQAqFFL4Kqdd6cvyGG/3yO/",
+	"/NzvdQfd4W63AeZ2wufUGKZgo3987HUOP/3lT0HYAuKHDx86x4WZgbgn1LB1OAGMp88OeiDBWcbElIVk",
+	"IhVxgEQi/o5RxRRRjGbzb6PgguprTY7Pz6IgJEwpqb6NAi5uaMbTKyOvmSi/uKpt9W0UoO6AB0BygVCK",
+	"JXIquGZpFACZjgWROVMUnndcmWlJaJKw3GhCBWxLrtmSaAa4lYKROWC1gj0SFOiBTOEAl6J5JBIfn5/9",
+	"wJbtJ7IM/W0U/E/n+Pys8wNbRkF8FAlYsMQVno7kVNE5M0xpQhUjCHMNFq+XEsVSwD/NCDVkQovMrLLk",
+	"ZhQ/iCVvw6CCCR54USgtVbsKiAX7bK4SfCL2sOaK3XBZaJLTKTsicg5mwSD24OsJV9rgd01e/f7tj9d/",
+	"e3P1w9+Oj69eXhdv/3mQv778e+/598v8apz1j4Mw4LDvjwVTyyAMQC0Eo8BuHtSPNKefXzExNbNg1B88",
+	"D4M5F+XvYYPrjzt/p51/9TqHV51N3H82QVu24fxgN8uDo02jmixlQTKqgTcpWrOGnA67/W7f6rhILBQ3",
+	"jMxonjOhS3tYLsY10YZnSHTkZWeGQ8IyzUi83x8Az8dPYjCvQjrOG5HFjBrQfagjy5cKkTGtne1BHej4",
+	"QlvetG+TnXh/8DxGmyMLoN1ul3xg9BosvSYC150DUta1Yh+5DelkF6sI5b2CBqn+pNgkGAX/tVd5Jnv2",
+	"W713gu7FBZ1qR4g3UrA7iaFLkZE52CIgxkxm6ToRwNA0kR0JalAh4BJSM486HZJ42Nu3ZkdIAu5KHSeI",
+	"DUJ1JJxrJAXTJJVHBEiD3zLQPUu/oMXcJjzBQR+HrA0uD6Apo2rKtCGimI9Bs03w9GhkFDOFEg2xHPTa",
+	"xQ7tZgO6lKFasq9MpJpTE4wCLswQrNCcfubzYh6M+r0eSqT7rRQ5LgybMoXQg+46e7nVH+VpU3sMJz22",
+	"P37OOs8nh7Sznxz0O4fpMOn0xwP6bPKUHaT7PY/xnJpZdRKebtWP5UmKAp9s0ZfevUB1+R1N31lHAn5L",
+	"pDBM4I/oHCVol/ZyJccZm//lnxrO9VN1DngjhfXRFOLDVxPKMwZbp8xQnuEBnIImkSVEFID3gyQiM4pW",
+	"Ds3LyFN5XmhwH0CPzKU2pN8DbOAzOhh9/Klae+sLDU4ooSjZ4fZTGGhDTaGD0T7Q2XBjbRNNicdKiUI6",
+	"loUZjTMqroPb+/L5ucWcRfw6dzgfDhTnnGZAO5aOCK3MLOhJDDZQnaaSWS/CCjA4rZFIZVLMwX/cideo",
+	"EIfWFbd+JXxWKIZBj8VlvBuCh2kpYXlkZaeUAYXJTuzdHQcyvClVBXUkKpuvWx53gFASr/pnceU+7Fo9",
+	"Uwv07nbmavHG6p5ooB7j2vmAYINzBx4ZrJwYdL4ZAUil4v+y3pw9hnXz7un6fC0Qgq0u1G0YnEo15mnK",
+	"xKO0ABe6mEx4wpkwVzqROaurgcoXzmhyDYG5V2MEnx1ZzT5CJyOoi+awEs0K0K8qmKXPjlQg48KUQCOs",
+	"aIYrx10wluru3azbBpF7ZW/teQTtTID3R7MTIP4jiWNXukI+WiWMc7ASWWQpCj5AWKY/VKkMPVEO6vrS",
+	"A0ne21VO3A5fkUAOXqvmugQ+Qj1p3b2EKgXelD+z7sLGb6Q5lYVIH4VGIc3VBFepYVBI65OhHsJcAhrf",
+	"ioP3K2S9kYacugW+EoLeSKKLZEYU07JQCUNVjQF5JsUUfSct5wz0BTjmiJxzuswkTS+kfAUe16NwlNu1",
+	"royUV+i/rXKbt3tIMq6tk4cpDkH6vf3nB8+ekvHSMF1HYr+mBpx1JtaPJBdSklduo9/AXLeBXRMiF7xb",
+	"tCpMinBY5dR6Ro/CbG25Fk+rDA7Aq/L5SUxOYmDhArwj8v3JBfADnVIu0D5C3CXYgmBitY7zQYXz+lHI",
+	"qd/7K6G7lpUFxzcltMzp1sNNIQmwNCDdjEqmdiePhE/N1k/fJW+kmYGns6CagLExTKygBOImTFuB6V6h",
+	"4rvS9/616Fh68zVKomE3VQABhAHHrR6WeiINnm8g0rtq4a+virkmqhDOFet03KE6fNKZWzr6PLKXIuBR",
+	"ISNRkXqEVPCnxqS0wLwX8qfLXjRS9o4+YHd4wi4FvaE8o+PscfpL2+Wuitp6K1KWUkPHVDOSUAHmcgzn",
+	"osmMpUeWc0hGDcbJlcWs6S8HMLls7PAVieThRVMAB+Cpq4fkSt7w1CeYkxkDN0fm9MfCuUE6jMTaKYni",
+	"05khQi78eW0SMq5liOMywb3q1q+kkbe5RfVH8WwXUr6mYuksgH4UoRU17AqDwXU9apP3ckKe9npVQSRn",
+	"ivTnPQ3sXmiWkiL3COCC7A8aFmtwWFEcTBTATUrAvyq9EwiplAcR5ccVi+L6oePdBvkicU/61ctUW6lX",
+	"PrihTnOvl/3z6wWIB3HOpaAuOnqk9p5zrbmYXtVC3ib3cL0aHBBKxjbsQ5lqOIf9iksaIH5N/7AerS+Y",
+	"Ai0ujFcOS/uRYv9kiWHpVwlsLoUu8lwqw9LXLOX0Ao/6CKIU1YJXc1jxCrFXo8sLu3QHtiozRjZ/OiL1",
+	"zXCTuhd0UKdQuQ1BwMmF3eY39DtBFYOXQvCcBHYmK0znfFCgaCQwx0Zif/4TkciUi2lcd1rLjI87Htnh",
+	"5c86EkIKNiKlV4KQFAKOopjWLF1P3RwjBOVmmzI3YOJhxRbowD9TbAI6bORy5PBFvSIQCV8pQ3x4RDWS",
+	"54PuQXe4G5LYm7yY0EyKtXq9//qOZElJVNuJUCWy1w4YP4lRoigE03Pa0SynoHxTknGNNfyqJUGHvk1B",
+	"KrJg9Lpxhufd52vFUmwvCMmHvSjYxwxPvY7UG+w3SkdRpJ/sRNGT/7PzYW/3f0XBx39EwacnUbADX4T4",
+	"bfOL3Se78GlLkSkM/spoZrCqkSvgOMNtLtnLy08BE8U8GH0M5HXwqQ6zvG4tWlXp7I9+kU/lcxKL1hi/",
+	"s8UF1deoGlLr4tLsvAbChGaahStQNWiyXQxh9Ze1x2/D2pnuevG9ffK2VBV3v3KBD65iwL7ehoBzxUXC",
+	"c5q14D6Rect5rYOO35Eq/+bSIw1++hjY7BtESUCkWiruUxhww+a6RR4qtacURQPtmgza+ldkDQSQba51",
+	"wVJiZJOxacYTdjefuH1Cf/R2hFm9ugbMscDK9uH+wTPiTAuxdkIT+7rPV2sDzjmZ02TGBesAevADsDoA",
+	"d5MM1hbdS9m/gEdvK/PU2u+zQB2JeqHKLZWdHxNULrNiTptVsG1tB20C7QsrayBgLLdeVRitFBQwHwYa",
+	"uBbefaMjUe8WECkajZDQGup/+XlI2GfDBAb2c4a1nB2KT0bCuI4nOMBZ57/fv32DQSaE8UKSSaHMzGdf",
+	"wL+1lXoHE9ijY1cMGvSOarYB8YgtFFPmWmnsm4OeK3N6Xt9GxP9dIsUmO29R/57ZVwe9dbngQhsqkpYK",
+	"xhnanQl2IqERT5JCKSYSVrUoWA7dqYfPPF0xCIfjweRp0mcHdL+VypUqW1cRf724OCf2gZKzy5XRQ91c",
+	"Ij04PKyVSG0hbaVIWtOJK3JI9AycDV3M51QtVw+Mng2eGgFUjGopSD5TVLOV07d7zjU9pWjCrnjafv4P",
+	"wxcEnyA89UCUYoZ9VQefP1fOim/Jgjd0JMrocOdtzsQFy9gcYo/dEcZcjHDn5ygG3pQtsjHPqatuyP54",
+	"cjiYDA+ePRsP91P6lA4Tdjg4THusx/afDZ8G4WonFO1MPv00HNy2Gmvj/OpVvF++OwPnillGs6JWZ8Qm",
+	"EVY0dM3HvUtPOyfc0r9kwtBqyi06+4XTpCs+4xZtfESSjIOQkrGiIpnZ7iSufYccia2qjbuR6LSrtbbK",
+	"a0vRlfiaq11pte44WumBsr1SZanUenZPnx30dn3AFQlCGkXYlfqr3acl7IxHoApbg7kmbGgNWiArH3c5",
+	"Txvx1UD0y6xW9txazYIehLq+nLe2RkvuOh6RL0j0tiznOc5BtdIuVN9ECsz5Yn9LCnhvpiTBtAiH75Y0",
+	"oFv/ntk/u0wj3+IogNmZb3xOZj2X1JJMs4uV5ac4JPGcmZlMr+AzmmVygQX/eK36Eodwzrg9QIY3mqVB",
+	"kAPUAFwhSTTRdOm0lPPr29o9VqQALERrmqTBkfh7S9G4XmVbPyWqwPUS08YMwFrps72M0p723ZSqb+QO",
+	"G1HO6gnXdLKPYlZ8R8UgOLyippHgCAa9wdNOv98ZDC/6vVEP/vt7UDPIKTWsY/ictW21Ev1Uq/6t4Mk1",
+	"mHxlQrKQ6nqSyQUqAbCj3ba1rPF8cBPTHS1Jj4yxKnA+YHMiNq2eHL98fdK2VZGnd+K4Pxo+BMcr9s4e",
+	"cc3aVbRtANFmAFej0AeSrZYGGPTAGat7C/+Ios+9Xgf+/xz+9x387wX87wQ+7J9G0ednp/Dj4emn9ugf",
+	"wDuntkLcZODScb6XB41C0BJA1np01+3/OdUatFPsm3iNBDceqQ4vuiZeOtauo95gC+GXdvDeQWo85iYS",
+	"nvvWz625ilW3DKOc10xNGcEFrBV9Njx8uovjAGgQR5j6w2BJQwxjox+WpWEkYlFkWUwUm8sbsHy1DWIM",
+	"vhxu3PsZo/BYuYLV81szKI9iRoDO1uds5+KvzJy/UbqmleDv19JfRqYyCINUAnTwr2BNS+EeaJWxi3tp",
+	"uCaCtzWPV9i9DyJX49s1SXwrygjGMqb3obCCrk3TUR757IDLAZhIxLlEuxwfYXeK/bpyv+PyxzisEgwx",
+	"F3E7i25JonBtUyhbEiYufPXud4YohBf7rYZQtO0EnnTzDNym2Bw3uD5e34/qGqkb/OC/W9ux1rzaFr6C",
+	"m1bGzuX25ehF46i+FXp9D0uPtmARtdK5/d759Ye9/q6dnHLVAKdQ/KZHJI6CKIgB57ZdH5/CSsRiJrO1",
+	"uHfPG83tStdRel3rgvSzpFDcLN+D0FrGoDn/gS2PCzNrTQL64ZoyFYn1IJdbtPwCMWbHjjoIw6a2vqK7",
+	"5MwQmhgdCTspQo1/zVZOmIui3YffaNe3Divtoo70TWpCRsLmMEfkbc4EwDTs9gg1hmIjvs/fSiJBrw7w",
+	"bZkzcZa+kEKwxMACeGTX8qolWcw4hMC+IKRdRYhQd16iKU8JMG1IxksbhNaedtNm2pC4QmFMbLM2zdCf",
+	"NvyGdckFTh5Qy/yRAHTpI5cgtI04rRVQ1yhSyzODYP/AljZattAyl1Xk2g972PPZLj+nM+qBczcSb4Vt",
+	"fqP1ySpK9nv9EuPUFbZrg0vlCFUkqhmq0RfMTW0ZlSgfq1ULEbcgfRY3GxnVNWRIRf77wwViR2uf4hUk",
+	"brT9jvwYWFT0esPEDqjBj4hiWxEAbrFqg2uSUM06XGgmNHdExcaPNgwjdVxVzp7VLhaM3BGqw82MyeFo",
+	"lmvXj/UGg0tTVShWOARLtECzpW3wLDPa+AqqPMEige4MCGFc4TA+Avpv6HFBYXfY08iHqKB0CUdCBQTk",
+	"NlTHnFKnnjNBL2fMMrnokjNB3i/odMoUuTwLozIJCZiqw2NLjgA8E7KYzlB1QqBf41I3ZJXTNJPWr1pi",
+	"SVeQMUuoBQgE1xLPJcarrCfx9cXMResAp40s8QwvamF4o2JUK/yMgneMpmQpC2X1VXelFjQKXmAoE3rZ",
+	"Bl3kBqXrb4GTBPi9VJnjBD3a20O30Kn8biLne8gaezZQrjtWlmOw2MrFRLYmjuc0y3C7jlE0uQaMg+q0",
+	"qngmF45PcpZ0bIK/9FCxii3hH5SHmp/iuSuRAhY1I6JkYZgOiXME8bzezhBVZEyTjN8w1KSRsANXC/QF",
+	"sLWW1DrkUqa4d7Zp1RAB+skuNFFybnkg9ltgD45VychxYF/R4e4UeTcSkXjy5LixVPfJEzvd3hSm0YN1",
+	"RClt2BLGUmclmlxtefGoLsTc1AQ3EqAubGLPv2+JG5d8LCp5rhBrLT7mWMl3EiQU6z7lk1a3oqUDubLA",
+	"amq4rvLXlKu64pjTJY4ICTB0VXtbPWF4LYBt0EkENevpAeww4dNCgT1a1SmeCtaT0ID/d60uA9lJqZ6N",
+	"JVUp8hMws95FsLCvws76RgLts9CG0XRE4tJojByprtnSESpcI03dVFv0IgLWLbtzBgB1aOS5WTftdSIc",
+	"NaADv6cckPVeDzfNoq6TFKYbzpH3gxzWXnKdSHQVbLvDs8HzXcDgh1kbYUBw8mKc8YRcvnsVEm4igb/r",
+	"mROrXEljM9i+953MmaEpNZTsWJeINiZkfBuJswk4XG+bHp0HVXE1wrBrY5e97oJlWQc+ElaJdcqtO37r",
+	"vZs+5pth0ZnESlJhNE/ZyuTWN5pgMhkCBMSaH2WtGZ0Qv7BeVbzf69t22ni/N4wjUbkxNl/rLrbwcFx5",
+	"FMQO6xjS6SdP0JZvrIPvxJsasOJdVx2PxKbyeJzIlMVd0lROPmLUdsodVQQKZDlmvm08zEH/wmdjaeZS",
+	"+cAxx75TWrFcMfAJ7I6lzydcA7G7m8FPtpZXgYxpcr1yH4gv2mU04RA+5vAxtz06aPO4mNrYxmZl+GS1",
+	"Bb2qYcwZFYsZz8q7Nmy0PEFUWx8E56PdzK7tUOdlgzpqOiGJzR2iHwFykUltuuSD5Zd6K7W9mgPzBVxj",
+	"p1aFtJ0yKQaQLrjQu/Vh6/LGibs6uke2QZu6faoBbHiTwnkGz0l7mcYFkQfPD8gvPw93WyiLcURpzEw1",
+	"vV5OSDtaVdPHlmDWUqCn6kbcp5QLJI6FzI6o2xq7zRxSoRf2vPGwt0/eSBOJ1zLlEw6gusaLEoDaUDXZ",
+	"wVatRM5zqriWIiS+aysSfm77iNCy4ct2eoGv+iS22YhqyNpj4ZwqvDnBkhpxEJ8fX7z4K9lD1bn3E09v",
+	"Y2LoNbrMqxnDSJQpw5A0RHgOD3WQiZ0Yf8VEYtljB0eqtbk3tPs9u9JBw7W0pa9X3xpTOEhUTeKD3jD2",
+	"ElYvqDVrbWik5kCOqukZQH8H4mavXbFqxi0PZhs/bvaG1/w68MjdjSvgF7rsk5BiOZeFxhqgDvEl658T",
+	"mqaKaUwt6PISGG2FzHlTyIZr9+pYW1B+HFsKaCInkbj3VTaYti31krxxN4rYCuWUgc6M9weHpFHO9Df9",
+	"1OuU5JW9pAaMSyILAYjIkcOcqXWdMA7Bf5UgkOAH5oWx3lPZ7QqK2zfqug4gy9z7h8PdkRvOvLw47TwP",
+	"I2FLxOCQKCWnFL12Icml4DjCLCTYSXDqgSt2Lv9y+vJlD/wU+OnkNPTzKZFA1WgWErsKCKbF8JoGa33z",
+	"jAoWuhyDhrdPT0/wZfzxdDfEjE5aWMFjXkDQNB+533zYCzFFo9ifYfKjCrEjsRO3FRBGBAsI8W6XnNAE",
+	"U5UU3IEeaRsCR78sEtTPSGqgCfZAuZG7sNfrkYzdsEyTlLG8Sy7YZ+P5yMKCIL/o2br5i76NkWRGalgF",
+	"LLw8eQXY7cGKiN1er38a4r/PTv0nh6cheXP5CpghyYqUpbtHTQ1DsNQLzuI4JBkXjEwYS6u8GZ0yd/8D",
+	"oXPpzPC8S443IQFVsF6dhDe11LIbiY/EDi0bx3ZDAprFNwM28qAtyU+nxTCvgmjKpHN8VpOzYBSqwf67",
+	"mtywF66ly60LKn9GeFqJyeXl2UuN3gITwL8p0RlF/1iqSMTdLk5QYXLEJtoQYd4z/Fst0+MdRNuCkuKn",
+	"icmWzTaZBab/bAJaAd4LBt60myFWiuFoes5UwoTpeJh24j//61/AmFZk4z/HuxULA1esTPILOkd/yPjc",
+	"n+YZE7AynwqpWAqYqF9NBE6M77YeL0kMIdPgqb0SAHAfH8UWzyhlVVy5oEuy40bOsND45+F3sbfMK5oJ",
+	"Q1s3Km274EF91QJ+3z6PPTq2vT1y3e0jT39/LcJ6+7us2htrresOS/2DOBIW9/FKp/2IVE9rutTAC42G",
+	"+IPuQbf/dLdLvrMXdFVa35pR5wUen59ZX9U2Bzqf0GiWTUrjWjbOWENSmY0qYo6ENZM7T/fJD/w7oIa7",
+	"e8VFEfH+sB+Tndiwz2YvzygH/8KtIWzyA7VXkknN0l2rqPEXXXtEO070kKTSpseUglCWC2L4nJV0dBes",
+	"uYeBbCfNq9d82BD/T6c+NtJ5i+pJj8DcaMEnk/ho9dY2CH1LxNihOrdYLZ4Dvd5IyMRhLdaPdysAXgBJ",
+	"EAglsxERsqONVBBbvXj77j1iRk4mLZcloatLcVDFMpmwSrXjnVGp+JQLfQS+eq7YJMORvp347fnF2ds3",
+	"7+NdJ2s+fY9ul00tZjxhQmN50iW3X59dBGFQNNJ9MmfChqBdqaZ77iW9B8/e1kbjfFI9CAPnCwejoN/t",
+	"dXuYPs6ZoDkPRsGw2+sObf/jDDOXe7NyFGHKWnrOz22yIOM3TAB20I1EPyyTNCVjmoEj4gyXVMD7RlEj",
+	"FeY9y6TJWRqMYAM3+LByhc6g19syuNQysOSL1IF8wIiQ23vLDC5PbKyXY/Z130LVtmQJ/V7t9h94ZXB4",
+	"9yur45e3YXBwn62aF1nUq3XB6OOnMHAdwJiBxvkjf6SZR7rBIZuPgV5qw+bBJ1hjb842Ev8dugeNKpzN",
+	"SdmMzvpVdS4ESFnZo4cX9C39JSD12oRUtdphWa06ql/YZ+eb3XZWbNY46jV7PDe5PP72AY5yLMONVzxg",
+	"NM3PnGxgvWbEYzsbv5gDe/27X2l0ev/GbAtvDe9+q2UefYXjf2oU/D5+ug2bteqPn24bQmEbwsas1j5a",
+	"E4lydM0KBdL+XnJRNqLiKyGRWYpZKXAyQ0wP5eBpUwPqHwzoGhODMUEFHjRvYvzYjqPqkT0/F3zng+5K",
+	"R0DI40TF9aV9bPZabmqwbGLt7l4nnt6/J7I0Ab43yNvClhafes9ie6MiYKbRNnd3b9u95b9s92sR/7ee",
+	"P/ytfL+t3N9HEqv7ov5dNEVVT29o/Ds1yCuuTYvM17SI/f0TtgLpFsVhK7/a51XlQlSlJ6/3V9WDFTTs",
+	"9bR9PEyb72S6fJjgPlQUS/HyDXabpOveYuBnT2+b/UhGFex2TS31H3a6340yugtbW3RRCeqDFMvG69fw",
+	"Mi2KERNdv4HAX/++7dYBfOY2DF65DEx749zlu1feERRsgfs2u+X2bvou635PZD7o6uKMC2uoX2IHhZ8L",
+	"aGnwc8B9o0nM09h1XGClz8bQL09enVycNCoE68KYVrusXpuM/PInz8fdsUyX/7XHU1RG3zNzf8iwblPB",
+	"9f3JxR1ATd3qD4EICx33h8kW4zQW54DcZZFCOyjXyyvrcOblng+B9BIF5iHowz8/UMPg+eVdGCyqPe4P",
+	"2u3v21L37/HG6pV1+N7BfcBruXrk39c9cDFg0xuwttyZ8hYfoAwjkOks74Ly2DQkXhaew/tfC052qmvB",
+	"dx+gre4OLfwt6C0hw/7me5rR4thd09+7J2vPsf2N8r5LFIzBPQRq/bJCFIvnD3u1vHbuP0ymrBHfLFNh",
+	"ezxeClCtkyEk1F3h7rsqXLlgg1xForwHvroF3vbdbcg8faFcVZfaPz4c/zcLwn8tx/eLnV1YcrhVwdU1",
+	"cTVnvdpFg2wzqjqgZb6MBLbd0BvWJW/cHxRYvfDpYYD+O+nW/+S0wvfMbNN4D9Mv7i8pwA55+1/OOHZ/",
+	"s4lunZR0pfkNs5KRsD1OZFuLE9mJUR245hqrK+Kq5SgS9jVbkLyzGco2ZWrbq1dv1Ptif6lFrW8KUR7q",
+	"MN0nS7PaTLYtYwNobqhbwR6agETg7pN7+Qo26AttimBfaFIGv34uhWrbvPqIVMrtHw6xd4j/3wSnf3jh",
+	"94ts7VwS5nrKPsitJqpoLZK5PEztDu56ygj//oNgmkz5DRNWra9FwZH4VdT6xvzO19Drv2b2/S4d+HWy",
+	"7///RiG/E4vhtnl8MPKHufjDXPzezYVT9FsyoXc0bnyyF0d5hWw74PZu+qhz3WLrVx/Xe5u61Yi4622C",
+	"oKv99lR3r7u9WaL8k3Cu+2P9Ndtat6FS6163B739dPt/AwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -82,7 +82,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Get a task */
+        /**
+         * Get a task
+         * @description With `If-None-Match`, a `304` without a body if the task is still at
+         *     one of the versions named.
+         */
         get: operations["getTask"];
         /**
          * Replace a task
@@ -98,7 +102,14 @@ export interface paths {
         delete: operations["deleteTask"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change some fields of a task
+         * @description Applies a JSON Merge Patch (RFC 7396) to the task: a member sets its
+         *     field, `null` removes `description` (`title` and `status` cannot be
+         *     removed), an absent member leaves its field as it is. With
+         *     `If-Match`, only if the task is still at that version (else `412`).
+         */
+        patch: operations["patchTask"];
         trace?: never;
     };
 }
@@ -134,22 +145,67 @@ export interface components {
              */
             instance?: string;
             code: components["schemas"]["ProblemCode"];
+            /**
+             * @description With `validation_failed`: every failure found in the request's
+             *     parameters and body, an RFC 9457 §3 extension member (a body
+             *     that is not I-JSON is read no further than its first failure).
+             *     At most 20; a request with more gets the first 20.
+             */
+            errors?: components["schemas"]["ValidationError"][];
+            /**
+             * @description The W3C trace id of the request, on a 5xx when the server traces
+             *     requests (OpenTelemetry): quote it when reporting the failure.
+             * @example 4bf92f3577b34da6a3ce929d0e0e4736
+             */
+            trace_id?: string;
+        };
+        /**
+         * @description One failure of a request against this document: in the body, at
+         *     `pointer`; or in the parameter `parameter`, found in `in`.
+         */
+        ValidationError: {
+            /**
+             * @description What is wrong, for a human.
+             * @example minimum string length is 1
+             */
+            detail: string;
+            /**
+             * @description A JSON Pointer (RFC 6901) to the body member at fault; `""` for
+             *     the body as a whole.
+             * @example /title
+             */
+            pointer?: string;
+            /**
+             * @description The name of the parameter at fault.
+             * @example limit
+             */
+            parameter?: string;
+            /**
+             * @description Where the parameter is.
+             * @example query
+             * @enum {string}
+             */
+            in?: "path" | "query" | "header";
         };
         /**
          * @description Stable machine-readable code; clients branch on this, not on `detail`.
          *     - `validation_failed`: a parameter or body does not match this document.
-         *     - `invalid_request`: the credentials are malformed (RFC 6750).
+         *     - `invalid_request`: the credentials are malformed (RFC 6750), or the
+         *       query string does not decode.
          *     - `missing_credentials`: no credentials were sent.
          *     - `invalid_token`: the credentials were sent and rejected (RFC 6750).
          *     - `insufficient_scope`: the token lacks a needed scope (RFC 6750).
          *     - `precondition_failed`: `If-Match` named a version the task is no longer at.
+         *     - `precondition_required`: the server requires `If-Match` on writes and
+         *       the request had none.
          *     - `service_unavailable`: the database cannot be reached; retry later.
+         *     - `rate_limited`: the caller's quota is used up; retry after `Retry-After`.
          *     - `not_found`, `method_not_allowed`, `payload_too_large`,
          *       `unsupported_media_type`, `internal_error`: as their names say.
          * @example invalid_token
          * @enum {string}
          */
-        ProblemCode: "validation_failed" | "invalid_request" | "missing_credentials" | "invalid_token" | "insufficient_scope" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "precondition_failed" | "service_unavailable";
+        ProblemCode: "validation_failed" | "invalid_request" | "missing_credentials" | "invalid_token" | "insufficient_scope" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "precondition_failed" | "service_unavailable" | "precondition_required" | "rate_limited";
         Health: {
             /**
              * @example ok
@@ -178,12 +234,29 @@ export interface components {
          */
         TaskStatus: "todo" | "doing" | "done";
         NewTask: {
-            /** @example Write the README */
-            title: string;
-            /** @example Quick start, workflow and auth. */
-            description?: string;
+            title: components["schemas"]["TaskTitle"];
+            description?: components["schemas"]["TaskDescription"];
             status?: components["schemas"]["TaskStatus"];
         };
+        /**
+         * @description A JSON Merge Patch (RFC 7396) of a task: a member sets its field,
+         *     `null` removes `description`, an absent member leaves its field.
+         */
+        TaskPatch: {
+            title?: components["schemas"]["TaskTitle"];
+            /** @example Quick start, workflow and auth. */
+            description?: string | null;
+            status?: components["schemas"]["TaskStatus"];
+        };
+        /** @example Write the README */
+        TaskTitle: string;
+        /** @example Quick start, workflow and auth. */
+        TaskDescription: string;
+        /**
+         * @description `*`, or a comma-separated list of entity tags, strong or weak (RFC 9110 §8.8.3).
+         * @example "3", W/"4"
+         */
+        EntityTags: string;
         Task: {
             /**
              * Format: uuid
@@ -217,9 +290,34 @@ export interface components {
     };
     responses: {
         /**
+         * @description The caller used up its quota (`rate_limited`); retry after
+         *     `Retry-After` seconds.
+         */
+        TooManyRequests: {
+            headers: {
+                "Retry-After": components["headers"]["Retry-After"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                RateLimit: components["headers"]["RateLimit"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "about:blank",
+                 *       "title": "Too Many Requests",
+                 *       "status": 429,
+                 *       "detail": "the quota of 600 requests per 1m0s is used up; retry in 42s",
+                 *       "code": "rate_limited"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
          * @description The request is malformed: a parameter or body that does not match this
-         *     document (`validation_failed`), or malformed credentials
-         *     (`invalid_request`, with a `WWW-Authenticate` challenge).
+         *     document (`validation_failed`, with every failure in `errors`), a
+         *     query string that does not decode (`invalid_request`), or malformed
+         *     credentials (`invalid_request`, with a `WWW-Authenticate` challenge).
          */
         BadRequest: {
             headers: {
@@ -238,7 +336,14 @@ export interface components {
                  *       "title": "Bad Request",
                  *       "status": 400,
                  *       "detail": "parameter \"limit\" in query has an error: number must be at most 100",
-                 *       "code": "validation_failed"
+                 *       "code": "validation_failed",
+                 *       "errors": [
+                 *         {
+                 *           "detail": "number must be at most 100",
+                 *           "parameter": "limit",
+                 *           "in": "query"
+                 *         }
+                 *       ]
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
@@ -318,9 +423,19 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The request body is not in a media type this operation accepts. */
+        /**
+         * @description The request body is not in a media type this operation accepts, or
+         *     has a `Content-Encoding` the server does not support (it supports
+         *     none: send the body uncompressed).
+         */
         UnsupportedMediaType: {
             headers: {
+                /**
+                 * @description Sent when the `Content-Encoding` was refused: the codings the server
+                 *     accepts in a request (RFC 9110 §12.5.3), `identity` alone.
+                 * @example identity
+                 */
+                "Accept-Encoding"?: string;
                 [name: string]: unknown;
             };
             content: {
@@ -358,16 +473,33 @@ export interface components {
             };
         };
         /**
+         * @description The server is run with `--require-if-match` and the request has no
+         *     `If-Match`: GET the task, then send its `ETag` in `If-Match`.
+         */
+        PreconditionRequired: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "about:blank",
+                 *       "title": "Precondition Required",
+                 *       "status": 428,
+                 *       "detail": "send the task's ETag in If-Match",
+                 *       "code": "precondition_required"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
          * @description The database, or the identity provider that checks opaque tokens,
          *     cannot be reached right now; retry after `Retry-After` seconds.
          */
         ServiceUnavailable: {
             headers: {
-                /**
-                 * @description Seconds to wait before retrying (RFC 9110 §10.2.3).
-                 * @example 2
-                 */
-                "Retry-After": string;
+                "Retry-After": components["headers"]["Retry-After"];
                 [name: string]: unknown;
             };
             content: {
@@ -421,10 +553,17 @@ export interface components {
         /**
          * @description The `ETag` of the task as you last read it (RFC 9110 §13.1.1): the
          *     write happens only if the task is still at that version, else `412`.
-         *     `*` or no header: whatever its version. Weak tags never match.
+         *     `*` or no header: whatever its version, unless the server requires
+         *     the header (`428` without it). Weak tags never match.
          * @example "1"
          */
-        IfMatch: string;
+        IfMatch: components["schemas"]["EntityTags"];
+        /**
+         * @description The `ETag`s of the copies you hold (RFC 9110 §13.1.2): if the task is
+         *     at one of those versions, `304` and no body. Weak tags match as
+         *     strong ones do; `*` matches any version.
+         */
+        IfNoneMatch: components["schemas"]["EntityTags"];
     };
     requestBodies: never;
     headers: {
@@ -443,6 +582,26 @@ export interface components {
          * @example Bearer realm="Tasks API"
          */
         "WWW-Authenticate": string;
+        /**
+         * @description The quota policy that applies to this request
+         *     (draft-ietf-httpapi-ratelimit-headers-10, §2): the policy's name, its
+         *     quota `q` and its window `w` in seconds. Sent on every response of a
+         *     server that limits the request, not only on a `429`.
+         * @example "per-subject";q=600;w=60
+         */
+        "RateLimit-Policy": string;
+        /**
+         * @description What is left of the quota (draft-ietf-httpapi-ratelimit-headers-10,
+         *     §3): the policy's name, the remaining requests `r` and the seconds `t`
+         *     until the window resets. Sent with `RateLimit-Policy`.
+         * @example "per-subject";r=0;t=42
+         */
+        RateLimit: string;
+        /**
+         * @description Seconds to wait before retrying (RFC 9110 §10.2.3).
+         * @example 2
+         */
+        "Retry-After": string;
     };
     pathItems: never;
 }
@@ -471,6 +630,8 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -503,6 +664,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -554,6 +716,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -608,6 +771,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -615,7 +779,14 @@ export interface operations {
     getTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The `ETag`s of the copies you hold (RFC 9110 §13.1.2): if the task is
+                 *     at one of those versions, `304` and no body. Weak tags match as
+                 *     strong ones do; `*` matches any version.
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /**
                  * @description The task's id.
@@ -647,10 +818,22 @@ export interface operations {
                     "application/json": components["schemas"]["Task"];
                 };
             };
+            /**
+             * @description The task is still at a version `If-None-Match` named: use the copy
+             *     you have. No body.
+             */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -662,7 +845,8 @@ export interface operations {
                 /**
                  * @description The `ETag` of the task as you last read it (RFC 9110 §13.1.1): the
                  *     write happens only if the task is still at that version, else `412`.
-                 *     `*` or no header: whatever its version. Weak tags never match.
+                 *     `*` or no header: whatever its version, unless the server requires
+                 *     the header (`428` without it). Weak tags never match.
                  * @example "1"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
@@ -716,6 +900,8 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -727,7 +913,8 @@ export interface operations {
                 /**
                  * @description The `ETag` of the task as you last read it (RFC 9110 §13.1.1): the
                  *     write happens only if the task is still at that version, else `412`.
-                 *     `*` or no header: whatever its version. Weak tags never match.
+                 *     `*` or no header: whatever its version, unless the server requires
+                 *     the header (`428` without it). Weak tags never match.
                  * @example "1"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
@@ -755,6 +942,74 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    patchTask: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The `ETag` of the task as you last read it (RFC 9110 §13.1.1): the
+                 *     write happens only if the task is still at that version, else `412`.
+                 *     `*` or no header: whatever its version, unless the server requires
+                 *     the header (`428` without it). Weak tags never match.
+                 * @example "1"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The task's id.
+                 * @example 3f0e4b8e-8f9a-4c51-9d3c-1b2a7f6e5d40
+                 */
+                id: components["parameters"]["TaskID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "description": null,
+                 *       "status": "done"
+                 *     }
+                 */
+                "application/merge-patch+json": components["schemas"]["TaskPatch"];
+            };
+        };
+        responses: {
+            /** @description The task as patched. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3f0e4b8e-8f9a-4c51-9d3c-1b2a7f6e5d40",
+                     *       "title": "Write the README",
+                     *       "status": "done",
+                     *       "created_at": "2026-11-23T10:00:00Z",
+                     *       "updated_at": "2026-11-23T12:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

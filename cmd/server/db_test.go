@@ -63,7 +63,7 @@ func TestSQLiteKeepsDataAcrossRestarts(t *testing.T) {
 	}
 
 	second := startInstance(t, db)
-	got, err := second.client.GetTaskWithResponse(ctx, created.JSON201.Id)
+	got, err := second.client.GetTaskWithResponse(ctx, created.JSON201.Id, nil)
 	if err != nil || got.JSON200 == nil || got.JSON200.Title != "survives" {
 		t.Fatalf("after restart: %v, status %d", err, got.StatusCode())
 	}
@@ -105,25 +105,31 @@ func TestRunRefusesBadDB(t *testing.T) {
 		{"unknown scheme", "mysql://root:s3cret@localhost/tasks", "unsupported database"},
 		{"sqlite without a path", "sqlite:", "not a usable file path"},
 		{"sqlite in a missing folder", "sqlite:" + filepath.Join(t.TempDir(), "missing", "app.db"), "sqlite"},
-		{"postgres not listening", "postgres://tasks:s3cret@127.0.0.1:1/tasks?connect_timeout=2", "cannot reach 127.0.0.1:1/tasks"},
-		{"postgres URL malformed", "postgres://tasks:s3cret@127.0.0.1:%zz/tasks", "cannot parse"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			for _, args := range [][]string{{"--dev", "--addr", "127.0.0.1:0", "--db", tt.db}, {"migrate", "--db", tt.db}} {
-				var logs strings.Builder
-				err := run(context.Background(), args, func(string) string { return "" }, &logs, io.Discard)
-				if err == nil || !strings.Contains(err.Error(), "--db") || !strings.Contains(err.Error(), tt.want) {
-					t.Errorf("run %v = %v, want an error about --db containing %q", args[:1], err, tt.want)
-				}
-				if err != nil && strings.Contains(err.Error()+logs.String(), "s3cret") {
-					t.Errorf("the password leaked: %v\n%s", err, logs.String())
-				}
-				if strings.Contains(logs.String(), `"msg":"listening"`) {
-					t.Errorf("the server started listening:\n%s", logs.String())
-				}
-			}
+			refusesDB(t, tt.db, tt.want)
 		})
+	}
+}
+
+// refusesDB checks that the server and migrate both refuse to start on db
+// with an error about --db containing want, and never leak the password
+// s3cret that db may hold.
+func refusesDB(t *testing.T, db, want string) {
+	t.Helper()
+	for _, args := range [][]string{{"--dev", "--addr", "127.0.0.1:0", "--db", db}, {"migrate", "--db", db}} {
+		var logs strings.Builder
+		err := run(context.Background(), args, func(string) string { return "" }, &logs, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "--db") || !strings.Contains(err.Error(), want) {
+			t.Errorf("run %v = %v, want an error about --db containing %q", args[:1], err, want)
+		}
+		if err != nil && strings.Contains(err.Error()+logs.String(), "s3cret") {
+			t.Errorf("the password leaked: %v\n%s", err, logs.String())
+		}
+		if strings.Contains(logs.String(), `"msg":"listening"`) {
+			t.Errorf("the server started listening:\n%s", logs.String())
+		}
 	}
 }

@@ -33,6 +33,7 @@ import (
 	"example.com/tasks/impl/auth/statictoken"
 	"example.com/tasks/impl/httpapi"
 	"example.com/tasks/impl/spec"
+	"example.com/tasks/impl/store"
 	"example.com/tasks/impl/store/backend"
 )
 
@@ -74,12 +75,18 @@ type config struct {
 	logFormat       string
 	db              string
 	validateResp    bool
+	requireIfMatch  bool
 	apiKeysFile     string
 	jwksURL         string
 	jwtIssuer       string
 	jwtAudience     string
 	jwtAlgorithms   string
 	jwtLeeway       time.Duration
+	adminAddr       string
+	drainDelay      time.Duration
+	rateLimit       string
+	rateLimitAnon   string
+	trustedProxies  string
 	jwtSkipTypCheck bool
 	publicURL       string
 	introspection   introspectionConfig
@@ -115,6 +122,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 20*time.Second, "grace period for in-flight requests on SIGINT/SIGTERM")
 	fs.StringVar(&c.logFormat, "log-format", "json", "log format: json or text")
 	fs.StringVar(&c.db, "db", "memory:", "where data is kept: "+backend.Forms)
+	fs.BoolVar(&c.requireIfMatch, "require-if-match", false, "answer 428 to a write without If-Match, so that no update is made blind")
 	fs.BoolVar(&c.validateResp, "validate-responses", false, "check every response against the spec; a drift is logged and answered 500 (development, CI)")
 	fs.StringVar(&c.apiKeysFile, "api-keys-file", "", "YAML file of API keys, as --tokens-file but without scopes")
 	fs.StringVar(&c.jwksURL, "jwks-url", "", "the identity provider's JWKS URL: accept its JWTs (with --jwt-issuer, --jwt-audience); found by discovery when the spec declares openIdConnect")
@@ -122,6 +130,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.jwtAudience, "jwt-audience", "", "the aud every JWT must include: this API's identifier at the identity provider")
 	fs.StringVar(&c.jwtAlgorithms, "jwt-algorithms", strings.Join(jwttoken.DefaultAlgorithms, ","), "accepted JWT signing algorithms, comma-separated; asymmetric only")
 	fs.DurationVar(&c.jwtLeeway, "jwt-leeway", 30*time.Second, "clock skew allowed on JWT exp, nbf and iat")
+	fs.StringVar(&c.adminAddr, "admin-addr", "", "listen address of the admin endpoints /livez, /readyz and /metrics (HOST:PORT); empty turns them off")
+	fs.DurationVar(&c.drainDelay, "drain-delay", 0, "on SIGTERM, how long /readyz answers 503 while the API still serves, before the graceful shutdown")
+	fs.StringVar(&c.rateLimit, "rate-limit", "", "requests allowed per authenticated subject, N/DURATION such as 600/1m; empty: no limit (per instance)")
+	fs.StringVar(&c.rateLimitAnon, "rate-limit-anonymous", "", "requests allowed per client address without credentials, N/DURATION; empty: no limit (per instance)")
+	fs.StringVar(&c.trustedProxies, "trusted-proxies", "", "comma-separated proxy addresses or CIDR prefixes whose X-Forwarded-For names the client; empty: the connection's peer is the client")
 	fs.BoolVar(&c.jwtSkipTypCheck, "jwt-skip-typ-check", false, "accept JWTs whose typ header is not at+jwt (RFC 9068), for providers that do not set it; an ID token then passes if its aud names this API")
 	fs.StringVar(&c.publicURL, "public-url", "", "the origin clients reach the API at, e.g. https://api.example.com (behind a proxy, the proxy's): serves the RFC 9728 protected resource metadata and points 401/403 challenges to it")
 	fs.StringVar(&c.introspection.url, "introspection-url", "", "the identity provider's RFC 7662 introspection endpoint: accept its opaque tokens (with --introspection-client-id and a secret)")
@@ -158,6 +171,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	if c.maxHeaderBytes <= 0 {
 		errs = append(errs, errors.New("--max-header-bytes must be positive"))
+	}
+	if c.drainDelay < 0 {
+		errs = append(errs, errors.New("--drain-delay must not be negative"))
 	}
 	if c.readHeaderTime <= 0 {
 		errs = append(errs, errors.New("--read-header-timeout must be positive"))
@@ -196,6 +212,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	tel, err := startTelemetry(ctx, cfg, doc, getenv, logger)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// Spans still buffered are sent before the process exits.
+		flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := tel.Shutdown(flushCtx); err != nil {
+			logger.Warn("telemetry: flush at shutdown", "error", err.Error())
+		}
+	}()
 	if cfg, err = withDiscovery(ctx, doc, cfg, logger); err != nil {
 		return err
 	}
@@ -203,12 +231,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	verifier, err := tokenVerifier(ctx, cfg, doc, logger)
+	verifier, err := tokenVerifier(ctx, cfg, doc, tel.HTTPClient(), logger)
+	if err != nil {
+		return err
+	}
+	limiter, err := rateLimiter(cfg, logger)
 	if err != nil {
 		return err
 	}
 	// A database that is wrong or unreachable stops the start: no fallback.
-	db, err := backend.Open(ctx, cfg.db, logger)
+	db, err := backend.Open(ctx, cfg.db, logger,
+		store.WithTelemetry(store.Telemetry{Tracer: tel.TracerProvider(), Meter: tel.MeterProvider()}))
 	if err != nil {
 		return fmt.Errorf("--db: %w", err)
 	}
@@ -228,7 +261,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Realm:             cfg.realm,
 		MaxBodyBytes:      cfg.maxBodyBytes,
 		ValidateResponses: cfg.validateResp,
+		RequireIfMatch:    cfg.requireIfMatch,
 		CORSOrigins:       cfg.corsOrigins,
+		Telemetry:         tel,
+		RateLimit:         limiter,
 		PublicURL:         cfg.publicURL,
 		// RFC 9728 metadata names the issuer whose tokens are accepted.
 		AuthorizationServers: nonEmpty(cfg.jwtIssuer),
@@ -238,19 +274,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: cfg.readHeaderTime, // slow-loris: headers must arrive promptly
-		ReadTimeout:       cfg.readTimeout,
-		WriteTimeout:      cfg.writeTimeout,
-		IdleTimeout:       cfg.idleTimeout,
-		MaxHeaderBytes:    cfg.maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-		// Requests keep ctx's values but not its cancellation: on SIGTERM
-		// in-flight requests get the grace period, not a cancelled context.
-		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	adm, err := startAdmin(ctx, cfg, db, tel, logger)
+	if err != nil {
+		return err
 	}
+	defer adm.close() // when the API server fails; after a shutdown, a no-op
+
+	srv := newHTTPServer(ctx, cfg, handler, logger)
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
@@ -265,6 +295,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case <-ctx.Done():
 	}
 
+	adm.drain(cfg.drainDelay, logger)
 	logger.Info("shutting down", "grace", cfg.shutdownTimeout.String())
 	// The parent is done; the grace period needs a context of its own.
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.shutdownTimeout)
@@ -274,6 +305,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	if err := adm.shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("admin shutdown: %w", err)
 	}
 	logger.Info("stopped")
 	return nil
@@ -290,11 +324,27 @@ func nonEmpty(values ...string) []string {
 	return out
 }
 
+// newHTTPServer returns the server for handler with the configured limits.
+func newHTTPServer(ctx context.Context, cfg config, handler http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: cfg.readHeaderTime, // slow-loris: headers must arrive promptly
+		ReadTimeout:       cfg.readTimeout,
+		WriteTimeout:      cfg.writeTimeout,
+		IdleTimeout:       cfg.idleTimeout,
+		MaxHeaderBytes:    cfg.maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		// Requests keep ctx's values but not its cancellation: on SIGTERM
+		// in-flight requests get the grace period, not a cancelled context.
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+}
+
 // tokenVerifier returns the configured verifiers: static tokens or the
 // development ones, JWTs, API keys, in any combination. With no bearer token
 // configured the server refuses to start: it must never run open by
 // accident, and every write needs a bearer token.
-func tokenVerifier(ctx context.Context, cfg config, doc *openapi3.T, logger *slog.Logger) (auth.Verifier, error) {
+func tokenVerifier(ctx context.Context, cfg config, doc *openapi3.T, client *http.Client, logger *slog.Logger) (auth.Verifier, error) {
 	var vs auth.Verifiers
 	switch {
 	case cfg.tokensFile != "" && cfg.dev:
@@ -321,7 +371,7 @@ func tokenVerifier(ctx context.Context, cfg config, doc *openapi3.T, logger *slo
 		}
 		v, err := jwttoken.New(ctx, jwttoken.Config{
 			JWKSURL: cfg.jwksURL, Issuer: cfg.jwtIssuer, Audience: cfg.jwtAudience,
-			Algorithms: algs, Leeway: cfg.jwtLeeway, Logger: logger, SkipTypCheck: cfg.jwtSkipTypCheck,
+			Algorithms: algs, Leeway: cfg.jwtLeeway, Logger: logger, HTTPClient: client, SkipTypCheck: cfg.jwtSkipTypCheck,
 		})
 		if err != nil {
 			return nil, err

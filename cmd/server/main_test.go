@@ -17,6 +17,7 @@ import (
 
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/auth/jwttoken/jwttest"
+	"example.com/tasks/impl/auth/protectedresource"
 	"example.com/tasks/impl/auth/statictoken"
 )
 
@@ -131,18 +132,14 @@ func TestRunDevWarns(t *testing.T) {
 	}
 }
 
-// TestRunWithJWTAndAPIKeys starts the server against a local identity
-// provider, configured from the environment, with API keys beside JWTs.
-func TestRunWithJWTAndAPIKeys(t *testing.T) {
+// TestRunWithJWT starts the server against a local identity provider,
+// configured from the environment.
+func TestRunWithJWT(t *testing.T) {
 	key := jwttest.NewKey(t, "k1", false)
 	iss := jwttest.NewIssuer(t, key)
-	keysFile := filepath.Join(t.TempDir(), "api-keys.yaml")
-	if err := os.WriteFile(keysFile, []byte("tokens:\n  - {subject: bot, sha256: "+statictoken.Digest("bot-key")+"}\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	addr, done, logs := startServer(t, ctx, []string{"--addr", "127.0.0.1:0", "--api-keys-file", keysFile}, map[string]string{
+	addr, done, logs := startServer(t, ctx, []string{"--addr", "127.0.0.1:0"}, map[string]string{
 		envName("jwks-url"): iss.URL, envName("jwt-issuer"): iss.Name, envName("jwt-audience"): jwttest.Audience,
 		envName("public-url"): "https://api.example.com",
 	})
@@ -151,33 +148,70 @@ func TestRunWithJWTAndAPIKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var meta struct {
-		Resource             string   `json:"resource"`
-		AuthorizationServers []string `json:"authorization_servers"`
-	}
+	var meta protectedresource.Metadata
 	err = json.NewDecoder(resp.Body).Decode(&meta)
 	resp.Body.Close()
 	if err != nil || meta.Resource != "https://api.example.com/v1" || len(meta.AuthorizationServers) != 1 || meta.AuthorizationServers[0] != iss.Name {
 		t.Errorf("metadata: %v %+v", err, meta)
 	}
 	token := key.Sign(t, iss.Claims("alice", "tasks:read"))
-	for header, want := range map[string]string{"Authorization": "Bearer " + token, "X-API-Key": "bot-key"} {
-		if _, status, err := getMe(t, addr, header, want); err != nil || status != http.StatusOK {
-			t.Errorf("GET /me with %s: status %d, %v", header, status, err)
-		}
-	}
+	getMe(t, addr, "Authorization", "Bearer "+token)
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
 	all := logs.String()
-	for _, want := range []string{`"msg":"JWT verification enabled"`, `"msg":"API keys loaded"`, `"subject":"alice"`, `"subject":"bot"`} {
+	for _, want := range []string{`"msg":"JWT verification enabled"`, `"subject":"alice"`} {
 		if !strings.Contains(all, want) {
 			t.Errorf("log lacks %s:\n%s", want, all)
 		}
 	}
-	if strings.Contains(all, token) || strings.Contains(all, "bot-key") {
+	if strings.Contains(all, token) {
 		t.Error("the log contains a credential")
+	}
+}
+
+// TestRunWithAPIKeys starts the server with API keys beside the
+// development tokens.
+func TestRunWithAPIKeys(t *testing.T) {
+	keysFile := filepath.Join(t.TempDir(), "api-keys.yaml")
+	if err := os.WriteFile(keysFile, []byte("tokens:\n  - {subject: bot, sha256: "+statictoken.Digest("bot-key")+"}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addr, done, logs := startServer(t, ctx, []string{"--addr", "127.0.0.1:0", "--dev", "--api-keys-file", keysFile}, nil)
+	getMe(t, addr, "X-API-Key", "bot-key")
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	all := logs.String()
+	for _, want := range []string{`"msg":"API keys loaded"`, `"subject":"bot"`} {
+		if !strings.Contains(all, want) {
+			t.Errorf("log lacks %s:\n%s", want, all)
+		}
+	}
+	if strings.Contains(all, "bot-key") {
+		t.Error("the log contains a credential")
+	}
+}
+
+// getMe calls GET /v1/me on the server at addr with one credential header
+// and expects 200 with a principal.
+func getMe(t *testing.T, addr, header, value string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", "http://"+addr+"/v1/me", nil)
+	req.Header.Set(header, value)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var me gen.Principal
+	err = json.NewDecoder(resp.Body).Decode(&me)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /me with %s: status %d, %v", header, resp.StatusCode, err)
 	}
 }
 
@@ -229,23 +263,23 @@ func TestRunRefusesBadConfig(t *testing.T) {
 	}
 }
 
+// TestHelpListsEveryFlagWithItsVariable: --help names, for every flag it
+// lists, the environment variable the flag falls back to.
 func TestHelpListsEveryFlagWithItsVariable(t *testing.T) {
 	var out strings.Builder
 	err := run(context.Background(), []string{"--help"}, func(string) string { return "" }, io.Discard, &out)
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("run --help = %v, want flag.ErrHelp", err)
 	}
-	flags := []string{"addr", "tokens-file", "dev", "shutdown-timeout", "jwks-url", "jwt-issuer", "jwt-audience",
-		"jwt-algorithms", "jwt-leeway", "api-keys-file", "read-header-timeout", "max-header-bytes", "cors-origins",
-		"public-url", "jwt-skip-typ-check", "introspection-url", "introspection-client-id", "introspection-client-secret",
-		"introspection-client-secret-file", "introspection-cache-ttl", "dpop-proof-max-age", "dpop-nonce"}
-	var want []string
-	for _, f := range flags {
-		want = append(want, "-"+f, envName(f))
+	// flag.PrintDefaults starts each flag's entry with "  -name".
+	entries := strings.Split(out.String(), "\n  -")[1:]
+	if len(entries) < 2 {
+		t.Fatalf("--help lists %d flags:\n%s", len(entries), out.String())
 	}
-	for _, want := range want {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("--help does not mention %s:\n%s", want, out.String())
+	for _, e := range entries {
+		name := strings.Fields(e)[0]
+		if want := "(env " + envName(name) + ")"; !strings.Contains(e, want) {
+			t.Errorf("--help for -%s does not say %s:\n  -%s", name, want, e)
 		}
 	}
 }

@@ -13,6 +13,24 @@ import (
 	"example.com/tasks/impl/store/postgres/pgtest"
 )
 
+// TestRunRefusesBadPostgres: a PostgreSQL URL that cannot be used stops the
+// start as any bad --db does (TestRunRefusesBadDB), without the password.
+func TestRunRefusesBadPostgres(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, db, want string
+	}{
+		{"not listening", "postgres://tasks:s3cret@127.0.0.1:1/tasks?connect_timeout=2", "cannot reach 127.0.0.1:1/tasks"},
+		{"URL malformed", "postgres://tasks:s3cret@127.0.0.1:%zz/tasks", "cannot parse"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			refusesDB(t, tt.db, tt.want)
+		})
+	}
+}
+
 // TestTwoInstancesShareOnePostgres is the scale-out picture: two servers,
 // started together (their migrations wait on one lock), on one database. A
 // write through either is read through the other, and conflicting updates
@@ -53,7 +71,7 @@ func TestTwoInstancesShareOnePostgres(t *testing.T) {
 		t.Fatalf("create through A: %v", err)
 	}
 	id := created.JSON201.Id
-	got, err := b.client.GetTaskWithResponse(ctx, id)
+	got, err := b.client.GetTaskWithResponse(ctx, id, nil)
 	if err != nil || got.JSON200 == nil || got.JSON200.Title != "written through A" {
 		t.Fatalf("read through B: %v, status %d", err, got.StatusCode())
 	}
@@ -90,7 +108,7 @@ func TestTwoInstancesShareOnePostgres(t *testing.T) {
 		tally[fmt.Sprintf("A %d / B %d", codes[0], codes[1])]++
 		// Both instances now read the winner's write.
 		for _, c := range []*gen.ClientWithResponses{a.client, b.client} {
-			if got, err = c.GetTaskWithResponse(ctx, id); err != nil || got.JSON200 == nil || got.JSON200.Title != winner.JSON200.Title {
+			if got, err = c.GetTaskWithResponse(ctx, id, nil); err != nil || got.JSON200 == nil || got.JSON200.Title != winner.JSON200.Title {
 				t.Fatalf("round %d: read %v, %s; want the winner's %q", round, err, got.Body, winner.JSON200.Title)
 			}
 		}
@@ -118,7 +136,7 @@ func TestPostgresOutage(t *testing.T) {
 	const tries = 5
 	var retryAfter string
 	for i := range tries {
-		got, err := srv.client.GetTaskWithResponse(ctx, id) // fails on an undocumented response
+		got, err := srv.client.GetTaskWithResponse(ctx, id, nil) // fails on an undocumented response
 		if err != nil {
 			t.Fatalf("GET #%d during the outage: %v", i+1, err)
 		}
@@ -139,7 +157,7 @@ func TestPostgresOutage(t *testing.T) {
 	if err := pg.Resume(); err != nil {
 		t.Fatal(err)
 	}
-	got, err := srv.client.GetTaskWithResponse(ctx, id)
+	got, err := srv.client.GetTaskWithResponse(ctx, id, nil)
 	if err != nil || got.JSON200 == nil || got.JSON200.Title != "before the outage" {
 		t.Fatalf("first GET after the database returned: %v, status %d, body %s; want 200", err, got.StatusCode(), got.Body)
 	}

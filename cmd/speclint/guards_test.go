@@ -74,8 +74,7 @@ func TestSpecDiffGuard(t *testing.T) {
 	}, []edit{
 		{"unchanged", "", "", ""},
 		{"added description is not breaking", "summary: Create a task\n", "summary: Create a task, now\n", ""},
-		{"scope added", "          oauth2: [tasks:read]\n        - apiKeyAuth: []\n      parameters:",
-			"          oauth2: [tasks:read, tasks:write]\n        - apiKeyAuth: []\n      parameters:", "api-security-scope-added"},
+		{"scope added", "          oauth2: [tasks:read]\n", "          oauth2: [tasks:read, tasks:write]\n", "api-security-scope-added"},
 		{"public operation secured", "      tags: [system]\n      security: []\n", "      tags: [system]\n", "api-security-anonymous-access-removed"},
 		{"operation removed", "    delete:\n      operationId: deleteTask", "    x-delete:\n      operationId: deleteTask", "api-removed-without-deprecation"},
 	})

@@ -37,7 +37,7 @@ func (f Finding) String() string {
 // failures the server sends, in the shared problem format, with challenges,
 // and that every requirement names declared schemes and scopes.
 func Lint(doc *openapi3.T) []Finding {
-	l := &linter{doc: doc}
+	l := &linter{doc: doc, checked: map[string]bool{}}
 	l.requirements("#/security", "global security", doc.Security, 0)
 	for _, path := range doc.Paths.InMatchingOrder() {
 		item := doc.Paths.Value(path)
@@ -51,6 +51,7 @@ func Lint(doc *openapi3.T) []Finding {
 type linter struct {
 	doc      *openapi3.T
 	findings []Finding
+	checked  map[string]bool // shared responses already checked
 }
 
 func (l *linter) add(line int, ptr, op, format string, args ...any) {
@@ -88,6 +89,7 @@ func (l *linter) operation(path string, item *openapi3.PathItem, method string, 
 	if !documents(http.StatusInternalServerError) {
 		l.add(line, respPtr, name, "does not document 500")
 	}
+	l.rateLimited(respPtr, name, line, op.Responses.Status(http.StatusTooManyRequests))
 	for _, code := range slices.Sorted(maps.Keys(op.Responses.Map())) {
 		l.errorResponse(respPtr+"/"+code, name, code, op.Responses.Value(code))
 	}
@@ -110,6 +112,37 @@ func (l *linter) operation(path string, item *openapi3.PathItem, method string, 
 			if _, ok := examples.Media(rb.Value.Content[mt]); !ok {
 				l.add(line, ptr+"/requestBody/content/"+escape(mt), name, "request body has no example")
 			}
+		}
+	}
+}
+
+// rateLimitHeaders are what a 429 carries: when to retry, and the fields
+// of draft-ietf-httpapi-ratelimit-headers-10.
+var rateLimitHeaders = []string{"Retry-After", "RateLimit-Policy", "RateLimit"}
+
+// rateLimited checks that an operation documents the 429 of the rate
+// limits, which cover every operation, through one shared component.
+func (l *linter) rateLimited(ptr, op string, line int, ref *openapi3.ResponseRef) {
+	if ref == nil {
+		l.add(line, ptr, op, "does not document 429 (rate_limited): the rate limits cover every operation")
+		return
+	}
+	if !strings.HasPrefix(ref.Ref, "#/components/responses/") {
+		l.add(line, ptr+"/429", op, "429 must be a $ref to the shared response in components.responses")
+	}
+	if ref.Value == nil || l.checked[ref.Ref] {
+		return
+	}
+	if ref.Ref != "" {
+		// A shared response is reported once, where it is defined.
+		l.checked[ref.Ref] = true
+		ptr = ref.Ref
+	} else {
+		ptr += "/429"
+	}
+	for _, h := range rateLimitHeaders {
+		if hr := ref.Value.Headers[h]; hr == nil || hr.Value == nil || !hr.Value.Required {
+			l.add(lineOf(ref.Value.Origin), ptr+"/headers", op, "429 does not document the required %s header", h)
 		}
 	}
 }

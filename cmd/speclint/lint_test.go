@@ -34,6 +34,7 @@ paths:
         "400": {$ref: "#/components/responses/BadRequest"}
         "401": {$ref: "#/components/responses/Unauthorized"}
         "403": {$ref: "#/components/responses/Forbidden"}
+        "429": {$ref: "#/components/responses/TooMany"}
         "500": {$ref: "#/components/responses/Internal"}
   /health:
     get:
@@ -41,6 +42,7 @@ paths:
       security: []
       responses:
         "200": {description: ok}
+        "429": {$ref: "#/components/responses/TooMany"}
         "500": {$ref: "#/components/responses/Internal"}
 components:
   securitySchemes:
@@ -53,6 +55,7 @@ components:
           scopes: {"things:write": write}
   headers:
     Challenge: {required: true, schema: {type: string}}
+    Field: {required: true, schema: {type: string}}
   responses:
     BadRequest:
       description: bad
@@ -67,6 +70,13 @@ components:
       content: {application/problem+json: {schema: {$ref: "#/components/schemas/Problem"}}}
     Internal:
       description: failed
+      content: {application/problem+json: {schema: {$ref: "#/components/schemas/Problem"}}}
+    TooMany:
+      description: too many
+      headers:
+        Retry-After: {$ref: "#/components/headers/Field"}
+        RateLimit-Policy: {$ref: "#/components/headers/Field"}
+        RateLimit: {$ref: "#/components/headers/Field"}
       content: {application/problem+json: {schema: {$ref: "#/components/schemas/Problem"}}}
   schemas:
     Problem: {type: object}
@@ -110,6 +120,13 @@ func TestEachRuleFires(t *testing.T) {
 			"#/paths/~1things~1{id}/put/responses: putThing: operation needs scopes but does not document 403 (insufficient_scope)"},
 		{"no 500", `        "500": {$ref: "#/components/responses/Internal"}` + "\ncomponents:", "components:",
 			"#/paths/~1health/get/responses: health: does not document 500"},
+		{"no 429", `        "429": {$ref: "#/components/responses/TooMany"}` + "\n        \"500\": {$ref: \"#/components/responses/Internal\"}\ncomponents:", `        "500": {$ref: "#/components/responses/Internal"}` + "\ncomponents:",
+			"#/paths/~1health/get/responses: health: does not document 429 (rate_limited): the rate limits cover every operation"},
+		{"429 inline", `        "429": {$ref: "#/components/responses/TooMany"}` + "\n        \"500\": {$ref: \"#/components/responses/Internal\"}\ncomponents:",
+			`        "429": {description: x, headers: {Retry-After: {$ref: "#/components/headers/Field"}, RateLimit-Policy: {$ref: "#/components/headers/Field"}, RateLimit: {$ref: "#/components/headers/Field"}}, content: {application/problem+json: {schema: {$ref: "#/components/schemas/Problem"}}}}` + "\n        \"500\": {$ref: \"#/components/responses/Internal\"}\ncomponents:",
+			"#/paths/~1health/get/responses/429: health: 429 must be a $ref to the shared response in components.responses"},
+		{"429 without RateLimit", "        RateLimit: {$ref: \"#/components/headers/Field\"}\n", "",
+			"#/components/responses/TooMany/headers: health: 429 does not document the required RateLimit header"},
 		{"401 without challenge", "      headers: {WWW-Authenticate: {$ref: \"#/components/headers/Challenge\"}}\n      content: {application/problem+json: {schema: {$ref: \"#/components/schemas/Problem\"}}}\n    Forbidden:",
 			"      content: {application/problem+json: {schema: {$ref: \"#/components/schemas/Problem\"}}}\n    Forbidden:",
 			"#/paths/~1things~1{id}/put/responses/401/headers: putThing: 401 does not document the WWW-Authenticate header"},

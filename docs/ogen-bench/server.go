@@ -75,8 +75,8 @@ func (h *tasks) CreateTask(ctx context.Context, req *api.NewTask) (api.CreateTas
 	p, _ := auth.FromContext(ctx)
 	now := time.Now().UTC()
 	t := ourapi.Task{
-		ID: uuid.New(), Owner: p.Subject, Title: req.Title, Status: string(api.TaskStatusTodo),
-		Description: req.Description.Or(""), CreatedAt: now, UpdatedAt: now,
+		ID: uuid.New(), Owner: p.Subject, Title: string(req.Title), Status: string(api.TaskStatusTodo),
+		Description: string(req.Description.Or("")), CreatedAt: now, UpdatedAt: now,
 	}
 	if st, ok := req.Status.Get(); ok {
 		t.Status = string(st)

@@ -32,6 +32,26 @@ if (created.error) {
   throw new Error(`create: ${created.response.status} ${created.error.code}: ${created.error.detail}`);
 }
 const task: Task = created.data;
+
+// A JSON Merge Patch (RFC 7396): each member of the body has three states,
+// all typed. Absent (title, status) leaves the field; a value sets it; null
+// removes it (description only: the spec makes title and status non-nullable,
+// so `{ title: null }` does not compile).
+const withDescription = await client.PATCH("/tasks/{id}", {
+  params: { path: { id: task.id }, header: { "If-Match": created.response.headers.get("ETag") ?? "*" } },
+  body: { description: "set by a merge patch" },
+  headers: { "Content-Type": "application/merge-patch+json" },
+});
+const cleared = await client.PATCH("/tasks/{id}", {
+  params: { path: { id: task.id } },
+  body: { description: null, status: "doing" },
+  headers: { "Content-Type": "application/merge-patch+json" },
+});
+// @ts-expect-error -- title cannot be removed: null is not a title.
+void (() => client.PATCH("/tasks/{id}", { params: { path: { id: task.id } }, body: { title: null } }));
+if (withDescription.error || cleared.error) {
+  throw new Error(`patch: ${withDescription.response.status} ${cleared.response.status}`);
+}
 const listed = await client.GET("/tasks", { params: { query: { limit: 10 } } });
 if (listed.error) {
   throw new Error(`list: ${listed.response.status} ${listed.error.code}: ${listed.error.detail}`);
@@ -42,5 +62,11 @@ console.log(
     anonymous: { status: denied.response.status, code: problem?.code, title: problem?.title },
     created: { status: created.response.status, id: task.id, title: task.title },
     listed: { status: listed.response.status, titles: listed.data.items.map((t) => t.title) },
+    patched: {
+      set: withDescription.data.description ?? null,
+      cleared: cleared.data.description ?? null,
+      title: cleared.data.title,
+      status: cleared.data.status,
+    },
   }),
 );

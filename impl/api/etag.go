@@ -23,15 +23,12 @@ func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + 
 // match nothing. Several tags: the current version, read with current, if it
 // is among them.
 func versionToMatch(header *string, current func() (int64, error)) (int64, error) {
-	if header == nil || strings.TrimSpace(*header) == "*" {
+	if header == nil {
 		return store.AnyVersion, nil
 	}
-	var versions []int64
-	for tag := range strings.SplitSeq(*header, ",") {
-		tag = strings.TrimSpace(tag)
-		if v, ok := parseStrongTag(tag); ok {
-			versions = append(versions, v)
-		}
+	versions, any := entityTags(*header, false)
+	if any {
+		return store.AnyVersion, nil
 	}
 	switch len(versions) {
 	case 0:
@@ -48,6 +45,46 @@ func versionToMatch(header *string, current func() (int64, error)) (int64, error
 		return v, nil
 	}
 	return noVersion, nil
+}
+
+// ifMatch reports whether an If-Match header lets a write of a row at
+// version go ahead: no header, "*", or a strong tag of that version.
+func ifMatch(header *string, version int64) bool {
+	if header == nil {
+		return true
+	}
+	versions, any := entityTags(*header, false)
+	return any || slices.Contains(versions, version)
+}
+
+// notModified reports whether an If-None-Match header (RFC 9110 §13.1.2)
+// names the row's version: "*", or a tag of that version, weak or strong
+// (a GET uses the weak comparison).
+func notModified(header *string, version int64) bool {
+	if header == nil {
+		return false
+	}
+	versions, any := entityTags(*header, true)
+	return any || slices.Contains(versions, version)
+}
+
+// entityTags reads an If-Match or If-None-Match value: any is true for "*";
+// versions are those of the tags this server could have issued, weak ones
+// included only for the weak comparison.
+func entityTags(header string, weak bool) (versions []int64, any bool) {
+	if strings.TrimSpace(header) == "*" {
+		return nil, true
+	}
+	for tag := range strings.SplitSeq(header, ",") {
+		tag = strings.TrimSpace(tag)
+		if weak {
+			tag = strings.TrimPrefix(tag, "W/")
+		}
+		if v, ok := parseStrongTag(tag); ok {
+			versions = append(versions, v)
+		}
+	}
+	return versions, false
 }
 
 // parseStrongTag reads a version from a strong entity tag such as "3".

@@ -76,8 +76,12 @@ func (s *Server) ListTasks(ctx context.Context, req gen.ListTasksRequestObject) 
 	if req.Params.Cursor != nil {
 		k, ok := decodeCursor(*req.Params.Cursor)
 		if !ok {
+			const detail = "cursor is not one this server issued"
+			body := problem.Body(ctx, http.StatusBadRequest, gen.ProblemCodeValidationFailed, detail)
+			name, in := "cursor", gen.Query
+			body.Errors = &[]gen.ValidationError{{Detail: detail, Parameter: &name, In: &in}}
 			return gen.ListTasks400ApplicationProblemPlusJSONResponse{BadRequestApplicationProblemPlusJSONResponse: gen.BadRequestApplicationProblemPlusJSONResponse{
-				Body: problem.Body(ctx, http.StatusBadRequest, gen.ProblemCodeValidationFailed, "cursor is not one this server issued"),
+				Body: body,
 			}}, nil
 		}
 		after = &k
@@ -127,6 +131,9 @@ func (s *Server) GetTask(ctx context.Context, req gen.GetTaskRequestObject) (gen
 	if err != nil {
 		return nil, storeFailure(ctx, err)
 	}
+	if notModified(req.Params.IfNoneMatch, t.Version) {
+		return gen.GetTask304Response{Headers: gen.GetTask304ResponseHeaders{ETag: etag(t.Version)}}, nil
+	}
 	return gen.GetTask200JSONResponse{Body: taskToAPI(t), Headers: gen.GetTask200ResponseHeaders{ETag: etag(t.Version)}}, nil
 }
 
@@ -170,6 +177,67 @@ func (s *Server) DeleteTask(ctx context.Context, req gen.DeleteTaskRequestObject
 		return nil, storeFailure(ctx, err)
 	}
 	return gen.DeleteTask204Response{}, nil
+}
+
+// patchAttempts bounds how often PatchTask re-reads a task that changed
+// between its read and its write when the client sent no If-Match.
+const patchAttempts = 3
+
+// PatchTask applies a JSON Merge Patch (RFC 7396): read the task, merge, and
+// write it back on condition that it is still at the version read, so that a
+// concurrent write is never overwritten with a merge of stale fields. With
+// If-Match the client's version must be the one read (else 412); without
+// it, a task that changed meanwhile is read and merged again.
+func (s *Server) PatchTask(ctx context.Context, req gen.PatchTaskRequestObject) (gen.PatchTaskResponseObject, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for range patchAttempts {
+		var t Task
+		t, err = taskStore(s).GetTask(ctx, p.Subject, req.Id)
+		if err != nil {
+			break
+		}
+		if !ifMatch(req.Params.IfMatch, t.Version) {
+			err = store.ErrVersionMismatch
+			break
+		}
+		mergePatch(&t, *req.Body)
+		t.UpdatedAt = s.now().UTC()
+		t, err = taskStore(s).UpdateTask(ctx, p.Subject, t, t.Version)
+		if err == nil {
+			return gen.PatchTask200JSONResponse{Body: taskToAPI(t), Headers: gen.PatchTask200ResponseHeaders{ETag: etag(t.Version)}}, nil
+		}
+		if !errors.Is(err, store.ErrVersionMismatch) || req.Params.IfMatch != nil {
+			break
+		}
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return gen.PatchTask404ApplicationProblemPlusJSONResponse{NotFoundApplicationProblemPlusJSONResponse: notFound(ctx, "task")}, nil
+	case errors.Is(err, store.ErrVersionMismatch) && req.Params.IfMatch != nil:
+		return gen.PatchTask412ApplicationProblemPlusJSONResponse{PreconditionFailedApplicationProblemPlusJSONResponse: preconditionFailed(ctx, "task")}, nil
+	}
+	return nil, storeFailure(ctx, err) // ErrVersionMismatch here: the task kept changing, a 500
+}
+
+// mergePatch applies patch to t (RFC 7396 §2): a member sets its field, null
+// removes it, an absent member leaves it. The spec lets only description be
+// null; title and status are required fields of a task.
+func mergePatch(t *Task, patch gen.TaskPatch) {
+	if patch.Title != nil {
+		t.Title = *patch.Title
+	}
+	if patch.Description.IsSpecified() {
+		t.Description = ""
+		if !patch.Description.IsNull() {
+			t.Description = patch.Description.MustGet()
+		}
+	}
+	if patch.Status != nil {
+		t.Status = string(*patch.Status)
+	}
 }
 
 // taskVersion reads the current version of owner's task id, for an If-Match

@@ -55,6 +55,14 @@ func NewChecker(doc *openapi3.T, basePath string) *Checker {
 	return c
 }
 
+// find returns the spec route that serves method and path (escaped, under
+// the base path), nil if none does, and the path parameters chi matched.
+func (c *Checker) find(method, path string) (*routers.Route, *chi.Context) {
+	rctx := chi.NewRouteContext()
+	pattern := c.mux.Find(rctx, method, path)
+	return c.routes[method+" "+pattern], rctx
+}
+
 // Check validates one response (whose body is given separately, already
 // read). A request outside the spec's operations must be answered with a
 // problem document (404, 405) unless it is one of the public documents.
@@ -69,10 +77,8 @@ func (c *Checker) Check(req *http.Request, status int, header http.Header, body 
 		o.ExcludeResponseBody = true
 		opts = &o
 	}
-	rctx := chi.NewRouteContext()
 	path := req.URL.EscapedPath()
-	pattern := c.mux.Find(rctx, req.Method, path)
-	route := c.routes[req.Method+" "+pattern]
+	route, rctx := c.find(req.Method, path)
 	if route == nil {
 		if opts.ExcludeResponseBody {
 			return nil // HEAD of a document outside the API

@@ -146,15 +146,6 @@ func Bearer(token string) gen.RequestEditorFn {
 	}
 }
 
-// APIKey returns a request editor for the generated client that sends key
-// in the spec's API key header.
-func APIKey(key string) gen.RequestEditorFn {
-	return func(_ context.Context, req *http.Request) error {
-		req.Header.Set("X-API-Key", key)
-		return nil
-	}
-}
-
 // Buffer is a bytes.Buffer safe for concurrent writes (the server logs from
 // many goroutines).
 type Buffer struct {

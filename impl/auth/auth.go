@@ -53,6 +53,17 @@ const (
 	DPoPToken
 )
 
+// String names the credential type in metrics: bearer, api_key or dpop.
+func (t CredentialType) String() string {
+	switch t {
+	case APIKey:
+		return "api_key"
+	case DPoPToken:
+		return "dpop"
+	}
+	return "bearer"
+}
+
 // Credential is what a client presented for one security scheme.
 type Credential struct {
 	// Scheme is the security scheme's name in the spec, e.g. "bearerAuth".

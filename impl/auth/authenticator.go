@@ -23,6 +23,7 @@ type Authenticator struct {
 	verifier Verifier
 	doc      *openapi3.T
 	schemes  map[string]scheme // every scheme the requirements name, by name
+	observe  func(context.Context, Outcome)
 	// resourceMetadata is the RFC 9728 metadata URL that 401 and 403
 	// bearer challenges point to; "" when none is served.
 	resourceMetadata string
@@ -144,11 +145,57 @@ func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request, pol *
 	for _, req := range pol.alternatives {
 		p, f, ok := at.satisfy(ctx, req)
 		if ok {
+			if a.observe != nil && len(req) > 0 {
+				a.observe(ctx, Outcome{Type: req.decider()})
+			}
 			return p, len(req) > 0, nil
 		}
 		failures = append(failures, f)
 	}
-	return Principal{}, false, a.failure(failures, pol)
+	o, err := a.failure(failures, pol)
+	if a.observe != nil {
+		a.observe(ctx, o)
+	}
+	return Principal{}, false, err
+}
+
+// Observe has f called with the outcome of every authentication of a
+// secured request (metrics); call it before serving.
+func (a *Authenticator) Observe(f func(context.Context, Outcome)) { a.observe = f }
+
+// Outcome is how one request's authentication ended. It never says who the
+// caller is.
+type Outcome struct {
+	Type CredentialType // the credential that decided
+	Kind Kind           // why it failed; 0 when it succeeded
+	// Undecided is a verifier that could not decide (a 500).
+	Undecided bool
+}
+
+// Result names the outcome: ok, missing, malformed, invalid, expired,
+// insufficient_scope or error.
+func (o Outcome) Result() string {
+	switch {
+	case o.Undecided:
+		return "error"
+	case o.Kind == 0:
+		return "ok"
+	case o.Kind == InsufficientScope:
+		return "insufficient_scope"
+	}
+	k, _, _ := strings.Cut(o.Kind.String(), " ") // "missing credentials" → "missing"
+	return k
+}
+
+// decider is the credential that names the caller when req is satisfied: its
+// bearer token if it has one (see satisfy).
+func (req requirement) decider() CredentialType {
+	for _, c := range req {
+		if c.scheme.typ == BearerToken {
+			return BearerToken
+		}
+	}
+	return req[0].scheme.typ
 }
 
 // attempt is the state of one request's authentication: each credential is
@@ -231,14 +278,15 @@ func (at *attempt) verify(ctx context.Context, c schemeCheck) (Principal, error)
 
 // failure turns the failures of every requirement into the answer for the
 // client: the one that helps most (see rank).
-func (a *Authenticator) failure(failures []schemeFailure, pol *Policy) error {
+func (a *Authenticator) failure(failures []schemeFailure, pol *Policy) (Outcome, error) {
 	var best *Error
 	var from scheme
 	var scopes []string
 	for _, f := range failures {
 		var ae *Error
 		if !errors.As(f.err, &ae) {
-			return f.err // a verifier could not decide: fail closed with a 500
+			// A verifier could not decide: fail closed with a 500.
+			return Outcome{Type: f.scheme.typ, Undecided: true}, f.err
 		}
 		if ae.Kind == InsufficientScope {
 			for _, s := range ae.Scopes {
@@ -251,13 +299,14 @@ func (a *Authenticator) failure(failures []schemeFailure, pol *Policy) error {
 			best, from = ae, f.scheme
 		}
 	}
+	o := Outcome{Type: from.typ, Kind: best.Kind}
 	switch best.Kind {
 	case Missing:
-		return pol.missing
+		return o, pol.missing
 	case InsufficientScope:
 		best = insufficientScope(scopes)
 	}
-	return a.problem(best, from, pol.accepted)
+	return o, a.problem(best, from, pol.accepted)
 }
 
 // problem renders an authentication failure: status, code and one challenge

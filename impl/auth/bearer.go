@@ -3,6 +3,8 @@ package auth
 import (
 	"net/http"
 	"strings"
+
+	"example.com/tasks/impl/querystring"
 )
 
 // bearerToken extracts an RFC 6750 bearer token from the Authorization header.
@@ -20,8 +22,10 @@ func bearerToken(r *http.Request) (string, *Error) {
 // when the header holds another scheme.
 func authorizationToken(r *http.Request, authScheme string, none *Error) (string, *Error) {
 	// RFC 6750 §2.3 allows a token in the query string but says it SHOULD
-	// NOT be used: URLs end up in logs. Refuse it, loudly.
-	if r.URL.Query().Has("access_token") {
+	// NOT be used: URLs end up in logs. Refuse it, loudly, however the name
+	// is spelt and even if the value does not decode (r.URL.Query() would
+	// drop such a pair).
+	if querystring.HasName(r.URL.RawQuery, "access_token") {
 		return "", Errorf(Malformed, "send the token in the Authorization header, not in the query string")
 	}
 	values := r.Header.Values("Authorization")

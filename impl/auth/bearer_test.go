@@ -35,6 +35,9 @@ func TestBearerToken(t *testing.T) {
 		{"two headers", "/", []string{"Bearer abc", "Bearer abc"}, "", Malformed},
 		{"query token", "/?access_token=abc", nil, "", Malformed},
 		{"query token beside header", "/?access_token=abc", []string{"Bearer abc"}, "", Malformed},
+		{"query token, escaped name", "/?access%5Ftoken=abc", nil, "", Malformed},
+		{"query token that does not decode", "/?access_token=abc%zz", []string{"Bearer abc"}, "", Malformed},
+		{"query token after a semicolon", "/?a=1;access_token=abc", []string{"Bearer abc"}, "", Malformed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -43,9 +43,9 @@ func (k Kind) String() string {
 	case InsufficientScope:
 		return "insufficient scope"
 	case InvalidProof:
-		return "invalid DPoP proof"
+		return "invalid_dpop_proof"
 	case UseDPoPNonce:
-		return "DPoP nonce required"
+		return "use_dpop_nonce"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }

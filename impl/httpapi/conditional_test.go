@@ -32,7 +32,7 @@ func TestETagAndIfMatch(t *testing.T) {
 	if got := created.HTTPResponse.Header.Get("ETag"); got != `"1"` {
 		t.Errorf("create ETag = %q, want \"1\"", got)
 	}
-	got, err := srv.Client.GetTaskWithResponse(ctx, id, alice)
+	got, err := srv.Client.GetTaskWithResponse(ctx, id, nil, alice)
 	if err != nil || got.HTTPResponse.Header.Get("ETag") != `"1"` {
 		t.Fatalf("get: ETag %q, %v", got.HTTPResponse.Header.Get("ETag"), err)
 	}
@@ -55,7 +55,7 @@ func TestETagAndIfMatch(t *testing.T) {
 	if err != nil || del.StatusCode() != http.StatusPreconditionFailed {
 		t.Fatalf("DELETE with a stale ETag: %v, status %d; want 412", err, del.StatusCode())
 	}
-	if got, _ := srv.Client.GetTaskWithResponse(ctx, id, alice); got.JSON200 == nil || got.JSON200.Title != "v2" {
+	if got, _ := srv.Client.GetTaskWithResponse(ctx, id, nil, alice); got.JSON200 == nil || got.JSON200.Title != "v2" {
 		t.Fatalf("after refused writes: %s; want v2 unchanged", got.Body)
 	}
 	del, err = srv.Client.DeleteTaskWithResponse(ctx, id, &gen.DeleteTaskParams{IfMatch: ptr(`"2"`)}, alice)

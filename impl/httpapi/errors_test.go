@@ -36,7 +36,7 @@ func TestErrorResponses(t *testing.T) {
 		{name: "unknown path", method: "GET", path: "/nope", wantCode: 404, wantProb: gen.ProblemCodeNotFound},
 		{name: "unknown path under the API", method: "GET", path: "/v1/tasks/x/y", wantCode: 404, wantProb: gen.ProblemCodeNotFound},
 		{name: "wrong method", method: "PATCH", path: "/v1/tasks", wantCode: 405, wantProb: gen.ProblemCodeMethodNotAllowed, wantAllow: "GET, HEAD, POST"},
-		{name: "wrong method on item", method: "POST", path: "/v1/tasks/" + uuid.NewString(), wantCode: 405, wantProb: gen.ProblemCodeMethodNotAllowed, wantAllow: "GET, HEAD, PUT, DELETE"},
+		{name: "wrong method on item", method: "POST", path: "/v1/tasks/" + uuid.NewString(), wantCode: 405, wantProb: gen.ProblemCodeMethodNotAllowed, wantAllow: "GET, HEAD, PUT, PATCH, DELETE"},
 		{name: "body over the limit", method: "POST", path: "/v1/tasks", contentType: "application/json",
 			body: `{"title":"` + strings.Repeat("a", 100) + `"}`, wantCode: 413, wantProb: gen.ProblemCodePayloadTooLarge, wantDetail: "larger than 64 bytes"},
 		{name: "wrong content type", method: "POST", path: "/v1/tasks", contentType: "text/plain", body: `{"title":"x"}`,

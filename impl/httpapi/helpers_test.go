@@ -1,10 +1,12 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"example.com/tasks/impl/apitest"
@@ -55,4 +57,34 @@ func (p *inProcess) serve(t *testing.T, req *http.Request) *httptest.ResponseRec
 		t.Error(err)
 	}
 	return rec
+}
+
+// do sends a request through srv's checked client (every response is
+// validated against the spec) and returns the response with its body read.
+// header is sent as given, with alice's token unless it names an
+// Authorization of its own.
+func do(t *testing.T, srv *apitest.Server, method, path string, header http.Header, body string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.API+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header = header.Clone()
+	if req.Header == nil {
+		req.Header = http.Header{}
+	}
+	if _, ok := req.Header["Authorization"]; !ok {
+		req.Header.Set("Authorization", "Bearer "+apitest.AliceToken)
+	}
+	resp, err := srv.HTTP.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(got))
+	return resp, got
 }

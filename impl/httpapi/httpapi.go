@@ -2,18 +2,20 @@
 // public spec endpoints, and the API with its spec validator in front of the
 // generated chi routes and the strict-server implementation.
 //
-//	request id (the server's own) → access log → panic recovery → security headers → CORS (if on) → chi router
+//	framing (closes what net/http framed for the client) → request id (the server's own) → telemetry (if on)
+//	  → access log → panic recovery → security headers → CORS (if on) → chi router
 //	  ├ /openapi.yaml, /openapi.json             public, from the embedded spec
 //	  ├ /.well-known/oauth-protected-resource/…  public, RFC 9728 metadata (with Config.PublicURL)
 //	  ├ /, /docs                                 public, Swagger UI (impl/docs)
 //	  └ API routes (generated from the spec)
-//	      → find the operation → authenticate → validate (Guard)
+//	      → find the operation → authenticate → rate limit (if on) → validate (Guard)
 //	      → generated wrapper → strict handler → Config.API (impl/api)
 //
 // Every error any layer produces goes through problem.Write.
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -33,7 +35,9 @@ import (
 	"example.com/tasks/impl/docs"
 	"example.com/tasks/impl/httplog"
 	"example.com/tasks/impl/problem"
+	"example.com/tasks/impl/ratelimit"
 	"example.com/tasks/impl/spec"
+	"example.com/tasks/impl/telemetry"
 	"example.com/tasks/impl/validator"
 )
 
@@ -56,9 +60,16 @@ type Config struct {
 	// answers a drift with a 500 (for development and CI; it costs a buffer
 	// and a validation per response).
 	ValidateResponses bool
+	// RequireIfMatch answers 428 to a write without If-Match to an operation
+	// that declares the header, so that no client can overwrite blindly.
+	RequireIfMatch bool
 	// CORSOrigins lists the origins browsers may call the API from, such as
 	// "https://app.example.com" ("*" for any). Empty turns CORS off.
 	CORSOrigins []string
+	// Telemetry traces requests and records their metrics; nil is off.
+	Telemetry *telemetry.Telemetry
+	// RateLimit limits the API's requests, after authentication; nil is off.
+	RateLimit *ratelimit.Limiter
 	// PublicURL is the origin clients reach the server at (behind a proxy,
 	// the proxy's), such as https://api.example.com. When set, the RFC 9728
 	// protected resource metadata is served and every 401 and 403 bearer
@@ -118,7 +129,11 @@ func New(cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Telemetry.MeterProvider() != nil {
+		authn.Observe(func(ctx context.Context, o auth.Outcome) { telemetry.RecordAuth(ctx, o.Type.String(), o.Result()) })
+	}
 	val := validator.New(doc, cfg.MaxBodyBytes)
+	val.RequireIfMatch = cfg.RequireIfMatch
 	specs, err := newSpecHandlers(doc)
 	if err != nil {
 		return nil, err
@@ -130,7 +145,7 @@ func New(cfg Config) (http.Handler, error) {
 		// A browser client must read the nonce of a use_dpop_nonce 401.
 		headers.response = append(headers.response, "Dpop-Nonce")
 	}
-	r.Use(serverRequestID, middleware.RequestID, httplog.Middleware(cfg.Logger), recoverer, securityHeaders(headers.credentials),
+	r.Use(closeAfterResolvedFraming, serverRequestID, middleware.RequestID, cfg.Telemetry.Middleware, httplog.Middleware(cfg.Logger), recoverer, securityHeaders(headers.credentials),
 		// HEAD is GET without the body, which every server must support
 		// (RFC 9110 §9.1): chi routes it to the GET route.
 		middleware.GetHead)
@@ -154,7 +169,14 @@ func New(cfg Config) (http.Handler, error) {
 		RequestErrorHandlerFunc:  badRequest,
 		ResponseErrorHandlerFunc: problem.Write,
 	})
-	routeMiddleware := Guard(doc, baseURL, authn, val)
+	var afterAuth []func(http.Handler) http.Handler
+	if cfg.RateLimit != nil {
+		// Once the caller is known, so that the limit is per subject, and
+		// before validation, so that a malformed request counts too. A
+		// request refused by authentication (401, 400) is not counted.
+		afterAuth = append(afterAuth, cfg.RateLimit.Middleware)
+	}
+	routeMiddleware := Guard(doc, baseURL, authn, val, afterAuth...)
 	if cfg.ValidateResponses {
 		routeMiddleware = append(routeMiddleware, checkResponses(val))
 	}

@@ -2,10 +2,8 @@ package httpapi_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,30 +15,16 @@ import (
 	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/jwttoken"
 	"example.com/tasks/impl/auth/jwttoken/jwttest"
-	"example.com/tasks/impl/auth/statictoken"
 	"example.com/tasks/impl/httpapi"
 )
 
-// API keys for TestOwnershipAcrossCredentials and TestJWT, issued to the JWT
-// subjects alice and bob.
-const (
-	aliceKey = "alice-api-key"
-	bobKey   = "bob-api-key"
-)
-
-// jwtServer is the API with static tokens, JWTs from iss and API keys all
-// enabled, as `--tokens-file --jwks-url --api-keys-file` would start it.
+// jwtServer is the API with static tokens and JWTs from iss both enabled,
+// as `--tokens-file --jwks-url` would start it.
 func jwtServer(t *testing.T, iss *jwttest.Issuer) *apitest.Server {
 	t.Helper()
-	keys, err := statictoken.Parse(fmt.Appendf(nil, "tokens:\n  - {subject: alice, sha256: %s}\n  - {subject: bob, sha256: %s}\n",
-		statictoken.Digest(aliceKey), statictoken.Digest(bobKey)))
-	if err != nil {
-		t.Fatal(err)
-	}
 	return apitest.NewServer(t, httpapi.Config{Verifier: auth.Verifiers{
-		Static:  apitest.Tokens(),
-		JWT:     iss.Verifier(t, jwttoken.Config{Leeway: 5 * time.Second}),
-		APIKeys: keys,
+		Static: apitest.Tokens(),
+		JWT:    iss.Verifier(t, jwttoken.Config{Leeway: 5 * time.Second}),
 	}})
 }
 
@@ -75,9 +59,8 @@ func TestJWT(t *testing.T) {
 		}
 		return s
 	}
-	orAPIKey := ` | APIKey realm="` + realm + `", header="X-API-Key"`
 	invalid := func(desc string) string {
-		return `Bearer realm="` + realm + `", error="invalid_token", error_description="` + desc + `"` + orAPIKey
+		return `Bearer realm="` + realm + `", error="invalid_token", error_description="` + desc + `"`
 	}
 
 	tests := []struct {
@@ -126,9 +109,13 @@ func TestJWT(t *testing.T) {
 			if resp.StatusCode != tt.wantCode {
 				t.Fatalf("status = %d, want %d: %s", resp.StatusCode, tt.wantCode, raw)
 			}
+			wantChall := tt.wantChall
+			if wantChall != "" {
+				wantChall += apitest.APIKeyChallenges(tt.method, "/tasks")
+			}
 			got := strings.Join(resp.Header.Values("WWW-Authenticate"), " | ")
-			if got != tt.wantChall {
-				t.Errorf("WWW-Authenticate = %q\n                  want %q", got, tt.wantChall)
+			if got != wantChall {
+				t.Errorf("WWW-Authenticate = %q\n                  want %q", got, wantChall)
 			}
 			for _, part := range strings.Split(tt.token, ".") {
 				if len(part) > 3 && (strings.Contains(got, part) || strings.Contains(string(raw), part)) {
@@ -147,9 +134,9 @@ func TestJWT(t *testing.T) {
 	})
 }
 
-// TestOwnershipAcrossCredentials: JWT subjects own their tasks; an API key
-// acts for its subject; another subject, whatever its credential, gets 404
-// for every operation on the task and an empty list.
+// TestOwnershipAcrossCredentials: JWT subjects own their tasks, whatever
+// credential names the subject; another subject gets 404 for every operation
+// on the task and an empty list.
 func TestOwnershipAcrossCredentials(t *testing.T) {
 	t.Parallel()
 	k := jwttest.NewKey(t, "k", false)
@@ -165,21 +152,19 @@ func TestOwnershipAcrossCredentials(t *testing.T) {
 	}
 	id := created.JSON201.Id
 
-	for name, as := range map[string]gen.RequestEditorFn{"bob's JWT": bobJWT, "bob's API key": apitest.APIKey(bobKey)} {
-		get, err := srv.Client.GetTaskWithResponse(ctx, id, as)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if get.StatusCode() != http.StatusNotFound {
-			t.Errorf("%s reads alice's task: %d, want 404", name, get.StatusCode())
-		}
-		list, err := srv.Client.ListTasksWithResponse(ctx, nil, as)
-		if err != nil || list.JSON200 == nil {
-			t.Fatalf("%s lists: %v %s", name, err, list.Body)
-		}
-		if n := len(list.JSON200.Items); n != 0 {
-			t.Errorf("%s sees %d tasks, want 0", name, n)
-		}
+	get, err := srv.Client.GetTaskWithResponse(ctx, id, nil, bobJWT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if get.StatusCode() != http.StatusNotFound {
+		t.Errorf("bob's JWT reads alice's task: %d, want 404", get.StatusCode())
+	}
+	list, err := srv.Client.ListTasksWithResponse(ctx, nil, bobJWT)
+	if err != nil || list.JSON200 == nil {
+		t.Fatalf("bob's JWT lists: %v %s", err, list.Body)
+	}
+	if n := len(list.JSON200.Items); n != 0 {
+		t.Errorf("bob's JWT sees %d tasks, want 0", n)
 	}
 	upd, err := srv.Client.UpdateTaskWithResponse(ctx, id, nil, gen.NewTask{Title: "bob was here"}, bobJWT)
 	if err != nil {
@@ -192,28 +177,12 @@ func TestOwnershipAcrossCredentials(t *testing.T) {
 	if upd.StatusCode() != http.StatusNotFound || del.StatusCode() != http.StatusNotFound {
 		t.Errorf("bob's update and delete of alice's task: %d, %d; want 404, 404", upd.StatusCode(), del.StatusCode())
 	}
-	// An API key cannot write at all: the spec lists it on reads only.
-	keyDel, err := srv.Client.DeleteTaskWithResponse(ctx, id, nil, apitest.APIKey(aliceKey))
-	if err != nil {
-		t.Fatal(err)
+	// Alice's static token names the same subject: it reads what her JWT created.
+	mine, err := srv.Client.ListTasksWithResponse(ctx, nil, apitest.Bearer(apitest.AliceToken))
+	if err != nil || mine.JSON200 == nil {
+		t.Fatalf("alice's static token lists: %v", err)
 	}
-	if keyDel.StatusCode() != http.StatusUnauthorized {
-		t.Errorf("alice's API key deletes: %d, want 401", keyDel.StatusCode())
-	}
-
-	// Alice's API key reads what her JWT created, and says who it is.
-	list, err := srv.Client.ListTasksWithResponse(ctx, nil, apitest.APIKey(aliceKey))
-	if err != nil || list.JSON200 == nil {
-		t.Fatalf("alice's key lists: %v", err)
-	}
-	if len(list.JSON200.Items) != 1 || list.JSON200.Items[0].Id != id || list.JSON200.Items[0].Title != "alice's" {
-		t.Errorf("alice's key sees %+v, want her one unchanged task", list.JSON200.Items)
-	}
-	me, err := srv.Client.GetMeWithResponse(ctx, apitest.APIKey(aliceKey))
-	if err != nil || me.JSON200 == nil {
-		t.Fatalf("GET /me with a key: %v", err)
-	}
-	if me.JSON200.Subject != "alice" || !slices.Equal(me.JSON200.Scopes, []string{}) {
-		t.Errorf("GET /me with alice's key = %+v, want alice with no scopes", *me.JSON200)
+	if len(mine.JSON200.Items) != 1 || mine.JSON200.Items[0].Id != id || mine.JSON200.Items[0].Title != "alice's" {
+		t.Errorf("alice's static token sees %+v, want her one unchanged task", mine.JSON200.Items)
 	}
 }

@@ -29,7 +29,10 @@ type operation struct {
 // Authentication runs before anything reads a parameter or the body: an
 // anonymous caller learns nothing of the API's shape, and sends no body
 // that is read.
-func Guard(doc *openapi3.T, basePath string, authn *auth.Authenticator, val *validator.Validator) []func(http.Handler) http.Handler {
+//
+// afterAuth runs between authentication and validation: what needs to know
+// the caller, such as the rate limiter.
+func Guard(doc *openapi3.T, basePath string, authn *auth.Authenticator, val *validator.Validator, afterAuth ...func(http.Handler) http.Handler) []func(http.Handler) http.Handler {
 	ops := map[string]*operation{}
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
@@ -37,7 +40,8 @@ func Guard(doc *openapi3.T, basePath string, authn *auth.Authenticator, val *val
 			ops[method+" "+basePath+path] = &operation{policy: authn.Policy(op), check: val.Operation(path, method)}
 		}
 	}
-	return []func(http.Handler) http.Handler{findOperation(ops), authenticate(authn), validate(val)}
+	mw := []func(http.Handler) http.Handler{findOperation(ops), authenticate(authn)}
+	return append(append(mw, afterAuth...), validate(val))
 }
 
 type operationKey struct{}

@@ -52,7 +52,7 @@ func TestTaskLifecycle(t *testing.T) {
 		t.Errorf("Location = %q, want %q", created.HTTPResponse.Header.Get("Location"), want)
 	}
 
-	got, err := srv.Client.GetTaskWithResponse(ctx, task.Id, alice)
+	got, err := srv.Client.GetTaskWithResponse(ctx, task.Id, nil, alice)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestOwnership(t *testing.T) {
 	}
 	id := created.JSON201.Id
 
-	get, err := srv.Client.GetTaskWithResponse(ctx, id, bob)
+	get, err := srv.Client.GetTaskWithResponse(ctx, id, nil, bob)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestOwnership(t *testing.T) {
 	if n := len(list.JSON200.Items); n != 0 {
 		t.Errorf("bob sees %d tasks, want 0", n)
 	}
-	still, err := srv.Client.GetTaskWithResponse(ctx, id, alice)
+	still, err := srv.Client.GetTaskWithResponse(ctx, id, nil, alice)
 	if err != nil || still.JSON200 == nil || still.JSON200.Title != "alice's" {
 		t.Errorf("alice's task changed or vanished: %v %s", err, still.Body)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"go.opentelemetry.io/otel/trace"
 )
 
 type entryKey struct{}
@@ -56,7 +57,7 @@ func SetClientGone(ctx context.Context) {
 
 // Middleware logs every request once it is answered: request id, method, the
 // route pattern (not the raw path, which may hold ids), status, size,
-// duration and subject.
+// duration, the trace id when tracing is on, and subject.
 func Middleware(logger *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -91,6 +92,9 @@ func Middleware(logger *slog.Logger) func(http.Handler) http.Handler {
 				slog.Int("bytes", ww.BytesWritten()),
 				slog.Duration("duration", time.Since(start)),
 			}
+			if id := TraceID(r.Context()); id != "" {
+				attrs = append(attrs, slog.String("trace_id", id))
+			}
 			if e.subject != "" {
 				attrs = append(attrs, slog.String("subject", e.subject))
 			}
@@ -100,4 +104,14 @@ func Middleware(logger *slog.Logger) func(http.Handler) http.Handler {
 			logger.LogAttrs(r.Context(), level, "request", attrs...)
 		})
 	}
+}
+
+// TraceID returns the id of the trace ctx belongs to, or "" when there is
+// none (tracing off), so that a log line or an error body can quote it.
+func TraceID(ctx context.Context) string {
+	sc := trace.SpanContextFromContext(ctx)
+	if !sc.IsValid() {
+		return ""
+	}
+	return sc.TraceID().String()
 }

@@ -26,6 +26,9 @@ type Error struct {
 	Detail string
 	// Header holds extra response headers, such as WWW-Authenticate or Allow.
 	Header http.Header
+	// Errors lists each failure of a request that failed validation (the
+	// problem's errors member).
+	Errors []gen.ValidationError
 	// Err is the typed cause, if any, for callers that use errors.As.
 	Err error
 }
@@ -53,6 +56,12 @@ func Body(ctx context.Context, status int, code gen.ProblemCode, detail string) 
 	}
 	if id := middleware.GetReqID(ctx); id != "" {
 		p.Instance = &id
+	}
+	if status >= http.StatusInternalServerError {
+		// The server's own failure: the trace id lets an operator find it.
+		if id := httplog.TraceID(ctx); id != "" {
+			p.TraceId = &id
+		}
 	}
 	return p
 }
@@ -89,5 +98,9 @@ func Write(w http.ResponseWriter, r *http.Request, err error) {
 	h["Content-Type"] = contentType
 	w.WriteHeader(pe.Status)
 	// An encoding error here means the client went away; there is no one to tell.
-	_ = json.NewEncoder(w).Encode(Body(r.Context(), pe.Status, pe.Code, pe.Detail))
+	body := Body(r.Context(), pe.Status, pe.Code, pe.Detail)
+	if len(pe.Errors) > 0 {
+		body.Errors = &pe.Errors
+	}
+	_ = json.NewEncoder(w).Encode(body)
 }

@@ -28,6 +28,7 @@ import (
 
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/problem"
+	"example.com/tasks/impl/querystring"
 )
 
 // Validator checks requests against an OpenAPI document.
@@ -37,6 +38,10 @@ type Validator struct {
 	options      *openapi3filter.Options
 	// responseOptions are for CheckResponse: an undocumented status is a drift.
 	responseOptions *openapi3filter.Options
+	// RequireIfMatch answers 428 (RFC 6585 §3) to a request without
+	// If-Match to an operation that declares the header: a client must say
+	// which version it means to change.
+	RequireIfMatch bool
 }
 
 // Operation is what the validator needs of one spec operation, prepared once.
@@ -48,6 +53,7 @@ type Operation struct {
 	route        *routers.Route
 	content      openapi3.Content // the request body's media types, if any
 	acceptedMIME string           // for the 415 detail
+	ifMatch      bool             // declares an If-Match header parameter
 }
 
 // UUIDFormat checks the `uuid` string format (RFC 9562), with an error that
@@ -77,13 +83,15 @@ func New(doc *openapi3.T, maxBodyBytes int64) *Validator {
 		options: &openapi3filter.Options{
 			// Security was checked before validation.
 			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+			// Every failure, not the first: the client fixes them at once.
+			MultiError: true,
 		},
 	}
 	// Schema errors name the failing field and rule, and leave out the
 	// schema and value dumps kin-openapi adds by default.
 	v.options.WithCustomSchemaErrorFunc(func(err *openapi3.SchemaError) string {
-		if ptr := err.JSONPointer(); len(ptr) > 0 {
-			return fmt.Sprintf("field %q: %s", "/"+strings.Join(ptr, "/"), err.Reason)
+		if ptr := pointer(err); ptr != "" {
+			return fmt.Sprintf("field %q: %s", ptr, err.Reason)
 		}
 		return err.Reason
 	})
@@ -106,6 +114,11 @@ func (v *Validator) Operation(path, method string) *Operation {
 		Spec: v.doc, Server: server, Path: path, PathItem: item,
 		Method: method, Operation: &stripped,
 	}}
+	for _, p := range append(slices.Clone(item.Parameters), op.Parameters...) {
+		if p.Value != nil && p.Value.In == openapi3.ParameterInHeader && http.CanonicalHeaderKey(p.Value.Name) == "If-Match" {
+			o.ifMatch = true
+		}
+	}
 	if op.RequestBody != nil && op.RequestBody.Value != nil {
 		o.content = op.RequestBody.Value.Content
 		o.acceptedMIME = strings.Join(slices.Sorted(maps.Keys(o.content)), ", ")
@@ -113,10 +126,21 @@ func (v *Validator) Operation(path, method string) *Operation {
 	return o
 }
 
-// Request validates r, a request for op whose route chi matched: the body's
-// media type and size before it is read, then parameters and body against
-// their schemas. It returns the client's answer (a *problem.Error) or nil.
+// Request validates r, a request for op whose route chi matched: the query
+// string's encoding, If-Match if it is required, the body's media type and
+// size before it is read, then parameters and body against their schemas.
+// It returns the client's answer (a *problem.Error) or nil.
 func (v *Validator) Request(w http.ResponseWriter, r *http.Request, op *Operation) error {
+	// A query string that does not decode: r.URL.Query(), which the schema
+	// check and the handlers read, would silently drop the pair.
+	if qe := querystring.Check(r.URL.RawQuery); qe != nil {
+		return problem.New(http.StatusBadRequest, gen.ProblemCodeInvalidRequest, qe.Error())
+	}
+	// A write that must be conditional, before its body is read.
+	if v.RequireIfMatch && op.ifMatch && r.Header.Get("If-Match") == "" {
+		return problem.New(http.StatusPreconditionRequired, gen.ProblemCodePreconditionRequired,
+			"this write needs If-Match: GET the resource and send its ETag")
+	}
 	if op.content != nil {
 		mediaType, err := v.checkBodyHeaders(r, op)
 		if err != nil {
@@ -148,12 +172,25 @@ func pathParams(rc *chi.Context) map[string]string {
 	return params
 }
 
-// checkBodyHeaders refuses a body too large or of a media type the operation
+// checkBodyHeaders refuses a body too large, compressed, or of a media type the operation
 // does not accept, before it is read, and returns the media type ("" when no
 // body was sent).
 func (v *Validator) checkBodyHeaders(r *http.Request, op *Operation) (string, error) {
 	if r.ContentLength > v.maxBodyBytes {
 		return "", v.tooLarge()
+	}
+	// The server supports no content coding (RFC 9110 §8.4): a compressed
+	// body would otherwise be read as if it were plain JSON. "identity" is
+	// no coding at all. The 415 says what is accepted (RFC 9110 §12.5.3).
+	for _, coding := range r.Header.Values("Content-Encoding") {
+		if c := strings.TrimSpace(coding); c != "" && !strings.EqualFold(c, "identity") {
+			return "", &problem.Error{
+				Status: http.StatusUnsupportedMediaType,
+				Code:   gen.ProblemCodeUnsupportedMediaType,
+				Detail: "Content-Encoding is not supported: send the body uncompressed",
+				Header: http.Header{"Accept-Encoding": acceptEncoding},
+			}
+		}
 	}
 	ct := r.Header.Get("Content-Type")
 	if ct == "" && r.ContentLength == 0 {
@@ -168,12 +205,14 @@ func (v *Validator) checkBodyHeaders(r *http.Request, op *Operation) (string, er
 }
 
 // checkJSON reads a JSON body and refuses what encoding/json (used by
-// kin-openapi and the generated code) silently accepts: invalid UTF-8 and
-// lone surrogates, which it turns into U+FFFD, and duplicate member names, of
-// which the last wins, so a proxy that reads the first one sees another
-// request than the handler. RFC 7493 (I-JSON) forbids all three; jsontext
-// checks exactly that, and the nesting depth (10,000). The body is put back
-// for the schema check.
+// kin-openapi and the generated code) silently accepts, all of which RFC 7493
+// (I-JSON) forbids: invalid UTF-8 and lone surrogates, which it turns into
+// U+FFFD; duplicate member names, of which the last wins, so a proxy that
+// reads the first one sees another request than the handler; Unicode
+// noncharacters (§2.1); a second value after the first. jsontext checks the
+// first three and the nesting depth (10,000) as it reads each token; no
+// library checks noncharacters, so each string is looked at here. The body is
+// put back for the schema check.
 func (v *Validator) checkJSON(r *http.Request, mt string) error {
 	if mt != "application/json" && !strings.HasSuffix(mt, "+json") {
 		return nil
@@ -191,32 +230,63 @@ func (v *Validator) checkJSON(r *http.Request, mt string) error {
 		return nil // the schema check reports a missing body
 	}
 	dec := jsontext.NewDecoder(bytes.NewReader(body))
-	if _, err := dec.ReadValue(); err != nil {
-		return problem.New(http.StatusBadRequest, gen.ProblemCodeValidationFailed,
-			"the request body is not valid I-JSON (RFC 7493): "+strings.TrimPrefix(err.Error(), "jsontext: "))
+	for {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			var at jsontext.Pointer
+			var se *jsontext.SyntacticError
+			if errors.As(err, &se) {
+				at = se.JSONPointer
+			}
+			return notIJSON(strings.TrimPrefix(err.Error(), "jsontext: "), at)
+		}
+		if tok.Kind() == '"' {
+			if c, ok := noncharacter(tok.String()); ok {
+				at := dec.StackPointer()
+				return notIJSON(fmt.Sprintf("noncharacter %U at %q", c, at), at)
+			}
+		}
+		if dec.StackDepth() == 0 {
+			break
+		}
 	}
 	// encoding/json would also ignore a second value after the first.
-	if _, err := dec.ReadValue(); !errors.Is(err, io.EOF) {
-		return problem.New(http.StatusBadRequest, gen.ProblemCodeValidationFailed,
-			"the request body must hold exactly one JSON value")
+	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
+		return notIJSON("a second JSON value follows the first", "")
 	}
 	return nil
 }
 
+// notIJSON is the 400 for a body that is not I-JSON: reading stops at the
+// first failure, which is the one failure listed, at the value it is in.
+func notIJSON(detail string, at jsontext.Pointer) error {
+	return &problem.Error{
+		Status: http.StatusBadRequest,
+		Code:   gen.ProblemCodeValidationFailed,
+		Detail: "the request body is not valid I-JSON (RFC 7493): " + detail,
+		Errors: []gen.ValidationError{{Detail: detail, Pointer: ptrTo(string(at))}},
+	}
+}
+
+func ptrTo(s string) *string { return &s }
+
+// noncharacter returns the first Unicode noncharacter in s: U+FDD0 to
+// U+FDEF, and the last two code points of each plane (U+FFFE, U+FFFF,
+// U+1FFFE, …, U+10FFFF).
+func noncharacter(s string) (rune, bool) {
+	for _, c := range s {
+		if (c >= 0xFDD0 && c <= 0xFDEF) || c&0xFFFE == 0xFFFE {
+			return c, true
+		}
+	}
+	return 0, false
+}
+
+// acceptEncoding is the Accept-Encoding of a 415 for a Content-Encoding:
+// no coding is supported.
+var acceptEncoding = []string{"identity"}
+
 func (v *Validator) tooLarge() error {
 	return problem.New(http.StatusRequestEntityTooLarge, gen.ProblemCodePayloadTooLarge,
 		fmt.Sprintf("the request body is larger than %d bytes", v.maxBodyBytes))
-}
-
-// requestError maps a kin-openapi validation error to the client's answer.
-func (v *Validator) requestError(err error) error {
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return v.tooLarge()
-	}
-	var re *openapi3filter.RequestError
-	if errors.As(err, &re) {
-		return problem.New(http.StatusBadRequest, gen.ProblemCodeValidationFailed, re.Error())
-	}
-	return err
 }

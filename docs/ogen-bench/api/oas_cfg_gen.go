@@ -18,9 +18,10 @@ import (
 
 var regexMap = map[string]ogenregex.Regexp{
 	"^[0-9]+$":         ogenregex.MustCompile("^[0-9]+$"),
+	"^[0-9a-f]{32}$":   ogenregex.MustCompile("^[0-9a-f]{32}$"),
 	"^[A-Za-z0-9_-]+$": ogenregex.MustCompile("^[A-Za-z0-9_-]+$"),
-	"^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$":                ogenregex.MustCompile("^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
-	"^[^\\x00-\\x1F\\x7F]*$":                                     ogenregex.MustCompile("^[^\\x00-\\x1F\\x7F]*$"),
+	"^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$":          ogenregex.MustCompile("^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"),
+	"^[^\\x00-\\x1F\\x7F-\\x9F]*$":                               ogenregex.MustCompile("^[^\\x00-\\x1F\\x7F-\\x9F]*$"),
 	"^\\s*(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)\\s*$": ogenregex.MustCompile("^\\s*(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)\\s*$"),
 }
 var (

@@ -25,6 +25,10 @@ type ListTasksRes interface {
 	listTasksRes()
 }
 
+type PatchTaskRes interface {
+	patchTaskRes()
+}
+
 type UpdateTaskRes interface {
 	updateTaskRes()
 }

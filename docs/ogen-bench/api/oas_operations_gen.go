@@ -12,5 +12,6 @@ const (
 	GetMeOperation      OperationName = "GetMe"
 	GetTaskOperation    OperationName = "GetTask"
 	ListTasksOperation  OperationName = "ListTasks"
+	PatchTaskOperation  OperationName = "PatchTask"
 	UpdateTaskOperation OperationName = "UpdateTask"
 )

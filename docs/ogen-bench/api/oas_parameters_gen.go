@@ -18,8 +18,9 @@ import (
 // DeleteTaskParams is parameters of deleteTask operation.
 type DeleteTaskParams struct {
 	// The `ETag` of the task as you last read it (RFC 9110 §13.1.1): the write happens only if the task
-	// is still at that version, else `412`. `*` or no header: whatever its version. Weak tags never match.
-	IfMatch OptString `json:",omitempty,omitzero"`
+	// is still at that version, else `412`. `*` or no header: whatever its version, unless the server
+	// requires the header (`428` without it). Weak tags never match.
+	IfMatch OptEntityTags `json:",omitempty,omitzero"`
 	// The task's id.
 	ID uuid.UUID
 }
@@ -31,7 +32,7 @@ func unpackDeleteTaskParams(packed middleware.Parameters) (params DeleteTaskPara
 			In:   "header",
 		}
 		if v, ok := packed[key]; ok {
-			params.IfMatch = v.(OptString)
+			params.IfMatch = v.(OptEntityTags)
 		}
 	}
 	{
@@ -54,19 +55,26 @@ func decodeDeleteTaskParams(args [1]string, argsEscaped bool, r *http.Request) (
 		}
 		if err := h.HasParam(cfg); err == nil {
 			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
-				var paramsDotIfMatchVal string
+				var paramsDotIfMatchVal EntityTags
 				if err := func() error {
-					val, err := d.DecodeValue()
-					if err != nil {
+					var paramsDotIfMatchValVal string
+					if err := func() error {
+						val, err := d.DecodeValue()
+						if err != nil {
+							return err
+						}
+
+						c, err := conv.ToString(val)
+						if err != nil {
+							return err
+						}
+
+						paramsDotIfMatchValVal = c
+						return nil
+					}(); err != nil {
 						return err
 					}
-
-					c, err := conv.ToString(val)
-					if err != nil {
-						return err
-					}
-
-					paramsDotIfMatchVal = c
+					paramsDotIfMatchVal = EntityTags(paramsDotIfMatchValVal)
 					return nil
 				}(); err != nil {
 					return err
@@ -79,20 +87,8 @@ func decodeDeleteTaskParams(args [1]string, argsEscaped bool, r *http.Request) (
 			if err := func() error {
 				if value, ok := params.IfMatch.Get(); ok {
 					if err := func() error {
-						if err := (validate.String{
-							MinLength:     0,
-							MinLengthSet:  false,
-							MaxLength:     1024,
-							MaxLengthSet:  true,
-							Email:         false,
-							Hostname:      false,
-							Regex:         regexMap["^\\s*(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)\\s*$"],
-							MinNumeric:    0,
-							MinNumericSet: false,
-							MaxNumeric:    0,
-							MaxNumericSet: false,
-						}).Validate(string(value)); err != nil {
-							return errors.Wrap(err, "string")
+						if err := value.Validate(); err != nil {
+							return err
 						}
 						return nil
 					}(); err != nil {
@@ -162,11 +158,23 @@ func decodeDeleteTaskParams(args [1]string, argsEscaped bool, r *http.Request) (
 
 // GetTaskParams is parameters of getTask operation.
 type GetTaskParams struct {
+	// The `ETag`s of the copies you hold (RFC 9110 §13.1.2): if the task is at one of those versions,
+	// `304` and no body. Weak tags match as strong ones do; `*` matches any version.
+	IfNoneMatch OptEntityTags `json:",omitempty,omitzero"`
 	// The task's id.
 	ID uuid.UUID
 }
 
 func unpackGetTaskParams(packed middleware.Parameters) (params GetTaskParams) {
+	{
+		key := middleware.ParameterKey{
+			Name: "If-None-Match",
+			In:   "header",
+		}
+		if v, ok := packed[key]; ok {
+			params.IfNoneMatch = v.(OptEntityTags)
+		}
+	}
 	{
 		key := middleware.ParameterKey{
 			Name: "id",
@@ -178,6 +186,68 @@ func unpackGetTaskParams(packed middleware.Parameters) (params GetTaskParams) {
 }
 
 func decodeGetTaskParams(args [1]string, argsEscaped bool, r *http.Request) (params GetTaskParams, _ error) {
+	h := uri.NewHeaderDecoder(r.Header)
+	// Decode header: If-None-Match.
+	if err := func() error {
+		cfg := uri.HeaderParameterDecodingConfig{
+			Name:    "If-None-Match",
+			Explode: false,
+		}
+		if err := h.HasParam(cfg); err == nil {
+			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotIfNoneMatchVal EntityTags
+				if err := func() error {
+					var paramsDotIfNoneMatchValVal string
+					if err := func() error {
+						val, err := d.DecodeValue()
+						if err != nil {
+							return err
+						}
+
+						c, err := conv.ToString(val)
+						if err != nil {
+							return err
+						}
+
+						paramsDotIfNoneMatchValVal = c
+						return nil
+					}(); err != nil {
+						return err
+					}
+					paramsDotIfNoneMatchVal = EntityTags(paramsDotIfNoneMatchValVal)
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.IfNoneMatch.SetTo(paramsDotIfNoneMatchVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if err := func() error {
+				if value, ok := params.IfNoneMatch.Get(); ok {
+					if err := func() error {
+						if err := value.Validate(); err != nil {
+							return err
+						}
+						return nil
+					}(); err != nil {
+						return err
+					}
+				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "If-None-Match",
+			In:   "header",
+			Err:  err,
+		}
+	}
 	// Decode path: id.
 	if err := func() error {
 		param := args[0]
@@ -400,11 +470,153 @@ func decodeListTasksParams(args [0]string, argsEscaped bool, r *http.Request) (p
 	return params, nil
 }
 
+// PatchTaskParams is parameters of patchTask operation.
+type PatchTaskParams struct {
+	// The `ETag` of the task as you last read it (RFC 9110 §13.1.1): the write happens only if the task
+	// is still at that version, else `412`. `*` or no header: whatever its version, unless the server
+	// requires the header (`428` without it). Weak tags never match.
+	IfMatch OptEntityTags `json:",omitempty,omitzero"`
+	// The task's id.
+	ID uuid.UUID
+}
+
+func unpackPatchTaskParams(packed middleware.Parameters) (params PatchTaskParams) {
+	{
+		key := middleware.ParameterKey{
+			Name: "If-Match",
+			In:   "header",
+		}
+		if v, ok := packed[key]; ok {
+			params.IfMatch = v.(OptEntityTags)
+		}
+	}
+	{
+		key := middleware.ParameterKey{
+			Name: "id",
+			In:   "path",
+		}
+		params.ID = packed[key].(uuid.UUID)
+	}
+	return params
+}
+
+func decodePatchTaskParams(args [1]string, argsEscaped bool, r *http.Request) (params PatchTaskParams, _ error) {
+	h := uri.NewHeaderDecoder(r.Header)
+	// Decode header: If-Match.
+	if err := func() error {
+		cfg := uri.HeaderParameterDecodingConfig{
+			Name:    "If-Match",
+			Explode: false,
+		}
+		if err := h.HasParam(cfg); err == nil {
+			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotIfMatchVal EntityTags
+				if err := func() error {
+					var paramsDotIfMatchValVal string
+					if err := func() error {
+						val, err := d.DecodeValue()
+						if err != nil {
+							return err
+						}
+
+						c, err := conv.ToString(val)
+						if err != nil {
+							return err
+						}
+
+						paramsDotIfMatchValVal = c
+						return nil
+					}(); err != nil {
+						return err
+					}
+					paramsDotIfMatchVal = EntityTags(paramsDotIfMatchValVal)
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.IfMatch.SetTo(paramsDotIfMatchVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if err := func() error {
+				if value, ok := params.IfMatch.Get(); ok {
+					if err := func() error {
+						if err := value.Validate(); err != nil {
+							return err
+						}
+						return nil
+					}(); err != nil {
+						return err
+					}
+				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "If-Match",
+			In:   "header",
+			Err:  err,
+		}
+	}
+	// Decode path: id.
+	if err := func() error {
+		param := args[0]
+		if argsEscaped {
+			unescaped, err := url.PathUnescape(args[0])
+			if err != nil {
+				return errors.Wrap(err, "unescape path")
+			}
+			param = unescaped
+		}
+		if len(param) > 0 {
+			d := uri.NewPathDecoder(uri.PathDecoderConfig{
+				Param:   "id",
+				Value:   param,
+				Style:   uri.PathStyleSimple,
+				Explode: false,
+			})
+
+			if err := func() error {
+				val, err := d.DecodeValue()
+				if err != nil {
+					return err
+				}
+
+				c, err := conv.ToUUID(val)
+				if err != nil {
+					return err
+				}
+
+				params.ID = c
+				return nil
+			}(); err != nil {
+				return err
+			}
+		} else {
+			return validate.ErrFieldRequired
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "id",
+			In:   "path",
+			Err:  err,
+		}
+	}
+	return params, nil
+}
+
 // UpdateTaskParams is parameters of updateTask operation.
 type UpdateTaskParams struct {
 	// The `ETag` of the task as you last read it (RFC 9110 §13.1.1): the write happens only if the task
-	// is still at that version, else `412`. `*` or no header: whatever its version. Weak tags never match.
-	IfMatch OptString `json:",omitempty,omitzero"`
+	// is still at that version, else `412`. `*` or no header: whatever its version, unless the server
+	// requires the header (`428` without it). Weak tags never match.
+	IfMatch OptEntityTags `json:",omitempty,omitzero"`
 	// The task's id.
 	ID uuid.UUID
 }
@@ -416,7 +628,7 @@ func unpackUpdateTaskParams(packed middleware.Parameters) (params UpdateTaskPara
 			In:   "header",
 		}
 		if v, ok := packed[key]; ok {
-			params.IfMatch = v.(OptString)
+			params.IfMatch = v.(OptEntityTags)
 		}
 	}
 	{
@@ -439,19 +651,26 @@ func decodeUpdateTaskParams(args [1]string, argsEscaped bool, r *http.Request) (
 		}
 		if err := h.HasParam(cfg); err == nil {
 			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
-				var paramsDotIfMatchVal string
+				var paramsDotIfMatchVal EntityTags
 				if err := func() error {
-					val, err := d.DecodeValue()
-					if err != nil {
+					var paramsDotIfMatchValVal string
+					if err := func() error {
+						val, err := d.DecodeValue()
+						if err != nil {
+							return err
+						}
+
+						c, err := conv.ToString(val)
+						if err != nil {
+							return err
+						}
+
+						paramsDotIfMatchValVal = c
+						return nil
+					}(); err != nil {
 						return err
 					}
-
-					c, err := conv.ToString(val)
-					if err != nil {
-						return err
-					}
-
-					paramsDotIfMatchVal = c
+					paramsDotIfMatchVal = EntityTags(paramsDotIfMatchValVal)
 					return nil
 				}(); err != nil {
 					return err
@@ -464,20 +683,8 @@ func decodeUpdateTaskParams(args [1]string, argsEscaped bool, r *http.Request) (
 			if err := func() error {
 				if value, ok := params.IfMatch.Get(); ok {
 					if err := func() error {
-						if err := (validate.String{
-							MinLength:     0,
-							MinLengthSet:  false,
-							MaxLength:     1024,
-							MaxLengthSet:  true,
-							Email:         false,
-							Hostname:      false,
-							Regex:         regexMap["^\\s*(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)\\s*$"],
-							MinNumeric:    0,
-							MinNumericSet: false,
-							MaxNumeric:    0,
-							MaxNumericSet: false,
-						}).Validate(string(value)); err != nil {
-							return errors.Wrap(err, "string")
+						if err := value.Validate(); err != nil {
+							return err
 						}
 						return nil
 					}(); err != nil {

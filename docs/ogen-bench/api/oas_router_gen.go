@@ -20,7 +20,8 @@ var (
 	}
 	rn3AllowedHeaders = map[string]string{
 		"DELETE": "Authorization,If-Match",
-		"GET":    "Authorization,X-Api-Key",
+		"GET":    "Authorization,If-None-Match,X-Api-Key",
+		"PATCH":  "Authorization,Content-Type,If-Match",
 		"PUT":    "Authorization,Content-Type,If-Match",
 	}
 )
@@ -180,16 +181,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 							s.handleGetTaskRequest([1]string{
 								args[0],
 							}, elemIsEscaped, w, r)
+						case "PATCH":
+							s.handlePatchTaskRequest([1]string{
+								args[0],
+							}, elemIsEscaped, w, r)
 						case "PUT":
 							s.handleUpdateTaskRequest([1]string{
 								args[0],
 							}, elemIsEscaped, w, r)
 						default:
 							s.notAllowed(w, r, notAllowedParams{
-								allowedMethods: "DELETE,GET,PUT",
+								allowedMethods: "DELETE,GET,PATCH,PUT",
 								allowedHeaders: rn3AllowedHeaders,
 								acceptPost:     "",
-								acceptPatch:    "",
+								acceptPatch:    "application/merge-patch+json",
 							})
 						}
 
@@ -414,6 +419,15 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 							r.name = GetTaskOperation
 							r.summary = "Get a task"
 							r.operationID = "getTask"
+							r.operationGroup = ""
+							r.pathPattern = "/tasks/{id}"
+							r.args = args
+							r.count = 1
+							return r, true
+						case "PATCH":
+							r.name = PatchTaskOperation
+							r.summary = "Change some fields of a task"
+							r.operationID = "patchTask"
 							r.operationGroup = ""
 							r.pathPattern = "/tasks/{id}"
 							r.args = args

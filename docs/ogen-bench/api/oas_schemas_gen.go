@@ -62,9 +62,11 @@ func (s *BadRequestHeaders) SetResponse(val Problem) {
 
 func (*BadRequestHeaders) createTaskRes() {}
 func (*BadRequestHeaders) deleteTaskRes() {}
+func (*BadRequestHeaders) getHealthRes()  {}
 func (*BadRequestHeaders) getMeRes()      {}
 func (*BadRequestHeaders) getTaskRes()    {}
 func (*BadRequestHeaders) listTasksRes()  {}
+func (*BadRequestHeaders) patchTaskRes()  {}
 func (*BadRequestHeaders) updateTaskRes() {}
 
 type BearerAuth struct {
@@ -100,10 +102,6 @@ type CreateTaskRequestEntityTooLarge Problem
 
 func (*CreateTaskRequestEntityTooLarge) createTaskRes() {}
 
-type CreateTaskUnsupportedMediaType Problem
-
-func (*CreateTaskUnsupportedMediaType) createTaskRes() {}
-
 type DeleteTaskInternalServerError Problem
 
 func (*DeleteTaskInternalServerError) deleteTaskRes() {}
@@ -120,6 +118,12 @@ func (*DeleteTaskNotFound) deleteTaskRes() {}
 type DeleteTaskPreconditionFailed Problem
 
 func (*DeleteTaskPreconditionFailed) deleteTaskRes() {}
+
+type DeleteTaskPreconditionRequired Problem
+
+func (*DeleteTaskPreconditionRequired) deleteTaskRes() {}
+
+type EntityTags string
 
 // ForbiddenHeaders wraps Problem with response headers.
 type ForbiddenHeaders struct {
@@ -151,6 +155,7 @@ func (*ForbiddenHeaders) createTaskRes() {}
 func (*ForbiddenHeaders) deleteTaskRes() {}
 func (*ForbiddenHeaders) getTaskRes()    {}
 func (*ForbiddenHeaders) listTasksRes()  {}
+func (*ForbiddenHeaders) patchTaskRes()  {}
 func (*ForbiddenHeaders) updateTaskRes() {}
 
 type GetTaskInternalServerError Problem
@@ -160,6 +165,23 @@ func (*GetTaskInternalServerError) getTaskRes() {}
 type GetTaskNotFound Problem
 
 func (*GetTaskNotFound) getTaskRes() {}
+
+// GetTaskNotModified is response for GetTask operation.
+type GetTaskNotModified struct {
+	ETag string
+}
+
+// GetETag returns the value of ETag.
+func (s *GetTaskNotModified) GetETag() string {
+	return s.ETag
+}
+
+// SetETag sets the value of ETag.
+func (s *GetTaskNotModified) SetETag(val string) {
+	s.ETag = val
+}
+
+func (*GetTaskNotModified) getTaskRes() {}
 
 // GetTaskOKHeaders wraps Task with response headers.
 type GetTaskOKHeaders struct {
@@ -188,6 +210,7 @@ func (s *GetTaskOKHeaders) SetResponse(val Task) {
 }
 
 func (*GetTaskOKHeaders) getTaskRes()    {}
+func (*GetTaskOKHeaders) patchTaskRes()  {}
 func (*GetTaskOKHeaders) updateTaskRes() {}
 
 // Ref: #/components/schemas/Health
@@ -243,18 +266,18 @@ func (s *HealthStatus) UnmarshalText(data []byte) error {
 
 // Ref: #/components/schemas/NewTask
 type NewTask struct {
-	Title       string        `json:"title"`
-	Description OptString     `json:"description"`
-	Status      OptTaskStatus `json:"status"`
+	Title       TaskTitle          `json:"title"`
+	Description OptTaskDescription `json:"description"`
+	Status      OptTaskStatus      `json:"status"`
 }
 
 // GetTitle returns the value of Title.
-func (s *NewTask) GetTitle() string {
+func (s *NewTask) GetTitle() TaskTitle {
 	return s.Title
 }
 
 // GetDescription returns the value of Description.
-func (s *NewTask) GetDescription() OptString {
+func (s *NewTask) GetDescription() OptTaskDescription {
 	return s.Description
 }
 
@@ -264,12 +287,12 @@ func (s *NewTask) GetStatus() OptTaskStatus {
 }
 
 // SetTitle sets the value of Title.
-func (s *NewTask) SetTitle(val string) {
+func (s *NewTask) SetTitle(val TaskTitle) {
 	s.Title = val
 }
 
 // SetDescription sets the value of Description.
-func (s *NewTask) SetDescription(val OptString) {
+func (s *NewTask) SetDescription(val OptTaskDescription) {
 	s.Description = val
 }
 
@@ -301,6 +324,52 @@ func (s *OAuth2) SetToken(val string) {
 // SetScopes sets the value of Scopes.
 func (s *OAuth2) SetScopes(val []string) {
 	s.Scopes = val
+}
+
+// NewOptEntityTags returns new OptEntityTags with value set to v.
+func NewOptEntityTags(v EntityTags) OptEntityTags {
+	return OptEntityTags{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptEntityTags is optional EntityTags.
+type OptEntityTags struct {
+	Value EntityTags
+	Set   bool
+}
+
+// IsSet returns true if OptEntityTags was set.
+func (o OptEntityTags) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptEntityTags) Reset() {
+	var v EntityTags
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptEntityTags) SetTo(v EntityTags) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptEntityTags) Get() (v EntityTags, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptEntityTags) Or(d EntityTags) EntityTags {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
 }
 
 // NewOptInt32 returns new OptInt32 with value set to v.
@@ -343,6 +412,74 @@ func (o OptInt32) Get() (v int32, ok bool) {
 
 // Or returns value if set, or given parameter if does not.
 func (o OptInt32) Or(d int32) int32 {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNilString returns new OptNilString with value set to v.
+func NewOptNilString(v string) OptNilString {
+	return OptNilString{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilString is optional nullable string.
+type OptNilString struct {
+	Value string
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilString was set.
+func (o OptNilString) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilString) Reset() {
+	var v string
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilString) SetTo(v string) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilString) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilString) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v string
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilString) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilString) Get() (v string, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilString) Or(d string) string {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -395,6 +532,52 @@ func (o OptString) Or(d string) string {
 	return d
 }
 
+// NewOptTaskDescription returns new OptTaskDescription with value set to v.
+func NewOptTaskDescription(v TaskDescription) OptTaskDescription {
+	return OptTaskDescription{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptTaskDescription is optional TaskDescription.
+type OptTaskDescription struct {
+	Value TaskDescription
+	Set   bool
+}
+
+// IsSet returns true if OptTaskDescription was set.
+func (o OptTaskDescription) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptTaskDescription) Reset() {
+	var v TaskDescription
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptTaskDescription) SetTo(v TaskDescription) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptTaskDescription) Get() (v TaskDescription, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptTaskDescription) Or(d TaskDescription) TaskDescription {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
 // NewOptTaskStatus returns new OptTaskStatus with value set to v.
 func NewOptTaskStatus(v TaskStatus) OptTaskStatus {
 	return OptTaskStatus{
@@ -441,6 +624,118 @@ func (o OptTaskStatus) Or(d TaskStatus) TaskStatus {
 	return d
 }
 
+// NewOptTaskTitle returns new OptTaskTitle with value set to v.
+func NewOptTaskTitle(v TaskTitle) OptTaskTitle {
+	return OptTaskTitle{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptTaskTitle is optional TaskTitle.
+type OptTaskTitle struct {
+	Value TaskTitle
+	Set   bool
+}
+
+// IsSet returns true if OptTaskTitle was set.
+func (o OptTaskTitle) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptTaskTitle) Reset() {
+	var v TaskTitle
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptTaskTitle) SetTo(v TaskTitle) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptTaskTitle) Get() (v TaskTitle, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptTaskTitle) Or(d TaskTitle) TaskTitle {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptValidationErrorIn returns new OptValidationErrorIn with value set to v.
+func NewOptValidationErrorIn(v ValidationErrorIn) OptValidationErrorIn {
+	return OptValidationErrorIn{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptValidationErrorIn is optional ValidationErrorIn.
+type OptValidationErrorIn struct {
+	Value ValidationErrorIn
+	Set   bool
+}
+
+// IsSet returns true if OptValidationErrorIn was set.
+func (o OptValidationErrorIn) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptValidationErrorIn) Reset() {
+	var v ValidationErrorIn
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptValidationErrorIn) SetTo(v ValidationErrorIn) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptValidationErrorIn) Get() (v ValidationErrorIn, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptValidationErrorIn) Or(d ValidationErrorIn) ValidationErrorIn {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+type PatchTaskInternalServerError Problem
+
+func (*PatchTaskInternalServerError) patchTaskRes() {}
+
+type PatchTaskNotFound Problem
+
+func (*PatchTaskNotFound) patchTaskRes() {}
+
+type PatchTaskPreconditionFailed Problem
+
+func (*PatchTaskPreconditionFailed) patchTaskRes() {}
+
+type PatchTaskPreconditionRequired Problem
+
+func (*PatchTaskPreconditionRequired) patchTaskRes() {}
+
+type PatchTaskRequestEntityTooLarge Problem
+
+func (*PatchTaskRequestEntityTooLarge) patchTaskRes() {}
+
 // Ref: #/components/schemas/Principal
 type Principal struct {
 	// Who the token was issued to.
@@ -485,6 +780,13 @@ type Problem struct {
 	// Identifies this occurrence of the problem (the request id).
 	Instance OptString   `json:"instance"`
 	Code     ProblemCode `json:"code"`
+	// With `validation_failed`: every failure found in the request's parameters and body, an RFC 9457 §3
+	// extension member (a body that is not I-JSON is read no further than its first failure). At most 20;
+	// a request with more gets the first 20.
+	Errors []ValidationError `json:"errors"`
+	// The W3C trace id of the request, on a 5xx when the server traces requests (OpenTelemetry): quote it
+	// when reporting the failure.
+	TraceID OptString `json:"trace_id"`
 }
 
 // GetType returns the value of Type.
@@ -517,6 +819,16 @@ func (s *Problem) GetCode() ProblemCode {
 	return s.Code
 }
 
+// GetErrors returns the value of Errors.
+func (s *Problem) GetErrors() []ValidationError {
+	return s.Errors
+}
+
+// GetTraceID returns the value of TraceID.
+func (s *Problem) GetTraceID() OptString {
+	return s.TraceID
+}
+
 // SetType sets the value of Type.
 func (s *Problem) SetType(val string) {
 	s.Type = val
@@ -547,6 +859,16 @@ func (s *Problem) SetCode(val ProblemCode) {
 	s.Code = val
 }
 
+// SetErrors sets the value of Errors.
+func (s *Problem) SetErrors(val []ValidationError) {
+	s.Errors = val
+}
+
+// SetTraceID sets the value of TraceID.
+func (s *Problem) SetTraceID(val OptString) {
+	s.TraceID = val
+}
+
 func (*Problem) getHealthRes() {}
 func (*Problem) getMeRes()     {}
 func (*Problem) listTasksRes() {}
@@ -554,12 +876,14 @@ func (*Problem) listTasksRes() {}
 // Stable machine-readable code; clients branch on this, not on `detail`.
 //
 //   - `validation_failed`: a parameter or body does not match this document.
-//   - `invalid_request`: the credentials are malformed (RFC 6750).
+//   - `invalid_request`: the credentials are malformed (RFC 6750), or the query string does not decode.
 //   - `missing_credentials`: no credentials were sent.
 //   - `invalid_token`: the credentials were sent and rejected (RFC 6750).
 //   - `insufficient_scope`: the token lacks a needed scope (RFC 6750).
 //   - `precondition_failed`: `If-Match` named a version the task is no longer at.
+//   - `precondition_required`: the server requires `If-Match` on writes and the request had none.
 //   - `service_unavailable`: the database cannot be reached; retry later.
+//   - `rate_limited`: the caller's quota is used up; retry after `Retry-After`.
 //   - `not_found`, `method_not_allowed`, `payload_too_large`, `unsupported_media_type`,
 //     `internal_error`: as their names say.
 //
@@ -579,6 +903,8 @@ const (
 	ProblemCodeInternalError        ProblemCode = "internal_error"
 	ProblemCodePreconditionFailed   ProblemCode = "precondition_failed"
 	ProblemCodeServiceUnavailable   ProblemCode = "service_unavailable"
+	ProblemCodePreconditionRequired ProblemCode = "precondition_required"
+	ProblemCodeRateLimited          ProblemCode = "rate_limited"
 )
 
 // AllValues returns all ProblemCode values.
@@ -596,6 +922,8 @@ func (ProblemCode) AllValues() []ProblemCode {
 		ProblemCodeInternalError,
 		ProblemCodePreconditionFailed,
 		ProblemCodeServiceUnavailable,
+		ProblemCodePreconditionRequired,
+		ProblemCodeRateLimited,
 	}
 }
 
@@ -625,6 +953,10 @@ func (s ProblemCode) MarshalText() ([]byte, error) {
 	case ProblemCodePreconditionFailed:
 		return []byte(s), nil
 	case ProblemCodeServiceUnavailable:
+		return []byte(s), nil
+	case ProblemCodePreconditionRequired:
+		return []byte(s), nil
+	case ProblemCodeRateLimited:
 		return []byte(s), nil
 	default:
 		return nil, errors.Errorf("invalid value: %q", s)
@@ -670,6 +1002,12 @@ func (s *ProblemCode) UnmarshalText(data []byte) error {
 	case ProblemCodeServiceUnavailable:
 		*s = ProblemCodeServiceUnavailable
 		return nil
+	case ProblemCodePreconditionRequired:
+		*s = ProblemCodePreconditionRequired
+		return nil
+	case ProblemCodeRateLimited:
+		*s = ProblemCodeRateLimited
+		return nil
 	default:
 		return errors.Errorf("invalid value: %q", data)
 	}
@@ -706,6 +1044,7 @@ func (*ServiceUnavailableHeaders) deleteTaskRes() {}
 func (*ServiceUnavailableHeaders) getMeRes()      {}
 func (*ServiceUnavailableHeaders) getTaskRes()    {}
 func (*ServiceUnavailableHeaders) listTasksRes()  {}
+func (*ServiceUnavailableHeaders) patchTaskRes()  {}
 func (*ServiceUnavailableHeaders) updateTaskRes() {}
 
 // Ref: #/components/schemas/Task
@@ -778,6 +1117,8 @@ func (s *Task) SetUpdatedAt(val time.Time) {
 	s.UpdatedAt = val
 }
 
+type TaskDescription string
+
 // TaskHeaders wraps Task with response headers.
 type TaskHeaders struct {
 	ETag     string
@@ -846,6 +1187,45 @@ func (s *TaskPage) SetNextCursor(val OptString) {
 
 func (*TaskPage) listTasksRes() {}
 
+// A JSON Merge Patch (RFC 7396) of a task: a member sets its field, `null` removes `description`, an
+// absent member leaves its field.
+// Ref: #/components/schemas/TaskPatch
+type TaskPatch struct {
+	Title       OptTaskTitle  `json:"title"`
+	Description OptNilString  `json:"description"`
+	Status      OptTaskStatus `json:"status"`
+}
+
+// GetTitle returns the value of Title.
+func (s *TaskPatch) GetTitle() OptTaskTitle {
+	return s.Title
+}
+
+// GetDescription returns the value of Description.
+func (s *TaskPatch) GetDescription() OptNilString {
+	return s.Description
+}
+
+// GetStatus returns the value of Status.
+func (s *TaskPatch) GetStatus() OptTaskStatus {
+	return s.Status
+}
+
+// SetTitle sets the value of Title.
+func (s *TaskPatch) SetTitle(val OptTaskTitle) {
+	s.Title = val
+}
+
+// SetDescription sets the value of Description.
+func (s *TaskPatch) SetDescription(val OptNilString) {
+	s.Description = val
+}
+
+// SetStatus sets the value of Status.
+func (s *TaskPatch) SetStatus(val OptTaskStatus) {
+	s.Status = val
+}
+
 // Ref: #/components/schemas/TaskStatus
 type TaskStatus string
 
@@ -895,6 +1275,65 @@ func (s *TaskStatus) UnmarshalText(data []byte) error {
 	}
 }
 
+type TaskTitle string
+
+// TooManyRequestsHeaders wraps Problem with response headers.
+type TooManyRequestsHeaders struct {
+	RateLimit       string
+	RateLimitPolicy string
+	RetryAfter      string
+	Response        Problem
+}
+
+// GetRateLimit returns the value of RateLimit.
+func (s *TooManyRequestsHeaders) GetRateLimit() string {
+	return s.RateLimit
+}
+
+// GetRateLimitPolicy returns the value of RateLimitPolicy.
+func (s *TooManyRequestsHeaders) GetRateLimitPolicy() string {
+	return s.RateLimitPolicy
+}
+
+// GetRetryAfter returns the value of RetryAfter.
+func (s *TooManyRequestsHeaders) GetRetryAfter() string {
+	return s.RetryAfter
+}
+
+// GetResponse returns the value of Response.
+func (s *TooManyRequestsHeaders) GetResponse() Problem {
+	return s.Response
+}
+
+// SetRateLimit sets the value of RateLimit.
+func (s *TooManyRequestsHeaders) SetRateLimit(val string) {
+	s.RateLimit = val
+}
+
+// SetRateLimitPolicy sets the value of RateLimitPolicy.
+func (s *TooManyRequestsHeaders) SetRateLimitPolicy(val string) {
+	s.RateLimitPolicy = val
+}
+
+// SetRetryAfter sets the value of RetryAfter.
+func (s *TooManyRequestsHeaders) SetRetryAfter(val string) {
+	s.RetryAfter = val
+}
+
+// SetResponse sets the value of Response.
+func (s *TooManyRequestsHeaders) SetResponse(val Problem) {
+	s.Response = val
+}
+
+func (*TooManyRequestsHeaders) createTaskRes() {}
+func (*TooManyRequestsHeaders) deleteTaskRes() {}
+func (*TooManyRequestsHeaders) getHealthRes()  {}
+func (*TooManyRequestsHeaders) getMeRes()      {}
+func (*TooManyRequestsHeaders) getTaskRes()    {}
+func (*TooManyRequestsHeaders) listTasksRes()  {}
+func (*TooManyRequestsHeaders) patchTaskRes()  {}
+func (*TooManyRequestsHeaders) updateTaskRes() {}
+
 // UnauthorizedHeaders wraps Problem with response headers.
 type UnauthorizedHeaders struct {
 	WWWAuthenticate string
@@ -926,7 +1365,38 @@ func (*UnauthorizedHeaders) deleteTaskRes() {}
 func (*UnauthorizedHeaders) getMeRes()      {}
 func (*UnauthorizedHeaders) getTaskRes()    {}
 func (*UnauthorizedHeaders) listTasksRes()  {}
+func (*UnauthorizedHeaders) patchTaskRes()  {}
 func (*UnauthorizedHeaders) updateTaskRes() {}
+
+// UnsupportedMediaTypeHeaders wraps Problem with response headers.
+type UnsupportedMediaTypeHeaders struct {
+	AcceptEncoding OptString
+	Response       Problem
+}
+
+// GetAcceptEncoding returns the value of AcceptEncoding.
+func (s *UnsupportedMediaTypeHeaders) GetAcceptEncoding() OptString {
+	return s.AcceptEncoding
+}
+
+// GetResponse returns the value of Response.
+func (s *UnsupportedMediaTypeHeaders) GetResponse() Problem {
+	return s.Response
+}
+
+// SetAcceptEncoding sets the value of AcceptEncoding.
+func (s *UnsupportedMediaTypeHeaders) SetAcceptEncoding(val OptString) {
+	s.AcceptEncoding = val
+}
+
+// SetResponse sets the value of Response.
+func (s *UnsupportedMediaTypeHeaders) SetResponse(val Problem) {
+	s.Response = val
+}
+
+func (*UnsupportedMediaTypeHeaders) createTaskRes() {}
+func (*UnsupportedMediaTypeHeaders) patchTaskRes()  {}
+func (*UnsupportedMediaTypeHeaders) updateTaskRes() {}
 
 type UpdateTaskInternalServerError Problem
 
@@ -940,10 +1410,113 @@ type UpdateTaskPreconditionFailed Problem
 
 func (*UpdateTaskPreconditionFailed) updateTaskRes() {}
 
+type UpdateTaskPreconditionRequired Problem
+
+func (*UpdateTaskPreconditionRequired) updateTaskRes() {}
+
 type UpdateTaskRequestEntityTooLarge Problem
 
 func (*UpdateTaskRequestEntityTooLarge) updateTaskRes() {}
 
-type UpdateTaskUnsupportedMediaType Problem
+// One failure of a request against this document: in the body, at `pointer`; or in the parameter
+// `parameter`, found in `in`.
+// Ref: #/components/schemas/ValidationError
+type ValidationError struct {
+	// What is wrong, for a human.
+	Detail string `json:"detail"`
+	// A JSON Pointer (RFC 6901) to the body member at fault; `""` for the body as a whole.
+	Pointer OptString `json:"pointer"`
+	// The name of the parameter at fault.
+	Parameter OptString `json:"parameter"`
+	// Where the parameter is.
+	In OptValidationErrorIn `json:"in"`
+}
 
-func (*UpdateTaskUnsupportedMediaType) updateTaskRes() {}
+// GetDetail returns the value of Detail.
+func (s *ValidationError) GetDetail() string {
+	return s.Detail
+}
+
+// GetPointer returns the value of Pointer.
+func (s *ValidationError) GetPointer() OptString {
+	return s.Pointer
+}
+
+// GetParameter returns the value of Parameter.
+func (s *ValidationError) GetParameter() OptString {
+	return s.Parameter
+}
+
+// GetIn returns the value of In.
+func (s *ValidationError) GetIn() OptValidationErrorIn {
+	return s.In
+}
+
+// SetDetail sets the value of Detail.
+func (s *ValidationError) SetDetail(val string) {
+	s.Detail = val
+}
+
+// SetPointer sets the value of Pointer.
+func (s *ValidationError) SetPointer(val OptString) {
+	s.Pointer = val
+}
+
+// SetParameter sets the value of Parameter.
+func (s *ValidationError) SetParameter(val OptString) {
+	s.Parameter = val
+}
+
+// SetIn sets the value of In.
+func (s *ValidationError) SetIn(val OptValidationErrorIn) {
+	s.In = val
+}
+
+// Where the parameter is.
+type ValidationErrorIn string
+
+const (
+	ValidationErrorInPath   ValidationErrorIn = "path"
+	ValidationErrorInQuery  ValidationErrorIn = "query"
+	ValidationErrorInHeader ValidationErrorIn = "header"
+)
+
+// AllValues returns all ValidationErrorIn values.
+func (ValidationErrorIn) AllValues() []ValidationErrorIn {
+	return []ValidationErrorIn{
+		ValidationErrorInPath,
+		ValidationErrorInQuery,
+		ValidationErrorInHeader,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ValidationErrorIn) MarshalText() ([]byte, error) {
+	switch s {
+	case ValidationErrorInPath:
+		return []byte(s), nil
+	case ValidationErrorInQuery:
+		return []byte(s), nil
+	case ValidationErrorInHeader:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ValidationErrorIn) UnmarshalText(data []byte) error {
+	switch ValidationErrorIn(data) {
+	case ValidationErrorInPath:
+		*s = ValidationErrorInPath
+		return nil
+	case ValidationErrorInQuery:
+		*s = ValidationErrorInQuery
+		return nil
+	case ValidationErrorInHeader:
+		*s = ValidationErrorInHeader
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}

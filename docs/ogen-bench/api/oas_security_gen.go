@@ -84,6 +84,7 @@ var operationRolesBearerAuth = map[string][]string{
 	GetMeOperation:      []string{},
 	GetTaskOperation:    []string{},
 	ListTasksOperation:  []string{},
+	PatchTaskOperation:  []string{},
 	UpdateTaskOperation: []string{},
 }
 
@@ -121,6 +122,9 @@ var oauth2ScopesOAuth2 = map[string][]string{
 	},
 	ListTasksOperation: []string{
 		"tasks:read",
+	},
+	PatchTaskOperation: []string{
+		"tasks:write",
 	},
 	UpdateTaskOperation: []string{
 		"tasks:write",

@@ -35,7 +35,7 @@ type Handler interface {
 	GetMe(ctx context.Context) (GetMeRes, error)
 	// GetTask implements getTask operation.
 	//
-	// Get a task.
+	// With `If-None-Match`, a `304` without a body if the task is still at one of the versions named.
 	//
 	// GET /tasks/{id}
 	GetTask(ctx context.Context, params GetTaskParams) (GetTaskRes, error)
@@ -45,6 +45,14 @@ type Handler interface {
 	//
 	// GET /tasks
 	ListTasks(ctx context.Context, params ListTasksParams) (ListTasksRes, error)
+	// PatchTask implements patchTask operation.
+	//
+	// Applies a JSON Merge Patch (RFC 7396) to the task: a member sets its field, `null` removes
+	// `description` (`title` and `status` cannot be removed), an absent member leaves its field as it is.
+	// With `If-Match`, only if the task is still at that version (else `412`).
+	//
+	// PATCH /tasks/{id}
+	PatchTask(ctx context.Context, req *TaskPatch, params PatchTaskParams) (PatchTaskRes, error)
 	// UpdateTask implements updateTask operation.
 	//
 	// Replaces the task's fields with the ones given. With `If-Match`, only if the task is still at that

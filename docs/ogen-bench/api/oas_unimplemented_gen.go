@@ -52,7 +52,7 @@ func (UnimplementedHandler) GetMe(ctx context.Context) (r GetMeRes, _ error) {
 
 // GetTask implements getTask operation.
 //
-// Get a task.
+// With `If-None-Match`, a `304` without a body if the task is still at one of the versions named.
 //
 // GET /tasks/{id}
 func (UnimplementedHandler) GetTask(ctx context.Context, params GetTaskParams) (r GetTaskRes, _ error) {
@@ -65,6 +65,17 @@ func (UnimplementedHandler) GetTask(ctx context.Context, params GetTaskParams) (
 //
 // GET /tasks
 func (UnimplementedHandler) ListTasks(ctx context.Context, params ListTasksParams) (r ListTasksRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// PatchTask implements patchTask operation.
+//
+// Applies a JSON Merge Patch (RFC 7396) to the task: a member sets its field, `null` removes
+// `description` (`title` and `status` cannot be removed), an absent member leaves its field as it is.
+// With `If-Match`, only if the task is still at that version (else `412`).
+//
+// PATCH /tasks/{id}
+func (UnimplementedHandler) PatchTask(ctx context.Context, req *TaskPatch, params PatchTaskParams) (r PatchTaskRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"example.com/tasks/impl/store"
 	"example.com/tasks/impl/store/postgres"
 	"example.com/tasks/impl/store/sqlite"
 )
@@ -32,21 +33,21 @@ type DB interface {
 // Open opens the database url names, migrated to the current schema. A
 // database that cannot be opened or reached is an error: there is no
 // fallback.
-func Open(ctx context.Context, url string, logger *slog.Logger) (DB, error) {
+func Open(ctx context.Context, url string, logger *slog.Logger, opts ...store.Option) (DB, error) {
 	switch {
 	case url == "memory:":
 		logger.Warn("data is kept in memory and lost when the server stops", "db", "memory")
-		return sqlite.OpenMemory(ctx, logger)
+		return sqlite.OpenMemory(ctx, logger, opts...)
 	case strings.HasPrefix(url, "sqlite:"):
 		path := strings.TrimPrefix(url, "sqlite:")
-		db, err := sqlite.Open(ctx, path, logger)
+		db, err := sqlite.Open(ctx, path, logger, opts...)
 		if err != nil {
 			return nil, err
 		}
 		logger.Info("database opened", "db", "sqlite", "path", path)
 		return db, nil
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		db, err := postgres.Open(ctx, url, logger)
+		db, err := postgres.Open(ctx, url, logger, opts...)
 		if err != nil {
 			return nil, err
 		}

@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/exaring/otelpgx"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -47,13 +48,20 @@ type DB struct {
 // Open connects to the database at url (postgres://user:password@host:port/db?...,
 // with pgxpool's pool_max_conns and friends), checks that it answers,
 // applies pending migrations and returns it.
-func Open(ctx context.Context, url string, logger *slog.Logger) (*DB, error) {
+func Open(ctx context.Context, url string, logger *slog.Logger, opts ...store.Option) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err) // pgx leaves any password out
 	}
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = connectTimeout
+	}
+	if t := store.Apply(opts).Telemetry; t.On() {
+		// pgx's tracer: a span per query (its text, never its arguments)
+		// and its duration; none for taking a connection from the pool.
+		tp, mp := t.Providers()
+		cfg.ConnConfig.Tracer = otelpgx.NewTracer(otelpgx.WithTracerProvider(tp), otelpgx.WithMeterProvider(mp),
+			otelpgx.WithDisableAcquireTracer())
 	}
 	where := fmt.Sprintf("%s:%d/%s", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)

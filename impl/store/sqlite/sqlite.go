@@ -20,7 +20,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/XSAM/otelsql"
 	"github.com/pressly/goose/v3"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -45,11 +47,11 @@ type DB struct {
 
 // Open opens (creating it if needed) the database file at path, applies
 // pending migrations and returns it. The file's folder must exist.
-func Open(ctx context.Context, path string, logger *slog.Logger) (*DB, error) {
+func Open(ctx context.Context, path string, logger *slog.Logger, opts ...store.Option) (*DB, error) {
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("sqlite: %q is not a usable file path", path)
 	}
-	db, err := sql.Open("sqlite", path+"?"+pragmas)
+	db, err := open(path+"?"+pragmas, store.Apply(opts))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
@@ -59,8 +61,8 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*DB, error) {
 // OpenMemory returns a new, empty database in memory, lost when it is
 // closed. It has one connection, since each connection to ":memory:" would
 // be a database of its own; requests take turns on it.
-func OpenMemory(ctx context.Context, logger *slog.Logger) (*DB, error) {
-	db, err := sql.Open("sqlite", ":memory:?_pragma=foreign_keys(ON)")
+func OpenMemory(ctx context.Context, logger *slog.Logger, opts ...store.Option) (*DB, error) {
+	db, err := open(":memory:?_pragma=foreign_keys(ON)", store.Apply(opts))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
@@ -68,6 +70,20 @@ func OpenMemory(ctx context.Context, logger *slog.Logger) (*DB, error) {
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
 	return migrated(ctx, db, ":memory:", logger)
+}
+
+// open opens the database, through otelsql when telemetry is on: a span per
+// statement (its text, never its arguments) and its duration, but none for
+// connection resets, prepares and row iteration, which only add noise.
+func open(dsn string, o store.Options) (*sql.DB, error) {
+	if !o.Telemetry.On() {
+		return sql.Open("sqlite", dsn)
+	}
+	tp, mp := o.Telemetry.Providers()
+	return otelsql.Open("sqlite", dsn,
+		otelsql.WithTracerProvider(tp), otelsql.WithMeterProvider(mp),
+		otelsql.WithAttributes(semconv.DBSystemNameSQLite),
+		otelsql.WithSpanOptions(otelsql.SpanOptions{OmitConnResetSession: true, OmitRows: true, OmitConnPrepare: true}))
 }
 
 func migrated(ctx context.Context, db *sql.DB, name string, logger *slog.Logger) (*DB, error) {

@@ -1,0 +1,126 @@
+// Package ratelimit limits requests per authenticated subject and, for
+// anonymous requests, per client address, and says so with the RateLimit
+// and RateLimit-Policy fields of draft-ietf-httpapi-ratelimit-headers-10.
+//
+// Counting is a fixed window: a quota of N requests per window, the window
+// starting on a multiple of its length. It is exact (N requests pass, the
+// N+1st is refused, however many arrive at once) and needs one atomic
+// increment with an expiry per request, which any shared store offers.
+// The counts live behind Store: Memory keeps them in the process, so limits
+// are per instance; a fork running several instances implements Store on a
+// shared database (Redis INCR with EXPIRE, a PostgreSQL upsert).
+package ratelimit
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"example.com/tasks/gen"
+	"example.com/tasks/impl/auth"
+	"example.com/tasks/impl/problem"
+)
+
+// Policy is a quota of requests per window.
+type Policy struct {
+	Name   string // the policy's name in the RateLimit fields
+	Quota  int
+	Window time.Duration
+}
+
+// ParsePolicy reads "N/DURATION", such as "600/1m" or "10/1s".
+func ParsePolicy(name, s string) (Policy, error) {
+	n, d, ok := strings.Cut(s, "/")
+	quota, err := strconv.Atoi(n)
+	if !ok || err != nil || quota <= 0 {
+		return Policy{}, fmt.Errorf("%q: want N/DURATION with N a positive number of requests, such as 600/1m", s)
+	}
+	window, err := time.ParseDuration(d)
+	if err != nil || window < time.Second || window%time.Second != 0 {
+		return Policy{}, fmt.Errorf("%q: want N/DURATION with DURATION whole seconds, such as 1s, 1m or 1h", s)
+	}
+	return Policy{Name: name, Quota: quota, Window: window}, nil
+}
+
+func (p Policy) String() string { return strconv.Itoa(p.Quota) + "/" + p.Window.String() }
+
+// Usage is a key's state in its current window after one request was taken.
+type Usage struct {
+	Allowed   bool
+	Remaining int       // requests left in the window
+	Reset     time.Time // when the window ends
+}
+
+// Store counts requests per key. Take counts one request for key under p at
+// now and says whether it is within the quota. It must be exact under
+// concurrent calls.
+type Store interface {
+	Take(ctx context.Context, key string, p Policy, now time.Time) (Usage, error)
+}
+
+// Limiter applies the configured policies to requests.
+type Limiter struct {
+	Store Store
+	// Subject limits requests made with credentials, per subject; nil: none.
+	Subject *Policy
+	// Anonymous limits requests made without credentials, per client
+	// address; nil: none.
+	Anonymous *Policy
+	// ClientAddress returns the address to key anonymous requests on; nil
+	// means ClientAddress(nil), the connection's peer.
+	ClientAddress func(*http.Request) string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Middleware refuses a request over its quota with a 429 problem, and tells
+// every request it limits its policy and what remains. It runs after
+// authentication, so that it knows the subject.
+func (l *Limiter) Middleware(next http.Handler) http.Handler {
+	clientAddress := l.ClientAddress
+	if clientAddress == nil {
+		clientAddress = ClientAddress(nil)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, key := l.Subject, ""
+		if who, ok := auth.FromContext(r.Context()); ok && who.Subject != "" {
+			key = "subject:" + who.Subject
+		} else {
+			p, key = l.Anonymous, "address:"+clientAddress(r)
+		}
+		if p == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		now := time.Now()
+		if l.Now != nil {
+			now = l.Now()
+		}
+		u, err := l.Store.Take(r.Context(), key, *p, now)
+		if err != nil {
+			problem.Write(w, r, fmt.Errorf("rate limit: %w", err))
+			return
+		}
+		// Whole seconds, rounded up: a client that waits t seconds finds
+		// the new window open.
+		reset := int(math.Ceil(u.Reset.Sub(now).Seconds()))
+		h := w.Header()
+		name := strconv.Quote(p.Name)
+		h.Set("RateLimit-Policy", name+";q="+strconv.Itoa(p.Quota)+";w="+strconv.Itoa(int(p.Window/time.Second)))
+		h.Set("RateLimit", name+";r="+strconv.Itoa(u.Remaining)+";t="+strconv.Itoa(reset))
+		if !u.Allowed {
+			problem.Write(w, r, &problem.Error{
+				Status: http.StatusTooManyRequests,
+				Code:   gen.ProblemCodeRateLimited,
+				Detail: fmt.Sprintf("the quota of %d requests per %s is used up; retry in %ds", p.Quota, p.Window, reset),
+				Header: http.Header{"Retry-After": {strconv.Itoa(reset)}},
+			})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
