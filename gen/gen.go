@@ -1456,6 +1456,11 @@ type GetMeResponse429Headers struct {
 	RetryAfter      string
 }
 
+// GetMeResponse503Headers the declared response headers of an HTTP 503 response for GetMe
+type GetMeResponse503Headers struct {
+	RetryAfter string
+}
+
 type GetMeResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1469,12 +1474,16 @@ type GetMeResponse struct {
 	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
 	// Headers400 the parsed response headers for an HTTP 400 response
 	Headers400 *GetMeResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetMeResponse401Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetMeResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetMeResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1500,6 +1509,11 @@ func (r GetMeResponse) GetApplicationproblemJSON429() *TooManyRequests {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r GetMeResponse) GetApplicationproblemJSON500() *InternalError {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetMeResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -2721,6 +2735,13 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	switch {
@@ -2768,6 +2789,16 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 			headers.RetryAfter = value
 		}
 		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetMeResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -4532,6 +4563,23 @@ func (response GetMe500ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w 
 	return err
 }
 
+type GetMe503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetMe503ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListTasksRequestObject struct {
 	Params ListTasksParams
 }
@@ -5906,8 +5954,8 @@ func (sh *strictHandler) UpdateTask(w http.ResponseWriter, r *http.Request, id T
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H2Lchs3luivoHpnKpKnSfEh2RZVqVuKLWW08UNjS9db4/aowW6QxKgJdAC0aE6uvif/kS+7dQ6AfpBN",
-	"SrLibHY2VSlLIruBg/N+Ij8FiZznUjBhdDD6KZgxmjKFv55c0Cn8TJlOFM8NlyIYBRczRgzV199ocsOU",
+	"7H2Lcts22uirYPjvTu0sJetiJ7E8nTNuYnf9NxdvYp/8s2HWhEhIwpoCWAC0ou3x8/Q9+mRnvg8ALxIl",
+	"23HT07PbmU5jSyTw4btf4Z+CRM5zKZgwOhj9FMwYTZnCH08u6BT+TZlOFM8NlyIYBRczRgzV199ocsOU",
 	"5lIQqgkl2igppoQJw82SGDrtkvdMpIQbwgWJzyad19Qks5gYGQnF8owmjEhFUpYxw4hxyxIpsiXhEyLk",
 	"WKZLksyomDJcRnORsG4kgjBgn+k8z1gwCqJgGAVBGCj2Y8EVS4ORUQULA53M2JwC+GaZw4PaKC6mwe1t",
 	"GLyjhr3ic27WT/dhRg3hmmRsYoicIFg/FtJQspMqOjEdzsykMzMmpznvKGpYBgt1HNo6/V4YiV9+Hu6O",
@@ -5918,17 +5966,17 @@ var swaggerSpec = []string{
 	"/NzvdQfd4W63AeZ2wufUGKZgo3987HUOP/3lT0HYAuKHDx86x4WZgbgn1LB1OAGMp88OeiDBWcbElIVk",
 	"IhVxgEQi/o5RxRRRjGbzb6PgguprTY7Pz6IgJEwpqb6NAi5uaMbTKyOvmSi/uKpt9W0UoO6AB0BygVCK",
 	"JXIquGZpFACZjgWROVMUnndcmWlJaJKw3GhCBWxLrtmSaAa4lYKROWC1gj0SFOiBTOEAl6J5JBIfn5/9",
-	"wJbtJ7IM/W0U/Ffn+Pys8wNbRkF8FAlYsMQVno7kVNE5M0xpQhUjCHMNFq+XEsVSwD/NCDVkQovMrLLk",
+	"wJbtJ7IM/W0U/E/n+Pys8wNbRkF8FAlYsMQVno7kVNE5M0xpQhUjCHMNFq+XEsVSwD/NCDVkQovMrLLk",
 	"ZhQ/iCVvw6CCCR54USgtVbsKiAX7bK4SfCL2sOaK3XBZaJLTKTsicg5mwSD24OsJV9rgd01e/f7tj9d/",
 	"e3P1w9+Oj69eXhdv/3mQv778e+/598v8apz1j4Mw4LDvjwVTyyAMQC0Eo8BuHtSPNKefXzExNbNg1B88",
-	"D4M5F+XfYYPrjzt/p51/9TqHV51N3H82QVu24fxgN8uDo02jmixlQTKqgTcpWrOGnA67/W7f6rhILBQ3",
+	"D4M5F+XvYYPrjzt/p51/9TqHV51N3H82QVu24fxgN8uDo02jmixlQTKqgTcpWrOGnA67/W7f6rhILBQ3",
 	"jMxonjOhS3tYLsY10YZnSHTkZWeGQ8IyzUi83x8Az8dPYjCvQjrOG5HFjBrQfagjy5cKkTGtne1BHej4",
-	"QlvetG+TnXh/8DxGmyMLoN1ul3xg9BosvSYC150DUta1Yh+5DelkF6sI5b2CBqn+pNgkGAX/sVd5Jnv2",
+	"QlvetG+TnXh/8DxGmyMLoN1ul3xg9BosvSYC150DUta1Yh+5DelkF6sI5b2CBqn+pNgkGAX/tVd5Jnv2",
 	"W713gu7FBZ1qR4g3UrA7iaFLkZE52CIgxkxm6ToRwNA0kR0JalAh4BJSM486HZJ42Nu3ZkdIAu5KHSeI",
 	"DUJ1JJxrJAXTJJVHBEiD3zLQPUu/oMXcJjzBQR+HrA0uD6Apo2rKtCGimI9Bs03w9GhkFDOFEg2xHPTa",
-	"xQ7tZgO6lKFasq9MpJpTE4wCLswQrNCcfubzYh6M+r0eSqT7qxQ5LgybMoXQg+46e7nVH+VpU3sMJz22",
-	"P37OOs8nh7Sznxz0O4fpMOn0xwP6bPKUHaT7PY/xnJpZdRKebtWP5UmKAp9s0ZfevUB1+R1N31lHAv5K",
-	"pDBM4K/oHCVol/ZyJccZm//lnxrO9VN1DngjhfXRFOLDVxPKMwZbp8xQnuEBnIImkSVEFID3gyQiM4pW",
+	"xQ7tZgO6lKFasq9MpJpTE4wCLswQrNCcfubzYh6M+r0eSqT7rRQ5LgybMoXQg+46e7nVH+VpU3sMJz22",
+	"P37OOs8nh7Sznxz0O4fpMOn0xwP6bPKUHaT7PY/xnJpZdRKebtWP5UmKAp9s0ZfevUB1+R1N31lHAn5L",
+	"pDBM4I/oHCVol/ZyJccZm//lnxrO9VN1DngjhfXRFOLDVxPKMwZbp8xQnuEBnIImkSVEFID3gyQiM4pW",
 	"Ds3LyFN5XmhwH0CPzKU2pN8DbOAzOhh9/Klae+sLDU4ooSjZ4fZTGGhDTaGD0T7Q2XBjbRNNicdKiUI6",
 	"loUZjTMqroPb+/L5ucWcRfw6dzgfDhTnnGZAO5aOCK3MLOhJDDZQnaaSWS/CCjA4rZFIZVLMwX/cideo",
 	"EIfWFbd+JXxWKIZBj8VlvBuCh2kpYXlkZaeUAYXJTuzdHQcyvClVBXUkKpuvWx53gFASr/pnceU+7Fo9",
@@ -5942,100 +5990,103 @@ var swaggerSpec = []string{
 	"qd/7K6G7lpUFxzcltMzp1sNNIQmwNCDdjEqmdiePhE/N1k/fJW+kmYGns6CagLExTKygBOImTFuB6V6h",
 	"4rvS9/616Fh68zVKomE3VQABhAHHrR6WeiINnm8g0rtq4a+virkmqhDOFet03KE6fNKZWzr6PLKXIuBR",
 	"ISNRkXqEVPCnxqS0wLwX8qfLXjRS9o4+YHd4wi4FvaE8o+PscfpL2+Wuitp6K1KWUkPHVDOSUAHmcgzn",
-	"osmMpUeWc0hGDcbJlcWs6S8HMLls7PAVibQZXqL4dGaIkAsPuU0nxrVcb1ymqps+zko6eJt7U38UYbyQ",
-	"8jUVS6fJ9aMIpqhhVxjUretDm4SXE/K016sKGzlTpD/vaWDbQrOUFLk/Phdkf9CwPIPDinJgagBuUgL+",
-	"VemWQGikPIgoB67oE9cPHe82iBeJduqthleNctNW6pUPbqi33Otl//x6IeFBnHMpqItyHqmF51xrLqZX",
-	"tdC1yT1crzr5hJKxDd8wRGg4ef2KSxogfk0/rx51L5gCbSwM+ntmxpb2I8X+yRLD0q8SoFwKXeS5VIal",
-	"r1nK6QUe9RFEKaoFr+aw4hVir0aXF3bpDmxVZn5sHnRE6pvhJnVv5qBOoXIbgoCTC7vNb+g/giIGb4Pg",
-	"OQnsTFaYzvmSQNFIYK6MxP78JyKRKRfTuO58lpkbdzyyw8vfdSSEFGxESu8CISkEHEUxrVm6noI5RgjK",
-	"zTZlYMBUw4ot0IGfpdgEdNjI5brhi3pmPxK+4oX48IhqJMEH3YPucDckMU9tKT8mNJNire7uv74j6VES",
-	"1XYUVAnptQPGT2KUKApB8Zx2NMspKN+UZFxjLb5qLdChbzeQiiwYvW6c4Xn3+VrRE9sEQvJhLwr2MVNT",
-	"rwf1BvuNElAU6Sc7UfTk/+182Nv9P1Hw8R9R8OlJFOzAFyF+2/xi98kufNpSLAqDvzKaGaxO5Ao4znCb",
-	"E/by8lPARDEPRh8DeR18qsMsr1uLT1Va+qNf5FP5nMTiM8bhbHFB9TWqhtS6qjQ7r4EwoZlm4QpUDZps",
-	"F0NY/WXt8duwdqa7Xnxvn7wtVcXdr1zgg6sYsK+3IeBccZHwnGYtuE9k3nJe62jjd6TKo7k0R4OfPgY2",
-	"iwbRDhCpllL7FAbcsLlukYdK7SlF0UC7ZoG2PhRZAwFkm2tdsJQY2WRsmvGE3c0nbp/QH70dYVavrgFz",
-	"LLBCfbh/8Iw400KsndDEvu7zztqAk03mNJlxwTqAHvwArA7A3SSDtUX3UvYv4NHbyjy19u0sUEeiXqhy",
-	"RGUHxwSVy6yY02Y1a1v7QJtA+wLJGggYk61XB0YrhQHMa4EGroVp3+hI1Kv+IkWjERJaQ/0vPw8J+2yY",
-	"wAB9zrAms0PxyUgY17kEBzjr/Of7t28wWIRwXEgyKZSZ+SwK+Le24u5gAnt07Io6g95RzTYgHrEVYspc",
-	"S4x9c9Bz5UrP69uI+H9LpNik5S3q3zP76qC3LhdcaENF0lKJOEO7M8GOIjTiSVIoxUTCqlYDy6E79TCY",
-	"pysG4XA8mDxN+uyA7rdSuVJl6yrirxcX58Q+UHJ2uTJ6qJtLnQeHh7VSpy2IrRQ7azpxRQ6JnoGzoYv5",
-	"nKrl6oHRs8FTI4CKUS0FyWeKarZy+nbPuaanFE3YFU/bz/9h+ILgE4SnHohSzLA/6uDz58pZ8a1V8IaO",
-	"RBkd7rzNmbhgGZtD7LE7wpiLEe78HMXAm7LFMuY5ddUN2R9PDgeT4cGzZ+Phfkqf0mHCDgeHaY/12P6z",
-	"4dMgXO1oop3Jp5+Gg9tWY22cX72K98t3Z+BcMctoVtTqjNgkwoqGrvm4d+lp54Rb+pdMGFpNuUVnv3Ca",
-	"dMVn3KKNj0iScRBSMlZUJDPbZcS173QjsVW1cTcSnXa11lZBbSmeEl87tSut1g9HK71MtuepLHlaz+7p",
-	"s4Perg+4IkFIo5i6Uke1+7SEnfEIVGFrMNeEDa1BC2Tl4y53aSO+Goh+mdUKnVurWZiDUNeX5dbWaMlB",
-	"xyPyBQnbluU8xzmoVtp+6ptIgblb7FNJAe/N1CKYFuHw3ZLOc+vfM4tnl2nkWxwFMDvzjc/JrOeSWlJp",
-	"drGyjBSHJJ4zM5PpFXxGs0wusHAfr1VR4hDOGbcHyPBGs8QHcoAagCskiSaaLp2Wcn59W9vGihSAhWhN",
-	"kzQ4Ev9uKf7Wq2Xrp0QVuF4q2pgBWCthtpdD2tO3m1LujdxhI8pZPeGaTvZRzIrvqBgEh1fUNBIcwaA3",
-	"eNrp9zuD4UW/N+rBf38PagY5pYZ1DJ+ztq1Wop9q1b8VPLkGk69MSBZSXU8yuUAlAHa027aWNZ4Pbka6",
-	"o7XokTFWBc4HbDLE5tOT45evT9q2KvL0Thz3R8OH4HjF3tkjrlm7irYNINoM4GoU+kCy1dIAgx44Y3Vv",
-	"4R9R9LnX68C/z+Gf7+CfF/DPCXzYP42iz89O4dfD00/t0T+Ad05tpbfJwKXjfC8PGoWgJYCs9dqu2/9z",
-	"qjVop9g34xoJbjxSHV50zbh0rF1nvMFWwC/txL2D1HjMTSQ89y2cW3MVq24ZRjmvmZoyggtYK/psePh0",
-	"F9v60SCOMPWHwZKGGMZGPyxLw0jEosiymCg2lzdg+WobxBh8Ody49zNG4bFyBavnt2ZQHsWMAJ2ts9kO",
-	"xF+ZOX+jdE0rwd+vpb+MTGUQBqkE6OCnYE1L4R5olbGLe2m4JoK3NYFX2L0PIlfj2zVJfCvKCMYypveh",
-	"sBKuTdNRHvnsgMsBmEjEuUS7HB9hl4n9unK/4/LXOKwSDDEXcTuLbkmicG1TKFsSJi589e53hiiEF/ut",
-	"hlC07QSedPMM3KbYHDe4flzfV+oaohv84L9b27HWhNoWvoKbVsbO5fblCEXjqL6leX0PS4+2YBG10rn9",
-	"3vn1h73+rp2ActUAp1D8pkckjoIoiAHntu0en8JKxGIms7W4d88bze1K11F6XeuC9LOkUNws34PQWsag",
-	"Of+BLY8LM2tNAvohmTIVifUgl1u0/AIxZseOLAjDpra+orvkzBCaGB0JO/FBjX/NVk6Yi6Ldh99o138O",
-	"K+2ijvTNZkJGwuYwR+RtzgTANOz2CDWGYkO9z99KIkGvDvBtmTNxlr6QQrDEwAJ4ZNe6qiVZzDiEwL4g",
-	"pF1FiFB3XqIpTwkwbUjGSxuE1p52U2PakLhCYUxs0zXN0J82/IZ1yQVOEFDL/JEAdOkjlyC0DTWtFVDX",
-	"8FHLM4Ng/8CWNlq20DKXVeTaD23Y89luPacz6oFzNxJvhW1io/UJKUr2e/0S49QVtmsDSOUoVCSqWajR",
-	"F8w/bRl5KB+rVQsRtyB9FjcbGVXm9McCp0v/88MFYkdrn+IVJG607478OFdU9HrDxA6awa+IYlsRAG6x",
-	"aoNrklDNOlxoJjR3RIV3dBuGkTquKmfPahcLRu4I1eFmxuRwNMu168d6g8GlqSoUKxyCJVqg2dI2apYZ",
-	"bXwFVZ5gkUB3BoQwrnAYHwH9fUWP5Ere8NQPQ6KwO+xp5ENUULqEI6ECAnIbqmNOqVPPmaCXM2aZXHTJ",
-	"mSDvF3Q6ZYpcnoVRmYQETNXhsSVHAJ4JWUxnqDoh0K9xqRuWymmaSetXLbGkK8iYJdQCBIJriecS41XW",
-	"k/j6YuaidYDTRpZ4hhe1MLxRMaoVfkbBO0ZTspSFsvqqu1ILGgUvMJQJvWyDLnIDz/W3wEkC/F6qzHGC",
-	"Hu3toVvoVH43kfM9ZI09GyjXHSvLMVhs5WIiWxPHc5pluF3HKJpcA8ZBdVpVPJMLxyc5Szo2wV96qFjF",
-	"lvAD5aHmp3juSqSARc2IKFkYpkPiHEE8r7czRBUZ0yTjNww1aSTs4NQCfQFskSW1TreUKe6dbVo1RIB+",
-	"sgtNlJxbHoj9FtiDY1UychzYV3S4O0XejUQknjw5bizVffLETqk3hWn0YB1RSlsyY8k1S52VaHK15cWj",
-	"uhBzUxPcSIC6sIk9/74lblzysajkuUKstfiYYyXfSZBQrPuUT1rdipYO5MoCq6nhuspfU67qimNOlzjq",
-	"I8DQoTa1n9cShtcC2AadRFCznh7ADhM+LRTYo1Wd4qlgPQkN+H/X6jKQnZTq2VhSlSI/ATPrXQQL+yrs",
-	"zG4k0D4LbRhNRyQujcbIkeqaLR2hwjXS1E21RS8iYN2yO2cAUIdGnpt1014nwlEDOvB7ykFX7/Vw0yzq",
-	"OklhuuEceT/IYQ2DC/3kCVqVjRXZnXhTK1C86+q0kdhUqI0TmbK4S5pi4mMXbeemkVmRNcrB5W0DRw76",
-	"Fz4vSDOXVAbqH/veW8VyxcA62R1L70O4llQ37e9nJcvLJcY0uV65YcKXjzKacAhkcviY224R1L5cTK2X",
-	"bfMDfLLa1Fxl0+eMisWMZ+XtDTZumyCqrTXEiVs3BWp7nnnZ8owyJySxWSy0aCA6mdSmSz7YYdp6c669",
-	"7AEjV66xZ6hC2k6ZngFIF1zo3fr4bnmHwV09wiPb8kvdPtVIL7xJ4TyD56S9YODCmYPnB+SXn4e7LZRF",
-	"j7ZUq6aahy5nbh2tqnlWSzCrs9BnckPTEBojcSxkdujZVnttDosKvbDnjYe9ffJGmki8limfcADVtQCU",
-	"ANTGdMkONg0lcp5TxbUUIfH9Q5Hwk8BHhJatR7bnCLymJ7GNi6uxXY+Fc6pwFt+SGnEQnx9fvPgr2UMh",
-	"3vuJp7cxMfQanbfV3FUkyuRVSBoiPIeHOsjEToy/Ykqr7PaCI9Uap+E4H3xFd0ufc31CA8mjIxEf9Iax",
-	"v66kVqRp1m9Q8c0BsVUjLQDxDgTHXslhFYZbHkwBftzsN675CuDluds4wNdwGQ0hxXIuC411JR3iS9bn",
-	"IzRNFdMYruryghBtxcVZaGSotTtXkLmqj2OLS03kJBL3vuYEU4GlhpE37rYJW/WaMtB+8f7gkDRKZC1o",
-	"7ZJX9gITMBOJLAQgIkdesV2AvrvCIfivEkQLfIu8MNYilx2UoIJ986frKrFsun843B25wb3Li9PO8zAS",
-	"tuwIRk4pOaXoCQpJLgXH8VYhRTKj4CgypcnO5V9OX77sge2D305OQz+7EAlUcmYhsVJNMNWCI/w2Ts4z",
-	"Kljo4lYNb5+enuDL+OvpbohZgrSwIsQ8q2N57sj95UMp8FMbBeQMA+oqbIvETtyWlB4RTErHu11yQhNM",
-	"f1ES7/d6pG1AGG19JKifn9NAE+yrceNYYa/XIxm7YZkmKWN5l1ywz8bzkYUFQX7Rs7XYF33rd8uM1LAK",
-	"WHh58gqw24MVEbu9Xv80xJ/PTv0nh6cheXP5CpghyYqUpbtHTV1BsHwIDsg4JBkXjEwYS6tcDJ0ydzcA",
-	"oXPpDOq8S443IQGVqV6dkja1dKUbl47EDi2bkXZDAprFN5g1cmstCTXnZmGsjmjKpHNhVhN+oN6roe+7",
-	"Gqewv6qlc6oLyntGeFqJyeXl2UuNdp8J4N+U6IzqGdPYXRx3uzhdgwG3Td4gwmInjH+rZQ+8q2fbGlL8",
-	"NDHZstl6scCUkk1qKsB7wSLhzpNIpRiOLedMJRCae5h24j//61/AmFZk4z/HuxULA1esTHkLOkfPxvh8",
-	"kuYZE7AynwqpWAqYqF9bA+6I7+AdL0kMbvjgqR0XB9zHR7HFM0pZFass6JLsuHEkLF79efhd7G3simbC",
-	"cMmN0drOalBftSDSt2Rj34dtmY5cx/TI09+PzK+3VMuqZa7WDu2w1D+II2FxH690b49I9bSmSw280Giy",
-	"PugedPtPd7vkO3t5U6X1rRl1/tzx+Zn1Om3DmfPujGbZxBvXqhnDGpLKbFRRWCSsmdx5uk9+4N8BNdy9",
-	"HC4eiPeH/ZjsxIZ9Nnt5Rjl4Cm4NYQNq1F5JJjVLd62ixj907RHtONFDkkqbclEQx2PgyuespKO7fMs9",
-	"DGQ7aV7L5QOA+L869VGEzltUT3oE5kYLPpnER6s3ekE4VSIGxdsvVktMgV5vBPlxWIsf490KgBdAEgRC",
-	"yWxEhOxoIxVESS/evnuPmJGTSctFOui0Uhx+sEwmrFLteLdSKj7lQh+B150rNslwSGwnfnt+cfb2zft4",
-	"18maTwljCG7TVRlPmNBY8nIJ09dnF0EYFI0UksyZsNPJXamme+4lvQfP3tbGrXyiNggD59UGo6Df7XV7",
-	"mJLMmaA5D0bBsNvrDm1P3QyzYXuzsr19ylr6mM+LccYTTPoIwA7G4OiHZZKmZEwzcESc4ZIKeN8oaqTC",
-	"XFoZiJ+lwQg2cM30K9erDHq9LcMwLUMwvvAZyAeMnbi9t8xn8sRGbTlm9PYtVG1LltDv1W6GgVcGh3e/",
-	"sjrSdxsGB/fZqnnJQb0CFIw+fgoD11WKWU2cafFHmnmkGxzc+BjopTZsHnyCNfbmbCPx36F70Kjs2DyH",
-	"zX2tX2PmQoCUlX1feHnb0l8QUc93S1WrR5UVkKP6ZW529tVtZ8VmjaNes8dzk8sNbx8KKFv9Xcv+A8ad",
-	"/BzDBtZrRjy2W+6LObDXv/uVRvfwfyvb/tSoBH38dBs2i5gfP902ONt2Co1Zra+wxtflTJPlbCTgvZi7",
-	"7FDEV0IisxSTROAphpitycFdpgZ0OFjBNU4Ei4BaOGhetfexHT3VI3t+YPTOB92dfYCQx/G7a1j62GzC",
-	"29R518Ta3U0wPL1/s1ypx33TiDdoLb0f9Wa29g42wEyjn+rupqd7C3HZB9Yiw289f/hr135b4e0N736p",
-	"uhDoNxZ3eOse8LVcTXCHpqgKrQ21facGecW1aZH5mhaxf3/CHhHdojhsSVD7NKdciKom4ZX3qnqwgoZN",
-	"gLbBg2nznUyXDxPch4piKV6+82qTdN1bDPxQ4m2zUcWogt2uqaX+w073u1FGd2Friy4qQX2QYtl4vxbe",
-	"lkQx7KHro+n+fu9t4+j4zG0YvHJplPaOqst3r7w3J9gC9222Ue3d9F0S/J7IfNDdtBkX1lC/xNK6bxhv",
-	"6fxywH2jIaCPXSkeq7A2EH558urk4qSRsF8XxrTaZfVeXOSXP3k+7o5luvyPPZ6iMvqemftDhmWUCq7v",
-	"Ty7uAGrqVn8IRFh3uD9MtjamsVYG5C5rBtpBuV7tWIczL/d8CKSXKDAPQR/eL1/D4PnlXRgsqj3uD9rt",
-	"79tS9+/xxuqdZPjewX3Aa7mT4t/XPXCBXNMbsLbcmfIWH6AMI5DpLO+C8tg0PVzWgcP73/tMdqp7n3cf",
-	"oK3uDi38NdctIcP+5ot40eLYXdPfuydrz7H9jfJCQxSMwT0Eav02OhSL5w97tbxX7H+ZTFkjvlmmwvZ4",
-	"vBSgWmNBSKi7o9s3Obic/wa5ikR50Xd1zbdtyNqQPvpCuapuLX98OP5vFoT/Wo7vFzu7sORwq4Kra+Jq",
-	"AHe1qQXZZlS1xsp8GQnsgqE3rEveuBvjV28Cehig/0669X9zWuF7ZrZpvIfpF3dVPuyQt/+vEY7d/5SH",
-	"bh2hc/X1DUN0kbAtR2RbxxHZiVEduA4Zqyviqm8oEvY1W1W8szdJ214w2zpX75v7Yn+pRa1vClEe6jDd",
-	"J0uz2tu1LWMDaG6oW8EemoBE4O6Te/kKNugLbYpgX2hSBr9+LoVq20v6iFTK7R8OsXeI/3uC0z+88PtF",
-	"tnZgBXM9ZTPjVhNVtBbJXB6mdslyPWWEF/wLpsmU3zBh1fpaFByJX0Wtb8zvfA29/mtm3+/SgV8n+/4/",
-	"Nwr5nVgMt83jg5E/zMUf5uL3bi6cot+SCb2jceOTvVHIK2TbxrZ300ed6xZbvxO33qDUrWaHXYMSBF3t",
-	"12q6C7/tlQPl//PLdX+sv2b74zZUat3r9qC3n27/fwAAAP//",
+	"osmMpUeWc0hGDcbJlcWs6S8HMLls7PAVieThRVMAB+Cpq4fkSt7w1CeYkxkDN0fm9MfCuUE6jMTaKYni",
+	"05khQi78eW0SMq5liOMywb3q1q+kkbe5RfVH8WwXUr6mYuksgH4UoRU17AqDwXU9apP3ckKe9npVQSRn",
+	"ivTnPQ3sXmiWkiL3COCC7A8aFmtwWFEcTBTATUrAvyq9EwiplAcR5ccVi+L6oePdBvkicU/61ctUW6lX",
+	"PrihTnOvl/3z6wWIB3HOpaAuOnqk9p5zrbmYXtVC3ib3cL0aHBBKxjbsQ5lqOIf9iksaIH5N/7AerS+Y",
+	"Ai0ujFcOS/uRYv9kiWHpVwlsLoUu8lwqw9LXLOX0Ao/6CKIU1YJXc1jxCrFXo8sLu3QHtiozRjZ/OiL1",
+	"zXCTuhd0UKdQuQ1BwMmF3eY39DtBFYOXQvCcBHYmK0znfFCgaCQwx0Zif/4TkciUi2lcd1rLjI87Htnh",
+	"5c86EkIKNiKlV4KQFAKOopjWLF1P3RwjBOVmmzI3YOJhxRbowD9TbAI6bORy5PBFvSIQCV8pQ3x4RDWS",
+	"54PuQXe4G5LYm7yY0EyKtXq9//qOZElJVNuJUCWy1w4YP4lRoigE03Pa0SynoHxTknGNNfyqJUGHvk1B",
+	"KrJg9Lpxhufd52vFUmwvCMmHvSjYxwxPvY7UG+w3SkdRpJ/sRNGT/7PzYW/3f0XBx39EwacnUbADX4T4",
+	"bfOL3Se78GlLkSkM/spoZrCqkSvgOMNtLtnLy08BE8U8GH0M5HXwqQ6zvG4tWlXp7I9+kU/lcxKL1hi/",
+	"s8UF1deoGlLr4tLsvAbChGaahStQNWiyXQxh9Ze1x2/D2pnuevG9ffK2VBV3v3KBD65iwL7ehoBzxUXC",
+	"c5q14D6Rect5rYOO35Eq/+bSIw1++hjY7BtESUCkWiruUxhww+a6RR4qtacURQPtmgza+ldkDQSQba51",
+	"wVJiZJOxacYTdjefuH1Cf/R2hFm9ugbMscDK9uH+wTPiTAuxdkIT+7rPV2sDzjmZ02TGBesAevADsDoA",
+	"d5MM1hbdS9m/gEdvK/PU2u+zQB2JeqHKLZWdHxNULrNiTptVsG1tB20C7QsrayBgLLdeVRitFBQwHwYa",
+	"uBbefaMjUe8WECkajZDQGup/+XlI2GfDBAb2c4a1nB2KT0bCuI4nOMBZ57/fv32DQSaE8UKSSaHMzGdf",
+	"wL+1lXoHE9ijY1cMGvSOarYB8YgtFFPmWmnsm4OeK3N6Xt9GxP9dIsUmO29R/57ZVwe9dbngQhsqkpYK",
+	"xhnanQl2IqERT5JCKSYSVrUoWA7dqYfPPF0xCIfjweRp0mcHdL+VypUqW1cRf724OCf2gZKzy5XRQ91c",
+	"Ij04PKyVSG0hbaVIWtOJK3JI9AycDV3M51QtVw+Mng2eGgFUjGopSD5TVLOV07d7zjU9pWjCrnjafv4P",
+	"wxcEnyA89UCUYoZ9VQefP1fOim/Jgjd0JMrocOdtzsQFy9gcYo/dEcZcjHDn5ygG3pQtsjHPqatuyP54",
+	"cjiYDA+ePRsP91P6lA4Tdjg4THusx/afDZ8G4WonFO1MPv00HNy2Gmvj/OpVvF++OwPnillGs6JWZ8Qm",
+	"EVY0dM3HvUtPOyfc0r9kwtBqyi06+4XTpCs+4xZtfESSjIOQkrGiIpnZ7iSufYccia2qjbuR6LSrtbbK",
+	"a0vRlfiaq11pte44WumBsr1SZanUenZPnx30dn3AFQlCGkXYlfqr3acl7IxHoApbg7kmbGgNWiArH3c5",
+	"Txvx1UD0y6xW9txazYIehLq+nLe2RkvuOh6RL0j0tiznOc5BtdIuVN9ECsz5Yn9LCnhvpiTBtAiH75Y0",
+	"oFv/ntk/u0wj3+IogNmZb3xOZj2X1JJMs4uV5ac4JPGcmZlMr+AzmmVygQX/eK36Eodwzrg9QIY3mqVB",
+	"kAPUAFwhSTTRdOm0lPPr29o9VqQALERrmqTBkfh7S9G4XmVbPyWqwPUS08YMwFrps72M0p723ZSqb+QO",
+	"G1HO6gnXdLKPYlZ8R8UgOLyippHgCAa9wdNOv98ZDC/6vVEP/vt7UDPIKTWsY/ictW21Ev1Uq/6t4Mk1",
+	"mHxlQrKQ6nqSyQUqAbCj3ba1rPF8cBPTHS1Jj4yxKnA+YHMiNq2eHL98fdK2VZGnd+K4Pxo+BMcr9s4e",
+	"cc3aVbRtANFmAFej0AeSrZYGGPTAGat7C/+Ios+9Xgf+/xz+9x387wX87wQ+7J9G0ednp/Dj4emn9ugf",
+	"wDuntkLcZODScb6XB41C0BJA1np01+3/OdUatFPsm3iNBDceqQ4vuiZeOtauo95gC+GXdvDeQWo85iYS",
+	"nvvWz625ilW3DKOc10xNGcEFrBV9Njx8uovjAGgQR5j6w2BJQwxjox+WpWEkYlFkWUwUm8sbsHy1DWIM",
+	"vhxu3PsZo/BYuYLV81szKI9iRoDO1uds5+KvzJy/UbqmleDv19JfRqYyCINUAnTwr2BNS+EeaJWxi3tp",
+	"uCaCtzWPV9i9DyJX49s1SXwrygjGMqb3obCCrk3TUR757IDLAZhIxLlEuxwfYXeK/bpyv+PyxzisEgwx",
+	"F3E7i25JonBtUyhbEiYufPXud4YohBf7rYZQtO0EnnTzDNym2Bw3uD5e34/qGqkb/OC/W9ux1rzaFr6C",
+	"m1bGzuX25ehF46i+FXp9D0uPtmARtdK5/d759Ye9/q6dnHLVAKdQ/KZHJI6CKIgB57ZdH5/CSsRiJrO1",
+	"uHfPG83tStdRel3rgvSzpFDcLN+D0FrGoDn/gS2PCzNrTQL64ZoyFYn1IJdbtPwCMWbHjjoIw6a2vqK7",
+	"5MwQmhgdCTspQo1/zVZOmIui3YffaNe3Divtoo70TWpCRsLmMEfkbc4EwDTs9gg1hmIjvs/fSiJBrw7w",
+	"bZkzcZa+kEKwxMACeGTX8qolWcw4hMC+IKRdRYhQd16iKU8JMG1IxksbhNaedtNm2pC4QmFMbLM2zdCf",
+	"NvyGdckFTh5Qy/yRAHTpI5cgtI04rRVQ1yhSyzODYP/AljZattAyl1Xk2g972PPZLj+nM+qBczcSb4Vt",
+	"fqP1ySpK9nv9EuPUFbZrg0vlCFUkqhmq0RfMTW0ZlSgfq1ULEbcgfRY3GxnVNWRIRf77wwViR2uf4hUk",
+	"brT9jvwYWFT0esPEDqjBj4hiWxEAbrFqg2uSUM06XGgmNHdExcaPNgwjdVxVzp7VLhaM3BGqw82MyeFo",
+	"lmvXj/UGg0tTVShWOARLtECzpW3wLDPa+AqqPMEige4MCGFc4TA+Avpv6HFBYXfY08iHqKB0CUdCBQTk",
+	"NlTHnFKnnjNBL2fMMrnokjNB3i/odMoUuTwLozIJCZiqw2NLjgA8E7KYzlB1QqBf41I3ZJXTNJPWr1pi",
+	"SVeQMUuoBQgE1xLPJcarrCfx9cXMResAp40s8QwvamF4o2JUK/yMgneMpmQpC2X1VXelFjQKXmAoE3rZ",
+	"Bl3kBqXrb4GTBPi9VJnjBD3a20O30Kn8biLne8gaezZQrjtWlmOw2MrFRLYmjuc0y3C7jlE0uQaMg+q0",
+	"qngmF45PcpZ0bIK/9FCxii3hH5SHmp/iuSuRAhY1I6JkYZgOiXME8bzezhBVZEyTjN8w1KSRsANXC/QF",
+	"sLWW1DrkUqa4d7Zp1RAB+skuNFFybnkg9ltgD45VychxYF/R4e4UeTcSkXjy5LixVPfJEzvd3hSm0YN1",
+	"RClt2BLGUmclmlxtefGoLsTc1AQ3EqAubGLPv2+JG5d8LCp5rhBrLT7mWMl3EiQU6z7lk1a3oqUDubLA",
+	"amq4rvLXlKu64pjTJY4ICTB0VXtbPWF4LYBt0EkENevpAeww4dNCgT1a1SmeCtaT0ID/d60uA9lJqZ6N",
+	"JVUp8hMws95FsLCvws76RgLts9CG0XRE4tJojByprtnSESpcI03dVFv0IgLWLbtzBgB1aOS5WTftdSIc",
+	"NaADv6cckPVeDzfNoq6TFKYbzpH3gxzWXnKdSHQVbLvDs8HzXcDgh1kbYUBw8mKc8YRcvnsVEm4igb/r",
+	"mROrXEljM9i+953MmaEpNZTsWJeINiZkfBuJswk4XG+bHp0HVXE1wrBrY5e97oJlWQc+ElaJdcqtO37r",
+	"vZs+5pth0ZnESlJhNE/ZyuTWN5pgMhkCBMSaH2WtGZ0Qv7BeVbzf69t22ni/N4wjUbkxNl/rLrbwcFx5",
+	"FMQO6xjS6SdP0JZvrIPvxJsasOJdVx2PxKbyeJzIlMVd0lROPmLUdsodVQQKZDlmvm08zEH/wmdjaeZS",
+	"+cAxx75TWrFcMfAJ7I6lzydcA7G7m8FPtpZXgYxpcr1yH4gv2mU04RA+5vAxtz06aPO4mNrYxmZl+GS1",
+	"Bb2qYcwZFYsZz8q7Nmy0PEFUWx8E56PdzK7tUOdlgzpqOiGJzR2iHwFykUltuuSD5Zd6K7W9mgPzBVxj",
+	"p1aFtJ0yKQaQLrjQu/Vh6/LGibs6uke2QZu6faoBbHiTwnkGz0l7mcYFkQfPD8gvPw93WyiLcURpzEw1",
+	"vV5OSDtaVdPHlmDWUqCn6kbcp5QLJI6FzI6o2xq7zRxSoRf2vPGwt0/eSBOJ1zLlEw6gusaLEoDaUDXZ",
+	"wVatRM5zqriWIiS+aysSfm77iNCy4ct2eoGv+iS22YhqyNpj4ZwqvDnBkhpxEJ8fX7z4K9lD1bn3E09v",
+	"Y2LoNbrMqxnDSJQpw5A0RHgOD3WQiZ0Yf8VEYtljB0eqtbk3tPs9u9JBw7W0pa9X3xpTOEhUTeKD3jD2",
+	"ElYvqDVrbWik5kCOqukZQH8H4mavXbFqxi0PZhs/bvaG1/w68MjdjSvgF7rsk5BiOZeFxhqgDvEl658T",
+	"mqaKaUwt6PISGG2FzHlTyIZr9+pYW1B+HFsKaCInkbj3VTaYti31krxxN4rYCuWUgc6M9weHpFHO9Df9",
+	"1OuU5JW9pAaMSyILAYjIkcOcqXWdMA7Bf5UgkOAH5oWx3lPZ7QqK2zfqug4gy9z7h8PdkRvOvLw47TwP",
+	"I2FLxOCQKCWnFL12Icml4DjCLCTYSXDqgSt2Lv9y+vJlD/wU+OnkNPTzKZFA1WgWErsKCKbF8JoGa33z",
+	"jAoWuhyDhrdPT0/wZfzxdDfEjE5aWMFjXkDQNB+533zYCzFFo9ifYfKjCrEjsRO3FRBGBAsI8W6XnNAE",
+	"U5UU3IEeaRsCR78sEtTPSGqgCfZAuZG7sNfrkYzdsEyTlLG8Sy7YZ+P5yMKCIL/o2br5i76NkWRGalgF",
+	"LLw8eQXY7cGKiN1er38a4r/PTv0nh6cheXP5CpghyYqUpbtHTQ1DsNQLzuI4JBkXjEwYS6u8GZ0yd/8D",
+	"oXPpzPC8S443IQFVsF6dhDe11LIbiY/EDi0bx3ZDAprFNwM28qAtyU+nxTCvgmjKpHN8VpOzYBSqwf67",
+	"mtywF66ly60LKn9GeFqJyeXl2UuN3gITwL8p0RlF/1iqSMTdLk5QYXLEJtoQYd4z/Fst0+MdRNuCkuKn",
+	"icmWzTaZBab/bAJaAd4LBt60myFWiuFoes5UwoTpeJh24j//61/AmFZk4z/HuxULA1esTPILOkd/yPjc",
+	"n+YZE7AynwqpWAqYqF9NBE6M77YeL0kMIdPgqb0SAHAfH8UWzyhlVVy5oEuy40bOsND45+F3sbfMK5oJ",
+	"Q1s3Km274EF91QJ+3z6PPTq2vT1y3e0jT39/LcJ6+7us2htrresOS/2DOBIW9/FKp/2IVE9rutTAC42G",
+	"+IPuQbf/dLdLvrMXdFVa35pR5wUen59ZX9U2Bzqf0GiWTUrjWjbOWENSmY0qYo6ENZM7T/fJD/w7oIa7",
+	"e8VFEfH+sB+Tndiwz2YvzygH/8KtIWzyA7VXkknN0l2rqPEXXXtEO070kKTSpseUglCWC2L4nJV0dBes",
+	"uYeBbCfNq9d82BD/T6c+NtJ5i+pJj8DcaMEnk/ho9dY2CH1LxNihOrdYLZ4Dvd5IyMRhLdaPdysAXgBJ",
+	"EAglsxERsqONVBBbvXj77j1iRk4mLZcloatLcVDFMpmwSrXjnVGp+JQLfQS+eq7YJMORvp347fnF2ds3",
+	"7+NdJ2s+fY9ul00tZjxhQmN50iW3X59dBGFQNNJ9MmfChqBdqaZ77iW9B8/e1kbjfFI9CAPnCwejoN/t",
+	"dXuYPs6ZoDkPRsGw2+sObf/jDDOXe7NyFGHKWnrOz22yIOM3TAB20I1EPyyTNCVjmoEj4gyXVMD7RlEj",
+	"FeY9y6TJWRqMYAM3+LByhc6g19syuNQysOSL1IF8wIiQ23vLDC5PbKyXY/Z130LVtmQJ/V7t9h94ZXB4",
+	"9yur45e3YXBwn62aF1nUq3XB6OOnMHAdwJiBxvkjf6SZR7rBIZuPgV5qw+bBJ1hjb842Ev8dugeNKpzN",
+	"SdmMzvpVdS4ESFnZo4cX9C39JSD12oRUtdphWa06ql/YZ+eb3XZWbNY46jV7PDe5PP72AY5yLMONVzxg",
+	"NM3PnGxgvWbEYzsbv5gDe/27X2l0ev/GbAtvDe9+q2UefYXjf2oU/D5+ug2bteqPn24bQmEbwsas1j5a",
+	"E4lydM0KBdL+XnJRNqLiKyGRWYpZKXAyQ0wP5eBpUwPqHwzoGhODMUEFHjRvYvzYjqPqkT0/F3zng+5K",
+	"R0DI40TF9aV9bPZabmqwbGLt7l4nnt6/J7I0Ab43yNvClhafes9ie6MiYKbRNnd3b9u95b9s92sR/7ee",
+	"P/ytfL+t3N9HEqv7ov5dNEVVT29o/Ds1yCuuTYvM17SI/f0TtgLpFsVhK7/a51XlQlSlJ6/3V9WDFTTs",
+	"9bR9PEyb72S6fJjgPlQUS/HyDXabpOveYuBnT2+b/UhGFex2TS31H3a6340yugtbW3RRCeqDFMvG69fw",
+	"Mi2KERNdv4HAX/++7dYBfOY2DF65DEx749zlu1feERRsgfs2u+X2bvou635PZD7o6uKMC2uoX2IHhZ8L",
+	"aGnwc8B9o0nM09h1XGClz8bQL09enVycNCoE68KYVrusXpuM/PInz8fdsUyX/7XHU1RG3zNzf8iwblPB",
+	"9f3JxR1ATd3qD4EICx33h8kW4zQW54DcZZFCOyjXyyvrcOblng+B9BIF5iHowz8/UMPg+eVdGCyqPe4P",
+	"2u3v21L37/HG6pV1+N7BfcBruXrk39c9cDFg0xuwttyZ8hYfoAwjkOks74Ly2DQkXhaew/tfC052qmvB",
+	"dx+gre4OLfwt6C0hw/7me5rR4thd09+7J2vPsf2N8r5LFIzBPQRq/bJCFIvnD3u1vHbuP0ymrBHfLFNh",
+	"ezxeClCtkyEk1F3h7rsqXLlgg1xForwHvroF3vbdbcg8faFcVZfaPz4c/zcLwn8tx/eLnV1YcrhVwdU1",
+	"cTVnvdpFg2wzqjqgZb6MBLbd0BvWJW/cHxRYvfDpYYD+O+nW/+S0wvfMbNN4D9Mv7i8pwA55+1/OOHZ/",
+	"s4lunZR0pfkNs5KRsD1OZFuLE9mJUR245hqrK+Kq5SgS9jVbkLyzGco2ZWrbq1dv1Ptif6lFrW8KUR7q",
+	"MN0nS7PaTLYtYwNobqhbwR6agETg7pN7+Qo26AttimBfaFIGv34uhWrbvPqIVMrtHw6xd4j/3wSnf3jh",
+	"94ts7VwS5nrKPsitJqpoLZK5PEztDu56ygj//oNgmkz5DRNWra9FwZH4VdT6xvzO19Drv2b2/S4d+HWy",
+	"7///RiG/E4vhtnl8MPKHufjDXPzezYVT9FsyoXc0bnyyF0d5hWw74PZu+qhz3WLrVx/Xe5u61Yi4622C",
+	"oKv99lR3r7u9WaL8k3Cu+2P9Ndtat6FS6163B739dPt/AwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -3,6 +3,7 @@
 //	go run ./cmd/server --dev                      development tokens, see README
 //	go run ./cmd/server --tokens-file tokens.yaml  real static tokens
 //	go run ./cmd/server --jwks-url URL --jwt-issuer ISS --jwt-audience AUD   JWTs
+//	go run ./cmd/server --jwt-audience AUD         JWTs, when the spec declares openIdConnect
 //	go run ./cmd/server migrate --db URL           apply schema migrations, then exit
 //
 // Every flag has an environment fallback, listed by --help.
@@ -27,6 +28,7 @@ import (
 
 	"example.com/tasks/impl/api"
 	"example.com/tasks/impl/auth"
+	"example.com/tasks/impl/auth/introspect"
 	"example.com/tasks/impl/auth/jwttoken"
 	"example.com/tasks/impl/auth/statictoken"
 	"example.com/tasks/impl/httpapi"
@@ -85,6 +87,11 @@ type config struct {
 	rateLimit       string
 	rateLimitAnon   string
 	trustedProxies  string
+	jwtSkipTypCheck bool
+	publicURL       string
+	introspection   introspectionConfig
+	dpopMaxAge      time.Duration
+	dpopNonce       bool
 }
 
 // parseConfig reads flags from args; a flag not given falls back to its
@@ -118,8 +125,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.BoolVar(&c.requireIfMatch, "require-if-match", false, "answer 428 to a write without If-Match, so that no update is made blind")
 	fs.BoolVar(&c.validateResp, "validate-responses", false, "check every response against the spec; a drift is logged and answered 500 (development, CI)")
 	fs.StringVar(&c.apiKeysFile, "api-keys-file", "", "YAML file of API keys, as --tokens-file but without scopes")
-	fs.StringVar(&c.jwksURL, "jwks-url", "", "the identity provider's JWKS URL: accept its JWTs (with --jwt-issuer, --jwt-audience)")
-	fs.StringVar(&c.jwtIssuer, "jwt-issuer", "", "the iss every JWT must carry")
+	fs.StringVar(&c.jwksURL, "jwks-url", "", "the identity provider's JWKS URL: accept its JWTs (with --jwt-issuer, --jwt-audience); found by discovery when the spec declares openIdConnect")
+	fs.StringVar(&c.jwtIssuer, "jwt-issuer", "", "the iss every JWT must carry; found by discovery when the spec declares openIdConnect")
 	fs.StringVar(&c.jwtAudience, "jwt-audience", "", "the aud every JWT must include: this API's identifier at the identity provider")
 	fs.StringVar(&c.jwtAlgorithms, "jwt-algorithms", strings.Join(jwttoken.DefaultAlgorithms, ","), "accepted JWT signing algorithms, comma-separated; asymmetric only")
 	fs.DurationVar(&c.jwtLeeway, "jwt-leeway", 30*time.Second, "clock skew allowed on JWT exp, nbf and iat")
@@ -128,6 +135,15 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.rateLimit, "rate-limit", "", "requests allowed per authenticated subject, N/DURATION such as 600/1m; empty: no limit (per instance)")
 	fs.StringVar(&c.rateLimitAnon, "rate-limit-anonymous", "", "requests allowed per client address without credentials, N/DURATION; empty: no limit (per instance)")
 	fs.StringVar(&c.trustedProxies, "trusted-proxies", "", "comma-separated proxy addresses or CIDR prefixes whose X-Forwarded-For names the client; empty: the connection's peer is the client")
+	fs.BoolVar(&c.jwtSkipTypCheck, "jwt-skip-typ-check", false, "accept JWTs whose typ header is not at+jwt (RFC 9068), for providers that do not set it; an ID token then passes if its aud names this API")
+	fs.StringVar(&c.publicURL, "public-url", "", "the origin clients reach the API at, e.g. https://api.example.com (behind a proxy, the proxy's): serves the RFC 9728 protected resource metadata and points 401/403 challenges to it")
+	fs.StringVar(&c.introspection.url, "introspection-url", "", "the identity provider's RFC 7662 introspection endpoint: accept its opaque tokens (with --introspection-client-id and a secret)")
+	fs.StringVar(&c.introspection.clientID, "introspection-client-id", "", "this server's client id at the introspection endpoint")
+	fs.StringVar(&c.introspection.clientSecret, "introspection-client-secret", "", "this server's client secret at the introspection endpoint (prefer --introspection-client-secret-file)")
+	fs.StringVar(&c.introspection.secretFile, "introspection-client-secret-file", "", "a file holding the introspection client secret (a mounted secret)")
+	fs.DurationVar(&c.introspection.cacheTTL, "introspection-cache-ttl", introspect.DefaultCacheTTL, "the longest an active introspection answer is trusted (never past the token's exp): a revoked token works this long")
+	fs.DurationVar(&c.dpopMaxAge, "dpop-proof-max-age", defaultDPoPMaxAge, "how old a DPoP proof's iat may be, and how long its jti is remembered (per instance) against replay; used when the spec declares an http scheme DPoP")
+	fs.BoolVar(&c.dpopNonce, "dpop-nonce", false, "require a server-provided nonce in DPoP proofs (RFC 9449 §9): a client without one gets 401 use_dpop_nonce and a DPoP-Nonce to sign with")
 	// Every flag falls back to its environment variable; --help names it.
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " (env " + envName(f.Name) + ")" })
 
@@ -161,15 +177,6 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	if c.readHeaderTime <= 0 {
 		errs = append(errs, errors.New("--read-header-timeout must be positive"))
-	}
-	jwtSet := 0
-	for _, v := range []string{c.jwksURL, c.jwtIssuer, c.jwtAudience} {
-		if v != "" {
-			jwtSet++
-		}
-	}
-	if jwtSet != 0 && jwtSet != 3 {
-		errs = append(errs, errors.New("--jwks-url, --jwt-issuer and --jwt-audience go together"))
 	}
 	return c, errors.Join(errs...)
 }
@@ -217,6 +224,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			logger.Warn("telemetry: flush at shutdown", "error", err.Error())
 		}
 	}()
+	if cfg, err = withDiscovery(ctx, doc, cfg, logger); err != nil {
+		return err
+	}
+	proofs, err := proofChecker(doc, cfg, logger)
+	if err != nil {
+		return err
+	}
 	verifier, err := tokenVerifier(ctx, cfg, doc, tel.HTTPClient(), logger)
 	if err != nil {
 		return err
@@ -251,6 +265,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		CORSOrigins:       cfg.corsOrigins,
 		Telemetry:         tel,
 		RateLimit:         limiter,
+		PublicURL:         cfg.publicURL,
+		// RFC 9728 metadata names the issuer whose tokens are accepted.
+		AuthorizationServers: nonEmpty(cfg.jwtIssuer),
+		Spec:                 doc,
+		DPoP:                 proofs,
 	})
 	if err != nil {
 		return err
@@ -292,6 +311,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// nonEmpty returns the values that are set.
+func nonEmpty(values ...string) []string {
+	var out []string
+	for _, v := range values {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // newHTTPServer returns the server for handler with the configured limits.
@@ -341,13 +371,14 @@ func tokenVerifier(ctx context.Context, cfg config, doc *openapi3.T, client *htt
 		}
 		v, err := jwttoken.New(ctx, jwttoken.Config{
 			JWKSURL: cfg.jwksURL, Issuer: cfg.jwtIssuer, Audience: cfg.jwtAudience,
-			Algorithms: algs, Leeway: cfg.jwtLeeway, Logger: logger, HTTPClient: client,
+			Algorithms: algs, Leeway: cfg.jwtLeeway, Logger: logger, HTTPClient: client, SkipTypCheck: cfg.jwtSkipTypCheck,
 		})
 		if err != nil {
 			return nil, err
 		}
 		logger.Info("JWT verification enabled", "jwks_url", cfg.jwksURL, "issuer", cfg.jwtIssuer,
-			"audience", cfg.jwtAudience, "algorithms", strings.Join(algs, ","), "leeway", cfg.jwtLeeway.String())
+			"audience", cfg.jwtAudience, "algorithms", strings.Join(algs, ","), "leeway", cfg.jwtLeeway.String(),
+			"typ_check", !cfg.jwtSkipTypCheck)
 		vs.JWT = v
 	}
 	if cfg.apiKeysFile != "" {
@@ -361,9 +392,13 @@ func tokenVerifier(ctx context.Context, cfg config, doc *openapi3.T, client *htt
 		logger.Info("API keys loaded", "file", cfg.apiKeysFile, "count", v.Len())
 		vs.APIKeys = v
 	}
-	if vs.Static == nil && vs.JWT == nil {
+	var err error
+	if vs.Opaque, err = opaqueVerifier(cfg.introspection, cfg.jwtAudience, logger); err != nil {
+		return nil, err
+	}
+	if vs.Static == nil && vs.JWT == nil && vs.Opaque == nil {
 		return nil, errors.New("no tokens configured: pass --tokens-file FILE (see `go run ./cmd/mint-token -h`), " +
-			"--jwks-url URL with --jwt-issuer and --jwt-audience, or --dev for local development")
+			"--jwks-url URL with --jwt-issuer and --jwt-audience, --introspection-url URL with its client, or --dev for local development")
 	}
 	return vs, nil
 }

@@ -17,6 +17,7 @@ import (
 
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/auth/jwttoken/jwttest"
+	"example.com/tasks/impl/auth/protectedresource"
 	"example.com/tasks/impl/auth/statictoken"
 )
 
@@ -140,7 +141,19 @@ func TestRunWithJWT(t *testing.T) {
 	defer cancel()
 	addr, done, logs := startServer(t, ctx, []string{"--addr", "127.0.0.1:0"}, map[string]string{
 		envName("jwks-url"): iss.URL, envName("jwt-issuer"): iss.Name, envName("jwt-audience"): jwttest.Audience,
+		envName("public-url"): "https://api.example.com",
 	})
+	// The RFC 9728 metadata names the configured issuer.
+	resp, err := http.Get("http://" + addr + "/.well-known/oauth-protected-resource/v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var meta protectedresource.Metadata
+	err = json.NewDecoder(resp.Body).Decode(&meta)
+	resp.Body.Close()
+	if err != nil || meta.Resource != "https://api.example.com/v1" || len(meta.AuthorizationServers) != 1 || meta.AuthorizationServers[0] != iss.Name {
+		t.Errorf("metadata: %v %+v", err, meta)
+	}
 	token := key.Sign(t, iss.Claims("alice", "tasks:read"))
 	getMe(t, addr, "Authorization", "Bearer "+token)
 	cancel()
@@ -237,6 +250,8 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		{"JWKS over plain http", []string{"--jwks-url", "http://idp.example.com/jwks", "--jwt-issuer", "i", "--jwt-audience", "a"}, nil, "must use https"},
 		{"API keys with scopes", []string{"--dev", "--api-keys-file", scopedKeys}, nil, "API keys carry no scopes"},
 		{"API keys alone", []string{"--api-keys-file", keys}, nil, "no tokens configured"},
+		{"public URL over plain http", []string{"--dev", "--public-url", "http://api.example.com"}, nil, "must use https"},
+		{"public URL with a fragment, from the environment", []string{"--dev"}, map[string]string{envName("public-url"): "https://api.example.com#x"}, "fragment"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

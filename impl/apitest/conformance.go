@@ -14,6 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/go-openapi/jsonpointer"
 
+	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/statictoken"
 	"example.com/tasks/impl/examples"
 	"example.com/tasks/impl/spec"
@@ -24,6 +25,10 @@ type Credentials struct {
 	AllScopes string // valid, carrying every scope the spec's OAuth2 flows declare
 	NoScopes  string // valid, carrying no scope
 	Invalid   string // not valid
+	// Proof signs a DPoP proof for req, presented with token: needed when
+	// the spec declares an http scheme DPoP (the tokens are then bound to
+	// its key).
+	Proof func(req *http.Request, token string) string
 }
 
 // ConformanceTokens returns a verifier that accepts the Credentials it
@@ -72,6 +77,10 @@ func (f Finding) String() string { return f.Operation + ": " + f.Case + ": " + f
 //     403 to a valid one without the scopes the requirement names (a 2xx if
 //     it names none), and a documented 2xx to one with every scope;
 //   - a public operation never answers 401;
+//   - when the challenges name RFC 9728 metadata (resource_metadata), they
+//     all name one document, served where §3.1 says, whose resource is the
+//     public URL and base path and whose scopes_supported lists the spec's
+//     scopes;
 //   - every response validates against the spec.
 //
 // Requests are built from examples, of optional parameters too, as Swagger
@@ -113,6 +122,7 @@ type suite struct {
 	ops      []operation
 	byID     map[string]operation
 	findings []Finding
+	metadata string // the RFC 9728 metadata URL the challenges name
 }
 
 func (s *suite) fail(op operation, c, format string, args ...any) {
@@ -159,6 +169,7 @@ func (s *suite) check(op operation) {
 		if rec.Code != http.StatusUnauthorized || rec.Header().Get("WWW-Authenticate") == "" {
 			s.fail(op, "no credentials", "got %d with WWW-Authenticate %q, want 401 with a challenge", rec.Code, rec.Header().Get("WWW-Authenticate"))
 		}
+		s.checkMetadata(op, rec)
 	}
 	// Each requirement object is an alternative: prove each one.
 	for _, req := range reqs {
@@ -328,6 +339,11 @@ func (s *suite) present(req *http.Request, r openapi3.SecurityRequirement, token
 			req.URL.RawQuery = q.Encode()
 		case sc.Type == "apiKey" && sc.In == "cookie":
 			req.AddCookie(&http.Cookie{Name: sc.Name, Value: token})
+		case sc.Type == "http" && strings.EqualFold(sc.Scheme, auth.DPoPAuthScheme):
+			req.Header.Set("Authorization", auth.DPoPAuthScheme+" "+token)
+			if s.creds.Proof != nil {
+				req.Header.Set("DPoP", s.creds.Proof(req, token))
+			}
 		default: // http bearer, oauth2, openIdConnect
 			req.Header.Set("Authorization", "Bearer "+token)
 		}

@@ -102,7 +102,7 @@ func (s *Server) Close() { s.close() }
 
 // NewServer starts the handler that httpapi.New builds from cfg. Unset Logger,
 // Verifier and API default to a captured log, Tokens and the API over a new
-// in-memory database.
+// in-memory database. Responses are checked against cfg.Spec when it is set.
 func NewServer(t testing.TB, cfg httpapi.Config) *Server {
 	t.Helper()
 	logs := &Buffer{}
@@ -119,7 +119,10 @@ func NewServer(t testing.TB, cfg httpapi.Config) *Server {
 	if err != nil {
 		t.Fatalf("httpapi.New: %v", err)
 	}
-	doc := Spec()
+	doc := cfg.Spec
+	if doc == nil {
+		doc = Spec()
+	}
 	base, err := spec.BasePath(doc)
 	if err != nil {
 		t.Fatal(err)

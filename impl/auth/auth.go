@@ -5,7 +5,8 @@
 // default, per-operation override, `security: []` for public operations, OR
 // across requirement objects, AND inside one). Credentials are read where
 // the scheme says: `Authorization: Bearer` for http bearer, oauth2 and
-// openIdConnect, a header for apiKey. A Verifier decides whether a credential
+// openIdConnect, `Authorization: DPoP` with a `DPoP` proof for http DPoP
+// (RFC 9449), a header for apiKey. A Verifier decides whether a credential
 // is genuine; the Authenticator checks the scopes, so every kind of token
 // gets the same scope rules.
 package auth
@@ -19,6 +20,12 @@ import (
 type Principal struct {
 	Subject string
 	Scopes  []string
+	// ClientID is the OAuth client the token was issued to (RFC 9068
+	// client_id, RFC 7662 client_id), when the verifier knows it.
+	ClientID string
+	// JKT is the RFC 7638 thumbprint of the key the token is bound to
+	// (RFC 9449 cnf.jkt); "" for a token that is not DPoP-bound.
+	JKT string
 }
 
 // HasScopes reports whether p carries every scope in required.
@@ -41,12 +48,18 @@ const (
 	BearerToken CredentialType = iota
 	// APIKey is the value of the header an apiKey scheme names.
 	APIKey
+	// DPoPToken is an RFC 9449 `Authorization: DPoP` token, sent with a
+	// proof of possession of the key it is bound to: an http scheme DPoP.
+	DPoPToken
 )
 
-// String names the credential type in metrics: bearer or api_key.
+// String names the credential type in metrics: bearer, api_key or dpop.
 func (t CredentialType) String() string {
-	if t == APIKey {
+	switch t {
+	case APIKey:
 		return "api_key"
+	case DPoPToken:
+		return "dpop"
 	}
 	return "bearer"
 }

@@ -24,6 +24,11 @@ type Authenticator struct {
 	doc      *openapi3.T
 	schemes  map[string]scheme // every scheme the requirements name, by name
 	observe  func(context.Context, Outcome)
+	// resourceMetadata is the RFC 9728 metadata URL that 401 and 403
+	// bearer challenges point to; "" when none is served.
+	resourceMetadata string
+	// proofs checks DPoP proofs; nil when DPoP is off.
+	proofs ProofChecker
 }
 
 // scheme is where one security scheme's credential travels.
@@ -35,7 +40,7 @@ type scheme struct {
 // New returns an Authenticator for doc. It fails if doc asks for a security
 // scheme this server cannot check, so that no operation is ever left open by
 // a scheme the code does not know.
-func New(doc *openapi3.T, realm string, v Verifier) (*Authenticator, error) {
+func New(doc *openapi3.T, realm string, v Verifier, opts ...Option) (*Authenticator, error) {
 	if v == nil {
 		return nil, errors.New("auth: no token verifier configured")
 	}
@@ -43,7 +48,16 @@ func New(doc *openapi3.T, realm string, v Verifier) (*Authenticator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Authenticator{realm: realm, verifier: v, doc: doc, schemes: schemes}, nil
+	a := &Authenticator{realm: realm, verifier: v, doc: doc, schemes: schemes}
+	for _, o := range opts {
+		o(a)
+	}
+	for name, s := range schemes {
+		if s.typ == DPoPToken && a.proofs == nil {
+			return nil, fmt.Errorf("auth: security scheme %q is DPoP (RFC 9449), which is not enabled on this server", name)
+		}
+	}
+	return a, nil
 }
 
 // CredentialHeaders lists the request headers that carry credentials for the
@@ -52,10 +66,15 @@ func New(doc *openapi3.T, realm string, v Verifier) (*Authenticator, error) {
 func (a *Authenticator) CredentialHeaders() []string {
 	out := []string{"Authorization"}
 	for _, name := range slices.Sorted(maps.Keys(a.schemes)) {
-		if s := a.schemes[name]; s.typ == APIKey {
-			if h := http.CanonicalHeaderKey(s.header); !slices.Contains(out, h) {
-				out = append(out, h)
-			}
+		h := ""
+		switch s := a.schemes[name]; s.typ {
+		case APIKey:
+			h = http.CanonicalHeaderKey(s.header)
+		case DPoPToken:
+			h = http.CanonicalHeaderKey("DPoP")
+		}
+		if h != "" && !slices.Contains(out, h) {
+			out = append(out, h)
 		}
 	}
 	return out
@@ -233,15 +252,21 @@ func (at *attempt) verify(ctx context.Context, c schemeCheck) (Principal, error)
 	}
 	var token string
 	var perr *Error
-	if c.scheme.typ == APIKey {
+	switch c.scheme.typ {
+	case APIKey:
 		token, perr = apiKey(at.r, c.scheme.header)
-	} else {
+	case BearerToken:
 		token, perr = bearerToken(at.r)
 	}
 	k := cached{s: c.scheme}
-	if perr != nil {
+	switch {
+	case perr != nil:
 		k.err = perr
-	} else {
+	case c.scheme.typ == DPoPToken:
+		k.p, k.err = at.a.verifyDPoP(ctx, at.r, c.name)
+	case c.scheme.typ == BearerToken:
+		k.p, k.err = boundAsBearer(at.a.verifier.Verify(ctx, Credential{Scheme: c.name, Type: c.scheme.typ, Token: token}))
+	default:
 		k.p, k.err = at.a.verifier.Verify(ctx, Credential{Scheme: c.name, Type: c.scheme.typ, Token: token})
 	}
 	if at.n < len(at.cache) {
@@ -296,6 +321,10 @@ func (a *Authenticator) problem(e *Error, from scheme, accepted []scheme) *probl
 		status, code, errCode = http.StatusBadRequest, gen.ProblemCodeInvalidRequest, "invalid_request"
 	case Invalid, Expired:
 		status, code, errCode = http.StatusUnauthorized, gen.ProblemCodeInvalidToken, "invalid_token"
+	case InvalidProof:
+		status, code, errCode = http.StatusUnauthorized, gen.ProblemCodeInvalidToken, "invalid_dpop_proof"
+	case UseDPoPNonce:
+		status, code, errCode = http.StatusUnauthorized, gen.ProblemCodeInvalidToken, "use_dpop_nonce"
 	case InsufficientScope:
 		status, code, errCode = http.StatusForbidden, gen.ProblemCodeInsufficientScope, "insufficient_scope"
 	default:
@@ -309,23 +338,31 @@ func (a *Authenticator) problem(e *Error, from scheme, accepted []scheme) *probl
 		if s == from && errCode != "" {
 			ec, desc, scopes = errCode, e.Description, e.Scopes
 		}
-		if s.typ == APIKey {
+		switch s.typ {
+		case APIKey:
 			header = append(header, apiKeyChallenge(a.realm, s.header, ec, desc))
-		} else {
-			header = append(header, challenge(a.realm, ec, desc, scopes))
+		case DPoPToken:
+			header = append(header, a.dpopChallenge(ec, desc, scopes, status))
+		default:
+			header = append(header, a.withResourceMetadata(challenge(a.realm, ec, desc, scopes), status))
 		}
+	}
+	h := http.Header{"Www-Authenticate": header}
+	for k, v := range e.Header {
+		h[k] = v
 	}
 	return &problem.Error{
 		Status: status,
 		Code:   code,
 		Detail: e.Description,
-		Header: http.Header{"Www-Authenticate": header},
+		Header: h,
 		Err:    e,
 	}
 }
 
 // accepted lists where the credentials srs accept travel, once each: the
-// bearer token first, then the API key headers in the order srs name them.
+// bearer token first, then a DPoP token, then the API key headers in the
+// order srs name them.
 func (a *Authenticator) accepted(srs openapi3.SecurityRequirements) []scheme {
 	var out []scheme
 	for _, req := range srs {
@@ -335,7 +372,7 @@ func (a *Authenticator) accepted(srs openapi3.SecurityRequirements) []scheme {
 			}
 		}
 	}
-	slices.SortStableFunc(out, func(x, y scheme) int { return cmp.Compare(x.typ, y.typ) })
+	slices.SortStableFunc(out, func(x, y scheme) int { return cmp.Compare(challengeOrder(x.typ), challengeOrder(y.typ)) })
 	return out
 }
 
@@ -346,9 +383,12 @@ func (a *Authenticator) needs(srs openapi3.SecurityRequirements) string {
 	for _, req := range srs {
 		var all []string
 		for _, s := range a.accepted(openapi3.SecurityRequirements{req}) {
-			if s.typ == APIKey {
+			switch s.typ {
+			case APIKey:
 				all = append(all, "an API key in the "+s.header+" header")
-			} else {
+			case DPoPToken:
+				all = append(all, "a DPoP-bound token with its DPoP proof")
+			default:
 				all = append(all, "a bearer token")
 			}
 		}
@@ -378,6 +418,8 @@ func checkSchemes(doc *openapi3.T) (map[string]scheme, error) {
 				switch s := ref.Value; {
 				case bearerCarried(s):
 					schemes[name] = scheme{typ: BearerToken}
+				case s.Type == "http" && dpopCarried(s.Scheme):
+					schemes[name] = scheme{typ: DPoPToken}
 				case s.Type == "apiKey" && s.In == "header" && s.Name != "":
 					schemes[name] = scheme{typ: APIKey, header: s.Name}
 				default:

@@ -14,6 +14,13 @@ import (
 // deviation must map to a precise error. It returns an *Error of kind Missing
 // when there is no bearer credential and Malformed when there is a broken one.
 func bearerToken(r *http.Request) (string, *Error) {
+	return authorizationToken(r, "Bearer", errNoBearer)
+}
+
+// authorizationToken extracts the token of the Authorization header's
+// authScheme (Bearer, or DPoP: RFC 9449 §7.1 uses Bearer's syntax), or none
+// when the header holds another scheme.
+func authorizationToken(r *http.Request, authScheme string, none *Error) (string, *Error) {
 	// RFC 6750 §2.3 allows a token in the query string but says it SHOULD
 	// NOT be used: URLs end up in logs. Refuse it, loudly, however the name
 	// is spelt and even if the value does not decode (r.URL.Query() would
@@ -24,7 +31,7 @@ func bearerToken(r *http.Request) (string, *Error) {
 	values := r.Header.Values("Authorization")
 	switch len(values) {
 	case 0:
-		return "", errNoBearer
+		return "", none
 	case 1:
 	default:
 		return "", Errorf(Malformed, "send exactly one Authorization header")
@@ -35,16 +42,16 @@ func bearerToken(r *http.Request) (string, *Error) {
 	if scheme == "" {
 		return "", Errorf(Malformed, "the Authorization header is empty")
 	}
-	if !strings.EqualFold(scheme, "Bearer") {
-		// Another scheme (Basic, say) is not a bearer credential at all.
-		return "", errNoBearer
+	if !strings.EqualFold(scheme, authScheme) {
+		// Another scheme (Basic, say) is not this credential at all.
+		return "", none
 	}
 	token = strings.TrimLeft(token, " ")
 	if token == "" {
-		return "", Errorf(Malformed, "the Authorization header has no token after Bearer")
+		return "", Errorf(Malformed, "the Authorization header has no token after %s", authScheme)
 	}
 	if !isB64Token(token) {
-		return "", Errorf(Malformed, "the bearer token has characters outside RFC 6750's b64token")
+		return "", Errorf(Malformed, "the %s token has characters outside RFC 6750's b64token", strings.ToLower(authScheme))
 	}
 	return token, nil
 }

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 )
 
@@ -20,6 +21,13 @@ const (
 	Expired
 	// InsufficientScope: the token is valid but lacks scopes (403 insufficient_scope).
 	InsufficientScope
+	// InvalidProof: a DPoP proof is missing or fails a check of RFC 9449
+	// §4.3 (401 invalid_dpop_proof).
+	InvalidProof
+	// UseDPoPNonce: the DPoP proof lacks the nonce the server requires, or
+	// its nonce is stale (401 use_dpop_nonce, RFC 9449 §9; Header carries
+	// a fresh one).
+	UseDPoPNonce
 )
 
 func (k Kind) String() string {
@@ -34,6 +42,10 @@ func (k Kind) String() string {
 		return "expired credentials"
 	case InsufficientScope:
 		return "insufficient scope"
+	case InvalidProof:
+		return "invalid_dpop_proof"
+	case UseDPoPNonce:
+		return "use_dpop_nonce"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
@@ -46,6 +58,9 @@ type Error struct {
 	Description string
 	// Scopes lists the scopes the operation needs, for InsufficientScope.
 	Scopes []string
+	// Header holds response headers the failure needs, such as the
+	// DPoP-Nonce of UseDPoPNonce.
+	Header http.Header
 }
 
 func (e *Error) Error() string {
@@ -78,7 +93,7 @@ func (k Kind) rank() int {
 		return 4
 	case InsufficientScope:
 		return 3
-	case Invalid, Expired:
+	case Invalid, Expired, InvalidProof, UseDPoPNonce:
 		return 2
 	default:
 		return 1

@@ -49,9 +49,12 @@ type asset struct {
 // Mount serves the docs on r: the page at /docs, its files at /docs/NAME,
 // and a redirect from / and /docs/ to the page. Other paths under /docs are
 // left to r's NotFound handler, so they get the API's own 404.
+// Path is where the documentation page is served.
+const Path = "/docs"
+
 func Mount(r chi.Router) {
 	page := load("index.html")
-	r.Get("/docs", page.ServeHTTP)
+	r.Get(Path, page.ServeHTTP)
 	// Relative redirects keep a path prefix added by a proxy in front.
 	r.Get("/", redirect("docs"))
 	r.Get("/docs/", redirect("../docs"))

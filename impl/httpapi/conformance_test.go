@@ -1,9 +1,20 @@
 package httpapi_test
 
 import (
+	"fmt"
+	"net/http"
+	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"example.com/tasks/impl/apitest"
+	"example.com/tasks/impl/auth"
+	"example.com/tasks/impl/auth/dpop"
+	"example.com/tasks/impl/auth/introspect"
+	"example.com/tasks/impl/auth/jwttoken"
+	"example.com/tasks/impl/auth/jwttoken/jwttest"
+	"example.com/tasks/impl/auth/statictoken"
 	"example.com/tasks/impl/httpapi"
 )
 
@@ -21,4 +32,109 @@ func TestConformance(t *testing.T) {
 	if n := len(doc.Paths.Map()); n < 3 {
 		t.Fatalf("the spec has %d paths; is it the real one?", n)
 	}
+}
+
+// TestConformanceWithDPoP runs the suite on the spec with every bearer
+// requirement turned into an http scheme DPoP: DPoP-bound JWTs, each
+// request with a fresh proof.
+func TestConformanceWithDPoP(t *testing.T) {
+	t.Parallel()
+	k := jwttest.NewKey(t, "k", false)
+	iss := jwttest.NewIssuer(t, k)
+	doc := apitest.EditedSpec(t, "dpopAuth", &openapi3.SecurityScheme{Type: "http", Scheme: "DPoP"}, true)
+	key := jwttest.NewDPoPKey(t)
+	scopes := strings.Join(allScopes(doc), " ")
+	creds := apitest.Credentials{
+		AllScopes: k.Sign(t, key.Bind(iss.Claims("conformance", scopes))),
+		NoScopes:  k.Sign(t, key.Bind(iss.Claims("conformance", ""))),
+		Invalid:   "conformance-invalid",
+		Proof: func(req *http.Request, token string) string {
+			return key.Proof(t, req.Method, "http://"+req.Host+req.URL.EscapedPath(), token, nil)
+		},
+	}
+	proofs, err := dpop.New(dpop.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newInProcessWith(t, httpapi.Config{Spec: doc, DPoP: proofs, Verifier: auth.Verifiers{
+		JWT: iss.Verifier(t, jwttoken.Config{}), APIKeys: keysFor(t, creds),
+	}})
+	for _, f := range apitest.Conformance(doc, doc.Servers[0].URL, h.h, creds) {
+		t.Error(f)
+	}
+}
+
+// TestConformanceWithIntrospection runs the suite on the real spec with
+// opaque tokens verified at the stand-in provider, and a public URL: the
+// RFC 9728 metadata is checked too.
+func TestConformanceWithIntrospection(t *testing.T) {
+	t.Parallel()
+	doc := apitest.Spec()
+	iss := jwttest.NewIssuer(t, jwttest.NewKey(t, "k", false))
+	scopes := strings.Join(allScopes(doc), " ")
+	creds := apitest.Credentials{
+		AllScopes: iss.Opaque(t, iss.OpaqueAnswer("conformance", scopes)),
+		NoScopes:  iss.Opaque(t, iss.OpaqueAnswer("conformance", "")),
+		Invalid:   "conformance-invalid",
+	}
+	opaque, err := introspect.New(introspect.Config{URL: iss.Introspection, ClientID: jwttest.IntrospectionClientID, ClientSecret: jwttest.IntrospectionSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newInProcessWith(t, httpapi.Config{Verifier: auth.Verifiers{Opaque: opaque, APIKeys: keysFor(t, creds)}, PublicURL: "https://api.example.com"})
+	for _, f := range apitest.Conformance(doc, doc.Servers[0].URL, h.h, creds) {
+		t.Error(f)
+	}
+	if iss.Introspections() == 0 {
+		t.Error("no token was introspected")
+	}
+}
+
+// TestConformanceChecksMetadata: the suite finds a metadata document that
+// does not describe the resource, or is not served.
+func TestConformanceChecksMetadata(t *testing.T) {
+	t.Parallel()
+	doc := apitest.Spec()
+	verifier, creds := apitest.ConformanceTokens(doc)
+	h := newInProcessWith(t, httpapi.Config{Verifier: verifier, PublicURL: "https://api.example.com"})
+	tests := []struct {
+		name, body, want string
+	}{
+		{"another resource", `{"resource":"https://elsewhere.example/v2","bearer_methods_supported":["header"]}`, "resource"},
+		{"no scopes", `{"resource":"https://api.example.com` + doc.Servers[0].URL + `","bearer_methods_supported":["header"]}`, "scopes_supported"},
+		{"not served", "", "want 200"},
+	}
+	for _, tt := range tests {
+		broken := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !strings.HasPrefix(r.URL.Path, "/.well-known/") {
+				h.h.ServeHTTP(w, r)
+				return
+			}
+			if tt.body == "" {
+				http.NotFound(w, r)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(tt.body))
+		})
+		found := false
+		for _, f := range apitest.Conformance(doc, doc.Servers[0].URL, broken, creds) {
+			found = found || (f.Case == "RFC 9728 metadata" && strings.Contains(f.Problem, tt.want))
+		}
+		if !found {
+			t.Errorf("%s: no metadata finding about %q", tt.name, tt.want)
+		}
+	}
+}
+
+// keysFor accepts the suite's valid credentials as API keys too, for the
+// requirements that take one.
+func keysFor(t *testing.T, creds apitest.Credentials) *statictoken.Verifier {
+	t.Helper()
+	v, err := statictoken.Parse(fmt.Appendf(nil, "tokens:\n  - {subject: conformance, sha256: %s}\n  - {subject: conformance, sha256: %s}\n",
+		statictoken.Digest(creds.AllScopes), statictoken.Digest(creds.NoScopes)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }

@@ -5,6 +5,7 @@
 //	framing (closes what net/http framed for the client) → request id (the server's own) → telemetry (if on)
 //	  → access log → panic recovery → security headers → CORS (if on) → chi router
 //	  ├ /openapi.yaml, /openapi.json             public, from the embedded spec
+//	  ├ /.well-known/oauth-protected-resource/…  public, RFC 9728 metadata (with Config.PublicURL)
 //	  ├ /, /docs                                 public, Swagger UI (impl/docs)
 //	  └ API routes (generated from the spec)
 //	      → find the operation → authenticate → rate limit (if on) → validate (Guard)
@@ -30,6 +31,7 @@ import (
 
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/auth"
+	"example.com/tasks/impl/auth/protectedresource"
 	"example.com/tasks/impl/docs"
 	"example.com/tasks/impl/httplog"
 	"example.com/tasks/impl/problem"
@@ -68,6 +70,20 @@ type Config struct {
 	Telemetry *telemetry.Telemetry
 	// RateLimit limits the API's requests, after authentication; nil is off.
 	RateLimit *ratelimit.Limiter
+	// PublicURL is the origin clients reach the server at (behind a proxy,
+	// the proxy's), such as https://api.example.com. When set, the RFC 9728
+	// protected resource metadata is served and every 401 and 403 bearer
+	// challenge points to it (impl/auth/protectedresource).
+	PublicURL string
+	// AuthorizationServers are the issuers the metadata names.
+	AuthorizationServers []string
+	// DPoP checks RFC 9449 proofs for the spec's http schemes DPoP
+	// (impl/auth/dpop); required when the spec declares one.
+	DPoP auth.ProofChecker
+	// Spec is the document to enforce; nil means the embedded one (spec.Load).
+	// Tests set an edited copy, with the same operations, to try security
+	// schemes the real spec does not declare.
+	Spec *openapi3.T
 }
 
 // New builds the handler from the embedded spec. It fails if the spec is
@@ -79,9 +95,12 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
-	doc, err := spec.Load()
-	if err != nil {
-		return nil, err
+	doc := cfg.Spec
+	if doc == nil {
+		var err error
+		if doc, err = spec.Load(); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.Realm == "" {
 		cfg.Realm = spec.Name(doc)
@@ -90,7 +109,23 @@ func New(cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	authn, err := auth.New(doc, cfg.Realm, cfg.Verifier)
+	var authOpts []auth.Option
+	var dpopAlgs []string
+	if cfg.DPoP != nil {
+		authOpts = append(authOpts, auth.WithDPoP(cfg.DPoP))
+		dpopAlgs = cfg.DPoP.Algorithms()
+	}
+	var metadata *protectedresource.Document
+	if cfg.PublicURL != "" {
+		metadata, err = protectedresource.New(doc, baseURL, docs.Path, protectedresource.Config{
+			PublicURL: cfg.PublicURL, AuthorizationServers: cfg.AuthorizationServers, DPoPAlgorithms: dpopAlgs,
+		})
+		if err != nil {
+			return nil, err
+		}
+		authOpts = append(authOpts, auth.WithResourceMetadata(metadata.URL))
+	}
+	authn, err := auth.New(doc, cfg.Realm, cfg.Verifier, authOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -106,6 +141,10 @@ func New(cfg Config) (http.Handler, error) {
 
 	r := chi.NewRouter()
 	headers := specHeaders(doc, authn.CredentialHeaders())
+	if cfg.DPoP != nil {
+		// A browser client must read the nonce of a use_dpop_nonce 401.
+		headers.response = append(headers.response, "Dpop-Nonce")
+	}
 	r.Use(closeAfterResolvedFraming, serverRequestID, middleware.RequestID, cfg.Telemetry.Middleware, httplog.Middleware(cfg.Logger), recoverer, securityHeaders(headers.credentials),
 		// HEAD is GET without the body, which every server must support
 		// (RFC 9110 §9.1): chi routes it to the GET route.
@@ -121,6 +160,9 @@ func New(cfg Config) (http.Handler, error) {
 	r.MethodNotAllowed(methodNotAllowed(r))
 	r.Get("/openapi.json", specs.json)
 	r.Get("/openapi.yaml", specs.yaml)
+	if metadata != nil {
+		r.Get(metadata.Path, metadata.ServeHTTP)
+	}
 	docs.Mount(r)
 
 	strict := gen.NewStrictHandlerWithOptions(cfg.API, nil, gen.StrictHTTPServerOptions{

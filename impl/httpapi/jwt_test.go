@@ -84,6 +84,8 @@ func TestJWT(t *testing.T) {
 		{"unknown kid", "GET", jwttest.NewKey(t, "unknown", false).Sign(t, iss.Claims("alice", "tasks:read")), 401, invalid("no key the issuer publishes matches the token's kid and alg")},
 		{"forged signature", "GET", jwttest.NewKey(t, es.ID, false).Sign(t, iss.Claims("alice", "tasks:read")), 401, invalid("the token's signature does not verify")},
 		{"a static token still works beside JWTs", "GET", apitest.CarolToken, 200, ""},
+		{"ID token of the same issuer", "GET", iss.IDToken(t, es, "alice"), 401, invalid("the token is not an access token: its typ header must be at+jwt (RFC 9068); an ID token or another JWT cannot be used here")},
+		{"typ JWT, not at+jwt", "GET", es.SignTyp(t, "JWT", iss.Claims("alice", "tasks:read")), 401, invalid("the token is not an access token: its typ header must be at+jwt (RFC 9068); an ID token or another JWT cannot be used here")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

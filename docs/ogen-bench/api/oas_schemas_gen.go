@@ -1041,6 +1041,7 @@ func (s *ServiceUnavailableHeaders) SetResponse(val Problem) {
 
 func (*ServiceUnavailableHeaders) createTaskRes() {}
 func (*ServiceUnavailableHeaders) deleteTaskRes() {}
+func (*ServiceUnavailableHeaders) getMeRes()      {}
 func (*ServiceUnavailableHeaders) getTaskRes()    {}
 func (*ServiceUnavailableHeaders) listTasksRes()  {}
 func (*ServiceUnavailableHeaders) patchTaskRes()  {}

@@ -16,6 +16,12 @@
 // "verified" with one is the algorithm-confusion attack, where the attacker
 // signs with the public key as the shared secret. Only asymmetric algorithms
 // can be allowed, and golang-jwt would refuse an RSA or EC key for HMAC anyway.
+//
+// RFC 9068 §4: the token's `typ` header must be `at+jwt` (or
+// `application/at+jwt`), so that an ID token, a logout token or any other JWT
+// the same issuer signs for the same audience cannot be replayed as an access
+// token. Config.SkipTypCheck turns this off for providers that do not follow
+// RFC 9068 (see its doc).
 package jwttoken
 
 import (
@@ -27,9 +33,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -40,6 +44,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"example.com/tasks/impl/auth"
+	"example.com/tasks/impl/auth/secureurl"
 )
 
 // DefaultAlgorithms are the asymmetric JWS algorithms (RFC 7518 §3.1, RFC
@@ -100,6 +105,12 @@ type Config struct {
 	CacheTTL time.Duration
 	// Now is the clock (nil: time.Now); tests move it.
 	Now func() time.Time
+	// SkipTypCheck accepts tokens whatever their `typ` header says. Leave it
+	// off unless the provider does not follow RFC 9068: Microsoft Entra ID
+	// and Keycloak send `typ: JWT`, Amazon Cognito and Okta send no typ, and
+	// Auth0 sends `at+jwt` only with its RFC 9068 token profile. With it on,
+	// an ID token whose aud is this API's identifier would pass.
+	SkipTypCheck bool
 }
 
 // Verifier is an auth.Verifier for JWTs. It is safe for concurrent use.
@@ -113,6 +124,7 @@ type Verifier struct {
 	now      func() time.Time
 	cache    *lru.Cache[[sha256.Size]byte, verified] // nil: no cache
 	cacheTTL time.Duration
+	checkTyp bool
 }
 
 // verified is a token that passed every check, and until when to trust it.
@@ -186,6 +198,7 @@ func New(ctx context.Context, cfg Config) (*Verifier, error) {
 		leeway:   cfg.Leeway,
 		now:      now,
 		cacheTTL: cmp.Or(cfg.CacheTTL, DefaultCacheTTL),
+		checkTyp: !cfg.SkipTypCheck,
 	}
 	if cfg.CacheSize >= 0 {
 		if v.cache, err = lru.New[[sha256.Size]byte, verified](cmp.Or(cfg.CacheSize, DefaultCacheSize)); err != nil {
@@ -197,15 +210,8 @@ func New(ctx context.Context, cfg Config) (*Verifier, error) {
 
 func (cfg Config) check() error {
 	var errs []error
-	u, err := url.Parse(cfg.JWKSURL)
-	switch {
-	case cfg.JWKSURL == "":
-		errs = append(errs, errors.New("a JWKS URL is required"))
-	case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
-		errs = append(errs, fmt.Errorf("JWKS URL %q is not an http(s) URL", cfg.JWKSURL))
-	case u.Scheme == "http" && !loopback(u.Hostname()):
-		// Keys fetched in clear text can be swapped on the way.
-		errs = append(errs, fmt.Errorf("JWKS URL %q must use https (plain http only on a loopback address)", cfg.JWKSURL))
+	if _, err := secureurl.Parse("JWKS URL", cfg.JWKSURL); err != nil {
+		errs = append(errs, err)
 	}
 	if cfg.Issuer == "" {
 		errs = append(errs, errors.New("an issuer is required"))
@@ -231,20 +237,16 @@ func (cfg Config) check() error {
 	return nil
 }
 
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 // claims are the claims read from a token; RegisteredClaims carries the ones
 // golang-jwt validates.
 type claims struct {
 	jwt.RegisteredClaims
-	Scope scopeList `json:"scope"`
-	Scp   scopeList `json:"scp"`
+	Scope    scopeList `json:"scope"`
+	Scp      scopeList `json:"scp"`
+	ClientID string    `json:"client_id"` // RFC 9068 §2.2: the client the token was issued to
+	Cnf      struct {
+		JKT string `json:"jkt"` // RFC 9449 §6.1: the DPoP key the token is bound to
+	} `json:"cnf"`
 }
 
 // scopeList reads a scope claim in either form providers send: a
@@ -302,7 +304,20 @@ func (v *Verifier) Verify(ctx context.Context, cred auth.Credential) (auth.Princ
 // principal and expiry.
 func (v *Verifier) verify(ctx context.Context, cred auth.Credential) (auth.Principal, time.Time, error) {
 	var c claims
-	token, err := v.parser.ParseWithClaims(cred.Token, &c, v.keys.KeyfuncCtx(ctx))
+	keyfunc := v.keys.KeyfuncCtx(ctx)
+	if v.checkTyp {
+		// Checked in the keyfunc, which golang-jwt calls before it verifies
+		// the signature or any claim: an ID token is refused as such, not
+		// for its audience (an ID token's aud is the client, not the API).
+		next := keyfunc
+		keyfunc = func(t *jwt.Token) (any, error) {
+			if !accessTokenTyp(t.Header["typ"]) {
+				return nil, errNotAccessToken
+			}
+			return next(t)
+		}
+	}
+	token, err := v.parser.ParseWithClaims(cred.Token, &c, keyfunc)
 	if err != nil {
 		return auth.Principal{}, time.Time{}, v.rejection(token, err)
 	}
@@ -316,7 +331,19 @@ func (v *Verifier) verify(ctx context.Context, cred auth.Credential) (auth.Princ
 		}
 	}
 	// exp is required (WithExpirationRequired), so ExpiresAt is set.
-	return auth.Principal{Subject: c.Subject, Scopes: scopes}, c.ExpiresAt.Time, nil
+	return auth.Principal{Subject: c.Subject, Scopes: scopes, ClientID: c.ClientID, JKT: c.Cnf.JKT}, c.ExpiresAt.Time, nil
+}
+
+// errNotAccessToken is the keyfunc's refusal of a token whose typ is not
+// RFC 9068's.
+var errNotAccessToken = errors.New("typ is not at+jwt")
+
+// accessTokenTyp reports whether typ is RFC 9068's media type: `at+jwt`, or
+// in full `application/at+jwt` (RFC 7515 §4.1.9 lets the prefix go; media
+// types compare case-insensitively).
+func accessTokenTyp(typ any) bool {
+	s, _ := typ.(string)
+	return strings.EqualFold(s, "at+jwt") || strings.EqualFold(s, "application/at+jwt")
 }
 
 // rejection explains why a token was refused. The description goes to the
@@ -329,6 +356,8 @@ func (v *Verifier) rejection(token *jwt.Token, err error) *auth.Error {
 		return invalid("the token is not a well-formed JWT")
 	case token != nil && !slices.Contains(v.algs, fmt.Sprint(token.Header["alg"])):
 		return invalid("the token's signing algorithm is not accepted; accepted: %s", strings.Join(v.algs, ", "))
+	case errors.Is(err, errNotAccessToken):
+		return invalid("the token is not an access token: its typ header must be at+jwt (RFC 9068); an ID token or another JWT cannot be used here")
 	case errors.Is(err, jwt.ErrTokenUnverifiable):
 		return invalid("no key the issuer publishes matches the token's kid and alg")
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid):

@@ -45,12 +45,13 @@ func TestAttacks(t *testing.T) {
 	parts := strings.Split(valid, ".")
 
 	tests := []struct {
-		name     string
-		token    string
-		wantKind auth.Kind // 0: accepted
-		wantDesc string    // a substring of the description
-		wantSub  string
-		wantScp  []string
+		name       string
+		token      string
+		wantKind   auth.Kind // 0: accepted
+		wantDesc   string    // a substring of the description
+		wantSub    string
+		wantScp    []string
+		wantClient string
 	}{
 		{name: "valid ES256", token: valid, wantSub: "alice", wantScp: []string{"tasks:read"}},
 		{name: "valid RS256", token: rs.Sign(t, iss.Claims("bob", "")), wantSub: "bob", wantScp: []string{}},
@@ -81,6 +82,13 @@ func TestAttacks(t *testing.T) {
 		{name: "payload swapped under a valid signature", token: parts[0] + "." + encode(t, iss.Claims("mallory", "tasks:write")) + "." + parts[2], wantKind: auth.Invalid, wantDesc: "signature does not verify"},
 		{name: "signature stripped", token: parts[0] + "." + parts[1] + ".", wantKind: auth.Invalid, wantDesc: "signature does not verify"},
 		{name: "not a JWT", token: "aaa.bbb.ccc", wantKind: auth.Invalid, wantDesc: "not a well-formed JWT"},
+
+		{name: "typ application/at+jwt", token: es.SignTyp(t, "application/AT+JWT", iss.Claims("alice", "a")), wantSub: "alice", wantScp: []string{"a"}},
+		{name: "client_id read", token: es.Sign(t, with(func(c jwt.MapClaims) { c["client_id"] = "app" })), wantSub: "alice", wantScp: []string{"tasks:read", "tasks:write"}, wantClient: "app"},
+		{name: "ID token of the same issuer", token: iss.IDToken(t, es, "alice"), wantKind: auth.Invalid, wantDesc: "not an access token: its typ header must be at+jwt (RFC 9068)"},
+		{name: "typ JWT", token: es.SignTyp(t, "JWT", iss.Claims("alice", "tasks:read")), wantKind: auth.Invalid, wantDesc: "typ header must be at+jwt"},
+		{name: "no typ", token: es.SignTyp(t, "", iss.Claims("alice", "tasks:read")), wantKind: auth.Invalid, wantDesc: "typ header must be at+jwt"},
+		{name: "logout token typ", token: es.SignTyp(t, "logout+jwt", iss.Claims("alice", "tasks:read")), wantKind: auth.Invalid, wantDesc: "typ header must be at+jwt"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,8 +98,8 @@ func TestAttacks(t *testing.T) {
 				if err != nil {
 					t.Fatalf("refused: %v", err)
 				}
-				if p.Subject != tt.wantSub || !slices.Equal(p.Scopes, tt.wantScp) {
-					t.Errorf("principal = %+v, want %s with %q", p, tt.wantSub, tt.wantScp)
+				if p.Subject != tt.wantSub || !slices.Equal(p.Scopes, tt.wantScp) || p.ClientID != tt.wantClient {
+					t.Errorf("principal = %+v, want %s with %q, client %q", p, tt.wantSub, tt.wantScp, tt.wantClient)
 				}
 				return
 			}
@@ -360,5 +368,24 @@ func BenchmarkVerify(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// TestSkipTypCheck: with the RFC 9068 check off, tokens from a provider that
+// sends `typ: JWT` or none are accepted; every other check still runs.
+func TestSkipTypCheck(t *testing.T) {
+	t.Parallel()
+	k := jwttest.NewKey(t, "k", false)
+	iss := jwttest.NewIssuer(t, k)
+	v := iss.Verifier(t, jwttoken.Config{SkipTypCheck: true, Logger: quiet})
+	for _, typ := range []string{"JWT", "", jwttest.AccessTokenTyp} {
+		if _, err := v.Verify(t.Context(), bearer(k.SignTyp(t, typ, iss.Claims("alice", "")))); err != nil {
+			t.Errorf("typ %q refused with the check off: %v", typ, err)
+		}
+	}
+	c := iss.Claims("alice", "")
+	c["aud"] = "another-api"
+	if _, err := v.Verify(t.Context(), bearer(k.SignTyp(t, "JWT", c))); err == nil {
+		t.Error("a token for another audience passed with the typ check off")
 	}
 }

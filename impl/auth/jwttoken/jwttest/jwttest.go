@@ -1,7 +1,7 @@
 // Package jwttest is a local identity provider for tests: a JWKS endpoint on
 // httptest whose keys can be rotated, and which can be taken down or made to
-// hang, and a signer for tokens with any header and claims, forged ones
-// included.
+// hang, an OpenID Connect discovery document, and a signer for tokens with
+// any header and claims, forged ones included.
 package jwttest
 
 import (
@@ -46,11 +46,27 @@ func (k *Key) Public(t testing.TB) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
 }
 
-// Sign returns claims signed by k, with k's kid in the header.
+// AccessTokenTyp is the typ header of RFC 9068 access tokens.
+const AccessTokenTyp = "at+jwt"
+
+// Sign returns an access token: claims signed by k, with k's kid and
+// `typ: at+jwt` (RFC 9068) in the header.
 func (k *Key) Sign(t testing.TB, claims jwt.Claims) string {
+	t.Helper()
+	return k.SignTyp(t, AccessTokenTyp, claims)
+}
+
+// SignTyp is Sign with another typ header ("" for none): an ID token says
+// "JWT", a provider that ignores RFC 9068 says "JWT" or nothing.
+func (k *Key) SignTyp(t testing.TB, typ string, claims jwt.Claims) string {
 	t.Helper()
 	tok := jwt.NewWithClaims(k.Method, claims)
 	tok.Header["kid"] = k.ID
+	if typ == "" {
+		delete(tok.Header, "typ")
+	} else {
+		tok.Header["typ"] = typ
+	}
 	s, err := tok.SignedString(k.signer)
 	if err != nil {
 		t.Fatal(err)
@@ -84,13 +100,23 @@ func sharedRSA(t testing.TB) *rsa.PrivateKey {
 
 // Issuer is an identity provider's JWKS endpoint.
 type Issuer struct {
-	URL  string // the JWKS URL
-	Name string // the iss of its tokens
+	URL       string // the JWKS URL
+	Name      string // the iss of its tokens
+	Discovery string // the OpenID Connect discovery URL
 
-	mu   sync.Mutex
-	jwks []byte
-	down bool
-	hang chan struct{} // non-nil: requests wait until it is closed
+	// Introspection is the RFC 7662 endpoint, for the opaque tokens Opaque
+	// issues; it takes IntrospectionClientID and IntrospectionSecret.
+	Introspection string
+
+	mu        sync.Mutex
+	jwks      []byte
+	discovery map[string]any
+	opaque    map[string]map[string]any // active opaque tokens and their answers
+	answer    []byte                    // non-nil: every introspection gets it
+
+	introspections atomic.Int64
+	down           bool
+	hang           chan struct{} // non-nil: requests wait until it is closed
 
 	fetches atomic.Int64
 	fetched chan struct{}
@@ -106,18 +132,53 @@ func NewIssuer(t testing.TB, keys ...*Key) *Issuer {
 	t.Cleanup(func() { iss.Hang(false) }) // runs first: let hung requests end
 	iss.URL = srv.URL + "/.well-known/jwks.json"
 	iss.Name = srv.URL + "/"
+	iss.Discovery = srv.URL + "/.well-known/openid-configuration"
+	iss.Introspection = srv.URL + "/introspect"
+	iss.opaque = map[string]map[string]any{}
+	iss.discovery = map[string]any{
+		"issuer":                                iss.Name,
+		"jwks_uri":                              iss.URL,
+		"response_types_supported":              []string{"code"},
+		"subject_types_supported":               []string{"public"},
+		"id_token_signing_alg_values_supported": []string{"ES256", "RS256"},
+		"introspection_endpoint":                iss.Introspection,
+	}
 	return iss
 }
 
-func (iss *Issuer) serve(w http.ResponseWriter, r *http.Request) {
-	iss.fetches.Add(1)
-	select {
-	case iss.fetched <- struct{}{}:
-	default:
+// EditDiscovery changes the discovery document (a nil value removes a member).
+func (iss *Issuer) EditDiscovery(edit map[string]any) {
+	iss.mu.Lock()
+	defer iss.mu.Unlock()
+	for k, v := range edit {
+		if v == nil {
+			delete(iss.discovery, k)
+		} else {
+			iss.discovery[k] = v
+		}
 	}
+}
+
+func (iss *Issuer) serve(w http.ResponseWriter, r *http.Request) {
 	iss.mu.Lock()
 	down, hang, jwks := iss.down, iss.hang, iss.jwks
 	iss.mu.Unlock()
+	var body []byte
+	switch r.URL.Path {
+	case "/.well-known/openid-configuration":
+		iss.mu.Lock()
+		body, _ = json.Marshal(iss.discovery)
+		iss.mu.Unlock()
+	case "/introspect":
+		iss.introspections.Add(1)
+	default:
+		iss.fetches.Add(1)
+		select {
+		case iss.fetched <- struct{}{}:
+		default:
+		}
+		body = jwks
+	}
 	if hang != nil {
 		select {
 		case <-hang:
@@ -129,8 +190,12 @@ func (iss *Issuer) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
 		return
 	}
+	if r.URL.Path == "/introspect" {
+		iss.introspect(w, r)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Write(jwks)
+	w.Write(body)
 }
 
 // Publish replaces the key set: a rotation.
@@ -206,6 +271,22 @@ func (iss *Issuer) Claims(sub, scope string) jwt.MapClaims {
 		c["scope"] = scope
 	}
 	return c
+}
+
+// ClientID is the client every Issuer's ID tokens are issued to.
+const ClientID = "test-client"
+
+// IDToken returns an OpenID Connect ID token for sub signed by k, as iss
+// would issue it to a client that logs a user in: typ JWT, aud the client
+// and the API (some providers add the API), a nonce and an auth_time.
+func (iss *Issuer) IDToken(t testing.TB, k *Key, sub string) string {
+	t.Helper()
+	c := iss.Claims(sub, "")
+	c["aud"] = []string{ClientID, Audience}
+	c["azp"] = ClientID
+	c["nonce"] = "n-0S6_WzA2Mj"
+	c["auth_time"] = time.Now().Unix()
+	return k.SignTyp(t, "JWT", c)
 }
 
 // Config returns the verifier configuration that trusts iss.

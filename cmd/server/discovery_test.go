@@ -1,0 +1,64 @@
+package main
+
+import (
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"example.com/tasks/impl/apitest"
+	"example.com/tasks/impl/auth/jwttoken/jwttest"
+	"example.com/tasks/impl/spec"
+)
+
+// TestWithDiscovery: with a spec that declares openIdConnect, the audience
+// is enough; flags override the document; a provider that fails discovery
+// stops the start.
+func TestWithDiscovery(t *testing.T) {
+	quiet := slog.New(slog.DiscardHandler)
+	iss := jwttest.NewIssuer(t, jwttest.NewKey(t, "k", false))
+	oidcSpec := apitest.EditedSpec(t, "oidc", &openapi3.SecurityScheme{Type: "openIdConnect", OpenIdConnectUrl: iss.Discovery}, true)
+	realSpec, err := spec.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name            string
+		doc             *openapi3.T
+		in              config
+		edit            map[string]any
+		down            bool
+		wantJWKS, wantI string
+		wantIntro       string
+		wantErr         string
+	}{
+		{name: "audience alone", doc: oidcSpec, in: config{jwtAudience: "api"}, wantJWKS: iss.URL, wantI: iss.Name},
+		{name: "the flags override", doc: oidcSpec, in: config{jwtAudience: "api", jwtIssuer: "https://other.example/"}, wantJWKS: iss.URL, wantI: "https://other.example/"},
+		{name: "no audience, no JWTs", doc: oidcSpec, in: config{}},
+		{name: "issuer alone", doc: oidcSpec, in: config{jwtIssuer: "x"}, wantErr: "--jwt-audience is required"},
+		{name: "issuer mismatch", doc: oidcSpec, in: config{jwtAudience: "api"}, edit: map[string]any{"issuer": "https://evil.example/"}, wantErr: "§4.3"},
+		{name: "provider down", doc: oidcSpec, in: config{jwtAudience: "api"}, down: true, wantErr: "openIdConnectUrl"},
+		{name: "bearer spec: the three go together", doc: realSpec, in: config{jwtAudience: "api"}, wantErr: "go together"},
+		{name: "introspection endpoint discovered", doc: oidcSpec, in: config{introspection: introspectionConfig{clientID: "rs"}}, wantIntro: iss.Introspection},
+		{name: "introspection URL given", doc: oidcSpec, in: config{introspection: introspectionConfig{clientID: "rs", url: "https://x.example/i"}}, wantIntro: "https://x.example/i"},
+		{name: "no introspection endpoint published", doc: oidcSpec, in: config{introspection: introspectionConfig{clientID: "rs"}}, edit: map[string]any{"introspection_endpoint": nil}, wantErr: "publishes no introspection_endpoint"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			iss.EditDiscovery(map[string]any{"issuer": iss.Name, "introspection_endpoint": iss.Introspection})
+			iss.EditDiscovery(tt.edit)
+			iss.Down(tt.down)
+			got, err := withDiscovery(t.Context(), tt.doc, tt.in, quiet)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("withDiscovery = %v, want an error containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got.jwksURL != tt.wantJWKS || got.jwtIssuer != tt.wantI || got.introspection.url != tt.wantIntro {
+				t.Errorf("withDiscovery = %q %q %q, %v; want %q %q %q", got.jwksURL, got.jwtIssuer, got.introspection.url, err, tt.wantJWKS, tt.wantI, tt.wantIntro)
+			}
+		})
+	}
+}

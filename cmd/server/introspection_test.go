@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"example.com/tasks/impl/auth/jwttoken/jwttest"
+)
+
+// TestRunWithIntrospection starts the server with opaque tokens only, the
+// client secret read from a file, and calls it with a token the provider
+// issued.
+func TestRunWithIntrospection(t *testing.T) {
+	iss := jwttest.NewIssuer(t, jwttest.NewKey(t, "k", false))
+	secretFile := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(secretFile, []byte(jwttest.IntrospectionSecret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addr, done, logs := startServer(t, ctx, []string{"--addr", "127.0.0.1:0", "--introspection-url", iss.Introspection,
+		"--introspection-client-secret-file", secretFile}, map[string]string{envName("introspection-client-id"): jwttest.IntrospectionClientID})
+	token := iss.Opaque(t, iss.OpaqueAnswer("alice", ""))
+	getMe(t, addr, "Authorization", "Bearer "+token)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	all := logs.String()
+	if !strings.Contains(all, `"msg":"token introspection enabled"`) || strings.Contains(all, token) || strings.Contains(all, jwttest.IntrospectionSecret) {
+		t.Errorf("the log lacks the introspection line or holds a secret:\n%s", all)
+	}
+}
+
+func TestRunRefusesBadIntrospectionConfig(t *testing.T) {
+	const u = "https://idp.example.com/introspect"
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"secret twice", []string{"--introspection-url", u, "--introspection-client-id", "a", "--introspection-client-secret", "s", "--introspection-client-secret-file", "f"}, "exclusive"},
+		{"no secret", []string{"--introspection-url", u, "--introspection-client-id", "a"}, "client secret"},
+		{"client without URL", []string{"--dev", "--introspection-client-id", "a"}, "need --introspection-url"},
+		{"plain http", []string{"--introspection-url", "http://idp.example.com/i", "--introspection-client-id", "a", "--introspection-client-secret", "s"}, "must use https"},
+		{"missing secret file", []string{"--introspection-url", u, "--introspection-client-id", "a", "--introspection-client-secret-file", "/nonexistent/secret"}, "no such file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := run(context.Background(), tt.args, func(string) string { return "" }, io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("run = %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}

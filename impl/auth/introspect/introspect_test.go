@@ -1,0 +1,223 @@
+package introspect_test
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"example.com/tasks/impl/auth"
+	"example.com/tasks/impl/auth/introspect"
+	"example.com/tasks/impl/auth/jwttoken/jwttest"
+	"example.com/tasks/impl/problem"
+)
+
+func bearer(token string) auth.Credential {
+	return auth.Credential{Scheme: "bearerAuth", Type: auth.BearerToken, Token: token}
+}
+
+func newVerifier(t *testing.T, iss *jwttest.Issuer, edit func(*introspect.Config)) *introspect.Verifier {
+	t.Helper()
+	cfg := introspect.Config{URL: iss.Introspection, ClientID: jwttest.IntrospectionClientID, ClientSecret: jwttest.IntrospectionSecret, Audience: jwttest.Audience}
+	if edit != nil {
+		edit(&cfg)
+	}
+	v, err := introspect.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// TestAnswers: what the provider says decides, for every member the
+// server reads.
+func TestAnswers(t *testing.T) {
+	t.Parallel()
+	iss := jwttest.NewIssuer(t, jwttest.NewKey(t, "k", false))
+	v := newVerifier(t, iss, nil)
+	now := time.Now()
+	with := func(edit func(map[string]any)) string {
+		a := iss.OpaqueAnswer("alice", "tasks:read tasks:write")
+		edit(a)
+		return iss.Opaque(t, a)
+	}
+	revoked := iss.Opaque(t, iss.OpaqueAnswer("alice", "x"))
+	iss.Revoke(revoked)
+	tests := []struct {
+		name     string
+		token    string
+		wantKind auth.Kind
+		wantDesc string
+		wantScp  []string
+	}{
+		{name: "active", token: iss.Opaque(t, iss.OpaqueAnswer("alice", "a b")), wantScp: []string{"a", "b"}},
+		{name: "no exp, aud as an array with ours", token: with(func(a map[string]any) { delete(a, "exp"); a["aud"] = []string{"x", jwttest.Audience} }), wantScp: []string{"tasks:read", "tasks:write"}},
+		{name: "no aud", token: with(func(a map[string]any) { delete(a, "aud") }), wantScp: []string{"tasks:read", "tasks:write"}},
+		{name: "unknown", token: "never-issued", wantKind: auth.Invalid, wantDesc: "not active"},
+		{name: "revoked", token: revoked, wantKind: auth.Invalid, wantDesc: "not active"},
+		{name: "expired though active", token: with(func(a map[string]any) { a["exp"] = now.Add(-time.Minute).Unix() }), wantKind: auth.Expired, wantDesc: "expired"},
+		{name: "not valid yet", token: with(func(a map[string]any) { a["nbf"] = now.Add(time.Hour).Unix() }), wantKind: auth.Invalid, wantDesc: "nbf"},
+		{name: "no sub", token: with(func(a map[string]any) { delete(a, "sub") }), wantKind: auth.Invalid, wantDesc: "no subject"},
+		{name: "another audience", token: with(func(a map[string]any) { a["aud"] = "another-api" }), wantKind: auth.Invalid, wantDesc: "aud must include " + jwttest.Audience},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p, err := v.Verify(t.Context(), bearer(tt.token))
+			if tt.wantKind == 0 {
+				if err != nil || p.Subject != "alice" || !slices.Equal(p.Scopes, tt.wantScp) || p.ClientID != jwttest.ClientID {
+					t.Errorf("Verify = %+v, %v; want alice with %q", p, err, tt.wantScp)
+				}
+				return
+			}
+			var ae *auth.Error
+			if !errors.As(err, &ae) || ae.Kind != tt.wantKind || !strings.Contains(ae.Description, tt.wantDesc) {
+				t.Errorf("Verify = %+v, %v; want %v with %q", p, err, tt.wantKind, tt.wantDesc)
+			}
+		})
+	}
+}
+
+// TestUnavailable: a provider that cannot be asked, or answers nonsense,
+// gets a 503 with Retry-After, never a pass, and no word of the token.
+func TestUnavailable(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		setup func(*jwttest.Issuer)
+		edit  func(*introspect.Config)
+	}{
+		{name: "down", setup: func(iss *jwttest.Issuer) { iss.Down(true) }},
+		{name: "hangs past the timeout", setup: func(iss *jwttest.Issuer) { iss.Hang(true) }, edit: func(c *introspect.Config) { c.Timeout = 100 * time.Millisecond }},
+		{name: "no active member", setup: func(iss *jwttest.Issuer) { iss.AnswerIntrospection(`{"sub":"alice","scope":"tasks:write"}`) }},
+		{name: "active not a boolean", setup: func(iss *jwttest.Issuer) { iss.AnswerIntrospection(`{"active":"true","sub":"alice"}`) }},
+		{name: "not JSON", setup: func(iss *jwttest.Issuer) { iss.AnswerIntrospection(`<html>`) }},
+		{name: "our client secret refused", edit: func(c *introspect.Config) { c.ClientSecret = "wrong" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			iss := jwttest.NewIssuer(t, jwttest.NewKey(t, "k", false))
+			token := iss.Opaque(t, iss.OpaqueAnswer("alice", "tasks:write"))
+			if tt.setup != nil {
+				tt.setup(iss)
+			}
+			v := newVerifier(t, iss, tt.edit)
+			p, err := v.Verify(t.Context(), bearer(token))
+			var pe *problem.Error
+			if !errors.As(err, &pe) || pe.Status != http.StatusServiceUnavailable || pe.Header.Get("Retry-After") == "" {
+				t.Fatalf("Verify = %+v, %v; want a 503 with Retry-After", p, err)
+			}
+			if strings.Contains(err.Error(), token) || strings.Contains(pe.Detail, token) {
+				t.Error("the error repeats the token")
+			}
+			var ae *auth.Error
+			if errors.As(err, &ae) {
+				t.Errorf("an outage is reported as an authentication failure: %v", ae)
+			}
+		})
+	}
+}
+
+// TestCache: answers are remembered by digest, an active one for at most
+// CacheTTL and never past exp, an inactive one for NegativeCacheTTL.
+func TestCache(t *testing.T) {
+	t.Parallel()
+	iss := jwttest.NewIssuer(t, jwttest.NewKey(t, "k", false))
+	var mu sync.Mutex
+	clock := time.Now()
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	advance := func(d time.Duration) { mu.Lock(); defer mu.Unlock(); clock = clock.Add(d) }
+	v := newVerifier(t, iss, func(c *introspect.Config) {
+		c.CacheTTL, c.NegativeCacheTTL, c.Now = time.Minute, 5*time.Second, now
+	})
+	verify := func(token string) error {
+		_, err := v.Verify(t.Context(), bearer(token))
+		return err
+	}
+	asked := func(want int64) {
+		t.Helper()
+		if got := iss.Introspections(); got != want {
+			t.Fatalf("introspections = %d, want %d", got, want)
+		}
+	}
+
+	// Active: asked once, then cached; revoked at the provider, it is
+	// accepted until CacheTTL, then refused.
+	long := iss.Opaque(t, iss.OpaqueAnswer("alice", ""))
+	for range 3 {
+		if err := verify(long); err != nil {
+			t.Fatal(err)
+		}
+	}
+	asked(1)
+	iss.Revoke(long)
+	advance(59 * time.Second)
+	if err := verify(long); err != nil {
+		t.Fatalf("within CacheTTL: %v", err)
+	}
+	asked(1)
+	advance(2 * time.Second)
+	if err := verify(long); err == nil {
+		t.Fatal("a revoked token passed after CacheTTL")
+	}
+	asked(2)
+
+	// Never past exp: a token expiring in 10s is asked about again after.
+	a := iss.OpaqueAnswer("alice", "")
+	a["exp"] = now().Add(10 * time.Second).Unix()
+	short := iss.Opaque(t, a)
+	if err := verify(short); err != nil {
+		t.Fatal(err)
+	}
+	asked(3)
+	advance(11 * time.Second)
+	var ae *auth.Error
+	if err := verify(short); !errors.As(err, &ae) || ae.Kind != auth.Expired {
+		t.Fatalf("past exp: %v, want expired", err)
+	}
+	asked(4)
+
+	// Inactive: remembered briefly, then asked again.
+	for range 3 {
+		if err := verify("unknown-token"); err == nil {
+			t.Fatal("an unknown token passed")
+		}
+	}
+	asked(5)
+	advance(6 * time.Second)
+	_ = verify("unknown-token")
+	asked(6)
+
+	// An outage is not cached: the provider is asked again at once.
+	iss.Down(true)
+	fresh := iss.Opaque(t, iss.OpaqueAnswer("bob", ""))
+	if err := verify(fresh); err == nil {
+		t.Fatal("passed while the provider is down")
+	}
+	iss.Down(false)
+	if err := verify(fresh); err != nil {
+		t.Fatalf("after the outage: %v", err)
+	}
+	asked(8)
+}
+
+func TestConfig(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		cfg  introspect.Config
+		want string
+	}{
+		{introspect.Config{URL: "http://idp.example.com/introspect", ClientID: "a", ClientSecret: "b"}, "must use https"},
+		{introspect.Config{URL: "", ClientID: "a", ClientSecret: "b"}, "introspection URL is required"},
+		{introspect.Config{URL: "https://idp.example.com/introspect", ClientID: "a"}, "client secret"},
+	}
+	for _, tt := range tests {
+		if _, err := introspect.New(tt.cfg); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("New(%+v) = %v, want %q", tt.cfg, err, tt.want)
+		}
+	}
+}
