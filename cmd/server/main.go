@@ -65,12 +65,8 @@ type config struct {
 	dev             bool
 	realm           string
 	maxBodyBytes    int64
-	readTimeout     time.Duration
-	readHeaderTime  time.Duration
-	maxHeaderBytes  int
+	limits          httpapi.Limits
 	corsOrigins     []string
-	writeTimeout    time.Duration
-	idleTimeout     time.Duration
 	shutdownTimeout time.Duration
 	logFormat       string
 	db              string
@@ -105,9 +101,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.BoolVar(&c.dev, "dev", false, "accept the public development tokens (never in production)")
 	fs.StringVar(&c.realm, "realm", "", "realm in WWW-Authenticate challenges (default: the API's name, info.title in openapi.yaml)")
 	fs.Int64Var(&c.maxBodyBytes, "max-body-bytes", httpapi.DefaultMaxBodyBytes, "largest request body accepted")
-	fs.DurationVar(&c.readTimeout, "read-timeout", 15*time.Second, "time to read a whole request")
-	fs.DurationVar(&c.readHeaderTime, "read-header-timeout", 5*time.Second, "time to read request headers (slow clients are cut off)")
-	fs.IntVar(&c.maxHeaderBytes, "max-header-bytes", 64<<10, "largest request header block accepted; larger gets 431")
+	fs.DurationVar(&c.limits.ReadTimeout, "read-timeout", httpapi.DefaultLimits.ReadTimeout, "time to read a whole request")
+	fs.DurationVar(&c.limits.ReadHeaderTimeout, "read-header-timeout", httpapi.DefaultLimits.ReadHeaderTimeout, "time to read request headers (slow clients are cut off)")
+	fs.IntVar(&c.limits.MaxHeaderBytes, "max-header-bytes", httpapi.DefaultLimits.MaxHeaderBytes, "largest request header block accepted; larger gets 431")
 	fs.Func("cors-origins", "comma-separated origins allowed to call the API from a browser, \"*\" for any; empty turns CORS off", func(v string) error {
 		c.corsOrigins = nil
 		for o := range strings.SplitSeq(v, ",") {
@@ -117,8 +113,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		}
 		return nil
 	})
-	fs.DurationVar(&c.writeTimeout, "write-timeout", 30*time.Second, "time to write a response")
-	fs.DurationVar(&c.idleTimeout, "idle-timeout", 120*time.Second, "keep-alive idle time")
+	fs.DurationVar(&c.limits.WriteTimeout, "write-timeout", httpapi.DefaultLimits.WriteTimeout, "time to write a response")
+	fs.DurationVar(&c.limits.IdleTimeout, "idle-timeout", httpapi.DefaultLimits.IdleTimeout, "keep-alive idle time")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 20*time.Second, "grace period for in-flight requests on SIGINT/SIGTERM")
 	fs.StringVar(&c.logFormat, "log-format", "json", "log format: json or text")
 	fs.StringVar(&c.db, "db", "memory:", "where data is kept: "+backend.Forms)
@@ -169,13 +165,13 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if c.maxBodyBytes <= 0 {
 		errs = append(errs, errors.New("--max-body-bytes must be positive"))
 	}
-	if c.maxHeaderBytes <= 0 {
+	if c.limits.MaxHeaderBytes <= 0 {
 		errs = append(errs, errors.New("--max-header-bytes must be positive"))
 	}
 	if c.drainDelay < 0 {
 		errs = append(errs, errors.New("--drain-delay must not be negative"))
 	}
-	if c.readHeaderTime <= 0 {
+	if c.limits.ReadHeaderTimeout <= 0 {
 		errs = append(errs, errors.New("--read-header-timeout must be positive"))
 	}
 	return c, errors.Join(errs...)
@@ -280,7 +276,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer adm.close() // when the API server fails; after a shutdown, a no-op
 
-	srv := newHTTPServer(ctx, cfg, handler, logger)
+	srv := httpapi.NewServer(ctx, handler, cfg.limits, logger)
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
@@ -322,22 +318,6 @@ func nonEmpty(values ...string) []string {
 		}
 	}
 	return out
-}
-
-// newHTTPServer returns the server for handler with the configured limits.
-func newHTTPServer(ctx context.Context, cfg config, handler http.Handler, logger *slog.Logger) *http.Server {
-	return &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: cfg.readHeaderTime, // slow-loris: headers must arrive promptly
-		ReadTimeout:       cfg.readTimeout,
-		WriteTimeout:      cfg.writeTimeout,
-		IdleTimeout:       cfg.idleTimeout,
-		MaxHeaderBytes:    cfg.maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-		// Requests keep ctx's values but not its cancellation: on SIGTERM
-		// in-flight requests get the grace period, not a cancelled context.
-		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
 }
 
 // tokenVerifier returns the configured verifiers: static tokens or the

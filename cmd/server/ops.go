@@ -9,9 +9,10 @@ import (
 	"net/http"
 	"time"
 
-	"example.com/tasks/impl/admin"
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"example.com/tasks/impl/admin"
+	"example.com/tasks/impl/httpapi"
 	"example.com/tasks/impl/ratelimit"
 	"example.com/tasks/impl/spec"
 	"example.com/tasks/impl/telemetry"
@@ -47,7 +48,7 @@ func startAdmin(ctx context.Context, cfg config, db admin.Pinger, tel *telemetry
 		Admin:  admin.New(admin.Config{Logger: logger, DB: db, Metrics: tel.MetricsHandler()}),
 		served: make(chan error, 1),
 	}
-	a.srv = newHTTPServer(ctx, cfg, a.Admin, logger)
+	a.srv = httpapi.NewServer(ctx, a.Admin, cfg.limits, logger)
 	ln, err := net.Listen("tcp", cfg.adminAddr)
 	if err != nil {
 		return nil, err

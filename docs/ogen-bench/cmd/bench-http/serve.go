@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"runtime"
-	"time"
 
 	ogenbench "example.com/tasks/docs/ogen-bench"
 	ourapi "example.com/tasks/impl/api"
@@ -62,16 +61,7 @@ func serve(args []string) error {
 		return err
 	}
 	// cmd/server's defaults (its flags), for every stack alike.
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(slog.NewJSONHandler(os.Stderr, nil), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
+	srv := httpapi.NewServer(ctx, h, httpapi.DefaultLimits, slog.New(slog.NewJSONHandler(os.Stderr, nil)))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
