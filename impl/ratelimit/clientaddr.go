@@ -39,7 +39,9 @@ func ParseProxies(s string) ([]netip.Prefix, error) {
 // the X-Forwarded-For entries are read from the right, skipping trusted
 // proxies, and the first other one is the client. X-Forwarded-For is never
 // read from anyone else: a client chooses what it says, so keying a limit on
-// it would let any client pick a fresh address per request.
+// it would let any client pick a fresh address per request. For the same
+// reason an IPv6 client is its /64 ("2001:db8::/64"): one host is commonly
+// given a whole /64 and can use a fresh address in it for every request.
 func ClientAddress(trusted []netip.Prefix) func(*http.Request) string {
 	isTrusted := func(a netip.Addr) bool {
 		for _, p := range trusted {
@@ -57,7 +59,7 @@ func ClientAddress(trusted []netip.Prefix) func(*http.Request) string {
 		}
 		client := peer.Addr().Unmap()
 		if !isTrusted(client) {
-			return client.String()
+			return key(client)
 		}
 		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
 		for i := len(hops) - 1; i >= 0; i-- {
@@ -70,6 +72,19 @@ func ClientAddress(trusted []netip.Prefix) func(*http.Request) string {
 				break
 			}
 		}
-		return client.String()
+		return key(client)
 	}
+}
+
+// key is what a client address is counted as: itself for IPv4, its /64 for
+// IPv6.
+func key(a netip.Addr) string {
+	if a.Is4() {
+		return a.String()
+	}
+	p, err := a.Prefix(64)
+	if err != nil {
+		return a.String()
+	}
+	return p.String()
 }

@@ -60,7 +60,10 @@ func TestClientAddress(t *testing.T) {
 		{"two header lines read as one list", "10.1.2.3:4000", "", "198.51.100.2", true},
 		{"a garbled hop stops the walk at the last good one", "10.1.2.3:4000", "198.51.100.1, garbage", "10.1.2.3", true},
 		{"a trusted proxy without the header is the client", "10.1.2.3:4000", "", "10.1.2.3", true},
-		{"IPv6 peer", "[2001:db8::1]:4000", "", "2001:db8::1", true},
+		{"an IPv6 peer counts as its /64", "[2001:db8::1]:4000", "", "2001:db8::/64", true},
+		{"another address in the same /64 is the same client", "[2001:db8::ffff:1]:4000", "", "2001:db8::/64", false},
+		{"an IPv4-mapped IPv6 peer is its IPv4 address", "[::ffff:203.0.113.9]:4000", "", "203.0.113.9", false},
+		{"a trusted proxy names an IPv6 client", "10.1.2.3:4000", "2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64", true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
