@@ -189,9 +189,24 @@ func (s *suite) check(op operation) {
 			}
 		}
 		if rec, ok := send(as+"credential with every scope", s.creds.AllScopes, req); ok && (rec.Code < 200 || rec.Code > 299) {
-			s.fail(op, as+"credential with every scope", "got %d, want a documented 2xx (body %s)", rec.Code, strings.TrimSpace(rec.Body.String()))
+			hint := ""
+			if rec.Code == http.StatusNotFound && params == nil && hasPathParams(op) {
+				hint = "; no `links` entry leads to this operation, so its path parameters are their examples, which name nothing that exists: " +
+					"add a `links` entry to it from the response of the operation that creates the resource"
+			}
+			s.fail(op, as+"credential with every scope", "got %d, want a documented 2xx (body %s)%s", rec.Code, strings.TrimSpace(rec.Body.String()), hint)
 		}
 	}
+}
+
+// hasPathParams reports whether op takes a path parameter.
+func hasPathParams(op operation) bool {
+	for _, p := range append(slices.Clone(op.item.Parameters), op.op.Parameters...) {
+		if p.Value != nil && p.Value.In == openapi3.ParameterInPath {
+			return true
+		}
+	}
+	return false
 }
 
 // linkedParams follows a link that targets op, if the spec has one, and
@@ -278,7 +293,7 @@ func (s *suite) request(op operation, params map[string]string, as openapi3.Secu
 			ex, ok := examples.Parameter(p)
 			switch {
 			case !ok && p.Required:
-				return nil, fmt.Errorf("required %s parameter %q has no example", p.In, p.Name)
+				return nil, fmt.Errorf("required %s parameter %q has no example: give it one, or add a `links` entry to this operation from the response of an operation that returns it", p.In, p.Name)
 			case !ok:
 				continue
 			}

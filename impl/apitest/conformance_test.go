@@ -153,12 +153,12 @@ func TestConformanceCatchesSpecGaps(t *testing.T) {
             GetWidget:
               operationId: getWidget
               parameters: {id: $response.body#/id}
-`, ``}, "required path parameter \"id\" has no example"},
+`, ``}, "required path parameter \"id\" has no example: give it one, or add a `links` entry"},
 		{"no link and no such example resource", []string{`          links:
             GetWidget:
               operationId: getWidget
               parameters: {id: $response.body#/id}
-`, ``}, "credential with every scope: got 404"},
+`, ``}, "no `links` entry leads to this operation"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
