@@ -19,7 +19,6 @@ package introspect
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,11 +30,10 @@ import (
 	"strings"
 	"time"
 
-	lru "github.com/hashicorp/golang-lru/v2"
-
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/secureurl"
+	"example.com/tasks/impl/auth/tokencache"
 	"example.com/tasks/impl/httplog"
 	"example.com/tasks/impl/problem"
 )
@@ -84,14 +82,8 @@ type Verifier struct {
 	cfg      Config
 	client   *http.Client
 	now      func() time.Time
-	active   *lru.Cache[[sha256.Size]byte, entry] // nil: no cache
-	inactive *lru.Cache[[sha256.Size]byte, entry]
-}
-
-type entry struct {
-	p     auth.Principal
-	err   *auth.Error
-	until time.Time
+	active   *tokencache.Cache[auth.Principal] // nil: no cache
+	inactive *tokencache.Cache[*auth.Error]
 }
 
 var _ auth.Verifier = (*Verifier)(nil)
@@ -122,10 +114,10 @@ func New(cfg Config) (*Verifier, error) {
 	if cfg.CacheSize >= 0 {
 		size := cmp.Or(cfg.CacheSize, DefaultCacheSize)
 		var err error
-		if v.active, err = lru.New[[sha256.Size]byte, entry](size); err != nil {
+		if v.active, err = tokencache.New[auth.Principal](size); err != nil {
 			return nil, fmt.Errorf("introspect: %w", err)
 		}
-		if v.inactive, err = lru.New[[sha256.Size]byte, entry](size); err != nil {
+		if v.inactive, err = tokencache.New[*auth.Error](size); err != nil {
 			return nil, fmt.Errorf("introspect: %w", err)
 		}
 	}
@@ -135,20 +127,13 @@ func New(cfg Config) (*Verifier, error) {
 // Verify implements auth.Verifier. It returns a *problem.Error with status
 // 503 when the provider cannot be asked.
 func (v *Verifier) Verify(ctx context.Context, cred auth.Credential) (auth.Principal, error) {
-	digest := sha256.Sum256([]byte(cred.Token))
+	key := tokencache.KeyOf(cred.Token)
 	now := v.now()
-	if v.active != nil {
-		for _, c := range []*lru.Cache[[sha256.Size]byte, entry]{v.active, v.inactive} {
-			if e, ok := c.Get(digest); ok {
-				if now.Before(e.until) {
-					if e.err != nil {
-						return auth.Principal{}, e.err
-					}
-					return e.p, nil
-				}
-				c.Remove(digest)
-			}
-		}
+	if p, ok := v.active.Get(key, now); ok {
+		return p, nil
+	}
+	if rejected, ok := v.inactive.Get(key, now); ok {
+		return auth.Principal{}, rejected
 	}
 	a, err := v.introspect(ctx, cred.Token)
 	if err != nil {
@@ -165,17 +150,11 @@ func (v *Verifier) Verify(ctx context.Context, cred auth.Credential) (auth.Princ
 		}
 	}
 	p, exp, rejected := v.judge(a, now)
-	if v.active != nil {
-		switch {
-		case rejected != nil && v.cfg.NegativeCacheTTL > 0:
-			v.inactive.Add(digest, entry{err: rejected, until: now.Add(v.cfg.NegativeCacheTTL)})
-		case rejected == nil:
-			until := now.Add(v.cfg.CacheTTL)
-			if !exp.IsZero() && exp.Before(until) {
-				until = exp
-			}
-			v.active.Add(digest, entry{p: p, until: until})
-		}
+	switch {
+	case rejected != nil && v.cfg.NegativeCacheTTL > 0:
+		v.inactive.Add(key, rejected, now.Add(v.cfg.NegativeCacheTTL))
+	case rejected == nil:
+		v.active.Add(key, p, tokencache.Until(now, v.cfg.CacheTTL, exp))
 	}
 	if rejected != nil {
 		return auth.Principal{}, rejected

@@ -27,7 +27,6 @@ package jwttoken
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -40,11 +39,11 @@ import (
 
 	"github.com/MicahParks/keyfunc/v3"
 	"github.com/golang-jwt/jwt/v5"
-	lru "github.com/hashicorp/golang-lru/v2"
 	"golang.org/x/time/rate"
 
 	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/secureurl"
+	"example.com/tasks/impl/auth/tokencache"
 )
 
 // DefaultAlgorithms are the asymmetric JWS algorithms (RFC 7518 §3.1, RFC
@@ -122,15 +121,9 @@ type Verifier struct {
 	algs     []string
 	leeway   time.Duration
 	now      func() time.Time
-	cache    *lru.Cache[[sha256.Size]byte, verified] // nil: no cache
+	cache    *tokencache.Cache[auth.Principal] // nil: no cache
 	cacheTTL time.Duration
 	checkTyp bool
-}
-
-// verified is a token that passed every check, and until when to trust it.
-type verified struct {
-	p     auth.Principal
-	until time.Time
 }
 
 var _ auth.Verifier = (*Verifier)(nil)
@@ -201,7 +194,7 @@ func New(ctx context.Context, cfg Config) (*Verifier, error) {
 		checkTyp: !cfg.SkipTypCheck,
 	}
 	if cfg.CacheSize >= 0 {
-		if v.cache, err = lru.New[[sha256.Size]byte, verified](cmp.Or(cfg.CacheSize, DefaultCacheSize)); err != nil {
+		if v.cache, err = tokencache.New[auth.Principal](cmp.Or(cfg.CacheSize, DefaultCacheSize)); err != nil {
 			return nil, fmt.Errorf("jwttoken: %w", err)
 		}
 	}
@@ -276,27 +269,15 @@ func (s *scopeList) UnmarshalJSON(b []byte) error {
 // Rejections are not remembered: a flood of bad tokens cannot evict good
 // ones, and the unknown-kid rate limit already bounds their cost.
 func (v *Verifier) Verify(ctx context.Context, cred auth.Credential) (auth.Principal, error) {
-	var digest [sha256.Size]byte
-	if v.cache != nil {
-		digest = sha256.Sum256([]byte(cred.Token))
-		if hit, ok := v.cache.Get(digest); ok {
-			if v.now().Before(hit.until) {
-				return hit.p, nil
-			}
-			v.cache.Remove(digest)
-		}
+	key := tokencache.KeyOf(cred.Token)
+	if p, ok := v.cache.Get(key, v.now()); ok {
+		return p, nil
 	}
 	p, exp, err := v.verify(ctx, cred)
 	if err != nil {
 		return auth.Principal{}, err
 	}
-	if v.cache != nil {
-		until := v.now().Add(v.cacheTTL)
-		if e := exp.Add(v.leeway); e.Before(until) {
-			until = e
-		}
-		v.cache.Add(digest, verified{p: p, until: until})
-	}
+	v.cache.Add(key, p, tokencache.Until(v.now(), v.cacheTTL, exp.Add(v.leeway)))
 	return p, nil
 }
 
