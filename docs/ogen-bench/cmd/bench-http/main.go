@@ -50,6 +50,9 @@ func main() {
 type options struct {
 	rounds, requests, warmup, connections int
 	maxTime                               time.Duration
+	// profiles, when set, is the folder each measured phase's CPU profile
+	// is written to, as SCENARIO-STACK.pprof (the last round's).
+	profiles string
 }
 
 func bench(args []string) error {
@@ -60,8 +63,14 @@ func bench(args []string) error {
 	fs.IntVar(&o.warmup, "warmup", 2000, "requests sent before each measurement, not measured")
 	fs.IntVar(&o.connections, "connections", 16, "keep-alive connections, each with one request in flight")
 	fs.DurationVar(&o.maxTime, "max-time", 2*time.Minute, "the longest one warm-up or measurement may take before the run fails")
+	fs.StringVar(&o.profiles, "cpuprofile", "", "a folder to write the server's CPU profile of each measured phase to, as SCENARIO-STACK.pprof (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if o.profiles != "" {
+		if err := os.MkdirAll(o.profiles, 0o755); err != nil {
+			return err
+		}
 	}
 	if o.rounds < 1 || o.requests < 1 || o.warmup < 0 || o.connections < 1 {
 		return errors.New("-rounds, -requests and -connections must be positive, -warmup not negative")
@@ -92,7 +101,7 @@ func bench(args []string) error {
 		}
 		for i := range results[bareChi] {
 			for _, s := range order {
-				sm, err := servers[s].measure(i, o)
+				sm, err := servers[s].measure(i, s, o)
 				if err != nil {
 					stopAll(servers)
 					return fmt.Errorf("%s: %w", s, err)
@@ -176,20 +185,38 @@ func (s *server) line(word string, n int) ([]string, error) {
 	return f, nil
 }
 
+// command sends the server a line on its stdin and returns the fields of
+// its answer, which starts with the command's first word.
+func (s *server) command(line string) ([]string, error) {
+	if _, err := io.WriteString(s.stdin, line+"\n"); err != nil {
+		return nil, err
+	}
+	word := strings.Fields(line)[0]
+	l, err := s.stdout.ReadString('\n')
+	if err != nil {
+		return nil, fmt.Errorf("waiting for %q: %w", word, err)
+	}
+	f := strings.Fields(l)
+	if len(f) == 0 || f[0] != word {
+		return nil, fmt.Errorf("got %q, want an answer to %q", l, word)
+	}
+	return f, nil
+}
+
 // mallocs asks the server for its count of heap allocations so far.
 func (s *server) mallocs() (uint64, error) {
-	if _, err := io.WriteString(s.stdin, "stats\n"); err != nil {
-		return 0, err
-	}
-	f, err := s.line("stats", 2)
+	f, err := s.command("stats")
 	if err != nil {
 		return 0, err
+	}
+	if len(f) != 2 {
+		return 0, fmt.Errorf("stats: got %q", f)
 	}
 	return strconv.ParseUint(f[1], 10, 64)
 }
 
-// measure runs scenario i: the warm-up, then the measured requests.
-func (s *server) measure(i int, o options) (sample, error) {
+// measure runs scenario i on stack: the warm-up, then the measured requests.
+func (s *server) measure(i int, stack string, o options) (sample, error) {
 	sc := s.scenarios[i]
 	if o.warmup > 0 {
 		if err := load(s.addr, sc, o.warmup, o.connections, o.maxTime); err != nil {
@@ -204,11 +231,21 @@ func (s *server) measure(i int, o options) (sample, error) {
 	if err != nil {
 		return sample{}, err
 	}
+	if o.profiles != "" {
+		if _, err := s.command("profile " + filepath.Join(o.profiles, sc.Name+"-"+stack+".pprof")); err != nil {
+			return sample{}, err
+		}
+	}
 	t0 := time.Now()
 	if err := load(s.addr, sc, o.requests, o.connections, o.maxTime); err != nil {
 		return sample{}, err
 	}
 	wall := time.Since(t0)
+	if o.profiles != "" {
+		if _, err := s.command("profile-stop"); err != nil {
+			return sample{}, err
+		}
+	}
 	cpu1, err := cpuTime(s.cmd.Process.Pid)
 	if err != nil {
 		return sample{}, err

@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/pprof"
+	"strings"
 
 	ogenbench "example.com/tasks/docs/ogen-bench"
 	ourapi "example.com/tasks/impl/api"
@@ -34,10 +36,15 @@ var stacks = []string{bareChi, full, fullNoLg, ogen}
 // serve is the server process of one stack (bench-http serve -stack NAME):
 // the database cmd/server opens by default (SQLite in memory) seeded as
 // apitest.Seed does, the test tokens, and cmd/server's http.Server settings,
-// listening on 127.0.0.1. It prints "ready ADDR TASK-ID", then answers each
-// "stats" line on stdin with "stats MALLOCS" (runtime.MemStats.Mallocs, so
-// that the harness counts allocations per request without the real server
-// knowing of it), and stops when stdin closes.
+// listening on 127.0.0.1. It prints "ready ADDR TASK-ID", then answers the
+// harness's commands on stdin, so that it counts allocations and profiles
+// without the served handler knowing of it:
+//
+//	stats           → "stats MALLOCS" (runtime.MemStats.Mallocs)
+//	profile FILE    → "profile": CPU profile to FILE from now
+//	profile-stop    → "profile-stop": the profile is written
+//
+// It stops when stdin closes.
 func serve(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	stack := fs.String("stack", "", "the stack to serve: "+fmt.Sprint(stacks))
@@ -71,13 +78,31 @@ func serve(args []string) error {
 	fmt.Printf("ready %s %s\n", ln.Addr(), id)
 
 	in := bufio.NewScanner(os.Stdin)
+	var profile *os.File
 	for in.Scan() {
-		if in.Text() != "stats" {
+		cmd, arg, _ := strings.Cut(in.Text(), " ")
+		switch cmd {
+		case "stats":
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			fmt.Printf("stats %d\n", m.Mallocs)
+		case "profile":
+			if profile, err = os.Create(arg); err != nil {
+				return err
+			}
+			if err := pprof.StartCPUProfile(profile); err != nil {
+				return err
+			}
+			fmt.Println("profile")
+		case "profile-stop":
+			pprof.StopCPUProfile()
+			if err := profile.Close(); err != nil {
+				return err
+			}
+			fmt.Println("profile-stop")
+		default:
 			return fmt.Errorf("unknown command %q", in.Text())
 		}
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		fmt.Printf("stats %d\n", m.Mallocs)
 	}
 	_ = srv.Close()
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
