@@ -24,7 +24,6 @@ func TestOversizedHeaders(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	addr, done, logs := startServer(t, ctx, []string{"--dev", "--addr", "127.0.0.1:0", "--max-header-bytes", "1024"}, nil)
-	defer func() { cancel(); <-done }()
 
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -44,6 +43,11 @@ func TestOversizedHeaders(t *testing.T) {
 	}
 	if ct := resp.Header.Get("Content-Type"); ct != "text/plain; charset=utf-8" || !resp.Close {
 		t.Errorf("Content-Type %q, Connection: close %v; want net/http's text/plain answer and a closed connection", ct, resp.Close)
+	}
+	// The log is read once run has returned, when every line is written.
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 	if strings.Contains(string(body), statictoken.DevReadWriteToken) || strings.Contains(logs.String(), statictoken.DevReadWriteToken) {
 		t.Error("the token was echoed")

@@ -32,6 +32,7 @@ import (
 	"example.com/tasks/impl/auth/jwttoken"
 	"example.com/tasks/impl/auth/statictoken"
 	"example.com/tasks/impl/httpapi"
+	"example.com/tasks/impl/httplog"
 	"example.com/tasks/impl/spec"
 	"example.com/tasks/impl/store"
 	"example.com/tasks/impl/store/backend"
@@ -190,11 +191,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	// Log lines are written out in batches, at most httplog.BufferDelay
+	// late; everything is written when run returns (httplog.Buffer says
+	// what a crash can lose).
+	logOut := httplog.NewBuffer(stdout)
+	defer logOut.Close()
 	var logger *slog.Logger
 	if cfg.logFormat == "text" {
-		logger = slog.New(slog.NewTextHandler(stdout, nil))
+		logger = slog.New(slog.NewTextHandler(logOut, nil))
 	} else {
-		logger = slog.New(slog.NewJSONHandler(stdout, nil))
+		logger = slog.New(slog.NewJSONHandler(logOut, nil))
 	}
 	if migrateOnly {
 		if err := backend.Migrate(ctx, cfg.db, logger); err != nil {

@@ -19,6 +19,7 @@ import (
 	"example.com/tasks/impl/auth/jwttoken/jwttest"
 	"example.com/tasks/impl/auth/protectedresource"
 	"example.com/tasks/impl/auth/statictoken"
+	"example.com/tasks/impl/httplog"
 )
 
 // startServer runs the real server through run on a free port and returns
@@ -300,4 +301,21 @@ func (l *lines) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// TestAccessLogWhileServing: the log is written in batches, but a line
+// reaches the output within a moment of its request, not only at shutdown.
+func TestAccessLogWhileServing(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addr, done, logs := startServer(t, ctx, []string{"--dev", "--addr", "127.0.0.1:0"}, nil)
+	defer func() { cancel(); <-done }()
+	getMe(t, addr, "Authorization", "Bearer "+statictoken.DevReadWriteToken)
+	deadline := time.Now().Add(20 * httplog.BufferDelay)
+	for !strings.Contains(logs.String(), `"route":"/v1/me"`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no access-log line %v after the request:\n%s", 20*httplog.BufferDelay, logs)
+		}
+		time.Sleep(httplog.BufferDelay / 10)
+	}
 }

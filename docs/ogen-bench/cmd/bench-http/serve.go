@@ -19,6 +19,7 @@ import (
 	"example.com/tasks/impl/apitest"
 	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/httpapi"
+	"example.com/tasks/impl/httplog"
 	"example.com/tasks/impl/spec"
 	"example.com/tasks/impl/store/backend"
 )
@@ -124,13 +125,13 @@ func build(stack string, db backend.DB, accessLog string) (http.Handler, error) 
 			if accessLog == "" {
 				return nil, errors.New("the full stack needs -access-log")
 			}
-			// Unbuffered, one write(2) per line, as cmd/server's os.Stdout
-			// redirected to a file.
+			// As cmd/server writes its log to a redirected stdout: through
+			// an httplog.Buffer.
 			f, err := os.Create(accessLog)
 			if err != nil {
 				return nil, err
 			}
-			logger = slog.New(slog.NewJSONHandler(f, nil))
+			logger = slog.New(slog.NewJSONHandler(httplog.NewBuffer(f), nil))
 		}
 		doc, err := spec.Load()
 		if err != nil {
