@@ -1,7 +1,6 @@
 package apitest
 
 import (
-	"io"
 	"log/slog"
 	"net/http"
 	"testing"
@@ -11,7 +10,6 @@ import (
 
 	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/httpapi"
-	"example.com/tasks/impl/httplog"
 	"example.com/tasks/impl/validator"
 )
 
@@ -25,8 +23,8 @@ func Mount(t testing.TB, doc *openapi3.T, v auth.Verifier, handler http.HandlerF
 		t.Fatal(err)
 	}
 	r := chi.NewRouter()
-	r.Use(httplog.Middleware(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	api := r.With(httpapi.Guard(doc, "", a, validator.New(doc, 1<<10))...)
+	r.Use(httpapi.Edge(slog.New(slog.DiscardHandler), nil))
+	api := r.With(httpapi.Guard(doc, "", a, validator.New(doc, 1<<10)))
 	for path, item := range doc.Paths.Map() {
 		for method := range item.Operations() {
 			api.MethodFunc(method, path, handler)

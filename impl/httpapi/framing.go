@@ -2,10 +2,10 @@ package httpapi
 
 import "net/http"
 
-// closeAfterResolvedFraming closes the connection after every request whose
-// body framing net/http resolved on the client's behalf (RFC 9112 §6.1,
-// §6.3), so that bytes a front end framed differently can never be read as
-// a second request on the same connection:
+// resolvedFraming tells whether net/http resolved r's body framing on the
+// client's behalf (RFC 9112 §6.1, §6.3). The connection of every such
+// request is closed after it, so that bytes a front end framed differently
+// can never be read as a second request on the same connection:
 //
 //   - an HTTP/1.0 request that asked for keep-alive: net/http ignores a
 //     Transfer-Encoding on HTTP/1.0 and deletes the header (its issue 12785),
@@ -21,16 +21,10 @@ import "net/http"
 // Content-Length values and unknown transfer codings never reach a handler:
 // net/http answers 400 or 501 and closes the connection itself.
 //
-// Setting "Connection: close" makes net/http close the connection after the
-// response, before it reads another request from it.
-func closeAfterResolvedFraming(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http10KeepAlive := r.ProtoMajor == 1 && r.ProtoMinor == 0 && !r.Close
-		if http10KeepAlive || len(r.TransferEncoding) > 0 {
-			w.Header()["Connection"] = connectionClose
-		}
-		next.ServeHTTP(w, r)
-	})
+// Edge answers every such request with "Connection: close", which makes
+// net/http close the connection after the response, before it reads another
+// request from it.
+func resolvedFraming(r *http.Request) bool {
+	http10KeepAlive := r.ProtoMajor == 1 && r.ProtoMinor == 0 && !r.Close
+	return http10KeepAlive || len(r.TransferEncoding) > 0
 }
-
-var connectionClose = []string{"close"}

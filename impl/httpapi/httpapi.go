@@ -2,8 +2,8 @@
 // public spec endpoints, and the API with its spec validator in front of the
 // generated chi routes and the strict-server implementation.
 //
-//	framing (closes what net/http framed for the client) → request id (the server's own) → telemetry (if on)
-//	  → access log → panic recovery → security headers → CORS (if on) → chi router
+//	telemetry (if on) → Edge: framing, request id, access log, panic recovery,
+//	  security headers, in one layer → CORS (if on) → chi router
 //	  ├ /openapi.yaml, /openapi.json             public, from the embedded spec
 //	  ├ /.well-known/oauth-protected-resource/…  public, RFC 9728 metadata (with Config.PublicURL)
 //	  ├ /, /docs                                 public, Swagger UI (impl/docs)
@@ -17,10 +17,8 @@ package httpapi
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -33,7 +31,6 @@ import (
 	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/protectedresource"
 	"example.com/tasks/impl/docs"
-	"example.com/tasks/impl/httplog"
 	"example.com/tasks/impl/problem"
 	"example.com/tasks/impl/ratelimit"
 	"example.com/tasks/impl/spec"
@@ -145,7 +142,7 @@ func New(cfg Config) (http.Handler, error) {
 		// A browser client must read the nonce of a use_dpop_nonce 401.
 		headers.response = append(headers.response, "Dpop-Nonce")
 	}
-	r.Use(closeAfterResolvedFraming, serverRequestID, middleware.RequestID, cfg.Telemetry.Middleware, httplog.Middleware(cfg.Logger), recoverer, securityHeaders(headers.credentials),
+	r.Use(cfg.Telemetry.Middleware, Edge(cfg.Logger, headers.credentials),
 		// HEAD is GET without the body, which every server must support
 		// (RFC 9110 §9.1): chi routes it to the GET route.
 		middleware.GetHead)
@@ -169,16 +166,17 @@ func New(cfg Config) (http.Handler, error) {
 		RequestErrorHandlerFunc:  badRequest,
 		ResponseErrorHandlerFunc: problem.Write,
 	})
-	var afterAuth []func(http.Handler) http.Handler
+	var checks []Check
 	if cfg.RateLimit != nil {
 		// Once the caller is known, so that the limit is per subject, and
 		// before validation, so that a malformed request counts too. A
 		// request refused by authentication (401, 400) is not counted.
-		afterAuth = append(afterAuth, cfg.RateLimit.Middleware)
+		checks = append(checks, cfg.RateLimit.Check)
 	}
-	routeMiddleware := Guard(doc, baseURL, authn, val, afterAuth...)
+	ops := newOperations(doc, baseURL, authn, val)
+	routeMiddleware := []func(http.Handler) http.Handler{guard(ops, authn, val, checks)}
 	if cfg.ValidateResponses {
-		routeMiddleware = append(routeMiddleware, checkResponses(val))
+		routeMiddleware = append(routeMiddleware, checkResponses(ops, val))
 	}
 	gen.HandlerWithOptions(strict, gen.ChiServerOptions{
 		BaseURL: baseURL,
@@ -226,17 +224,6 @@ func methodNotAllowed(mux *chi.Mux) http.HandlerFunc {
 	}
 }
 
-// serverRequestID drops a client's X-Request-Id before middleware.RequestID
-// adopts it: the id is written to the log and the problem's instance, and a
-// client must not choose what those say. A fork behind a proxy that sets a
-// trusted id can remove this.
-func serverRequestID(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Header.Del(middleware.RequestIDHeader)
-		next.ServeHTTP(w, r)
-	})
-}
-
 // headerNames are the HTTP headers the spec names, read once at start-up.
 type headerNames struct {
 	credentials []string // where the security schemes read credentials
@@ -275,35 +262,6 @@ func specHeaders(doc *openapi3.T, credentials []string) headerNames {
 	return h
 }
 
-// Header values shared by every response, set without the allocation of
-// Header.Set. Appending to them copies (their capacity is their length), and
-// nothing writes into a header value in place.
-var (
-	nosniff = []string{"nosniff"}
-	noStore = []string{"no-store"}
-)
-
-// securityHeaders sets the headers every response carries. Go's net/http sends
-// no Server header, and nothing here adds one: the server does not announce
-// what it runs.
-func securityHeaders(credentials []string) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			h := w.Header()
-			h["X-Content-Type-Options"] = nosniff
-			for _, name := range credentials {
-				if _, ok := r.Header[name]; ok {
-					// A response to a credentialed request is someone's own
-					// data: no cache, shared or private, may keep it.
-					h["Cache-Control"] = noStore
-					break
-				}
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
-}
-
 // corsPolicy allows cross-origin calls from origins, for the methods the spec
 // uses, with the request and response headers it names. Bearer tokens and API
 // keys are sent by the page's code, not by the browser, so credentials mode
@@ -325,23 +283,4 @@ func corsPolicy(doc *openapi3.T, headers headerNames, origins []string) func(htt
 		ExposedHeaders: headers.response,
 		MaxAge:         600,
 	}).Handler
-}
-
-// recoverer turns a panic into a problem+json 500 and logs it with its stack.
-// chi's middleware.Recoverer answers with an empty text body and prints to
-// stderr, past the structured log.
-func recoverer(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			v := recover()
-			if v == nil {
-				return
-			}
-			if v == http.ErrAbortHandler { //nolint:errorlint // sentinel value, compared as net/http does
-				panic(v) // net/http's way to abort a response; it logs nothing
-			}
-			problem.Write(w, r, fmt.Errorf("panic: %v\n%s", v, debug.Stack()))
-		}()
-		next.ServeHTTP(w, r)
-	})
 }

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 
@@ -21,66 +20,70 @@ type operation struct {
 	check  *validator.Operation // its parameters and body
 }
 
-// Guard returns the route middleware that runs in front of every operation
-// of doc served under basePath, in order: find the operation chi matched,
-// authenticate, validate. New mounts it on the generated routes; tests mount
-// it on a spec of their own (apitest.Mount).
-//
-// Authentication runs before anything reads a parameter or the body: an
-// anonymous caller learns nothing of the API's shape, and sends no body
-// that is read.
-//
-// afterAuth runs between authentication and validation: what needs to know
-// the caller, such as the rate limiter.
-func Guard(doc *openapi3.T, basePath string, authn *auth.Authenticator, val *validator.Validator, afterAuth ...func(http.Handler) http.Handler) []func(http.Handler) http.Handler {
-	ops := map[string]*operation{}
+// Check is a step Guard runs once the caller is known and before
+// validation, such as the rate limiter's (ratelimit.Limiter.Check). It may
+// set response headers; an error it returns is the answer (problem.Write).
+type Check func(w http.ResponseWriter, r *http.Request) error
+
+// operations are the spec's operations by chi route pattern: "GET /v1/tasks/{id}".
+type operations map[string]*operation
+
+// newOperations prepares every operation of doc served under basePath.
+func newOperations(doc *openapi3.T, basePath string, authn *auth.Authenticator, val *validator.Validator) operations {
+	ops := operations{}
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			// chi and OpenAPI write path parameters the same way: /tasks/{id}.
 			ops[method+" "+basePath+path] = &operation{policy: authn.Policy(op), check: val.Operation(path, method)}
 		}
 	}
-	mw := []func(http.Handler) http.Handler{findOperation(ops), authenticate(authn)}
-	return append(append(mw, afterAuth...), validate(val))
+	return ops
 }
 
-type operationKey struct{}
-
-// operationOf returns the operation findOperation found for r.
-func operationOf(r *http.Request) *operation {
-	op, _ := r.Context().Value(operationKey{}).(*operation)
-	return op
-}
-
-// findOperation finds the spec operation of the route chi matched, by its
+// find returns the operation of the route chi matched for r, by its
 // pattern: a map lookup, however many paths the spec has. A HEAD request is
 // a GET without the body (RFC 9110 §9.3.2), routed to the GET operation by
 // chi's middleware.GetHead, and handled as one.
-func findOperation(ops map[string]*operation) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			method := r.Method
-			if method == http.MethodHead {
-				method = http.MethodGet
-			}
-			pattern := chi.RouteContext(r.Context()).RoutePattern()
-			op := ops[method+" "+pattern]
-			if op == nil {
-				// Every route comes from the spec, so this is a wiring bug.
-				problem.Write(w, r, fmt.Errorf("httpapi: no operation for %s %s", r.Method, pattern))
-				return
-			}
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), operationKey{}, op)))
-		})
+func (ops operations) find(r *http.Request) (*operation, error) {
+	method := r.Method
+	if method == http.MethodHead {
+		method = http.MethodGet
 	}
+	pattern := chi.RouteContext(r.Context()).RoutePattern()
+	op := ops[method+" "+pattern]
+	if op == nil {
+		// Every route comes from the spec, so this is a wiring bug.
+		return nil, fmt.Errorf("httpapi: no operation for %s %s", r.Method, pattern)
+	}
+	return op, nil
 }
 
-// authenticate enforces the operation's security requirements and passes
-// the principal on in the request's context (auth.FromContext).
-func authenticate(authn *auth.Authenticator) func(http.Handler) http.Handler {
+// Guard returns the route middleware that runs in front of every operation
+// of doc served under basePath, in order: find the operation chi matched,
+// authenticate, the checks, validate. New mounts it on the generated
+// routes; tests mount it on a spec of their own (apitest.Mount).
+//
+// Authentication runs before anything reads a parameter or the body: an
+// anonymous caller learns nothing of the API's shape, and sends no body
+// that is read. The principal reaches the handlers in the request's context
+// (auth.FromContext).
+//
+// The steps are one middleware, not one each: a step of its own would need
+// the operation passed in the context, a context value and a copy of the
+// request for every request.
+func Guard(doc *openapi3.T, basePath string, authn *auth.Authenticator, val *validator.Validator, checks ...Check) func(http.Handler) http.Handler {
+	return guard(newOperations(doc, basePath, authn, val), authn, val, checks)
+}
+
+func guard(ops operations, authn *auth.Authenticator, val *validator.Validator, checks []Check) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			p, ok, err := authn.Authenticate(r.Context(), r, operationOf(r).policy)
+			op, err := ops.find(r)
+			if err != nil {
+				problem.Write(w, r, err)
+				return
+			}
+			p, ok, err := authn.Authenticate(r.Context(), r, op.policy)
 			if err != nil {
 				problem.Write(w, r, err)
 				return
@@ -89,16 +92,13 @@ func authenticate(authn *auth.Authenticator) func(http.Handler) http.Handler {
 				httplog.SetSubject(r.Context(), p.Subject)
 				r = r.WithContext(auth.NewContext(r.Context(), p))
 			}
-			next.ServeHTTP(w, r)
-		})
-	}
-}
-
-// validate checks the request's parameters and body against the spec.
-func validate(val *validator.Validator) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if err := val.Request(w, r, operationOf(r).check); err != nil {
+			for _, check := range checks {
+				if err := check(w, r); err != nil {
+					problem.Write(w, r, err)
+					return
+				}
+			}
+			if err := val.Request(w, r, op.check); err != nil {
 				problem.Write(w, r, err)
 				return
 			}
@@ -109,10 +109,15 @@ func validate(val *validator.Validator) func(http.Handler) http.Handler {
 
 // checkResponses validates every response against the spec
 // (Config.ValidateResponses).
-func checkResponses(val *validator.Validator) func(http.Handler) http.Handler {
+func checkResponses(ops operations, val *validator.Validator) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			val.CheckResponse(w, r, operationOf(r).check, next)
+			op, err := ops.find(r)
+			if err != nil {
+				problem.Write(w, r, err)
+				return
+			}
+			val.CheckResponse(w, r, op.check, next)
 		})
 	}
 }

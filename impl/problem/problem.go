@@ -9,8 +9,6 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/go-chi/chi/v5/middleware"
-
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/httplog"
 )
@@ -54,7 +52,7 @@ func Body(ctx context.Context, status int, code gen.ProblemCode, detail string) 
 	if detail != "" {
 		p.Detail = &detail
 	}
-	if id := middleware.GetReqID(ctx); id != "" {
+	if id := httplog.RequestID(ctx); id != "" {
 		p.Instance = &id
 	}
 	if status >= http.StatusInternalServerError {

@@ -76,6 +76,9 @@ func ClientAddress(trusted []netip.Prefix) func(*http.Request) string {
 	}
 }
 
+// peerAddress is ClientAddress(nil): the connection's peer.
+var peerAddress = ClientAddress(nil)
+
 // key is what a client address is counted as: itself for IPv4, its /64 for
 // IPv6.
 func key(a netip.Addr) string {

@@ -77,48 +77,56 @@ type Limiter struct {
 	Now func() time.Time
 }
 
-// Middleware refuses a request over its quota with a 429 problem, and tells
-// every request it limits its policy and what remains. It runs after
-// authentication, so that it knows the subject.
-func (l *Limiter) Middleware(next http.Handler) http.Handler {
-	clientAddress := l.ClientAddress
-	if clientAddress == nil {
-		clientAddress = ClientAddress(nil)
+// Check applies the limits to r, which authentication has passed (so that
+// the subject is known): it tells r's response its policy and what remains,
+// and returns a 429 *problem.Error when r is over its quota, another error
+// when the store fails, nil when r may go on. httpapi.Guard runs it.
+func (l *Limiter) Check(w http.ResponseWriter, r *http.Request) error {
+	var p *Policy
+	var key string
+	if who, ok := auth.FromContext(r.Context()); ok && who.Subject != "" {
+		p, key = l.Subject, "subject:"+who.Subject
+	} else if l.Anonymous != nil {
+		clientAddress := l.ClientAddress
+		if clientAddress == nil {
+			clientAddress = peerAddress
+		}
+		p, key = l.Anonymous, "address:"+clientAddress(r)
 	}
+	if p == nil {
+		return nil
+	}
+	now := time.Now()
+	if l.Now != nil {
+		now = l.Now()
+	}
+	u, err := l.Store.Take(r.Context(), key, *p, now)
+	if err != nil {
+		return fmt.Errorf("rate limit: %w", err)
+	}
+	// Whole seconds, rounded up: a client that waits t seconds finds
+	// the new window open.
+	reset := int(math.Ceil(u.Reset.Sub(now).Seconds()))
+	h := w.Header()
+	name := strconv.Quote(p.Name)
+	h.Set("RateLimit-Policy", name+";q="+strconv.Itoa(p.Quota)+";w="+strconv.Itoa(int(p.Window/time.Second)))
+	h.Set("RateLimit", name+";r="+strconv.Itoa(u.Remaining)+";t="+strconv.Itoa(reset))
+	if !u.Allowed {
+		return &problem.Error{
+			Status: http.StatusTooManyRequests,
+			Code:   gen.ProblemCodeRateLimited,
+			Detail: fmt.Sprintf("the quota of %d requests per %s is used up; retry in %ds", p.Quota, p.Window, reset),
+			Header: http.Header{"Retry-After": {strconv.Itoa(reset)}},
+		}
+	}
+	return nil
+}
+
+// Middleware is Check as a middleware, for routes outside httpapi.Guard.
+func (l *Limiter) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, key := l.Subject, ""
-		if who, ok := auth.FromContext(r.Context()); ok && who.Subject != "" {
-			key = "subject:" + who.Subject
-		} else {
-			p, key = l.Anonymous, "address:"+clientAddress(r)
-		}
-		if p == nil {
-			next.ServeHTTP(w, r)
-			return
-		}
-		now := time.Now()
-		if l.Now != nil {
-			now = l.Now()
-		}
-		u, err := l.Store.Take(r.Context(), key, *p, now)
-		if err != nil {
-			problem.Write(w, r, fmt.Errorf("rate limit: %w", err))
-			return
-		}
-		// Whole seconds, rounded up: a client that waits t seconds finds
-		// the new window open.
-		reset := int(math.Ceil(u.Reset.Sub(now).Seconds()))
-		h := w.Header()
-		name := strconv.Quote(p.Name)
-		h.Set("RateLimit-Policy", name+";q="+strconv.Itoa(p.Quota)+";w="+strconv.Itoa(int(p.Window/time.Second)))
-		h.Set("RateLimit", name+";r="+strconv.Itoa(u.Remaining)+";t="+strconv.Itoa(reset))
-		if !u.Allowed {
-			problem.Write(w, r, &problem.Error{
-				Status: http.StatusTooManyRequests,
-				Code:   gen.ProblemCodeRateLimited,
-				Detail: fmt.Sprintf("the quota of %d requests per %s is used up; retry in %ds", p.Quota, p.Window, reset),
-				Header: http.Header{"Retry-After": {strconv.Itoa(reset)}},
-			})
+		if err := l.Check(w, r); err != nil {
+			problem.Write(w, r, err)
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -20,7 +20,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"example.com/tasks/gen"
-	"example.com/tasks/impl/httplog"
+	"example.com/tasks/impl/httpapi"
 	"example.com/tasks/impl/problem"
 	"example.com/tasks/impl/telemetry"
 )
@@ -32,7 +32,7 @@ func noEnv(string) string { return "" }
 func router(t *testing.T, tel *telemetry.Telemetry, logs io.Writer) http.Handler {
 	t.Helper()
 	r := chi.NewRouter()
-	r.Use(tel.Middleware, httplog.Middleware(slog.New(slog.NewJSONHandler(logs, nil))))
+	r.Use(tel.Middleware, httpapi.Edge(slog.New(slog.NewJSONHandler(logs, nil)), nil))
 	r.Get("/items/{id}", func(w http.ResponseWriter, r *http.Request) {
 		telemetry.RecordAuth(r.Context(), "bearer", "ok")
 		w.WriteHeader(http.StatusNoContent)
