@@ -9,10 +9,10 @@ import (
 // Buffer holds log lines in memory and writes them out together: when it is
 // full, at most Delay after the first line it holds, and on Flush or Close.
 //
-// Written unbuffered, every access-log line is one write(2): measured from
-// outside (make bench-http), that system call and the kernel's work around
-// it were about a third of what the access log cost per request. A Buffer
-// turns thousands of writes per second into a few dozen.
+// Written unbuffered, every access-log line is one write(2): in a profile of
+// the server under load (make bench-http BENCH_HTTP_PROFILE=…), that system
+// call was 60% of what logging the line cost. A Buffer turns thousands of
+// writes per second into a few dozen.
 //
 // What a crash can lose: the lines of the last Delay (at most Size bytes)
 // when the process dies without returning from main (SIGKILL, the OOM killer,

@@ -101,14 +101,16 @@ func (e *Entry) Log(logger *slog.Logger, r *http.Request, status, bytes int) {
 	if rc := chi.RouteContext(ctx); rc != nil && rc.RoutePattern() != "" {
 		route = rc.RoutePattern()
 	}
-	attrs := []slog.Attr{
+	// Room for every attribute, so that appending does not allocate.
+	attrs := make([]slog.Attr, 0, 9)
+	attrs = append(attrs,
 		slog.String("request_id", e.id),
 		slog.String("method", r.Method),
 		slog.String("route", route),
 		slog.Int("status", status),
 		slog.Int("bytes", bytes),
 		slog.Duration("duration", time.Since(e.start)),
-	}
+	)
 	if id := TraceID(ctx); id != "" {
 		attrs = append(attrs, slog.String("trace_id", id))
 	}
