@@ -9,10 +9,8 @@
 package validator
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"mime"
 	"net/http"
@@ -24,7 +22,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/go-chi/chi/v5"
-	"github.com/go-json-experiment/json/jsontext"
 
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/problem"
@@ -36,6 +33,10 @@ type Validator struct {
 	doc          *openapi3.T
 	maxBodyBytes int64
 	options      *openapi3filter.Options
+	// paramOptions are options without the body, which checkBody checks
+	// when readJSON decoded it.
+	paramOptions *openapi3filter.Options
+	bodyOptions  []openapi3.SchemaValidationOption
 	// responseOptions are for CheckResponse: an undocumented status is a drift.
 	responseOptions *openapi3filter.Options
 	// RequireIfMatch answers 428 (RFC 6585 §3) to a request without
@@ -89,12 +90,17 @@ func New(doc *openapi3.T, maxBodyBytes int64) *Validator {
 	}
 	// Schema errors name the failing field and rule, and leave out the
 	// schema and value dumps kin-openapi adds by default.
-	v.options.WithCustomSchemaErrorFunc(func(err *openapi3.SchemaError) string {
+	schemaErr := func(err *openapi3.SchemaError) string {
 		if ptr := pointer(err); ptr != "" {
 			return fmt.Sprintf("field %q: %s", ptr, err.Reason)
 		}
 		return err.Reason
-	})
+	}
+	v.options.WithCustomSchemaErrorFunc(schemaErr)
+	paramOptions := *v.options
+	paramOptions.ExcludeRequestBody = true
+	v.paramOptions = &paramOptions
+	v.bodyOptions = bodyOptions(doc, v.options, schemaErr)
 	v.responseOptions = &openapi3filter.Options{IncludeResponseStatus: true}
 	return v
 }
@@ -141,24 +147,46 @@ func (v *Validator) Request(w http.ResponseWriter, r *http.Request, op *Operatio
 		return problem.New(http.StatusPreconditionRequired, gen.ProblemCodePreconditionRequired,
 			"this write needs If-Match: GET the resource and send its ETag")
 	}
+	var body *jsonBody
 	if op.content != nil {
 		mediaType, err := v.checkBodyHeaders(r, op)
 		if err != nil {
 			return err
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, v.maxBodyBytes)
-		if err := v.checkJSON(r, mediaType); err != nil {
+		if body, err = v.readJSON(r, mediaType); err != nil {
 			return err
 		}
 	}
-	err := openapi3filter.ValidateRequest(r.Context(), &openapi3filter.RequestValidationInput{
+	input := &openapi3filter.RequestValidationInput{
 		Request:    r,
 		PathParams: pathParams(chi.RouteContext(r.Context())),
 		Route:      op.route,
 		Options:    v.options,
-	})
-	if err != nil {
-		return v.requestError(err)
+	}
+	if body == nil {
+		// No body, or not JSON: kin-openapi reads and checks it, if any.
+		if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
+			return v.requestError(err)
+		}
+		return nil
+	}
+	// The parameters, then the body decoded by readJSON, in the order and
+	// with the MultiError that ValidateRequest would return.
+	input.Options = v.paramOptions
+	var failed openapi3.MultiError
+	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
+		me, ok := err.(openapi3.MultiError) //nolint:errorlint // what ValidateRequest returns with Options.MultiError
+		if !ok {
+			return v.requestError(err)
+		}
+		failed = me
+	}
+	if err := v.checkBody(input, op.route.Operation.RequestBody.Value, body); err != nil {
+		failed = append(failed, err)
+	}
+	if len(failed) > 0 {
+		return v.requestError(failed)
 	}
 	return nil
 }
@@ -202,84 +230,6 @@ func (v *Validator) checkBodyHeaders(r *http.Request, op *Operation) (string, er
 			"Content-Type must be one of: "+op.acceptedMIME)
 	}
 	return mt, nil
-}
-
-// checkJSON reads a JSON body and refuses what encoding/json (used by
-// kin-openapi and the generated code) silently accepts, all of which RFC 7493
-// (I-JSON) forbids: invalid UTF-8 and lone surrogates, which it turns into
-// U+FFFD; duplicate member names, of which the last wins, so a proxy that
-// reads the first one sees another request than the handler; Unicode
-// noncharacters (§2.1); a second value after the first. jsontext checks the
-// first three and the nesting depth (10,000) as it reads each token; no
-// library checks noncharacters, so each string is looked at here. The body is
-// put back for the schema check.
-func (v *Validator) checkJSON(r *http.Request, mt string) error {
-	if mt != "application/json" && !strings.HasSuffix(mt, "+json") {
-		return nil
-	}
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return v.tooLarge()
-		}
-		return problem.New(http.StatusBadRequest, gen.ProblemCodeValidationFailed, "the request body could not be read")
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil // the schema check reports a missing body
-	}
-	dec := jsontext.NewDecoder(bytes.NewReader(body))
-	for {
-		tok, err := dec.ReadToken()
-		if err != nil {
-			var at jsontext.Pointer
-			var se *jsontext.SyntacticError
-			if errors.As(err, &se) {
-				at = se.JSONPointer
-			}
-			return notIJSON(strings.TrimPrefix(err.Error(), "jsontext: "), at)
-		}
-		if tok.Kind() == '"' {
-			if c, ok := noncharacter(tok.String()); ok {
-				at := dec.StackPointer()
-				return notIJSON(fmt.Sprintf("noncharacter %U at %q", c, at), at)
-			}
-		}
-		if dec.StackDepth() == 0 {
-			break
-		}
-	}
-	// encoding/json would also ignore a second value after the first.
-	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
-		return notIJSON("a second JSON value follows the first", "")
-	}
-	return nil
-}
-
-// notIJSON is the 400 for a body that is not I-JSON: reading stops at the
-// first failure, which is the one failure listed, at the value it is in.
-func notIJSON(detail string, at jsontext.Pointer) error {
-	return &problem.Error{
-		Status: http.StatusBadRequest,
-		Code:   gen.ProblemCodeValidationFailed,
-		Detail: "the request body is not valid I-JSON (RFC 7493): " + detail,
-		Errors: []gen.ValidationError{{Detail: detail, Pointer: ptrTo(string(at))}},
-	}
-}
-
-func ptrTo(s string) *string { return &s }
-
-// noncharacter returns the first Unicode noncharacter in s: U+FDD0 to
-// U+FDEF, and the last two code points of each plane (U+FFFE, U+FFFF,
-// U+1FFFE, …, U+10FFFF).
-func noncharacter(s string) (rune, bool) {
-	for _, c := range s {
-		if (c >= 0xFDD0 && c <= 0xFDEF) || c&0xFFFE == 0xFFFE {
-			return c, true
-		}
-	}
-	return 0, false
 }
 
 // acceptEncoding is the Accept-Encoding of a 415 for a Content-Encoding:
