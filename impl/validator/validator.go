@@ -138,8 +138,11 @@ func (v *Validator) Operation(path, method string) *Operation {
 // It returns the client's answer (a *problem.Error) or nil.
 func (v *Validator) Request(w http.ResponseWriter, r *http.Request, op *Operation) error {
 	// A query string that does not decode: r.URL.Query(), which the schema
-	// check and the handlers read, would silently drop the pair.
-	if qe := querystring.Check(r.URL.RawQuery); qe != nil {
+	// check and the handlers read, would silently drop the pair. The pairs
+	// parsed here are the ones kin-openapi checks, instead of its own
+	// r.URL.Query() (BenchmarkRequest/List: 27 → 25 allocations).
+	query, qe := querystring.Parse(r.URL.RawQuery)
+	if qe != nil {
 		return problem.New(http.StatusBadRequest, gen.ProblemCodeInvalidRequest, qe.Error())
 	}
 	// A write that must be conditional, before its body is read.
@@ -159,10 +162,11 @@ func (v *Validator) Request(w http.ResponseWriter, r *http.Request, op *Operatio
 		}
 	}
 	input := &openapi3filter.RequestValidationInput{
-		Request:    r,
-		PathParams: pathParams(chi.RouteContext(r.Context())),
-		Route:      op.route,
-		Options:    v.options,
+		Request:     r,
+		PathParams:  pathParams(chi.RouteContext(r.Context())),
+		QueryParams: query,
+		Route:       op.route,
+		Options:     v.options,
 	}
 	if body == nil {
 		// No body, or not JSON: kin-openapi reads and checks it, if any.
@@ -191,8 +195,12 @@ func (v *Validator) Request(w http.ResponseWriter, r *http.Request, op *Operatio
 	return nil
 }
 
-// pathParams returns the path parameters chi matched, as kin-openapi takes them.
+// pathParams returns the path parameters chi matched, as kin-openapi takes
+// them: nil, which costs no allocation, for a path without any.
 func pathParams(rc *chi.Context) map[string]string {
+	if len(rc.URLParams.Keys) == 0 {
+		return nil
+	}
 	params := make(map[string]string, len(rc.URLParams.Keys))
 	for i, k := range rc.URLParams.Keys {
 		params[k] = rc.URLParams.Values[i]
