@@ -85,6 +85,9 @@ func TestAnswers(t *testing.T) {
 		{method: "POST", path: "/anything", header: header{"Content-Type": json}, body: `{"a":[1,{"b":null}],"c":"\ud83d\ude00"}`},
 		{method: "PUT", path: "/items/" + id, header: header{"Content-Type": json, "If-Match": `"1"`}, body: `{"name":"a"}`},
 		{method: "PATCH", path: "/items/" + id, header: header{"Content-Type": "application/merge-patch+json"}, body: `{"note":null}`},
+		{method: "POST", path: "/labels", header: header{"Content-Type": json}, body: `{"name":"a","kind":"x"}`},
+		{method: "POST", path: "/labels", header: header{"Content-Type": json}, body: `{"name":"A","kind":"z","x":1}`},
+		{method: "POST", path: "/labels", header: header{"Content-Type": json}, body: `{"kind":"x"}`, chunked: true},
 		{method: "POST", path: "/notes", header: header{"Content-Type": "text/plain"}, body: `hi`},
 		// JSON bodies refused by the schema.
 		{method: "POST", path: "/items", header: header{"Content-Type": json}, body: `{}`},

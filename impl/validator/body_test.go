@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/go-json-experiment/json/jsontext"
 
 	"example.com/tasks/impl/problem"
@@ -38,7 +39,7 @@ func TestDecodeIJSON(t *testing.T) {
 	for _, in := range ijsonInputs {
 		compareDecoders(t, []byte(in))
 	}
-	got, err := decodeIJSON([]byte(`{"n":[1.0,-2e3,"x",null]}`))
+	got, err := decodeIJSON(bytes.NewReader([]byte(`{"n":[1.0,-2e3,"x",null]}`)))
 	want := map[string]any{"n": []any{json.Number("1.0"), json.Number("-2e3"), "x", nil}}
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("decodeIJSON = %#v, %v; want %#v", got, err, want)
@@ -59,7 +60,7 @@ func compareDecoders(t *testing.T, data []byte) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return // readJSON leaves these to kin-openapi
 	}
-	got, err := decodeIJSON(data)
+	got, err := decodeIJSON(bytes.NewReader(data))
 	wantErr := checkIJSON(data)
 	if answer(err) != answer(wantErr) {
 		t.Fatalf("%.100q: decodeIJSON answers %s\n                  the token loop %s", data, answer(err), answer(wantErr))
@@ -118,4 +119,47 @@ func checkIJSON(body []byte) error {
 		return notIJSON("a second JSON value follows the first", "")
 	}
 	return nil
+}
+
+// TestHasDefault: a default anywhere kin-openapi's check of a body reaches
+// is found, through references and a schema that holds itself; a schema
+// without one is not asked to report defaults.
+func TestHasDefault(t *testing.T) {
+	t.Parallel()
+	doc, err := openapi3.NewLoader().LoadFromData([]byte(`
+openapi: 3.0.3
+info: {title: defaults, version: "1"}
+paths: {}
+components:
+  schemas:
+    None:
+      type: object
+      properties:
+        a: {type: string}
+        b: {type: array, items: {$ref: "#/components/schemas/None"}}
+        c: {type: object, additionalProperties: {type: integer}}
+      allOf: [{required: [a]}]
+    Top: {type: integer, default: 1}
+    Property: {type: object, properties: {a: {type: string, default: x}}}
+    Item: {type: array, items: {$ref: "#/components/schemas/Property"}}
+    Extra: {type: object, additionalProperties: {$ref: "#/components/schemas/Property"}}
+    AllOf: {allOf: [{$ref: "#/components/schemas/None"}, {$ref: "#/components/schemas/Property"}]}
+    AnyOf: {anyOf: [{type: string}, {$ref: "#/components/schemas/Item"}]}
+    OneOf: {oneOf: [{type: string}, {$ref: "#/components/schemas/Extra"}]}
+    Not: {not: {$ref: "#/components/schemas/Top"}}
+    Loop:
+      type: object
+      properties:
+        self: {$ref: "#/components/schemas/Loop"}
+        deep: {type: object, properties: {d: {type: boolean, default: false}}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, ref := range doc.Components.Schemas {
+		want := name != "None"
+		if got := hasDefault(ref, map[*openapi3.Schema]bool{}); got != want {
+			t.Errorf("hasDefault(%s) = %v, want %v", name, got, want)
+		}
+	}
 }

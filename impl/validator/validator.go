@@ -54,6 +54,7 @@ type Operation struct {
 	content      openapi3.Content // the request body's media types, if any
 	acceptedMIME string           // for the 415 detail
 	ifMatch      bool             // declares an If-Match header parameter
+	bodyDefaults bool             // a body schema declares a default (hasDefault)
 }
 
 // UUIDFormat checks the `uuid` string format (RFC 9562), with an error that
@@ -157,6 +158,10 @@ func (v *Validator) Operation(path, method string) *Operation {
 	if op.RequestBody != nil && op.RequestBody.Value != nil {
 		o.content = op.RequestBody.Value.Content
 		o.acceptedMIME = strings.Join(slices.Sorted(maps.Keys(o.content)), ", ")
+		seen := map[*openapi3.Schema]bool{}
+		for _, mt := range o.content {
+			o.bodyDefaults = o.bodyDefaults || hasDefault(mt.Schema, seen)
+		}
 	}
 	return o
 }
@@ -215,7 +220,7 @@ func (v *Validator) Request(w http.ResponseWriter, r *http.Request, op *Operatio
 		}
 		failed = me
 	}
-	if err := v.checkBody(input, op.route.Operation.RequestBody.Value, body); err != nil {
+	if err := v.checkBody(input, op, body); err != nil {
 		failed = append(failed, err)
 	}
 	if len(failed) > 0 {
