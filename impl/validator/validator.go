@@ -184,7 +184,7 @@ func (v *Validator) Request(w http.ResponseWriter, r *http.Request, op *Operatio
 		return problem.New(http.StatusPreconditionRequired, gen.ProblemCodePreconditionRequired,
 			"this write needs If-Match: GET the resource and send its ETag")
 	}
-	var body *jsonBody
+	var body jsonBody
 	if op.content != nil {
 		mediaType, err := v.checkBodyHeaders(r, op)
 		if err != nil {
@@ -202,7 +202,7 @@ func (v *Validator) Request(w http.ResponseWriter, r *http.Request, op *Operatio
 		Route:       op.route,
 		Options:     v.options,
 	}
-	if body == nil {
+	if !body.decoded() {
 		// No body, or not JSON: kin-openapi reads and checks it, if any.
 		if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
 			return v.requestError(err)
