@@ -56,7 +56,7 @@ func (v *Validator) readJSON(r *http.Request, mt string) (jsonBody, error) {
 	if mt != "application/json" && !strings.HasSuffix(mt, "+json") {
 		return jsonBody{}, nil
 	}
-	data, err := io.ReadAll(r.Body)
+	data, err := readAll(r.Body, r.ContentLength)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -76,6 +76,32 @@ func (v *Validator) readJSON(r *http.Request, mt string) (jsonBody, error) {
 	}
 	rd.Reset(data)
 	return jsonBody{mediaType: mt, data: data, value: value}, nil
+}
+
+// readAll is io.ReadAll with a first buffer of the size the client gave in
+// Content-Length, if any (checkBodyHeaders bounded it): one allocation of the
+// body's size, where io.ReadAll allocates 512 bytes for a small body and
+// grows them for a larger one. Measured on a small body
+// (BenchmarkRequest/Post): 1.86 → 1.40 KiB per request.
+func readAll(r io.Reader, size int64) ([]byte, error) {
+	if size < 0 {
+		return io.ReadAll(r)
+	}
+	// One byte more, for the read that finds the end.
+	b := make([]byte, 0, size+1)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // longer than announced: let append grow it
+		}
+	}
 }
 
 // bodyReader is a body read into memory and put back for the handler, in one
