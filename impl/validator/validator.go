@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -202,21 +203,27 @@ func (v *Validator) Request(w http.ResponseWriter, r *http.Request, op *Operatio
 		Route:       op.route,
 		Options:     v.options,
 	}
+	if err := v.check(input, op, body); err != nil {
+		return v.requestError(err)
+	}
+	releasePathParams(input.PathParams)
+	return nil
+}
+
+// check validates the parameters and the body of input with kin-openapi,
+// and returns its error: a body decoded by readJSON is checked by checkBody,
+// after the parameters, in the MultiError that ValidateRequest would return.
+func (v *Validator) check(input *openapi3filter.RequestValidationInput, op *Operation, body jsonBody) error {
 	if !body.decoded() {
 		// No body, or not JSON: kin-openapi reads and checks it, if any.
-		if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
-			return v.requestError(err)
-		}
-		return nil
+		return openapi3filter.ValidateRequest(input.Request.Context(), input)
 	}
-	// The parameters, then the body decoded by readJSON, in the order and
-	// with the MultiError that ValidateRequest would return.
 	input.Options = v.paramOptions
 	var failed openapi3.MultiError
-	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
+	if err := openapi3filter.ValidateRequest(input.Request.Context(), input); err != nil {
 		me, ok := err.(openapi3.MultiError) //nolint:errorlint // what ValidateRequest returns with Options.MultiError
 		if !ok {
-			return v.requestError(err)
+			return err
 		}
 		failed = me
 	}
@@ -224,7 +231,7 @@ func (v *Validator) Request(w http.ResponseWriter, r *http.Request, op *Operatio
 		failed = append(failed, err)
 	}
 	if len(failed) > 0 {
-		return v.requestError(failed)
+		return failed
 	}
 	return nil
 }
@@ -235,11 +242,26 @@ func pathParams(rc *chi.Context) map[string]string {
 	if len(rc.URLParams.Keys) == 0 {
 		return nil
 	}
-	params := make(map[string]string, len(rc.URLParams.Keys))
+	params := pathParamMaps.Get().(map[string]string) //nolint:forcetypeassert // the pool holds nothing else
 	for i, k := range rc.URLParams.Keys {
 		params[k] = rc.URLParams.Values[i]
 	}
 	return params
+}
+
+// pathParamMaps hold the maps pathParams fills: a new map for a single
+// parameter costs two allocations and 336 bytes (BenchmarkRequest/GetByID:
+// 1.9 → 1.5 µs, 16 → 14 allocations). A map goes back (releasePathParams)
+// only once a request passed: kin-openapi's errors keep the input they
+// were given.
+var pathParamMaps = sync.Pool{New: func() any { return map[string]string{} }}
+
+// releasePathParams gives back a map of pathParams that nothing refers to.
+func releasePathParams(params map[string]string) {
+	if params != nil {
+		clear(params)
+		pathParamMaps.Put(params)
+	}
 }
 
 // checkBodyHeaders refuses a body too large, compressed, or of a media type the operation
