@@ -242,7 +242,7 @@ func pathParams(rc *chi.Context) map[string]string {
 	if len(rc.URLParams.Keys) == 0 {
 		return nil
 	}
-	params := pathParamMaps.Get().(map[string]string) //nolint:forcetypeassert // the pool holds nothing else
+	params := pathParamMaps.Get().(map[string]string)
 	for i, k := range rc.URLParams.Keys {
 		params[k] = rc.URLParams.Values[i]
 	}
