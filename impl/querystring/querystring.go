@@ -34,13 +34,26 @@ func (e *Error) Error() string {
 // hexadecimal escape; at most 10,000 pairs (net/url's limit, beyond which it
 // returns no pair at all).
 func Check(raw string) *Error {
+	_, err := Parse(raw)
+	return err
+}
+
+// Parse is Check that also returns the pairs, as r.URL.Query() would: a
+// caller that reads them need not parse raw a second time. The values are
+// nil when raw is empty or does not decode.
+func Parse(raw string) (url.Values, *Error) {
 	if raw == "" {
-		return nil
+		return nil, nil
 	}
-	_, err := url.ParseQuery(raw)
+	values, err := url.ParseQuery(raw)
 	if err == nil {
-		return nil
+		return values, nil
 	}
+	return nil, explain(raw, err)
+}
+
+// explain returns the *Error for raw, on which url.ParseQuery failed with err.
+func explain(raw string, err error) *Error {
 	// net/url's error names no parameter: find the pair it failed on.
 	for raw != "" {
 		var pair string

@@ -2,6 +2,7 @@ package querystring
 
 import (
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -69,7 +70,8 @@ func TestHasName(t *testing.T) {
 }
 
 // FuzzCheck holds Check to net/url's rules: it fails exactly when
-// url.ParseQuery does, and a name url.ParseQuery returns is found by HasName.
+// url.ParseQuery does, Parse returns the pairs url.ParseQuery does, and a
+// name url.ParseQuery returns is found by HasName.
 func FuzzCheck(f *testing.F) {
 	for _, seed := range []string{"limit=%zz", "a=1;b=2", "access%5Ftoken=x", "a=%", "%=1", "a+b=c+d", "&&=&"} {
 		f.Add(seed)
@@ -79,6 +81,10 @@ func FuzzCheck(f *testing.F) {
 		err := Check(raw)
 		if (err == nil) != (parseErr == nil) {
 			t.Fatalf("Check(%q) = %v, url.ParseQuery: %v", raw, err, parseErr)
+		}
+		parsed, _ := Parse(raw)
+		if err == nil && raw != "" && !reflect.DeepEqual(parsed, values) {
+			t.Fatalf("Parse(%q) = %v, url.ParseQuery: %v", raw, parsed, values)
 		}
 		for name := range values {
 			if !HasName(raw, name) {

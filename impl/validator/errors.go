@@ -49,15 +49,16 @@ func (v *Validator) requestError(err error) error {
 // *RequestError, one per parameter or body, each holding the schema's
 // failures.
 func failures(err error, list []gen.ValidationError) []gen.ValidationError {
-	var multi openapi3.MultiError
-	if errors.As(err, &multi) && !isRequestError(err) {
-		for _, e := range multi {
-			list = failures(e, list)
+	if !isRequestError(err) {
+		if multi, ok := as[openapi3.MultiError](err); ok {
+			for _, e := range multi {
+				list = failures(e, list)
+			}
+			return list
 		}
-		return list
 	}
-	var re *openapi3filter.RequestError
-	if !errors.As(err, &re) {
+	re, ok := as[*openapi3filter.RequestError](err)
+	if !ok {
 		return appendFailure(list, gen.ValidationError{Detail: err.Error()})
 	}
 	at := gen.ValidationError{}
@@ -98,18 +99,32 @@ func isRequestError(err error) bool {
 
 // schemaFailures collects the schema errors inside err.
 func schemaFailures(err error, list []*openapi3.SchemaError) []*openapi3.SchemaError {
-	var multi openapi3.MultiError
-	var se *openapi3.SchemaError
-	switch {
-	case err == nil:
-	case errors.As(err, &multi):
+	if se, ok := err.(*openapi3.SchemaError); ok && errors.Unwrap(err) == nil { //nolint:errorlint // the error itself; with nothing inside it, it holds no MultiError
+		return append(list, se)
+	}
+	if err == nil {
+		return list
+	}
+	if multi, ok := as[openapi3.MultiError](err); ok {
 		for _, e := range multi {
 			list = schemaFailures(e, list)
 		}
-	case errors.As(err, &se):
+	} else if se, ok := as[*openapi3.SchemaError](err); ok {
 		list = append(list, se)
 	}
 	return list
+}
+
+// as is errors.As(err, &target) for a T: without the allocation of target
+// when err is itself a T, as kin-openapi's errors usually are (the 400 of an
+// invalid body: 67 → 58 allocations in BenchmarkRequest/InvalidBody400).
+func as[T error](err error) (T, bool) {
+	if t, ok := err.(T); ok { //nolint:errorlint // errors.As's first step
+		return t, true
+	}
+	var target T
+	ok := errors.As(err, &target)
+	return target, ok
 }
 
 func appendFailure(list []gen.ValidationError, f gen.ValidationError) []gen.ValidationError {
