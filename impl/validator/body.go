@@ -56,7 +56,7 @@ func (v *Validator) readJSON(r *http.Request, mt string) (jsonBody, error) {
 	if mt != "application/json" && !strings.HasSuffix(mt, "+json") {
 		return jsonBody{}, nil
 	}
-	data, err := readAll(r.Body, r.ContentLength)
+	data, err := io.ReadAll(r.Body)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -78,38 +78,26 @@ func (v *Validator) readJSON(r *http.Request, mt string) (jsonBody, error) {
 	return jsonBody{mediaType: mt, data: data, value: value}, nil
 }
 
-// readAll is io.ReadAll with a first buffer of the size the client gave in
-// Content-Length, if any (checkBodyHeaders bounded it): one allocation of the
-// body's size, where io.ReadAll allocates 512 bytes for a small body and
-// grows them for a larger one. Measured on a small body
-// (BenchmarkRequest/Post): 1.86 → 1.40 KiB per request.
-func readAll(r io.Reader, size int64) ([]byte, error) {
-	if size < 0 {
-		return io.ReadAll(r)
-	}
-	// One byte more, for the read that finds the end.
-	b := make([]byte, 0, size+1)
-	for {
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				err = nil
-			}
-			return b, err
-		}
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)] // longer than announced: let append grow it
-		}
-	}
-}
-
 // bodyReader is a body read into memory and put back for the handler, in one
 // allocation where io.NopCloser(bytes.NewReader(…)) makes two; readJSON
 // decodes from it first, then rewinds it.
 type bodyReader struct{ bytes.Reader }
 
 func (*bodyReader) Close() error { return nil }
+
+// checkedBody is a body that passed its schema check, with the value that
+// was checked. The generated handler binds that value into its typed struct
+// (runtime.BindJSONBody, which looks for kin-openapi's ValidatedValue)
+// instead of decoding the JSON once more: the handler gets exactly what was
+// validated, defaults included (BenchmarkRequest/Post in impl/httpapi: 101 →
+// 95 allocations, 37.7 → 34.9 µs).
+type checkedBody struct {
+	io.ReadCloser
+	value any
+}
+
+// ValidatedValue is the body's value as the schema check saw it.
+func (b checkedBody) ValidatedValue() any { return b.value }
 
 // decodeIJSON decodes the one JSON value data holds into what encoding/json's
 // Decoder with UseNumber (kin-openapi's JSONBodyDecoder) makes of it:
@@ -292,6 +280,7 @@ func (v *Validator) checkBody(input *openapi3filter.RequestValidationInput, op *
 		rewritten.Reset(data)
 		r.Body = rewritten
 	}
+	r.Body = checkedBody{ReadCloser: r.Body, value: body.value}
 	return nil
 }
 

@@ -9,7 +9,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"testing/iotest"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/go-json-experiment/json/jsontext"
@@ -161,30 +160,6 @@ components:
 		want := name != "None"
 		if got := hasDefault(ref, map[*openapi3.Schema]bool{}); got != want {
 			t.Errorf("hasDefault(%s) = %v, want %v", name, got, want)
-		}
-	}
-}
-
-// TestReadAll: readAll returns what io.ReadAll does, whatever the size
-// announced and however the reader hands the bytes out.
-func TestReadAll(t *testing.T) {
-	t.Parallel()
-	body := strings.Repeat("0123456789", 120)
-	readers := map[string]func() io.Reader{
-		"whole":       func() io.Reader { return strings.NewReader(body) },
-		"byte a time": func() io.Reader { return iotest.OneByteReader(strings.NewReader(body)) },
-		"EOF at once": func() io.Reader { return iotest.DataErrReader(strings.NewReader(body)) },
-		"half an error": func() io.Reader {
-			return io.MultiReader(strings.NewReader(body[:600]), iotest.ErrReader(errors.New("gone")))
-		},
-	}
-	for name, reader := range readers {
-		want, wantErr := io.ReadAll(reader())
-		for _, size := range []int64{-1, 0, 1, 599, 600, 1199, 1200, 1201, 5000} {
-			got, err := readAll(reader(), size)
-			if !bytes.Equal(got, want) || fmt.Sprint(err) != fmt.Sprint(wantErr) {
-				t.Errorf("%s, size %d: readAll = %d bytes, %v; io.ReadAll %d bytes, %v", name, size, len(got), err, len(want), wantErr)
-			}
 		}
 	}
 }

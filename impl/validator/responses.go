@@ -23,10 +23,9 @@ func (v *Validator) CheckResponse(w http.ResponseWriter, r *http.Request, op *Op
 	next.ServeHTTP(buf, r)
 
 	rc := chi.RouteContext(r.Context())
-	params := pathParams(rc)
 	err := openapi3filter.ValidateResponse(r.Context(), &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{
-			Request: r, PathParams: params, Route: op.route, Options: v.options,
+			Request: r, PathParams: pathParams(rc), Route: op.route, Options: v.options,
 		},
 		Status:  buf.status,
 		Header:  buf.header,
@@ -38,7 +37,6 @@ func (v *Validator) CheckResponse(w http.ResponseWriter, r *http.Request, op *Op
 			r.Method, rc.RoutePattern(), op.route.Operation.OperationID, buf.status, err))
 		return
 	}
-	releasePathParams(params)
 	h := w.Header()
 	for k, vs := range buf.header {
 		h[k] = vs
