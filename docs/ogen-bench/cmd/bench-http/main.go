@@ -53,6 +53,10 @@ type options struct {
 	// profiles, when set, is the folder each measured phase's CPU profile
 	// is written to, as SCENARIO-STACK.pprof (the last round's).
 	profiles string
+	// serverCPUs, when set, is the CPU list (taskset -c) the server
+	// processes run on, so that the load generator does not share their
+	// cores.
+	serverCPUs string
 }
 
 func bench(args []string) error {
@@ -63,6 +67,7 @@ func bench(args []string) error {
 	fs.IntVar(&o.warmup, "warmup", 2000, "requests sent before each measurement, not measured")
 	fs.IntVar(&o.connections, "connections", 16, "keep-alive connections, each with one request in flight")
 	fs.DurationVar(&o.maxTime, "max-time", 2*time.Minute, "the longest one warm-up or measurement may take before the run fails")
+	fs.StringVar(&o.serverCPUs, "server-cpus", "", "run the servers on these CPUs only (taskset -c LIST, e.g. 0); run the harness on the others (taskset -c)")
 	fs.StringVar(&o.profiles, "cpuprofile", "", "a folder to write the server's CPU profile of each measured phase to, as SCENARIO-STACK.pprof (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -92,7 +97,7 @@ func bench(args []string) error {
 		fmt.Fprintf(os.Stderr, "round %d of %d: %s\n", round+1, o.rounds, strings.Join(order, ", "))
 		servers := map[string]*server{}
 		for _, s := range order {
-			srv, err := start1(s, filepath.Join(dir, fmt.Sprintf("access-%d.log", round)))
+			srv, err := start1(s, filepath.Join(dir, fmt.Sprintf("access-%d.log", round)), o.serverCPUs)
 			if err != nil {
 				stopAll(servers)
 				return err
@@ -135,13 +140,19 @@ type server struct {
 	scenarios []apitest.Scenario
 }
 
-// start1 starts the stack's server process and waits for it to listen.
-func start1(stack, accessLog string) (*server, error) {
+// start1 starts the stack's server process, on cpus if set, and waits for
+// it to listen.
+func start1(stack, accessLog, cpus string) (*server, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(self, "serve", "-stack", stack, "-access-log", accessLog)
+	args := []string{self, "serve", "-stack", stack, "-access-log", accessLog}
+	if cpus != "" {
+		// taskset execs the server: the process's id stays the server's.
+		args = append([]string{"taskset", "-c", cpus}, args...)
+	}
+	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stderr = os.Stderr
 	// The server dies with this process, however it ends.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -295,8 +306,12 @@ var (
 // with its spread (± the largest distance of a round from it), its ratio to
 // bare chi, and both full stacks against ogen.
 func report(w io.Writer, results map[string][][]sample, o options, took time.Duration) {
-	fmt.Fprintf(w, "bench-http: %d rounds × %d requests (after %d warm-up) per scenario and stack, %d connections, medians; took %s\n",
-		o.rounds, o.requests, o.warmup, o.connections, took.Round(time.Second))
+	where := "servers and load generator sharing the CPUs"
+	if o.serverCPUs != "" {
+		where = "servers on CPUs " + o.serverCPUs + ", load generator on the others"
+	}
+	fmt.Fprintf(w, "bench-http: %d rounds × %d requests (after %d warm-up) per scenario and stack, %d connections, %s, medians; took %s\n",
+		o.rounds, o.requests, o.warmup, o.connections, where, took.Round(time.Second))
 	for _, m := range []struct {
 		title  string
 		format string
