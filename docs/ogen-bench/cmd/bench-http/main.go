@@ -304,7 +304,8 @@ var (
 
 // report prints one table per measure: the median of the rounds per stack
 // with its spread (± the largest distance of a round from it), its ratio to
-// bare chi, and both full stacks against ogen.
+// bare chi, and both full stacks against ogen; each ratio is the median of
+// the rounds' ratios.
 func report(w io.Writer, results map[string][][]sample, o options, took time.Duration) {
 	where := "servers and load generator sharing the CPUs"
 	if o.serverCPUs != "" {
@@ -340,13 +341,26 @@ func report(w io.Writer, results map[string][][]sample, o options, took time.Dur
 			for _, s := range stacks {
 				fmt.Fprintf(w, " "+m.format+" ±%.0f%%", med[s], 100*spread[s])
 				if s != bareChi {
-					fmt.Fprintf(w, " (%.2f×)", med[s]/med[bareChi])
+					fmt.Fprintf(w, " (%.2f×)", ratio(results[s][i], results[bareChi][i], m.value))
 				}
 				fmt.Fprint(w, " |")
 			}
-			fmt.Fprintf(w, " %.2f | %.2f |\n", med[full]/med[ogen], med[fullNoLg]/med[ogen])
+			fmt.Fprintf(w, " %.2f | %.2f |\n", ratio(results[full][i], results[ogen][i], m.value),
+				ratio(results[fullNoLg][i], results[ogen][i], m.value))
 		}
 	}
+}
+
+// ratio is the median of the rounds' ratios of a's value to b's: each round
+// runs both stacks within a minute, so that a slow stretch of the machine
+// (the spread of a column) mostly cancels out of the ratio.
+func ratio(a, b []sample, value func(sample) float64) float64 {
+	r := make([]float64, len(a))
+	for i := range a {
+		r[i] = value(a[i]) / value(b[i])
+	}
+	med, _ := medianOf(r)
+	return med
 }
 
 // median returns the median of the samples' values and their spread: the
@@ -356,6 +370,11 @@ func median(samples []sample, value func(sample) float64) (med, spread float64) 
 	for i, s := range samples {
 		v[i] = value(s)
 	}
+	return medianOf(v)
+}
+
+// medianOf returns the median of v and its spread (v is sorted in place).
+func medianOf(v []float64) (med, spread float64) {
 	slices.Sort(v)
 	med = v[len(v)/2]
 	if len(v)%2 == 0 {
