@@ -240,16 +240,23 @@ func TestVerifiedTokenCache(t *testing.T) {
 		_, err := v.Verify(t.Context(), bearer(token))
 		return err
 	}
+	// Claims made now by the test's clock: iss.Claims reads the real one,
+	// whose second may already be past the test clock's (nbf in the future).
+	claims := func(sub string) jwt.MapClaims {
+		c := iss.Claims(sub, "")
+		c["iat"], c["nbf"] = clock().Unix(), clock().Unix()
+		return c
+	}
 
-	cached := k1.Sign(t, iss.Claims("alice", ""))
+	cached := k1.Sign(t, claims("alice"))
 	if err := verify(cached); err != nil {
 		t.Fatalf("first verification: %v", err)
 	}
 	iss.Publish(t, k2) // k1 withdrawn
-	if err := verify(k3.Sign(t, iss.Claims("alice", ""))); err == nil {
+	if err := verify(k3.Sign(t, claims("alice"))); err == nil {
 		t.Fatal("k3 was never published but verified") // and it made the verifier refetch
 	}
-	if err := verify(k1.Sign(t, iss.Claims("alice", ""))); err == nil {
+	if err := verify(k1.Sign(t, claims("alice"))); err == nil {
 		t.Fatal("a new token signed by the withdrawn k1 verified")
 	}
 	if err := verify(cached); err != nil {
@@ -260,7 +267,7 @@ func TestVerifiedTokenCache(t *testing.T) {
 		t.Error("the cached token still verifies after CacheTTL, though its key was withdrawn")
 	}
 
-	c := iss.Claims("bob", "")
+	c := claims("bob")
 	c["exp"] = clock().Add(30 * time.Second).Unix()
 	short := k2.Sign(t, c)
 	if err := verify(short); err != nil {
