@@ -48,14 +48,15 @@ func Edge(logger *slog.Logger, credentials []string) func(http.Handler) http.Han
 			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 			r, entry := httplog.Begin(r, ids.next())
 			defer func() {
-				if v := recover(); v != nil {
-					if v == http.ErrAbortHandler { //nolint:errorlint // sentinel value, compared as net/http does
-						entry.Log(logger, r, ww.Status(), ww.BytesWritten())
-						panic(v) // net/http's way to abort a response; it logs nothing
-					}
+				v := recover()
+				abort := v == http.ErrAbortHandler //nolint:errorlint // sentinel value, compared as net/http does
+				if v != nil && !abort {
 					problem.Write(ww, r, fmt.Errorf("panic: %v\n%s", v, debug.Stack()))
 				}
 				entry.Log(logger, r, ww.Status(), ww.BytesWritten())
+				if abort {
+					panic(v) // net/http's way to abort a response; it logs nothing
+				}
 			}()
 			next.ServeHTTP(ww, r)
 		})

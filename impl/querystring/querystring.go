@@ -25,22 +25,15 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("query parameter %q %s", e.Param, e.Reason)
 }
 
-// Check returns an *Error if url.ParseQuery fails on raw, which means that
-// url.Values would silently lack a pair, nil if every pair decodes. The rules
-// are net/url's, so that what passes here is exactly what the validator and
-// the handlers then read: pairs are separated by '&' only; a ';' is refused
-// (send it as %3B), as net/url does since Go 1.17, because other parsers take
-// it for a separator; '+' is a space; every '%' starts a two-digit
-// hexadecimal escape; at most 10,000 pairs (net/url's limit, beyond which it
-// returns no pair at all).
-func Check(raw string) *Error {
-	_, err := Parse(raw)
-	return err
-}
-
-// Parse is Check that also returns the pairs, as r.URL.Query() would: a
-// caller that reads them need not parse raw a second time. The values are
-// nil when raw is empty or does not decode.
+// Parse returns the pairs of raw as r.URL.Query() would, or an *Error if
+// url.ParseQuery fails on raw, which means that url.Values would silently
+// lack a pair. The rules are net/url's, so that what passes here is exactly
+// what the validator and the handlers then read: pairs are separated by '&'
+// only; a ';' is refused (send it as %3B), as net/url does since Go 1.17,
+// because other parsers take it for a separator; '+' is a space; every '%'
+// starts a two-digit hexadecimal escape; at most 10,000 pairs (net/url's
+// limit, beyond which it returns no pair at all). The values are nil when
+// raw is empty or does not decode.
 func Parse(raw string) (url.Values, *Error) {
 	if raw == "" {
 		return nil, nil

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-func TestCheck(t *testing.T) {
+func TestParse(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		raw   string
@@ -27,19 +27,19 @@ func TestCheck(t *testing.T) {
 		{raw: strings.Repeat("a=1&", 10_000) + "a=1"}, // over net/url's limit: it would return nothing
 	}
 	for _, tt := range tests {
-		err := Check(tt.raw)
+		_, err := Parse(tt.raw)
 		if tt.ok {
 			if err != nil {
-				t.Errorf("Check(%.40q) = %v, want nil", tt.raw, err)
+				t.Errorf("Parse(%.40q) = %v, want nil", tt.raw, err)
 			}
 			continue
 		}
 		if err == nil {
-			t.Errorf("Check(%.40q) = nil, want an error", tt.raw)
+			t.Errorf("Parse(%.40q) = nil, want an error", tt.raw)
 			continue
 		}
 		if err.Param != tt.param {
-			t.Errorf("Check(%.40q) names %q, want %q (%v)", tt.raw, err.Param, tt.param, err)
+			t.Errorf("Parse(%.40q) names %q, want %q (%v)", tt.raw, err.Param, tt.param, err)
 		}
 	}
 }
@@ -69,20 +69,19 @@ func TestHasName(t *testing.T) {
 	}
 }
 
-// FuzzCheck holds Check to net/url's rules: it fails exactly when
-// url.ParseQuery does, Parse returns the pairs url.ParseQuery does, and a
-// name url.ParseQuery returns is found by HasName.
-func FuzzCheck(f *testing.F) {
+// FuzzParse holds Parse to net/url's rules: it fails exactly when
+// url.ParseQuery does, returns the pairs url.ParseQuery does, and a name
+// url.ParseQuery returns is found by HasName.
+func FuzzParse(f *testing.F) {
 	for _, seed := range []string{"limit=%zz", "a=1;b=2", "access%5Ftoken=x", "a=%", "%=1", "a+b=c+d", "&&=&"} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
 		values, parseErr := url.ParseQuery(raw)
-		err := Check(raw)
+		parsed, err := Parse(raw)
 		if (err == nil) != (parseErr == nil) {
-			t.Fatalf("Check(%q) = %v, url.ParseQuery: %v", raw, err, parseErr)
+			t.Fatalf("Parse(%q) = %v, url.ParseQuery: %v", raw, err, parseErr)
 		}
-		parsed, _ := Parse(raw)
 		if err == nil && raw != "" && !reflect.DeepEqual(parsed, values) {
 			t.Fatalf("Parse(%q) = %v, url.ParseQuery: %v", raw, parsed, values)
 		}

@@ -80,7 +80,8 @@ type Limiter struct {
 // Check applies the limits to r, which authentication has passed (so that
 // the subject is known): it tells r's response its policy and what remains,
 // and returns a 429 *problem.Error when r is over its quota, another error
-// when the store fails, nil when r may go on. httpapi.Guard runs it.
+// when the store fails, nil when r may go on. httpapi.Guard runs it, and
+// answers an error with problem.Write.
 func (l *Limiter) Check(w http.ResponseWriter, r *http.Request) error {
 	var p *Policy
 	var key string
@@ -120,15 +121,4 @@ func (l *Limiter) Check(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return nil
-}
-
-// Middleware is Check as a middleware, for routes outside httpapi.Guard.
-func (l *Limiter) Middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := l.Check(w, r); err != nil {
-			problem.Write(w, r, err)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }
