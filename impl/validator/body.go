@@ -284,10 +284,11 @@ func (v *Validator) checkBody(input *openapi3filter.RequestValidationInput, op *
 	return nil
 }
 
-// bodyOptions are the schema options kin-openapi's ValidateRequestBody
-// derives from options, but for DefaultsSet, which is per request.
-func bodyOptions(doc *openapi3.T, options *openapi3filter.Options, schemaErr func(*openapi3.SchemaError) string) []openapi3.SchemaValidationOption {
-	opts := []openapi3.SchemaValidationOption{openapi3.VisitAsRequest()}
+// schemaOptions are the schema options kin-openapi's ValidateParameter
+// derives from options; ValidateRequestBody adds VisitAsRequest first, and
+// DefaultsSet, which is per request.
+func schemaOptions(doc *openapi3.T, options *openapi3filter.Options, schemaErr func(*openapi3.SchemaError) string) []openapi3.SchemaValidationOption {
+	var opts []openapi3.SchemaValidationOption
 	if options.MultiError {
 		opts = append(opts, openapi3.MultiErrors())
 	}

@@ -14,6 +14,7 @@ import (
 	"maps"
 	"mime"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -32,10 +33,10 @@ type Validator struct {
 	doc          *openapi3.T
 	maxBodyBytes int64
 	options      *openapi3filter.Options
-	// paramOptions are options without the body, which checkBody checks
-	// when readJSON decoded it.
-	paramOptions *openapi3filter.Options
-	bodyOptions  []openapi3.SchemaValidationOption
+	// paramSchemaOptions and bodyOptions are the schema options
+	// kin-openapi derives from options on every call, derived once.
+	paramSchemaOptions []openapi3.SchemaValidationOption
+	bodyOptions        []openapi3.SchemaValidationOption
 	// responseOptions are for CheckResponse: an undocumented status is a drift.
 	responseOptions *openapi3filter.Options
 	// RequireIfMatch answers 428 (RFC 6585 §3) to a request without
@@ -50,7 +51,12 @@ type Operation struct {
 	// operation is a copy with security cleared: authentication ran before
 	// validation, and kin-openapi would otherwise read the body once more
 	// to run the (no-op) checks again.
-	route        *routers.Route
+	route *routers.Route
+	// params are the operation's parameters in the order kin-openapi's
+	// ValidateRequest checks them: the path item's, but those the
+	// operation overrides, then the operation's.
+	params       []param
+	pathMap      bool             // a path parameter needs kin-openapi's map of them
 	content      openapi3.Content // the request body's media types, if any
 	acceptedMIME string           // for the 415 detail
 	ifMatch      bool             // declares an If-Match header parameter
@@ -132,10 +138,8 @@ func New(doc *openapi3.T, maxBodyBytes int64) *Validator {
 		return err.Reason
 	}
 	v.options.WithCustomSchemaErrorFunc(schemaErr)
-	paramOptions := *v.options
-	paramOptions.ExcludeRequestBody = true
-	v.paramOptions = &paramOptions
-	v.bodyOptions = bodyOptions(doc, v.options, schemaErr)
+	v.paramSchemaOptions = schemaOptions(doc, v.options, schemaErr)
+	v.bodyOptions = append([]openapi3.SchemaValidationOption{openapi3.VisitAsRequest()}, v.paramSchemaOptions...)
 	v.responseOptions = &openapi3filter.Options{IncludeResponseStatus: true}
 	return v
 }
@@ -155,10 +159,17 @@ func (v *Validator) Operation(path, method string) *Operation {
 		Spec: v.doc, Server: server, Path: path, PathItem: item,
 		Method: method, Operation: &stripped,
 	}}
-	for _, p := range append(slices.Clone(item.Parameters), op.Parameters...) {
-		if p.Value != nil && p.Value.In == openapi3.ParameterInHeader && http.CanonicalHeaderKey(p.Value.Name) == "If-Match" {
-			o.ifMatch = true
+	for _, p := range item.Parameters {
+		if op.Parameters.GetByInAndName(p.Value.In, p.Value.Name) == nil {
+			o.params = append(o.params, newParam(p.Value))
 		}
+	}
+	for _, p := range op.Parameters {
+		o.params = append(o.params, newParam(p.Value))
+	}
+	for _, p := range o.params {
+		o.pathMap = o.pathMap || (p.In == openapi3.ParameterInPath && !p.plain)
+		o.ifMatch = o.ifMatch || (p.In == openapi3.ParameterInHeader && http.CanonicalHeaderKey(p.Name) == "If-Match")
 	}
 	if op.RequestBody != nil && op.RequestBody.Value != nil {
 		o.content = op.RequestBody.Value.Content
@@ -200,37 +211,53 @@ func (v *Validator) Request(w http.ResponseWriter, r *http.Request, op *Operatio
 			return err
 		}
 	}
-	input := &openapi3filter.RequestValidationInput{
-		Request:     r,
-		PathParams:  pathParams(chi.RouteContext(r.Context())),
-		QueryParams: query,
-		Route:       op.route,
-		Options:     v.options,
-	}
-	if err := v.check(input, op, body); err != nil {
+	if err := v.check(r, op, query, body); err != nil {
 		return v.requestError(err)
 	}
 	return nil
 }
 
-// check validates the parameters and the body of input with kin-openapi,
-// and returns its error: a body decoded by readJSON is checked by checkBody,
-// after the parameters, in the MultiError that ValidateRequest would return.
-func (v *Validator) check(input *openapi3filter.RequestValidationInput, op *Operation, body jsonBody) error {
-	if !body.decoded() {
-		// No body, or not JSON: kin-openapi reads and checks it, if any.
-		return openapi3filter.ValidateRequest(input.Request.Context(), input)
-	}
-	input.Options = v.paramOptions
-	var failed openapi3.MultiError
-	if err := openapi3filter.ValidateRequest(input.Request.Context(), input); err != nil {
-		me, ok := err.(openapi3.MultiError) //nolint:errorlint // what ValidateRequest returns with Options.MultiError
-		if !ok {
-			return err
+// check validates the parameters and the body of r against op's schemas,
+// and returns what kin-openapi's ValidateRequest would: every failure, in
+// its order, in one MultiError. It runs ValidateRequest's steps itself, so
+// that a plain parameter (checkPlain) and a body readJSON decoded
+// (checkBody) are checked from the values already at hand.
+func (v *Validator) check(r *http.Request, op *Operation, query url.Values, body jsonBody) error {
+	// The input every kin-openapi error carries, made when one is needed:
+	// a request with plain parameters alone, valid, needs none.
+	var input *openapi3filter.RequestValidationInput
+	in := func() *openapi3filter.RequestValidationInput {
+		if input == nil {
+			input = &openapi3filter.RequestValidationInput{
+				Request: r, QueryParams: query, Route: op.route, Options: v.options,
+			}
+			if op.pathMap {
+				input.PathParams = pathParams(chi.RouteContext(r.Context()))
+			}
 		}
-		failed = me
+		return input
 	}
-	if err := v.checkBody(input, op, body); err != nil {
+	var failed openapi3.MultiError
+	for _, p := range op.params {
+		var err error
+		if p.plain {
+			err = v.checkPlain(r, p, in)
+		} else {
+			err = openapi3filter.ValidateParameter(r.Context(), in(), p.Parameter)
+		}
+		if err != nil {
+			failed = append(failed, err)
+		}
+	}
+	var err error
+	switch rb := op.route.Operation.RequestBody; {
+	case body.decoded():
+		err = v.checkBody(in(), op, body)
+	case rb != nil:
+		// No body, or not JSON: kin-openapi reads and checks it, if any.
+		err = openapi3filter.ValidateRequestBody(r.Context(), in(), rb.Value)
+	}
+	if err != nil {
 		failed = append(failed, err)
 	}
 	if len(failed) > 0 {
