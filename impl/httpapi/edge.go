@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"sync/atomic"
 
-	"github.com/go-chi/chi/v5/middleware"
-
 	"example.com/tasks/impl/httplog"
 	"example.com/tasks/impl/problem"
 )
@@ -45,20 +43,19 @@ func Edge(logger *slog.Logger, credentials []string) func(http.Handler) http.Han
 				h["Connection"] = connectionClose
 			}
 			securityHeaders(h, r, credentials)
-			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
-			r, entry := httplog.Begin(r, ids.next())
+			w, r, entry := httplog.Begin(w, r, ids.next())
 			defer func() {
 				v := recover()
 				abort := v == http.ErrAbortHandler //nolint:errorlint // sentinel value, compared as net/http does
 				if v != nil && !abort {
-					problem.Write(ww, r, fmt.Errorf("panic: %v\n%s", v, debug.Stack()))
+					problem.Write(w, r, fmt.Errorf("panic: %v\n%s", v, debug.Stack()))
 				}
-				entry.Log(logger, r, ww.Status(), ww.BytesWritten())
+				entry.Log(logger, r)
 				if abort {
 					panic(v) // net/http's way to abort a response; it logs nothing
 				}
 			}()
-			next.ServeHTTP(ww, r)
+			next.ServeHTTP(w, r)
 		})
 	}
 }

@@ -22,11 +22,12 @@ type entryKey struct{}
 // Entry is one request's line, begun by Begin, filled in by inner handlers
 // (SetSubject, SetError, SetClientGone) and written by Log.
 type Entry struct {
-	id      string
-	start   time.Time
-	subject string
-	err     error
-	gone    bool
+	id       string
+	start    time.Time
+	subject  string
+	err      error
+	gone     bool
+	response response
 }
 
 // StatusClientGone is what the log records for a request whose client left
@@ -34,11 +35,13 @@ type Entry struct {
 // is sent, so no client ever sees it.
 const StatusClientGone = 499
 
-// Begin starts the entry of r, whose request id is id, and returns r with
-// the entry in its context for the handlers that serve it.
-func Begin(r *http.Request, id string) (*http.Request, *Entry) {
-	e := &Entry{id: id, start: time.Now()}
-	return r.WithContext(context.WithValue(r.Context(), entryKey{}, e)), e
+// Begin starts the entry of the request r, whose id is id, answered on w.
+// The handlers that serve it get the w and r it returns: w records the
+// response's status and size for the line, and r has the entry in its
+// context.
+func Begin(w http.ResponseWriter, r *http.Request, id string) (http.ResponseWriter, *http.Request, *Entry) {
+	e := &Entry{id: id, start: time.Now(), response: response{ResponseWriter: w}}
+	return &e.response, r.WithContext(context.WithValue(r.Context(), entryKey{}, e)), e
 }
 
 func entryOf(ctx context.Context) *Entry {
@@ -78,11 +81,11 @@ func SetClientGone(ctx context.Context) {
 	}
 }
 
-// Log writes the entry's line once r is answered with status (0 when
-// nothing was written) and bytes of body: request id, method, the route
-// pattern (not the raw path, which may hold ids), status, size, duration,
-// the trace id when tracing is on, and the subject.
-func (e *Entry) Log(logger *slog.Logger, r *http.Request, status, bytes int) {
+// Log writes the entry's line once r is answered: request id, method, the
+// route pattern (not the raw path, which may hold ids), status, size of the
+// body, duration, the trace id when tracing is on, and the subject.
+func (e *Entry) Log(logger *slog.Logger, r *http.Request) {
+	status, bytes := e.response.status, e.response.bytes
 	level := slog.LevelInfo
 	if e.err != nil {
 		level = slog.LevelError
