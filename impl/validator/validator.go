@@ -47,10 +47,8 @@ type Validator struct {
 
 // Operation is what the validator needs of one spec operation, prepared once.
 type Operation struct {
-	// route is handed to kin-openapi to check parameters and body. Its
-	// operation is a copy with security cleared: authentication ran before
-	// validation, and kin-openapi would otherwise read the body once more
-	// to run the (no-op) checks again.
+	// route is what kin-openapi's checks take, and its errors carry.
+	// Security is not checked here: authentication ran before.
 	route *routers.Route
 	// params are the operation's parameters in the order kin-openapi's
 	// ValidateRequest checks them: the path item's, but those the
@@ -153,11 +151,9 @@ func (v *Validator) Operation(path, method string) *Operation {
 	if len(v.doc.Servers) > 0 {
 		server = v.doc.Servers[0]
 	}
-	stripped := *op
-	stripped.Security = &openapi3.SecurityRequirements{}
 	o := &Operation{route: &routers.Route{
 		Spec: v.doc, Server: server, Path: path, PathItem: item,
-		Method: method, Operation: &stripped,
+		Method: method, Operation: op,
 	}}
 	for _, p := range item.Parameters {
 		if op.Parameters.GetByInAndName(p.Value.In, p.Value.Name) == nil {
