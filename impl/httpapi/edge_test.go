@@ -6,33 +6,20 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/go-chi/chi/v5"
 
+	"example.com/tasks/impl/apitest"
 	"example.com/tasks/impl/httpapi"
 	"example.com/tasks/impl/problem"
 )
 
-// lockedLog is a log output that tests read while the server writes.
-type lockedLog struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedLog) lines(t *testing.T) []map[string]any {
+// logLines decodes the JSON lines the server has logged to logs.
+func logLines(t *testing.T, logs *apitest.Buffer) []map[string]any {
 	t.Helper()
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	var out []map[string]any
-	for line := range strings.Lines(l.b.String()) {
+	for line := range strings.Lines(logs.String()) {
 		var m map[string]any
 		if err := json.Unmarshal([]byte(line), &m); err != nil {
 			t.Fatalf("a log line is not JSON: %q", line)
@@ -46,7 +33,7 @@ func (l *lockedLog) lines(t *testing.T) []map[string]any {
 // same in its problem's instance and its log line, never the client's.
 func TestEdgeRequestIDs(t *testing.T) {
 	t.Parallel()
-	logs := &lockedLog{}
+	logs := &apitest.Buffer{}
 	r := chi.NewRouter()
 	r.Use(httpapi.Edge(slog.New(slog.NewJSONHandler(logs, nil)), nil))
 	r.Get("/fail", func(w http.ResponseWriter, r *http.Request) {
@@ -64,7 +51,7 @@ func TestEdgeRequestIDs(t *testing.T) {
 		}
 		instances = append(instances, p.Instance)
 	}
-	lines := logs.lines(t)
+	lines := logLines(t, logs)
 	if len(lines) != len(instances) {
 		t.Fatalf("%d log lines for %d requests", len(lines), len(instances))
 	}
@@ -86,7 +73,7 @@ func TestEdgeRequestIDs(t *testing.T) {
 // server serves the next request.
 func TestEdgeAbortHandler(t *testing.T) {
 	t.Parallel()
-	logs := &lockedLog{}
+	logs := &apitest.Buffer{}
 	r := chi.NewRouter()
 	r.Use(httpapi.Edge(slog.New(slog.NewJSONHandler(logs, nil)), nil))
 	r.Get("/abort", func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) })
@@ -107,7 +94,7 @@ func TestEdgeAbortHandler(t *testing.T) {
 		t.Fatalf("after the abort, status %d, want 204", resp.StatusCode)
 	}
 	var routes []any
-	for _, l := range logs.lines(t) {
+	for _, l := range logLines(t, logs) {
 		routes = append(routes, l["route"])
 	}
 	if len(routes) != 2 || routes[0] != "/abort" || routes[1] != "/ok" {
