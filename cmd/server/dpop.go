@@ -6,14 +6,13 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/dpop"
 )
 
 // proofChecker returns the DPoP proof checker when the spec declares an
 // http scheme DPoP, else nil. Proofs are signed with the algorithms JWTs
 // may use.
-func proofChecker(doc *openapi3.T, c config, logger *slog.Logger) (auth.ProofChecker, error) {
+func proofChecker(doc *openapi3.T, c config, logger *slog.Logger) (*dpop.Checker, error) {
 	if !dpop.Declared(doc) {
 		return nil, nil
 	}

@@ -28,14 +28,19 @@ import (
 
 	"example.com/tasks/impl/api"
 	"example.com/tasks/impl/auth"
+	"example.com/tasks/impl/auth/apikey"
 	"example.com/tasks/impl/auth/introspect"
 	"example.com/tasks/impl/auth/jwttoken"
+	"example.com/tasks/impl/auth/protectedresource"
 	"example.com/tasks/impl/auth/statictoken"
+	"example.com/tasks/impl/docs"
 	"example.com/tasks/impl/httpapi"
 	"example.com/tasks/impl/httplog"
 	"example.com/tasks/impl/spec"
 	"example.com/tasks/impl/store"
 	"example.com/tasks/impl/store/backend"
+	"example.com/tasks/impl/telemetry"
+	"example.com/tasks/impl/validator"
 )
 
 // envPrefix starts the name of every environment variable the server reads:
@@ -101,7 +106,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.tokensFile, "tokens-file", "", "YAML file of static tokens (SHA-256 digests)")
 	fs.BoolVar(&c.dev, "dev", false, "accept the public development tokens (never in production)")
 	fs.StringVar(&c.realm, "realm", "", "realm in WWW-Authenticate challenges (default: the API's name, info.title in openapi.yaml)")
-	fs.Int64Var(&c.maxBodyBytes, "max-body-bytes", httpapi.DefaultMaxBodyBytes, "largest request body accepted")
+	fs.Int64Var(&c.maxBodyBytes, "max-body-bytes", validator.DefaultMaxBodyBytes, "largest request body accepted")
 	fs.DurationVar(&c.limits.ReadTimeout, "read-timeout", httpapi.DefaultLimits.ReadTimeout, "time to read a whole request")
 	fs.DurationVar(&c.limits.ReadHeaderTimeout, "read-header-timeout", httpapi.DefaultLimits.ReadHeaderTimeout, "time to read request headers (slow clients are cut off)")
 	fs.IntVar(&c.limits.MaxHeaderBytes, "max-header-bytes", httpapi.DefaultLimits.MaxHeaderBytes, "largest request header block accepted; larger gets 431")
@@ -229,18 +234,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cfg, err = withDiscovery(ctx, doc, cfg, logger); err != nil {
 		return err
 	}
-	proofs, err := proofChecker(doc, cfg, logger)
-	if err != nil {
-		return err
-	}
-	verifier, err := tokenVerifier(ctx, cfg, doc, tel.HTTPClient(), logger)
-	if err != nil {
-		return err
-	}
-	limiter, err := rateLimiter(cfg, logger)
-	if err != nil {
-		return err
-	}
 	// A database that is wrong or unreachable stops the start: no fallback.
 	db, err := backend.Open(ctx, cfg.db, logger,
 		store.WithTelemetry(store.Telemetry{Tracer: tel.TracerProvider(), Meter: tel.MeterProvider()}))
@@ -248,31 +241,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("--db: %w", err)
 	}
 	defer db.Close()
-	basePath, err := spec.BasePath(doc)
-	if err != nil {
-		return err
-	}
-	impl, err := api.New(db, basePath)
-	if err != nil {
-		return err
-	}
-	handler, err := httpapi.New(httpapi.Config{
-		Logger:            logger,
-		Verifier:          verifier,
-		API:               impl,
-		Realm:             cfg.realm,
-		MaxBodyBytes:      cfg.maxBodyBytes,
-		ValidateResponses: cfg.validateResp,
-		RequireIfMatch:    cfg.requireIfMatch,
-		CORSOrigins:       cfg.corsOrigins,
-		Telemetry:         tel,
-		RateLimit:         limiter,
-		PublicURL:         cfg.publicURL,
-		// RFC 9728 metadata names the issuer whose tokens are accepted.
-		AuthorizationServers: nonEmpty(cfg.jwtIssuer),
-		Spec:                 doc,
-		DPoP:                 proofs,
-	})
+	handler, err := apiHandler(ctx, cfg, doc, db, tel, logger)
 	if err != nil {
 		return err
 	}
@@ -315,6 +284,80 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return nil
 }
 
+// apiHandler builds the API's http.Handler from the spec: each security
+// scheme's checker, the validator, the rate limit and the RFC 9728
+// metadata, handed to httpapi. An option's wiring is its line here and its
+// file in this folder (dpop.go, introspection.go, ...).
+func apiHandler(ctx context.Context, cfg config, doc *openapi3.T, db backend.DB, tel *telemetry.Telemetry, logger *slog.Logger) (http.Handler, error) {
+	basePath, err := spec.BasePath(doc)
+	if err != nil {
+		return nil, err
+	}
+	impl, err := api.New(db, basePath)
+	if err != nil {
+		return nil, err
+	}
+	tokens, err := tokenVerifier(ctx, cfg, doc, tel.HTTPClient(), logger)
+	if err != nil {
+		return nil, err
+	}
+	schemes := []auth.SchemeFunc{auth.Bearer(tokens)}
+	keys, err := apiKeys(cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	schemes = append(schemes, keys)
+	proofs, err := proofChecker(doc, cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	if proofs != nil {
+		schemes = append(schemes, proofs.Scheme(tokens))
+	}
+	authn, err := auth.New(doc, schemes...)
+	if err != nil {
+		return nil, err
+	}
+	var checks []httpapi.Check
+	limiter, err := rateLimiter(cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	if limiter != nil {
+		// Once the caller is known, so that the limit is per subject, and
+		// before validation, so that a malformed request counts too. A
+		// request refused by authentication (401, 400) is not counted.
+		checks = append(checks, limiter.Check)
+	}
+	var metadata *protectedresource.Document
+	if cfg.publicURL != "" {
+		metadata, err = protectedresource.New(doc, basePath, docs.Path, protectedresource.Config{
+			PublicURL: cfg.publicURL,
+			// The metadata names the issuer whose tokens are accepted.
+			AuthorizationServers: nonEmpty(cfg.jwtIssuer),
+			DPoPAlgorithms:       proofs.Algorithms(),
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	val := validator.New(doc, cfg.maxBodyBytes)
+	val.RequireIfMatch = cfg.requireIfMatch
+	return httpapi.New(httpapi.Config{
+		Logger:            logger,
+		Spec:              doc,
+		API:               impl,
+		Authenticator:     authn,
+		Validator:         val,
+		Realm:             cfg.realm,
+		Metadata:          metadata,
+		Checks:            checks,
+		ValidateResponses: cfg.validateResp,
+		CORSOrigins:       cfg.corsOrigins,
+		Telemetry:         tel,
+	})
+}
+
 // nonEmpty returns the values that are set.
 func nonEmpty(values ...string) []string {
 	var out []string
@@ -326,12 +369,12 @@ func nonEmpty(values ...string) []string {
 	return out
 }
 
-// tokenVerifier returns the configured verifiers: static tokens or the
-// development ones, JWTs, API keys, in any combination. With no bearer token
+// tokenVerifier returns the configured verifiers of bearer tokens: static
+// tokens or the development ones, JWTs, introspection, in any combination. With no bearer token
 // configured the server refuses to start: it must never run open by
 // accident, and every write needs a bearer token.
 func tokenVerifier(ctx context.Context, cfg config, doc *openapi3.T, client *http.Client, logger *slog.Logger) (auth.Verifier, error) {
-	var vs auth.Verifiers
+	var static, jwt, opaque auth.Verifier
 	switch {
 	case cfg.tokensFile != "" && cfg.dev:
 		return nil, errors.New("--tokens-file and --dev are exclusive: development tokens are public")
@@ -341,12 +384,12 @@ func tokenVerifier(ctx context.Context, cfg config, doc *openapi3.T, client *htt
 			return nil, err
 		}
 		logger.Info("static tokens loaded", "file", cfg.tokensFile, "count", v.Len())
-		vs.Static = v
+		static = v
 	case cfg.dev:
 		all, read := spec.Scopes(doc)
 		logger.Warn("DEVELOPMENT TOKENS ENABLED: they are published in README.md, so anyone can call this server; never use --dev with real data",
 			"subjects", fmt.Sprintf("dev-rw (%s), dev-ro (%s)", strings.Join(all, " "), strings.Join(read, " ")))
-		vs.Static = statictoken.Dev(all, read)
+		static = statictoken.Dev(all, read)
 	}
 	if cfg.jwksURL != "" {
 		var algs []string
@@ -365,26 +408,30 @@ func tokenVerifier(ctx context.Context, cfg config, doc *openapi3.T, client *htt
 		logger.Info("JWT verification enabled", "jwks_url", cfg.jwksURL, "issuer", cfg.jwtIssuer,
 			"audience", cfg.jwtAudience, "algorithms", strings.Join(algs, ","), "leeway", cfg.jwtLeeway.String(),
 			"typ_check", !cfg.jwtSkipTypCheck)
-		vs.JWT = v
+		jwt = v
 	}
-	if cfg.apiKeysFile != "" {
-		v, err := statictoken.Load(cfg.apiKeysFile)
-		if err != nil {
-			return nil, err
-		}
-		if v.Scoped() {
-			return nil, fmt.Errorf("%s: API keys carry no scopes (openapi.yaml says which operations accept one): remove the scopes", cfg.apiKeysFile)
-		}
-		logger.Info("API keys loaded", "file", cfg.apiKeysFile, "count", v.Len())
-		vs.APIKeys = v
-	}
-	var err error
-	if vs.Opaque, err = opaqueVerifier(cfg.introspection, cfg.jwtAudience, logger); err != nil {
+	opaque, err := opaqueVerifier(cfg.introspection, cfg.jwtAudience, logger)
+	if err != nil {
 		return nil, err
 	}
-	if vs.Static == nil && vs.JWT == nil && vs.Opaque == nil {
+	if static == nil && jwt == nil && opaque == nil {
 		return nil, errors.New("no tokens configured: pass --tokens-file FILE (see `go run ./cmd/mint-token -h`), " +
 			"--jwks-url URL with --jwt-issuer and --jwt-audience, --introspection-url URL with its client, or --dev for local development")
 	}
-	return vs, nil
+	// JWTs first: a token not shaped like one costs it a count of dots.
+	return auth.Chain(jwt, static, opaque), nil
+}
+
+// apiKeys checks the spec's apiKey schemes with the keys of --api-keys-file;
+// without it, every key is refused.
+func apiKeys(cfg config, logger *slog.Logger) (auth.SchemeFunc, error) {
+	if cfg.apiKeysFile == "" {
+		return apikey.Scheme(nil), nil
+	}
+	v, err := apikey.Load(cfg.apiKeysFile)
+	if err != nil {
+		return nil, err
+	}
+	logger.Info("API keys loaded", "file", cfg.apiKeysFile, "count", v.Len())
+	return apikey.Scheme(v), nil
 }

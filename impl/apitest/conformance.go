@@ -14,7 +14,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/go-openapi/jsonpointer"
 
-	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/statictoken"
 	"example.com/tasks/impl/examples"
 	"example.com/tasks/impl/spec"
@@ -354,8 +353,8 @@ func (s *suite) present(req *http.Request, r openapi3.SecurityRequirement, token
 			req.URL.RawQuery = q.Encode()
 		case sc.Type == "apiKey" && sc.In == "cookie":
 			req.AddCookie(&http.Cookie{Name: sc.Name, Value: token})
-		case sc.Type == "http" && strings.EqualFold(sc.Scheme, auth.DPoPAuthScheme):
-			req.Header.Set("Authorization", auth.DPoPAuthScheme+" "+token)
+		case sc.Type == "http" && !strings.EqualFold(sc.Scheme, "bearer"): // DPoP, RFC 9449
+			req.Header.Set("Authorization", sc.Scheme+" "+token)
 			if s.creds.Proof != nil {
 				req.Header.Set("DPoP", s.creds.Proof(req, token))
 			}

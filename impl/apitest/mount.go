@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"example.com/tasks/impl/auth"
+	"example.com/tasks/impl/auth/apikey"
 	"example.com/tasks/impl/httpapi"
 	"example.com/tasks/impl/validator"
 )
@@ -16,15 +17,16 @@ import (
 // Mount serves every operation of doc with handler, behind httpapi.Guard
 // exactly as httpapi mounts the generated routes. Tests use it to
 // prove behaviour that comes from a spec alone, with no generated code.
+// v verifies bearer tokens and API keys alike.
 func Mount(t testing.TB, doc *openapi3.T, v auth.Verifier, handler http.HandlerFunc) http.Handler {
 	t.Helper()
-	a, err := auth.New(doc, "test", v)
+	a, err := auth.New(doc, auth.Bearer(v), apikey.Scheme(v))
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := chi.NewRouter()
 	r.Use(httpapi.Edge(slog.New(slog.DiscardHandler), nil))
-	api := r.With(httpapi.Guard(doc, "", a, validator.New(doc, 1<<10)))
+	api := r.With(httpapi.Guard(doc, "", "test", a, validator.New(doc, 1<<10)))
 	for path, item := range doc.Paths.Map() {
 		for method := range item.Operations() {
 			api.MethodFunc(method, path, handler)

@@ -2,6 +2,7 @@ package apitest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
@@ -13,11 +14,17 @@ import (
 
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/api"
+	"example.com/tasks/impl/auth"
+	"example.com/tasks/impl/auth/apikey"
+	"example.com/tasks/impl/auth/protectedresource"
 	"example.com/tasks/impl/auth/statictoken"
+	"example.com/tasks/impl/docs"
 	"example.com/tasks/impl/httpapi"
 	"example.com/tasks/impl/spec"
 	"example.com/tasks/impl/store/backend"
 	"example.com/tasks/impl/store/sqlite"
+	"example.com/tasks/impl/telemetry"
+	"example.com/tasks/impl/validator"
 )
 
 // Test tokens, accepted by the verifier NewServer uses unless told otherwise.
@@ -100,22 +107,83 @@ type Server struct {
 // leaked goroutines call it before checking. It is also called at cleanup.
 func (s *Server) Close() { s.close() }
 
-// NewServer starts the handler that httpapi.New builds from cfg. Unset Logger,
-// Verifier and API default to a captured log, Tokens and the API over a new
-// in-memory database. Responses are checked against cfg.Spec when it is set.
-func NewServer(t testing.TB, cfg httpapi.Config) *Server {
-	t.Helper()
-	logs := &Buffer{}
+// Config is a server for a test: what cmd/server would build from its flags.
+// Every field may be left unset.
+type Config struct {
+	Logger *slog.Logger // default: captured in Server.Logs
+	// Verifier verifies bearer tokens (default: Tokens); APIKeys, the keys
+	// of apiKey schemes (default: none is accepted).
+	Verifier, APIKeys auth.Verifier
+	// Schemes check the spec's other security schemes (a DPoP checker's).
+	Schemes []auth.SchemeFunc
+	API     gen.StrictServerInterface // default: API over a new MemoryDB
+	Spec    *openapi3.T               // default: the embedded spec
+	// Metadata, when set, serves the RFC 9728 metadata it describes.
+	Metadata          *protectedresource.Config
+	Realm             string
+	MaxBodyBytes      int64 // default: validator.DefaultMaxBodyBytes
+	RequireIfMatch    bool
+	ValidateResponses bool
+	Checks            []httpapi.Check
+	CORSOrigins       []string
+	Telemetry         *telemetry.Telemetry
+}
+
+// Handler builds the handler cmd/server would build from cfg, with the
+// defaults Config lists.
+func Handler(tb testing.TB, cfg Config) (http.Handler, error) {
 	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.NewJSONHandler(logs, nil))
+		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Verifier == nil {
 		cfg.Verifier = Tokens()
 	}
 	if cfg.API == nil {
-		cfg.API = API(t, MemoryDB(t))
+		cfg.API = API(tb, MemoryDB(tb))
 	}
-	h, err := httpapi.New(cfg)
+	if cfg.Spec == nil {
+		cfg.Spec = Spec()
+	}
+	base, err := spec.BasePath(cfg.Spec)
+	if err != nil {
+		return nil, err
+	}
+	authn, err := auth.New(cfg.Spec, append([]auth.SchemeFunc{auth.Bearer(cfg.Verifier), apikey.Scheme(cfg.APIKeys)}, cfg.Schemes...)...)
+	if err != nil {
+		return nil, err
+	}
+	var metadata *protectedresource.Document
+	if cfg.Metadata != nil {
+		if metadata, err = protectedresource.New(cfg.Spec, base, docs.Path, *cfg.Metadata); err != nil {
+			return nil, err
+		}
+	}
+	val := validator.New(cfg.Spec, cmp.Or(cfg.MaxBodyBytes, validator.DefaultMaxBodyBytes))
+	val.RequireIfMatch = cfg.RequireIfMatch
+	return httpapi.New(httpapi.Config{
+		Logger:            cfg.Logger,
+		Spec:              cfg.Spec,
+		API:               cfg.API,
+		Authenticator:     authn,
+		Validator:         val,
+		Realm:             cfg.Realm,
+		Metadata:          metadata,
+		Checks:            cfg.Checks,
+		ValidateResponses: cfg.ValidateResponses,
+		CORSOrigins:       cfg.CORSOrigins,
+		Telemetry:         cfg.Telemetry,
+	})
+}
+
+// NewServer starts the handler Handler builds from cfg. Responses are
+// checked against cfg.Spec.
+func NewServer(t testing.TB, cfg Config) *Server {
+	t.Helper()
+	logs := &Buffer{}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewJSONHandler(logs, nil))
+	}
+	h, err := Handler(t, cfg)
 	if err != nil {
 		t.Fatalf("httpapi.New: %v", err)
 	}

@@ -11,53 +11,48 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
-
-	"example.com/tasks/gen"
-	"example.com/tasks/impl/problem"
-	"example.com/tasks/impl/spec"
 )
 
 // Authenticator enforces the security requirements of an OpenAPI document.
 type Authenticator struct {
-	realm    string
-	verifier Verifier
-	doc      *openapi3.T
-	schemes  map[string]scheme // every scheme the requirements name, by name
-	observe  func(context.Context, Outcome)
-	// resourceMetadata is the RFC 9728 metadata URL that 401 and 403
-	// bearer challenges point to; "" when none is served.
-	resourceMetadata string
-	// proofs checks DPoP proofs; nil when DPoP is off.
-	proofs ProofChecker
+	doc     *openapi3.T
+	schemes map[string]Scheme // every scheme the requirements name, by name
+	observe func(context.Context, Outcome)
 }
 
-// scheme is where one security scheme's credential travels.
-type scheme struct {
-	typ    CredentialType
-	header string // the apiKey scheme's header, as the spec spells it; "" for a bearer token
-}
-
-// New returns an Authenticator for doc. It fails if doc asks for a security
-// scheme this server cannot check, so that no operation is ever left open by
-// a scheme the code does not know.
-func New(doc *openapi3.T, realm string, v Verifier, opts ...Option) (*Authenticator, error) {
-	if v == nil {
-		return nil, errors.New("auth: no token verifier configured")
-	}
-	schemes, err := checkSchemes(doc)
+// New returns an Authenticator for doc, whose security schemes are checked
+// by the first of kinds that serves each. It fails if doc asks for a
+// security scheme none of them serves, so that no operation is ever left
+// open by a scheme the code does not know.
+func New(doc *openapi3.T, kinds ...SchemeFunc) (*Authenticator, error) {
+	schemes, err := schemesOf(doc, kinds)
 	if err != nil {
 		return nil, err
 	}
-	a := &Authenticator{realm: realm, verifier: v, doc: doc, schemes: schemes}
-	for _, o := range opts {
-		o(a)
+	return &Authenticator{doc: doc, schemes: schemes}, nil
+}
+
+// Requirements returns the security requirements of op, an operation of
+// doc: its own when it declares them (`security: []` makes it public), else
+// the document's global ones.
+func Requirements(doc *openapi3.T, op *openapi3.Operation) openapi3.SecurityRequirements {
+	if op.Security != nil {
+		return *op.Security
 	}
-	for name, s := range schemes {
-		if s.typ == DPoPToken && a.proofs == nil {
-			return nil, fmt.Errorf("auth: security scheme %q is DPoP (RFC 9449), which is not enabled on this server", name)
+	return doc.Security
+}
+
+// Schemes returns the Info of every scheme the spec's requirements name, in
+// challenge order, once each.
+func (a *Authenticator) Schemes() []*Info {
+	var out []*Info
+	for _, name := range slices.Sorted(maps.Keys(a.schemes)) {
+		if i := a.schemes[name].Info(); !slices.Contains(out, i) {
+			out = append(out, i)
 		}
 	}
-	return a, nil
+	slices.SortStableFunc(out, func(x, y *Info) int { return cmp.Compare(challengeOrder(x), challengeOrder(y)) })
+	return out
 }
 
 // CredentialHeaders lists the request headers that carry credentials for the
@@ -65,16 +60,11 @@ func New(doc *openapi3.T, realm string, v Verifier, opts ...Option) (*Authentica
 // or allowed across origins without thought.
 func (a *Authenticator) CredentialHeaders() []string {
 	out := []string{"Authorization"}
-	for _, name := range slices.Sorted(maps.Keys(a.schemes)) {
-		h := ""
-		switch s := a.schemes[name]; s.typ {
-		case APIKey:
-			h = http.CanonicalHeaderKey(s.header)
-		case DPoPToken:
-			h = http.CanonicalHeaderKey("DPoP")
-		}
-		if h != "" && !slices.Contains(out, h) {
-			out = append(out, h)
+	for _, i := range a.Schemes() {
+		for _, h := range i.RequestHeaders {
+			if h = http.CanonicalHeaderKey(h); !slices.Contains(out, h) {
+				out = append(out, h)
+			}
 		}
 	}
 	return out
@@ -85,8 +75,8 @@ func (a *Authenticator) CredentialHeaders() []string {
 // beyond what its verifier needs.
 type Policy struct {
 	alternatives []requirement // OR, tried in the spec's order
-	accepted     []scheme      // where acceptable credentials travel, Bearer first
-	missing      *problem.Error
+	accepted     []*Info       // one challenge each, Bearer first
+	missing      *Error
 }
 
 // requirement is one security requirement object: all of its checks must
@@ -95,15 +85,15 @@ type requirement []schemeCheck
 
 type schemeCheck struct {
 	name   string
-	scheme scheme
+	scheme Scheme
 	scopes []string
 }
 
 // Policy returns the compiled security requirements of op, an operation of
-// the document a was built from (see spec.Requirements). An empty list makes
-// the operation public.
+// the document a was built from (see Requirements). An empty list makes the
+// operation public.
 func (a *Authenticator) Policy(op *openapi3.Operation) *Policy {
-	return a.compile(spec.Requirements(a.doc, op))
+	return a.compile(Requirements(a.doc, op))
 }
 
 func (a *Authenticator) compile(srs openapi3.SecurityRequirements) *Policy {
@@ -117,16 +107,15 @@ func (a *Authenticator) compile(srs openapi3.SecurityRequirements) *Policy {
 	}
 	if len(srs) > 0 {
 		// The commonest failure, prebuilt: nothing in it depends on the request.
-		pol.missing = a.problem(Errorf(Missing, "this operation needs %s", a.needs(srs)), scheme{}, pol.accepted)
+		pol.missing = &Error{Kind: Missing, Description: "this operation needs " + needs(pol.alternatives), Challenges: pol.accepted}
 	}
 	return pol
 }
 
 // Authenticate checks r against pol. It returns the principal (ok is false
 // for a public operation, or one that admits anonymous callers with `- {}`),
-// or an error: a *problem.Error that wraps an *Error for every
-// authentication failure, and any other error when a verifier could not
-// decide.
+// or an error: an *Error, with its challenges set, for every authentication
+// failure, and any other error when a verifier failed (a 500).
 //
 // The walk is kin-openapi's ValidateSecurityRequirements, compiled: the
 // requirement objects in order, the first whose every scheme passes wins,
@@ -139,20 +128,20 @@ func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request, pol *
 	if len(pol.alternatives) == 0 {
 		return Principal{}, false, nil
 	}
-	at := attempt{a: a, r: r}
+	at := attempt{r: r}
 	var buf [4]schemeFailure
 	failures := buf[:0]
 	for _, req := range pol.alternatives {
 		p, f, ok := at.satisfy(ctx, req)
 		if ok {
 			if a.observe != nil && len(req) > 0 {
-				a.observe(ctx, Outcome{Type: req.decider()})
+				a.observe(ctx, Outcome{Type: req.decider().Type})
 			}
 			return p, len(req) > 0, nil
 		}
 		failures = append(failures, f)
 	}
-	o, err := a.failure(failures, pol)
+	o, err := failure(failures, pol)
 	if a.observe != nil {
 		a.observe(ctx, o)
 	}
@@ -166,9 +155,9 @@ func (a *Authenticator) Observe(f func(context.Context, Outcome)) { a.observe = 
 // Outcome is how one request's authentication ended. It never says who the
 // caller is.
 type Outcome struct {
-	Type CredentialType // the credential that decided
-	Kind Kind           // why it failed; 0 when it succeeded
-	// Undecided is a verifier that could not decide (a 500).
+	Type string // the credential that decided (Info.Type)
+	Kind Kind   // why it failed; 0 when it succeeded
+	// Undecided is a verifier that failed (a 500) or could not decide now.
 	Undecided bool
 }
 
@@ -187,28 +176,27 @@ func (o Outcome) Result() string {
 	return k
 }
 
-// decider is the credential that names the caller when req is satisfied: its
-// bearer token if it has one (see satisfy).
-func (req requirement) decider() CredentialType {
+// decider is the scheme that names the caller when req is satisfied (see
+// satisfy).
+func (req requirement) decider() *Info {
 	for _, c := range req {
-		if c.scheme.typ == BearerToken {
-			return BearerToken
+		if i := c.scheme.Info(); i.OAuth {
+			return i
 		}
 	}
-	return req[0].scheme.typ
+	return req[0].scheme.Info()
 }
 
 // attempt is the state of one request's authentication: each credential is
 // verified once even when several schemes or requirements read it.
 type attempt struct {
-	a     *Authenticator
 	r     *http.Request
 	n     int
-	cache [4]cached // by where the credential travels; more are not cached
+	cache [4]cached // by Scheme; more are not cached
 }
 
 type cached struct {
-	s   scheme
+	s   Scheme
 	p   Principal
 	err error
 }
@@ -216,59 +204,40 @@ type cached struct {
 // schemeFailure is why one scheme failed, and which scheme: the challenge
 // for that scheme carries the error.
 type schemeFailure struct {
-	scheme scheme
-	err    error
+	info *Info
+	err  error
 }
 
-// satisfy checks one requirement object. The principal is the bearer
+// satisfy checks one requirement object. The principal is the OAuth
 // token's when the requirement ANDs one with an API key: it names the user,
 // while a key beside it names the calling application.
 func (at *attempt) satisfy(ctx context.Context, req requirement) (Principal, schemeFailure, bool) {
 	var who Principal
-	bearer := false
+	oauth := false
 	for i, c := range req {
 		p, err := at.verify(ctx, c)
 		if err == nil && !p.HasScopes(c.scopes) {
 			err = insufficientScope(c.scopes)
 		}
 		if err != nil {
-			return Principal{}, schemeFailure{scheme: c.scheme, err: err}, false
+			return Principal{}, schemeFailure{info: c.scheme.Info(), err: err}, false
 		}
-		if i == 0 || (c.scheme.typ == BearerToken && !bearer) {
-			who, bearer = p, c.scheme.typ == BearerToken
+		if i == 0 || (c.scheme.Info().OAuth && !oauth) {
+			who, oauth = p, c.scheme.Info().OAuth
 		}
 	}
 	return who, schemeFailure{}, true
 }
 
-// verify extracts and verifies the credential c reads, once per request:
-// every bearer-carried scheme (http bearer, oauth2, openIdConnect) reads the
-// same header, and apiKey schemes naming the same header read the same key.
+// verify authenticates with c's scheme, once per request.
 func (at *attempt) verify(ctx context.Context, c schemeCheck) (Principal, error) {
 	for _, k := range at.cache[:at.n] {
 		if k.s == c.scheme {
 			return k.p, k.err
 		}
 	}
-	var token string
-	var perr *Error
-	switch c.scheme.typ {
-	case APIKey:
-		token, perr = apiKey(at.r, c.scheme.header)
-	case BearerToken:
-		token, perr = bearerToken(at.r)
-	}
 	k := cached{s: c.scheme}
-	switch {
-	case perr != nil:
-		k.err = perr
-	case c.scheme.typ == DPoPToken:
-		k.p, k.err = at.a.verifyDPoP(ctx, at.r, c.name)
-	case c.scheme.typ == BearerToken:
-		k.p, k.err = boundAsBearer(at.a.verifier.Verify(ctx, Credential{Scheme: c.name, Type: c.scheme.typ, Token: token}))
-	default:
-		k.p, k.err = at.a.verifier.Verify(ctx, Credential{Scheme: c.name, Type: c.scheme.typ, Token: token})
-	}
+	k.p, k.err = c.scheme.Authenticate(ctx, at.r, c.name)
 	if at.n < len(at.cache) {
 		at.cache[at.n] = k
 		at.n++
@@ -278,15 +247,15 @@ func (at *attempt) verify(ctx context.Context, c schemeCheck) (Principal, error)
 
 // failure turns the failures of every requirement into the answer for the
 // client: the one that helps most (see rank).
-func (a *Authenticator) failure(failures []schemeFailure, pol *Policy) (Outcome, error) {
+func failure(failures []schemeFailure, pol *Policy) (Outcome, error) {
 	var best *Error
-	var from scheme
+	var from *Info
 	var scopes []string
 	for _, f := range failures {
 		var ae *Error
-		if !errors.As(f.err, &ae) {
-			// A verifier could not decide: fail closed with a 500.
-			return Outcome{Type: f.scheme.typ, Undecided: true}, f.err
+		if !errors.As(f.err, &ae) || ae.Kind == Unavailable {
+			// A verifier failed, or cannot decide now: fail closed.
+			return Outcome{Type: f.info.Type, Undecided: true}, f.err
 		}
 		if ae.Kind == InsufficientScope {
 			for _, s := range ae.Scopes {
@@ -296,134 +265,99 @@ func (a *Authenticator) failure(failures []schemeFailure, pol *Policy) (Outcome,
 			}
 		}
 		if best == nil || ae.Kind.rank() > best.Kind.rank() {
-			best, from = ae, f.scheme
+			best, from = ae, f.info
 		}
 	}
-	o := Outcome{Type: from.typ, Kind: best.Kind}
+	o := Outcome{Type: from.Type, Kind: best.Kind}
 	switch best.Kind {
 	case Missing:
 		return o, pol.missing
 	case InsufficientScope:
 		best = insufficientScope(scopes)
-	}
-	return o, a.problem(best, from, pol.accepted)
-}
-
-// problem renders an authentication failure: status, code and one challenge
-// per scheme the operation accepts, Bearer first, the error parameters on
-// the challenge of the scheme at fault (from).
-func (a *Authenticator) problem(e *Error, from scheme, accepted []scheme) *problem.Error {
-	var status int
-	var code gen.ProblemCode
-	var errCode string
-	switch e.Kind {
-	case Malformed:
-		status, code, errCode = http.StatusBadRequest, gen.ProblemCodeInvalidRequest, "invalid_request"
-	case Invalid, Expired:
-		status, code, errCode = http.StatusUnauthorized, gen.ProblemCodeInvalidToken, "invalid_token"
-	case InvalidProof:
-		status, code, errCode = http.StatusUnauthorized, gen.ProblemCodeInvalidToken, "invalid_dpop_proof"
-	case UseDPoPNonce:
-		status, code, errCode = http.StatusUnauthorized, gen.ProblemCodeInvalidToken, "use_dpop_nonce"
-	case InsufficientScope:
-		status, code, errCode = http.StatusForbidden, gen.ProblemCodeInsufficientScope, "insufficient_scope"
 	default:
-		// RFC 6750 §3.1: no error code when the request had no credentials.
-		status, code = http.StatusUnauthorized, gen.ProblemCodeMissingCredentials
+		e := *best // a verifier's error may be shared
+		best = &e
 	}
-	header := make([]string, 0, len(accepted))
-	for _, s := range accepted {
-		var ec, desc string
-		var scopes []string
-		if s == from && errCode != "" {
-			ec, desc, scopes = errCode, e.Description, e.Scopes
-		}
-		switch s.typ {
-		case APIKey:
-			header = append(header, apiKeyChallenge(a.realm, s.header, ec, desc))
-		case DPoPToken:
-			header = append(header, a.dpopChallenge(ec, desc, scopes, status))
-		default:
-			header = append(header, a.withResourceMetadata(challenge(a.realm, ec, desc, scopes), status))
-		}
-	}
-	h := http.Header{"Www-Authenticate": header}
-	for k, v := range e.Header {
-		h[k] = v
-	}
-	return &problem.Error{
-		Status: status,
-		Code:   code,
-		Detail: e.Description,
-		Header: h,
-		Err:    e,
-	}
+	best.Challenges, best.Culprit = pol.accepted, from
+	return o, best
 }
 
-// accepted lists where the credentials srs accept travel, once each: the
-// bearer token first, then a DPoP token, then the API key headers in the
-// order srs name them.
-func (a *Authenticator) accepted(srs openapi3.SecurityRequirements) []scheme {
-	var out []scheme
+// accepted lists the schemes srs accept, once each: the bearer token first,
+// then other OAuth schemes, then the rest in the order srs name them.
+func (a *Authenticator) accepted(srs openapi3.SecurityRequirements) []*Info {
+	var out []*Info
 	for _, req := range srs {
 		for _, name := range slices.Sorted(maps.Keys(req)) {
-			if s := a.schemes[name]; !slices.Contains(out, s) {
-				out = append(out, s)
+			if i := a.schemes[name].Info(); !slices.Contains(out, i) {
+				out = append(out, i)
 			}
 		}
 	}
-	slices.SortStableFunc(out, func(x, y scheme) int { return cmp.Compare(challengeOrder(x.typ), challengeOrder(y.typ)) })
+	slices.SortStableFunc(out, func(x, y *Info) int { return cmp.Compare(challengeOrder(x), challengeOrder(y)) })
 	return out
 }
 
-// needs describes what srs accept, for a request that sent nothing:
-// "a bearer token or an API key in the X-API-Key header".
-func (a *Authenticator) needs(srs openapi3.SecurityRequirements) string {
-	var alternatives []string
-	for _, req := range srs {
-		var all []string
-		for _, s := range a.accepted(openapi3.SecurityRequirements{req}) {
-			switch s.typ {
-			case APIKey:
-				all = append(all, "an API key in the "+s.header+" header")
-			case DPoPToken:
-				all = append(all, "a DPoP-bound token with its DPoP proof")
-			default:
-				all = append(all, "a bearer token")
-			}
-		}
-		if d := strings.Join(all, " and "); d != "" && !slices.Contains(alternatives, d) {
-			alternatives = append(alternatives, d)
-		}
+// challengeOrder orders the challenges of a 401: Bearer first (clients
+// that read one challenge read the first), other OAuth schemes next.
+func challengeOrder(i *Info) int {
+	switch {
+	case i.AuthScheme == BearerAuthScheme:
+		return 0
+	case i.OAuth:
+		return 1
 	}
-	return strings.Join(alternatives, " or ")
+	return 2
 }
 
-// checkSchemes fails if any security requirement in doc names a scheme that
-// is undeclared or that this server cannot check. It returns where each
-// named scheme's credential travels.
-func checkSchemes(doc *openapi3.T) (map[string]scheme, error) {
+// needs describes what the requirements accept, for a request that sent
+// nothing: "a bearer token or an API key in the X-API-Key header".
+func needs(alternatives []requirement) string {
+	var out []string
+	for _, req := range alternatives {
+		var infos []*Info
+		for _, c := range req {
+			if i := c.scheme.Info(); !slices.Contains(infos, i) {
+				infos = append(infos, i)
+			}
+		}
+		slices.SortStableFunc(infos, func(x, y *Info) int { return cmp.Compare(challengeOrder(x), challengeOrder(y)) })
+		var all []string
+		for _, i := range infos {
+			all = append(all, i.Needs)
+		}
+		if d := strings.Join(all, " and "); d != "" && !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	return strings.Join(out, " or ")
+}
+
+// schemesOf returns the Scheme of every security scheme that a requirement
+// in doc names. It fails if one is undeclared or no kind serves it.
+func schemesOf(doc *openapi3.T, kinds []SchemeFunc) (map[string]Scheme, error) {
 	var declared openapi3.SecuritySchemes
 	if doc.Components != nil {
 		declared = doc.Components.SecuritySchemes
 	}
-	schemes := map[string]scheme{}
+	schemes := map[string]Scheme{}
 	check := func(where string, srs openapi3.SecurityRequirements) error {
 		for _, req := range srs {
 			for name := range req {
+				if schemes[name] != nil {
+					continue
+				}
 				ref := declared[name]
 				if ref == nil || ref.Value == nil {
 					return fmt.Errorf("auth: %s: security scheme %q is not declared", where, name)
 				}
-				switch s := ref.Value; {
-				case bearerCarried(s):
-					schemes[name] = scheme{typ: BearerToken}
-				case s.Type == "http" && dpopCarried(s.Scheme):
-					schemes[name] = scheme{typ: DPoPToken}
-				case s.Type == "apiKey" && s.In == "header" && s.Name != "":
-					schemes[name] = scheme{typ: APIKey, header: s.Name}
-				default:
-					return fmt.Errorf("auth: %s: security scheme %q (%s) is not supported by this server", where, name, describe(s))
+				for _, kind := range kinds {
+					if s := kind(ref.Value); s != nil {
+						schemes[name] = s
+						break
+					}
+				}
+				if schemes[name] == nil {
+					return fmt.Errorf("auth: %s: security scheme %q (%s) is not supported by this server", where, name, describe(ref.Value))
 				}
 			}
 		}
@@ -443,17 +377,6 @@ func checkSchemes(doc *openapi3.T) (map[string]scheme, error) {
 		}
 	}
 	return schemes, nil
-}
-
-// bearerCarried reports whether s is sent as an RFC 6750 bearer token.
-func bearerCarried(s *openapi3.SecurityScheme) bool {
-	switch s.Type {
-	case "http":
-		return strings.EqualFold(s.Scheme, "bearer")
-	case "oauth2", "openIdConnect":
-		return true
-	}
-	return false
 }
 
 func describe(s *openapi3.SecurityScheme) string {

@@ -1,11 +1,52 @@
 package auth
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"example.com/tasks/impl/querystring"
 )
+
+// BearerAuthScheme is the auth-scheme of RFC 6750 (`Authorization: Bearer`).
+const BearerAuthScheme = "Bearer"
+
+// Bearer returns the SchemeFunc for the schemes whose credential is an RFC
+// 6750 bearer token: http bearer, oauth2 and openIdConnect. v verifies the
+// tokens (Chain combines several).
+func Bearer(v Verifier) SchemeFunc {
+	b := &bearer{v: v}
+	return func(s *openapi3.SecurityScheme) Scheme {
+		switch {
+		case s.Type == "http" && strings.EqualFold(s.Scheme, "bearer"), s.Type == "oauth2", s.Type == "openIdConnect":
+			return b
+		}
+		return nil
+	}
+}
+
+type bearer struct{ v Verifier }
+
+var bearerInfo = &Info{Type: "bearer", AuthScheme: BearerAuthScheme, OAuth: true, Needs: "a bearer token"}
+
+func (b *bearer) Info() *Info { return bearerInfo }
+
+// Authenticate reads and verifies the bearer token. A key-bound token
+// (cnf.jkt) is refused (RFC 9449 §7.2): without its proof of possession,
+// whoever holds it could be a thief.
+func (b *bearer) Authenticate(ctx context.Context, r *http.Request, name string) (Principal, error) {
+	token, perr := bearerToken(r)
+	if perr != nil {
+		return Principal{}, perr
+	}
+	p, err := b.v.Verify(ctx, Credential{Scheme: name, Token: token})
+	if err == nil && p.JKT != "" {
+		return Principal{}, Errorf(Invalid, "the token is DPoP-bound: send it with Authorization: DPoP and a DPoP proof")
+	}
+	return p, err
+}
 
 // bearerToken extracts an RFC 6750 bearer token from the Authorization header.
 //
@@ -14,13 +55,13 @@ import (
 // deviation must map to a precise error. It returns an *Error of kind Missing
 // when there is no bearer credential and Malformed when there is a broken one.
 func bearerToken(r *http.Request) (string, *Error) {
-	return authorizationToken(r, "Bearer", errNoBearer)
+	return AuthorizationToken(r, BearerAuthScheme, errNoBearer)
 }
 
-// authorizationToken extracts the token of the Authorization header's
+// AuthorizationToken extracts the token of the Authorization header's
 // authScheme (Bearer, or DPoP: RFC 9449 §7.1 uses Bearer's syntax), or none
 // when the header holds another scheme.
-func authorizationToken(r *http.Request, authScheme string, none *Error) (string, *Error) {
+func AuthorizationToken(r *http.Request, authScheme string, none *Error) (string, *Error) {
 	// RFC 6750 §2.3 allows a token in the query string but says it SHOULD
 	// NOT be used: URLs end up in logs. Refuse it, loudly, however the name
 	// is spelt and even if the value does not decode (r.URL.Query() would

@@ -4,10 +4,11 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 )
 
-// Kind classifies why authentication failed; each kind has its own status
-// code and RFC 6750 error code.
+// Kind classifies why authentication failed. The HTTP edge gives each kind
+// its status code and RFC 6750 error code.
 type Kind int
 
 const (
@@ -15,19 +16,16 @@ const (
 	Missing Kind = iota + 1
 	// Malformed: credentials were sent but cannot be parsed (400 invalid_request).
 	Malformed
-	// Invalid: credentials were parsed and rejected (401 invalid_token).
+	// Invalid: credentials were parsed and rejected (401 invalid_token, or
+	// Error.Code).
 	Invalid
 	// Expired: the token was genuine but is out of date (401 invalid_token).
 	Expired
 	// InsufficientScope: the token is valid but lacks scopes (403 insufficient_scope).
 	InsufficientScope
-	// InvalidProof: a DPoP proof is missing or fails a check of RFC 9449
-	// §4.3 (401 invalid_dpop_proof).
-	InvalidProof
-	// UseDPoPNonce: the DPoP proof lacks the nonce the server requires, or
-	// its nonce is stale (401 use_dpop_nonce, RFC 9449 §9; Header carries
-	// a fresh one).
-	UseDPoPNonce
+	// Unavailable: the credential cannot be checked now, for instance the
+	// identity provider is down (503 with Retry-After). Never a pass.
+	Unavailable
 )
 
 func (k Kind) String() string {
@@ -42,10 +40,8 @@ func (k Kind) String() string {
 		return "expired credentials"
 	case InsufficientScope:
 		return "insufficient scope"
-	case InvalidProof:
-		return "invalid_dpop_proof"
-	case UseDPoPNonce:
-		return "use_dpop_nonce"
+	case Unavailable:
+		return "unavailable"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
@@ -56,11 +52,24 @@ func (k Kind) String() string {
 type Error struct {
 	Kind        Kind
 	Description string
+	// Code replaces the kind's RFC 6750 error code in the challenge, for
+	// schemes that define their own (RFC 9449's invalid_dpop_proof).
+	Code string
 	// Scopes lists the scopes the operation needs, for InsufficientScope.
 	Scopes []string
-	// Header holds response headers the failure needs, such as the
-	// DPoP-Nonce of UseDPoPNonce.
+	// Header holds response headers the failure needs, such as a fresh
+	// nonce the client must use.
 	Header http.Header
+	// RetryAfter is when to try again, for Unavailable.
+	RetryAfter time.Duration
+	// Err is the cause, for the log only: never sent to the client.
+	Err error
+
+	// Set by the Authenticator on the error it returns: the schemes the
+	// operation accepts (one challenge each, in order) and the one whose
+	// credential failed (its challenge carries the error; nil for Missing).
+	Challenges []*Info
+	Culprit    *Info
 }
 
 func (e *Error) Error() string {
@@ -70,10 +79,16 @@ func (e *Error) Error() string {
 	return e.Kind.String() + ": " + e.Description
 }
 
+func (e *Error) Unwrap() error { return e.Err }
+
 // Errorf returns an *Error of kind k with a formatted description.
 func Errorf(k Kind, format string, args ...any) *Error {
 	return &Error{Kind: k, Description: fmt.Sprintf(format, args...)}
 }
+
+// ErrUnknown is a Verifier's answer to a token it does not know: Chain asks
+// the next verifier, and the client gets 401 invalid_token if none knows it.
+var ErrUnknown = &Error{Kind: Invalid, Description: "the token is not recognised"}
 
 func insufficientScope(required []string) *Error {
 	return &Error{
@@ -93,7 +108,7 @@ func (k Kind) rank() int {
 		return 4
 	case InsufficientScope:
 		return 3
-	case Invalid, Expired, InvalidProof, UseDPoPNonce:
+	case Invalid, Expired:
 		return 2
 	default:
 		return 1

@@ -8,14 +8,13 @@ import (
 
 	"example.com/tasks/impl/apitest"
 	"example.com/tasks/impl/docs"
-	"example.com/tasks/impl/httpapi"
 )
 
 // TestDocs goes through the real handler; the browser test in e2e/ proves the
 // page works, this one pins the routes and headers it relies on.
 func TestDocs(t *testing.T) {
 	t.Parallel()
-	srv := apitest.NewServer(t, httpapi.Config{})
+	srv := apitest.NewServer(t, apitest.Config{})
 	// The checker still validates every response; redirects are not followed.
 	client := &http.Client{
 		Transport:     srv.HTTP.Transport,
@@ -78,7 +77,7 @@ func TestDocs(t *testing.T) {
 // TestDocsRevalidate: a reload costs a 304, not Swagger UI's 1.7 MB again.
 func TestDocsRevalidate(t *testing.T) {
 	t.Parallel()
-	srv := apitest.NewServer(t, httpapi.Config{})
+	srv := apitest.NewServer(t, apitest.Config{})
 	resp, err := srv.HTTP.Get(srv.URL + "/docs/swagger-ui-bundle.js")
 	if err != nil {
 		t.Fatal(err)

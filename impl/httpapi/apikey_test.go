@@ -9,9 +9,7 @@ import (
 
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/apitest"
-	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/statictoken"
-	"example.com/tasks/impl/httpapi"
 )
 
 // The API keys of this file's tests, issued to the subjects of the test
@@ -31,7 +29,7 @@ func keyServer(t *testing.T) *apitest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return apitest.NewServer(t, httpapi.Config{Verifier: auth.Verifiers{Static: apitest.Tokens(), APIKeys: keys}})
+	return apitest.NewServer(t, apitest.Config{APIKeys: keys})
 }
 
 // TestAPIKeys: an API key acts for its subject, on the operations the spec

@@ -10,14 +10,13 @@ import (
 
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/apitest"
-	"example.com/tasks/impl/httpapi"
 )
 
 // TestAuthFailures covers each row of the status-code table in DESIGN.md
 // (RFC 9110 §11.6.1, RFC 6750 §3) through the real router.
 func TestAuthFailures(t *testing.T) {
 	t.Parallel()
-	srv := apitest.NewServer(t, httpapi.Config{})
+	srv := apitest.NewServer(t, apitest.Config{})
 	t.Cleanup(func() { // after every parallel case below has finished
 		logs := srv.Logs.String()
 		for _, secret := range []string{apitest.AliceToken, apitest.CarolToken, apitest.NoScopes, "not-a-real-token", "YWxpY2U6c2VjcmV0"} {

@@ -1,12 +1,10 @@
 package httpapi_test
 
 import (
-	"log/slog"
 	"net/http"
 	"testing"
 
 	"example.com/tasks/impl/apitest"
-	"example.com/tasks/impl/httpapi"
 	"example.com/tasks/impl/store/backend"
 )
 
@@ -18,10 +16,7 @@ import (
 func BenchmarkRequest(b *testing.B) {
 	full := func(validateResponses bool) func(backend.DB) http.Handler {
 		return func(db backend.DB) http.Handler {
-			h, err := httpapi.New(httpapi.Config{
-				Logger: slog.New(slog.DiscardHandler), Verifier: apitest.Tokens(), API: apitest.API(b, db),
-				ValidateResponses: validateResponses,
-			})
+			h, err := apitest.Handler(b, apitest.Config{API: apitest.API(b, db), ValidateResponses: validateResponses})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -11,7 +11,6 @@ import (
 
 	"example.com/tasks/impl/api"
 	"example.com/tasks/impl/apitest"
-	"example.com/tasks/impl/httpapi"
 	"example.com/tasks/impl/store/sqlite"
 )
 
@@ -41,7 +40,7 @@ func TestClientDisconnectStopsWork(t *testing.T) {
 	}
 	defer db.Close()
 	st := &blockingStore{DB: db, entered: make(chan struct{}), stopped: make(chan error, 1)}
-	srv := apitest.NewServer(t, httpapi.Config{API: apitest.API(t, st)})
+	srv := apitest.NewServer(t, apitest.Config{API: apitest.API(t, st)})
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

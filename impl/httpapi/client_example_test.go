@@ -12,10 +12,13 @@ import (
 
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/api"
+	"example.com/tasks/impl/auth"
+	"example.com/tasks/impl/auth/apikey"
 	"example.com/tasks/impl/auth/statictoken"
 	"example.com/tasks/impl/httpapi"
 	"example.com/tasks/impl/spec"
 	"example.com/tasks/impl/store/sqlite"
+	"example.com/tasks/impl/validator"
 )
 
 // The generated Go client (gen.NewClientWithResponses) with a bearer token.
@@ -41,10 +44,16 @@ func Example_generatedClient() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	authn, err := auth.New(doc, auth.Bearer(statictoken.Dev(spec.Scopes(doc))), apikey.Scheme(nil))
+	if err != nil {
+		log.Fatal(err)
+	}
 	handler, err := httpapi.New(httpapi.Config{
-		Logger:   logger,
-		Verifier: statictoken.Dev(spec.Scopes(doc)),
-		API:      impl,
+		Logger:        logger,
+		Spec:          doc,
+		API:           impl,
+		Authenticator: authn,
+		Validator:     validator.New(doc, validator.DefaultMaxBodyBytes),
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -10,14 +10,13 @@ import (
 
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/apitest"
-	"example.com/tasks/impl/httpapi"
 )
 
 // TestIfNoneMatch checks every form of If-None-Match on GET and HEAD of a
 // task at version 2 (RFC 9110 §13.1.2: weak comparison, lists, "*").
 func TestIfNoneMatch(t *testing.T) {
 	t.Parallel()
-	srv := apitest.NewServer(t, httpapi.Config{})
+	srv := apitest.NewServer(t, apitest.Config{})
 	ctx := context.Background()
 	id := createTask(t, srv, gen.NewTask{Title: "v1"})
 	if r, err := srv.Client.UpdateTaskWithResponse(ctx, id, nil, gen.NewTask{Title: "v2"}, apitest.Bearer(apitest.AliceToken)); err != nil || r.JSON200 == nil {
@@ -83,7 +82,7 @@ func TestIfNoneMatch(t *testing.T) {
 // operations that declare it (428, RFC 6585 §3), and only on those.
 func TestRequireIfMatch(t *testing.T) {
 	t.Parallel()
-	srv := apitest.NewServer(t, httpapi.Config{RequireIfMatch: true})
+	srv := apitest.NewServer(t, apitest.Config{RequireIfMatch: true})
 	tests := []struct {
 		name        string
 		method      string

@@ -12,7 +12,6 @@ import (
 
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/apitest"
-	"example.com/tasks/impl/httpapi"
 	"example.com/tasks/impl/store/storetest"
 )
 
@@ -20,7 +19,7 @@ import (
 // checks that a write with a stale ETag is refused and changes nothing.
 func TestETagAndIfMatch(t *testing.T) {
 	t.Parallel()
-	srv := apitest.NewServer(t, httpapi.Config{})
+	srv := apitest.NewServer(t, apitest.Config{})
 	ctx := context.Background()
 	alice := apitest.Bearer(apitest.AliceToken)
 
@@ -89,7 +88,7 @@ func TestIfMatchForms(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			srv := apitest.NewServer(t, httpapi.Config{})
+			srv := apitest.NewServer(t, apitest.Config{})
 			ctx := context.Background()
 			alice := apitest.Bearer(apitest.AliceToken)
 			id := uuid.New()
@@ -142,7 +141,7 @@ func TestIfMatchForms(t *testing.T) {
 func TestConcurrentIfMatchOverHTTP(t *testing.T) {
 	t.Parallel()
 	const writers = 10
-	srv := apitest.NewServer(t, httpapi.Config{})
+	srv := apitest.NewServer(t, apitest.Config{})
 	ctx := context.Background()
 	alice := apitest.Bearer(apitest.AliceToken)
 	c, err := srv.Client.CreateTaskWithResponse(ctx, gen.NewTask{Title: "contested"}, alice)
@@ -178,7 +177,7 @@ func TestConcurrentIfMatchOverHTTP(t *testing.T) {
 // documented problem+json 503 with Retry-After, and logs the cause.
 func TestDatabaseDownIs503(t *testing.T) {
 	t.Parallel()
-	srv := apitest.NewServer(t, httpapi.Config{API: apitest.API(t, storetest.Down(t))})
+	srv := apitest.NewServer(t, apitest.Config{API: apitest.API(t, storetest.Down(t))})
 	task := "/tasks/" + uuid.NewString()
 	tests := []struct{ method, path, body, ifMatch string }{
 		{"GET", "/tasks", "", ""},

@@ -14,8 +14,8 @@ import (
 	"example.com/tasks/impl/auth/introspect"
 	"example.com/tasks/impl/auth/jwttoken"
 	"example.com/tasks/impl/auth/jwttoken/jwttest"
+	"example.com/tasks/impl/auth/protectedresource"
 	"example.com/tasks/impl/auth/statictoken"
-	"example.com/tasks/impl/httpapi"
 )
 
 // TestConformance proves the contract for every operation in the embedded
@@ -24,7 +24,7 @@ func TestConformance(t *testing.T) {
 	t.Parallel()
 	doc := apitest.Spec()
 	verifier, creds := apitest.ConformanceTokens(doc)
-	h := newInProcessWith(t, httpapi.Config{Verifier: verifier})
+	h := newInProcessWith(t, apitest.Config{Verifier: verifier, APIKeys: verifier})
 	findings := apitest.Conformance(doc, doc.Servers[0].URL, h.h, creds)
 	for _, f := range findings {
 		t.Error(f)
@@ -56,9 +56,8 @@ func TestConformanceWithDPoP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := newInProcessWith(t, httpapi.Config{Spec: doc, DPoP: proofs, Verifier: auth.Verifiers{
-		JWT: iss.Verifier(t, jwttoken.Config{}), APIKeys: keysFor(t, creds),
-	}})
+	jwts := iss.Verifier(t, jwttoken.Config{})
+	h := newInProcessWith(t, apitest.Config{Spec: doc, Verifier: jwts, Schemes: []auth.SchemeFunc{proofs.Scheme(jwts)}, APIKeys: keysFor(t, creds)})
 	for _, f := range apitest.Conformance(doc, doc.Servers[0].URL, h.h, creds) {
 		t.Error(f)
 	}
@@ -81,7 +80,7 @@ func TestConformanceWithIntrospection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := newInProcessWith(t, httpapi.Config{Verifier: auth.Verifiers{Opaque: opaque, APIKeys: keysFor(t, creds)}, PublicURL: "https://api.example.com"})
+	h := newInProcessWith(t, apitest.Config{Verifier: opaque, APIKeys: keysFor(t, creds), Metadata: &protectedresource.Config{PublicURL: "https://api.example.com"}})
 	for _, f := range apitest.Conformance(doc, doc.Servers[0].URL, h.h, creds) {
 		t.Error(f)
 	}
@@ -96,7 +95,7 @@ func TestConformanceChecksMetadata(t *testing.T) {
 	t.Parallel()
 	doc := apitest.Spec()
 	verifier, creds := apitest.ConformanceTokens(doc)
-	h := newInProcessWith(t, httpapi.Config{Verifier: verifier, PublicURL: "https://api.example.com"})
+	h := newInProcessWith(t, apitest.Config{Verifier: verifier, APIKeys: verifier, Metadata: &protectedresource.Config{PublicURL: "https://api.example.com"}})
 	tests := []struct {
 		name, body, want string
 	}{

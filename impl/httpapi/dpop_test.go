@@ -16,7 +16,7 @@ import (
 	"example.com/tasks/impl/auth/introspect"
 	"example.com/tasks/impl/auth/jwttoken"
 	"example.com/tasks/impl/auth/jwttoken/jwttest"
-	"example.com/tasks/impl/httpapi"
+	"example.com/tasks/impl/auth/protectedresource"
 )
 
 // TestDPoP: a spec whose operations accept a bearer token or, as an
@@ -33,6 +33,7 @@ func TestDPoP(t *testing.T) {
 		t.Fatal(err)
 	}
 	proofs, err := dpop.New(dpop.Config{PublicURL: public})
+	tokens := auth.Chain(iss.Verifier(t, jwttoken.Config{}), opaque)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,11 +41,11 @@ func TestDPoP(t *testing.T) {
 	if !dpop.Declared(doc) {
 		t.Fatal("the edited spec declares no DPoP scheme")
 	}
-	srv := apitest.NewServer(t, httpapi.Config{
-		Spec:      doc,
-		Verifier:  auth.Verifiers{JWT: iss.Verifier(t, jwttoken.Config{}), Opaque: opaque},
-		DPoP:      proofs,
-		PublicURL: public,
+	srv := apitest.NewServer(t, apitest.Config{
+		Spec:     doc,
+		Verifier: tokens,
+		Schemes:  []auth.SchemeFunc{proofs.Scheme(tokens)},
+		Metadata: &protectedresource.Config{PublicURL: public, DPoPAlgorithms: proofs.Algorithms()},
 	})
 	path := scopedGET(t, doc)
 	base := strings.TrimPrefix(srv.API, srv.URL)
@@ -143,7 +144,7 @@ func TestDPoP(t *testing.T) {
 func TestDPoPSchemeNeedsAChecker(t *testing.T) {
 	t.Parallel()
 	doc := apitest.EditedSpec(t, "dpopAuth", &openapi3.SecurityScheme{Type: "http", Scheme: "DPoP"}, true)
-	if _, err := auth.New(doc, "r", apitest.Tokens()); err == nil || !strings.Contains(err.Error(), "DPoP (RFC 9449), which is not enabled") {
+	if _, err := auth.New(doc, auth.Bearer(apitest.Tokens())); err == nil || !strings.Contains(err.Error(), `"dpopAuth" (http DPoP) is not supported`) {
 		t.Errorf("auth.New = %v", err)
 	}
 }
@@ -162,7 +163,7 @@ func TestGeneratedClientWithDPoP(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc := apitest.EditedSpec(t, "dpopAuth", &openapi3.SecurityScheme{Type: "http", Scheme: "DPoP"}, false)
-	srv := apitest.NewServer(t, httpapi.Config{Spec: doc, Verifier: iss.Verifier(t, jwttoken.Config{}), DPoP: proofs})
+	srv := apitest.NewServer(t, dpopConfig(t, doc, iss, proofs))
 
 	key := jwttest.NewDPoPKey(t)
 	token := k.Sign(t, key.Bind(iss.Claims("alice", strings.Join(allScopes(doc), " "))))
@@ -204,7 +205,7 @@ func TestDPoPNonce(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc := apitest.EditedSpec(t, "dpopAuth", &openapi3.SecurityScheme{Type: "http", Scheme: "DPoP"}, true)
-	srv := apitest.NewServer(t, httpapi.Config{Spec: doc, Verifier: iss.Verifier(t, jwttoken.Config{}), DPoP: proofs})
+	srv := apitest.NewServer(t, dpopConfig(t, doc, iss, proofs))
 	key := jwttest.NewDPoPKey(t)
 	token := k.Sign(t, key.Bind(iss.Claims("alice", strings.Join(allScopes(doc), " "))))
 	url := srv.API + scopedGET(t, doc)
@@ -232,4 +233,11 @@ func TestDPoPNonce(t *testing.T) {
 	if retry := send(nonce); retry.StatusCode != http.StatusOK {
 		t.Fatalf("with the server's nonce: %d %q", retry.StatusCode, retry.Header.Values("WWW-Authenticate"))
 	}
+}
+
+// dpopConfig is a server for doc that takes the JWTs of iss as bearer tokens
+// and, with their proofs, as DPoP tokens.
+func dpopConfig(t *testing.T, doc *openapi3.T, iss *jwttest.Issuer, proofs *dpop.Checker) apitest.Config {
+	jwts := iss.Verifier(t, jwttoken.Config{})
+	return apitest.Config{Spec: doc, Verifier: jwts, Schemes: []auth.SchemeFunc{proofs.Scheme(jwts)}}
 }

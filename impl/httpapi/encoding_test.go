@@ -8,7 +8,6 @@ import (
 
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/apitest"
-	"example.com/tasks/impl/httpapi"
 )
 
 // TestContentEncoding checks that a request body in a content coding is
@@ -17,7 +16,7 @@ import (
 // none, and reading a compressed body as JSON would misread it.
 func TestContentEncoding(t *testing.T) {
 	t.Parallel()
-	srv := apitest.NewServer(t, httpapi.Config{})
+	srv := apitest.NewServer(t, apitest.Config{})
 	plain := []byte(`{"title":"x"}`)
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)

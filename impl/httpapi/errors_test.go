@@ -12,14 +12,13 @@ import (
 
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/apitest"
-	"example.com/tasks/impl/httpapi"
 )
 
 // TestErrorResponses checks that every error the server produces outside the
 // handlers is problem+json with the right status, code and headers.
 func TestErrorResponses(t *testing.T) {
 	t.Parallel()
-	srv := apitest.NewServer(t, httpapi.Config{MaxBodyBytes: 64})
+	srv := apitest.NewServer(t, apitest.Config{MaxBodyBytes: 64})
 	alice := "Bearer " + apitest.AliceToken
 
 	tests := []struct {
@@ -100,7 +99,7 @@ func TestErrorResponses(t *testing.T) {
 // hold while reading, not only when the size is declared.
 func TestBodyLimitStreamed(t *testing.T) {
 	t.Parallel()
-	h := newInProcessWith(t, httpapi.Config{MaxBodyBytes: 64})
+	h := newInProcessWith(t, apitest.Config{MaxBodyBytes: 64})
 	big := strings.NewReader(`{"title":"` + strings.Repeat("a", 10<<20) + `"}`)
 	req := httptest.NewRequest("POST", "/v1/tasks", big)
 	req.ContentLength = -1
@@ -126,7 +125,7 @@ func (panicAPI) ListTasks(context.Context, gen.ListTasksRequestObject) (gen.List
 // that reveals nothing, is logged with its cause, and leaves the server serving.
 func TestPanicIs500(t *testing.T) {
 	t.Parallel()
-	srv := apitest.NewServer(t, httpapi.Config{API: panicAPI{apitest.API(t, apitest.MemoryDB(t))}})
+	srv := apitest.NewServer(t, apitest.Config{API: panicAPI{apitest.API(t, apitest.MemoryDB(t))}})
 	for range 2 { // the second call proves the server still serves
 		resp, err := srv.Client.ListTasksWithResponse(context.Background(), nil, apitest.Bearer(apitest.AliceToken))
 		if err != nil {
@@ -148,7 +147,7 @@ func TestPanicIs500(t *testing.T) {
 // validated exactly as GET is.
 func TestHead(t *testing.T) {
 	t.Parallel()
-	srv := apitest.NewServer(t, httpapi.Config{})
+	srv := apitest.NewServer(t, apitest.Config{})
 	tests := []struct {
 		name, path, token string
 		want              int

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"example.com/tasks/impl/apitest"
-	"example.com/tasks/impl/httpapi"
 )
 
 // TestFraming sends requests whose body framing is ambiguous as raw bytes
@@ -24,7 +23,7 @@ import (
 // nothing). Client libraries cannot send these bytes, hence raw TCP.
 func TestFraming(t *testing.T) {
 	t.Parallel()
-	srv := apitest.NewServer(t, httpapi.Config{})
+	srv := apitest.NewServer(t, apitest.Config{})
 	doc := apitest.Spec()
 	checker := apitest.NewChecker(doc, doc.Servers[0].URL)
 	// The public health check, with a body that it ignores: framing is

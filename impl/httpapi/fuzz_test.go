@@ -14,7 +14,6 @@ import (
 
 	"example.com/tasks/impl/api"
 	"example.com/tasks/impl/apitest"
-	"example.com/tasks/impl/httpapi"
 	"example.com/tasks/impl/store/sqlite"
 )
 
@@ -32,7 +31,7 @@ func FuzzPipeline(f *testing.F) {
 	st.reset()
 	f.Cleanup(func() { st.DB.Close() })
 	// CORS on, so that preflights and cross-origin requests are fuzzed too.
-	p := newInProcessWith(f, httpapi.Config{API: apitest.API(f, st), MaxBodyBytes: 4 << 10, CORSOrigins: []string{"https://app.example"}})
+	p := newInProcessWith(f, apitest.Config{API: apitest.API(f, st), MaxBodyBytes: 4 << 10, CORSOrigins: []string{"https://app.example"}})
 	f.Add("POST", "/v1/tasks", "", "Content-Type: application/json", uint8(1), []byte(`{"title":"x"}`))
 	f.Fuzz(func(t *testing.T, method, path, query, headers string, token uint8, body []byte) {
 		req := rawRequest(method, path, query, headers, fuzzTokens[int(token)%len(fuzzTokens)], body)

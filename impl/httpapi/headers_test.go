@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"example.com/tasks/impl/apitest"
-	"example.com/tasks/impl/httpapi"
 )
 
 // TestSecurityHeaders checks the headers every response carries, whatever
@@ -14,7 +13,7 @@ import (
 // credentials, and no Server banner.
 func TestSecurityHeaders(t *testing.T) {
 	t.Parallel()
-	srv := apitest.NewServer(t, httpapi.Config{})
+	srv := apitest.NewServer(t, apitest.Config{})
 	tests := []struct {
 		name, method, path, auth string
 		want                     int
@@ -67,8 +66,8 @@ func TestSecurityHeaders(t *testing.T) {
 func TestCORS(t *testing.T) {
 	t.Parallel()
 	const allowed, other = "https://app.example", "https://evil.example"
-	off := apitest.NewServer(t, httpapi.Config{})
-	on := apitest.NewServer(t, httpapi.Config{CORSOrigins: []string{allowed}})
+	off := apitest.NewServer(t, apitest.Config{})
+	on := apitest.NewServer(t, apitest.Config{CORSOrigins: []string{allowed}})
 
 	tests := []struct {
 		name       string
@@ -137,7 +136,7 @@ func TestCORS(t *testing.T) {
 func TestCORSHeadersComeFromTheSpec(t *testing.T) {
 	t.Parallel()
 	const origin = "https://app.example"
-	srv := apitest.NewServer(t, httpapi.Config{CORSOrigins: []string{origin}})
+	srv := apitest.NewServer(t, apitest.Config{CORSOrigins: []string{origin}})
 
 	req, _ := http.NewRequest("OPTIONS", srv.API+"/tasks/3f0e4b8e-8f9a-4c51-9d3c-1b2a7f6e5d40", nil)
 	req.Header.Set("Origin", origin)

@@ -3,14 +3,12 @@ package httpapi_test
 import (
 	"bytes"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"example.com/tasks/impl/apitest"
-	"example.com/tasks/impl/httpapi"
 )
 
 // realm is the realm the server's challenges carry by default: the API's
@@ -26,21 +24,12 @@ type inProcess struct {
 
 func newInProcess(t testing.TB) *inProcess {
 	t.Helper()
-	return newInProcessWith(t, httpapi.Config{})
+	return newInProcessWith(t, apitest.Config{})
 }
 
-func newInProcessWith(t testing.TB, cfg httpapi.Config) *inProcess {
+func newInProcessWith(t testing.TB, cfg apitest.Config) *inProcess {
 	t.Helper()
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	if cfg.Verifier == nil {
-		cfg.Verifier = apitest.Tokens()
-	}
-	if cfg.API == nil {
-		cfg.API = apitest.API(t, apitest.MemoryDB(t))
-	}
-	h, err := httpapi.New(cfg)
+	h, err := apitest.Handler(t, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

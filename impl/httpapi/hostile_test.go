@@ -11,7 +11,6 @@ import (
 
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/apitest"
-	"example.com/tasks/impl/httpapi"
 )
 
 // secretToken is a credential that no verifier knows: it is rejected, and
@@ -26,7 +25,7 @@ const secretToken = "s3cr3t-unknown-token-value"
 // cmd/server, where the http.Server is configured.
 func TestHostileInput(t *testing.T) {
 	t.Parallel()
-	srv := apitest.NewServer(t, httpapi.Config{MaxBodyBytes: 64 << 10})
+	srv := apitest.NewServer(t, apitest.Config{MaxBodyBytes: 64 << 10})
 	id := uuid.NewString()
 	deep := strings.Repeat("[", 20_000) + strings.Repeat("]", 20_000)
 	many := make([]string, 100)
@@ -218,7 +217,7 @@ func TestHostileInput(t *testing.T) {
 // without reading it.
 func TestHostileInProcess(t *testing.T) {
 	t.Parallel()
-	p := newInProcessWith(t, httpapi.Config{MaxBodyBytes: 1024})
+	p := newInProcessWith(t, apitest.Config{MaxBodyBytes: 1024})
 
 	t.Run("CR LF in the Authorization header", func(t *testing.T) {
 		t.Parallel()

@@ -5,16 +5,18 @@
 //	telemetry (if on) → Edge: framing, request id, access log, panic recovery,
 //	  security headers, in one layer → CORS (if on) → chi router
 //	  ├ /openapi.yaml, /openapi.json             public, from the embedded spec
-//	  ├ /.well-known/oauth-protected-resource/…  public, RFC 9728 metadata (with Config.PublicURL)
+//	  ├ /.well-known/oauth-protected-resource/…  public, RFC 9728 metadata (with Config.Metadata)
 //	  ├ /, /docs                                 public, Swagger UI (impl/docs)
 //	  └ API routes (generated from the spec)
-//	      → find the operation → authenticate → rate limit (if on) → validate (Guard)
+//	      → find the operation → authenticate → Config.Checks (rate limit) → validate (Guard)
 //	      → generated wrapper → strict handler → Config.API (impl/api)
 //
-// Every error any layer produces goes through problem.Write.
+// Every error any layer produces goes through problem.Write; the typed
+// failures of authentication and rate limiting are rendered in failures.go.
 package httpapi
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -32,116 +34,70 @@ import (
 	"example.com/tasks/impl/auth/protectedresource"
 	"example.com/tasks/impl/docs"
 	"example.com/tasks/impl/problem"
-	"example.com/tasks/impl/ratelimit"
 	"example.com/tasks/impl/spec"
 	"example.com/tasks/impl/telemetry"
 	"example.com/tasks/impl/validator"
 )
 
-// DefaultMaxBodyBytes caps request bodies when Config leaves it unset.
-const DefaultMaxBodyBytes = 1 << 20
-
-// Config is what New needs. Logger, Verifier and API are required.
+// Config is what New needs: the values cmd/server built from the spec and
+// the flags. Logger, Spec, API, Authenticator and Validator are required.
 type Config struct {
-	Logger   *slog.Logger
-	Verifier auth.Verifier
-	// API implements the spec's operations: impl/api's Server, built by
-	// cmd/server over its database.
+	Logger *slog.Logger
+	// Spec is the document the Authenticator and the Validator were built
+	// from (spec.Load in production; tests set an edited copy).
+	Spec *openapi3.T
+	// API implements the spec's operations: impl/api's Server over the
+	// database.
 	API gen.StrictServerInterface
+	// Authenticator enforces the spec's security requirements.
+	Authenticator *auth.Authenticator
+	// Validator checks requests (and, with ValidateResponses, responses)
+	// against the spec.
+	Validator *validator.Validator
 	// Realm names the protection space in WWW-Authenticate challenges; the
 	// product's name (spec.Name) when empty.
 	Realm string
-	// MaxBodyBytes caps request bodies (413 beyond it); 0 means DefaultMaxBodyBytes.
-	MaxBodyBytes int64
+	// Metadata is the RFC 9728 protected resource metadata: when set, it is
+	// served and every 401 and 403 challenge of an OAuth scheme points to it.
+	Metadata *protectedresource.Document
+	// Checks run once the caller is known and before validation, in order:
+	// the rate limiter's (ratelimit.Limiter.Check).
+	Checks []Check
 	// ValidateResponses checks every API response against the spec and
 	// answers a drift with a 500 (for development and CI; it costs a buffer
 	// and a validation per response).
 	ValidateResponses bool
-	// RequireIfMatch answers 428 to a write without If-Match to an operation
-	// that declares the header, so that no client can overwrite blindly.
-	RequireIfMatch bool
 	// CORSOrigins lists the origins browsers may call the API from, such as
 	// "https://app.example.com" ("*" for any). Empty turns CORS off.
 	CORSOrigins []string
 	// Telemetry traces requests and records their metrics; nil is off.
 	Telemetry *telemetry.Telemetry
-	// RateLimit limits the API's requests, after authentication; nil is off.
-	RateLimit *ratelimit.Limiter
-	// PublicURL is the origin clients reach the server at (behind a proxy,
-	// the proxy's), such as https://api.example.com. When set, the RFC 9728
-	// protected resource metadata is served and every 401 and 403 bearer
-	// challenge points to it (impl/auth/protectedresource).
-	PublicURL string
-	// AuthorizationServers are the issuers the metadata names.
-	AuthorizationServers []string
-	// DPoP checks RFC 9449 proofs for the spec's http schemes DPoP
-	// (impl/auth/dpop); required when the spec declares one.
-	DPoP auth.ProofChecker
-	// Spec is the document to enforce; nil means the embedded one (spec.Load).
-	// Tests set an edited copy, with the same operations, to try security
-	// schemes the real spec does not declare.
-	Spec *openapi3.T
 }
 
-// New builds the handler from the embedded spec. It fails if the spec is
-// invalid or asks for something the server cannot enforce.
+// New builds the handler. It fails if the spec's server URL is unusable.
 func New(cfg Config) (http.Handler, error) {
-	if cfg.Logger == nil || cfg.Verifier == nil || cfg.API == nil {
-		return nil, errors.New("httpapi: Logger, Verifier and API are required")
+	if cfg.Logger == nil || cfg.Spec == nil || cfg.API == nil || cfg.Authenticator == nil || cfg.Validator == nil {
+		return nil, errors.New("httpapi: Logger, Spec, API, Authenticator and Validator are required")
 	}
-	if cfg.MaxBodyBytes <= 0 {
-		cfg.MaxBodyBytes = DefaultMaxBodyBytes
-	}
-	doc := cfg.Spec
-	if doc == nil {
-		var err error
-		if doc, err = spec.Load(); err != nil {
-			return nil, err
-		}
-	}
-	if cfg.Realm == "" {
-		cfg.Realm = spec.Name(doc)
-	}
+	doc, authn, val := cfg.Spec, cfg.Authenticator, cfg.Validator
 	baseURL, err := spec.BasePath(doc)
 	if err != nil {
 		return nil, err
 	}
-	var authOpts []auth.Option
-	var dpopAlgs []string
-	if cfg.DPoP != nil {
-		authOpts = append(authOpts, auth.WithDPoP(cfg.DPoP))
-		dpopAlgs = cfg.DPoP.Algorithms()
-	}
-	var metadata *protectedresource.Document
-	if cfg.PublicURL != "" {
-		metadata, err = protectedresource.New(doc, baseURL, docs.Path, protectedresource.Config{
-			PublicURL: cfg.PublicURL, AuthorizationServers: cfg.AuthorizationServers, DPoPAlgorithms: dpopAlgs,
-		})
-		if err != nil {
-			return nil, err
-		}
-		authOpts = append(authOpts, auth.WithResourceMetadata(metadata.URL))
-	}
-	authn, err := auth.New(doc, cfg.Realm, cfg.Verifier, authOpts...)
-	if err != nil {
-		return nil, err
+	fail := failures{realm: cmp.Or(cfg.Realm, spec.Name(doc))}
+	if cfg.Metadata != nil {
+		fail.metadata = cfg.Metadata.URL
 	}
 	if cfg.Telemetry.MeterProvider() != nil {
-		authn.Observe(func(ctx context.Context, o auth.Outcome) { telemetry.RecordAuth(ctx, o.Type.String(), o.Result()) })
+		authn.Observe(func(ctx context.Context, o auth.Outcome) { telemetry.RecordAuth(ctx, o.Type, o.Result()) })
 	}
-	val := validator.New(doc, cfg.MaxBodyBytes)
-	val.RequireIfMatch = cfg.RequireIfMatch
 	specs, err := newSpecHandlers(doc)
 	if err != nil {
 		return nil, err
 	}
 
 	r := chi.NewRouter()
-	headers := specHeaders(doc, authn.CredentialHeaders())
-	if cfg.DPoP != nil {
-		// A browser client must read the nonce of a use_dpop_nonce 401.
-		headers.response = append(headers.response, "Dpop-Nonce")
-	}
+	headers := specHeaders(doc, authn)
 	r.Use(cfg.Telemetry.Middleware, Edge(cfg.Logger, headers.credentials),
 		// HEAD is GET without the body, which every server must support
 		// (RFC 9110 §9.1): chi routes it to the GET route.
@@ -157,8 +113,8 @@ func New(cfg Config) (http.Handler, error) {
 	r.MethodNotAllowed(methodNotAllowed(r))
 	r.Get("/openapi.json", specs.json)
 	r.Get("/openapi.yaml", specs.yaml)
-	if metadata != nil {
-		r.Get(metadata.Path, metadata.ServeHTTP)
+	if cfg.Metadata != nil {
+		r.Get(cfg.Metadata.Path, cfg.Metadata.ServeHTTP)
 	}
 	docs.Mount(r)
 
@@ -166,15 +122,8 @@ func New(cfg Config) (http.Handler, error) {
 		RequestErrorHandlerFunc:  badRequest,
 		ResponseErrorHandlerFunc: problem.Write,
 	})
-	var checks []Check
-	if cfg.RateLimit != nil {
-		// Once the caller is known, so that the limit is per subject, and
-		// before validation, so that a malformed request counts too. A
-		// request refused by authentication (401, 400) is not counted.
-		checks = append(checks, cfg.RateLimit.Check)
-	}
 	ops := newOperations(doc, baseURL, authn, val)
-	routeMiddleware := []func(http.Handler) http.Handler{guard(ops, authn, val, checks)}
+	routeMiddleware := []func(http.Handler) http.Handler{guard(ops, authn, val, cfg.Checks, fail)}
 	if cfg.ValidateResponses {
 		routeMiddleware = append(routeMiddleware, checkResponses(ops, val))
 	}
@@ -233,7 +182,8 @@ type headerNames struct {
 
 // specHeaders collects the header names the spec uses, canonicalised; the
 // credential headers come from the Authenticator, which reads the schemes.
-func specHeaders(doc *openapi3.T, credentials []string) headerNames {
+func specHeaders(doc *openapi3.T, authn *auth.Authenticator) headerNames {
+	credentials := authn.CredentialHeaders()
 	h := headerNames{credentials: credentials}
 	add := func(list *[]string, name string) {
 		if name = http.CanonicalHeaderKey(name); !slices.Contains(*list, name) {
@@ -259,6 +209,12 @@ func specHeaders(doc *openapi3.T, credentials []string) headerNames {
 		}
 	}
 	slices.Sort(h.response)
+	for _, i := range authn.Schemes() {
+		// e.g. a nonce a browser client must read on a 401
+		for _, name := range i.ResponseHeaders {
+			add(&h.response, name)
+		}
+	}
 	return h
 }
 

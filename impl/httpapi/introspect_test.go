@@ -13,7 +13,6 @@ import (
 	"example.com/tasks/impl/auth/introspect"
 	"example.com/tasks/impl/auth/jwttoken"
 	"example.com/tasks/impl/auth/jwttoken/jwttest"
-	"example.com/tasks/impl/httpapi"
 	"example.com/tasks/impl/spec"
 )
 
@@ -28,11 +27,9 @@ func TestIntrospection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := apitest.NewServer(t, httpapi.Config{Verifier: auth.Verifiers{
-		Static: apitest.Tokens(),
-		JWT:    iss.Verifier(t, jwttoken.Config{}),
-		Opaque: opaque,
-	}})
+	srv := apitest.NewServer(t, apitest.Config{Verifier: auth.Chain(
+		iss.Verifier(t, jwttoken.Config{}), apitest.Tokens(), opaque,
+	)})
 	doc, err := spec.Load()
 	if err != nil {
 		t.Fatal(err)

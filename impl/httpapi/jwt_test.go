@@ -15,17 +15,15 @@ import (
 	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/jwttoken"
 	"example.com/tasks/impl/auth/jwttoken/jwttest"
-	"example.com/tasks/impl/httpapi"
 )
 
 // jwtServer is the API with static tokens and JWTs from iss both enabled,
 // as `--tokens-file --jwks-url` would start it.
 func jwtServer(t *testing.T, iss *jwttest.Issuer) *apitest.Server {
 	t.Helper()
-	return apitest.NewServer(t, httpapi.Config{Verifier: auth.Verifiers{
-		Static: apitest.Tokens(),
-		JWT:    iss.Verifier(t, jwttoken.Config{Leeway: 5 * time.Second}),
-	}})
+	return apitest.NewServer(t, apitest.Config{Verifier: auth.Chain(
+		iss.Verifier(t, jwttoken.Config{Leeway: 5 * time.Second}), apitest.Tokens(),
+	)})
 }
 
 // TestJWT sends each JWT attack through the real router: every response is

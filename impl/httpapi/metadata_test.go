@@ -3,7 +3,6 @@ package httpapi_test
 import (
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -13,7 +12,6 @@ import (
 
 	"example.com/tasks/impl/apitest"
 	"example.com/tasks/impl/auth/protectedresource"
-	"example.com/tasks/impl/httpapi"
 	"example.com/tasks/impl/spec"
 )
 
@@ -24,7 +22,7 @@ func TestProtectedResourceMetadata(t *testing.T) {
 	t.Parallel()
 	const public = "https://api.example.com"
 	const issuer = "https://idp.example.com/"
-	srv := apitest.NewServer(t, httpapi.Config{PublicURL: public + "/", AuthorizationServers: []string{issuer}})
+	srv := apitest.NewServer(t, apitest.Config{Metadata: &protectedresource.Config{PublicURL: public + "/", AuthorizationServers: []string{issuer}}})
 	doc, err := spec.Load()
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +101,7 @@ func TestProtectedResourceMetadata(t *testing.T) {
 // as they were, unless --public-url says where the API lives.
 func TestNoMetadataWithoutPublicURL(t *testing.T) {
 	t.Parallel()
-	srv := apitest.NewServer(t, httpapi.Config{})
+	srv := apitest.NewServer(t, apitest.Config{})
 	doc, err := spec.Load()
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +128,7 @@ func TestNoMetadataWithoutPublicURL(t *testing.T) {
 func TestPublicURLRefused(t *testing.T) {
 	t.Parallel()
 	for _, u := range []string{"http://api.example.com", "https://api.example.com/#x", "https://api.example.com/v1", "api.example.com"} {
-		_, err := httpapi.New(httpapi.Config{Logger: slog.New(slog.DiscardHandler), Verifier: apitest.Tokens(), API: apitest.API(t, apitest.MemoryDB(t)), PublicURL: u})
+		_, err := apitest.Handler(t, apitest.Config{Metadata: &protectedresource.Config{PublicURL: u}})
 		if err == nil || !strings.Contains(err.Error(), "public URL") {
 			t.Errorf("PublicURL %q: %v, want a public URL error", u, err)
 		}

@@ -13,7 +13,7 @@ import (
 	"example.com/tasks/impl/auth/jwttoken"
 	"example.com/tasks/impl/auth/jwttoken/jwttest"
 	"example.com/tasks/impl/auth/oidc"
-	"example.com/tasks/impl/httpapi"
+	"example.com/tasks/impl/auth/protectedresource"
 )
 
 // TestOpenIDConnectSpec: a spec whose operations ask for an openIdConnect
@@ -37,7 +37,7 @@ func TestOpenIDConnectSpec(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := apitest.NewServer(t, httpapi.Config{Spec: doc, Verifier: v, PublicURL: "https://api.example.com", AuthorizationServers: []string{p.Issuer}})
+	srv := apitest.NewServer(t, apitest.Config{Spec: doc, Verifier: v, Metadata: &protectedresource.Config{PublicURL: "https://api.example.com", AuthorizationServers: []string{p.Issuer}}})
 
 	path := scopedGET(t, doc)
 	scopes := allScopes(doc)

@@ -22,7 +22,7 @@ type operation struct {
 
 // Check is a step Guard runs once the caller is known and before
 // validation, such as the rate limiter's (ratelimit.Limiter.Check). It may
-// set response headers; an error it returns is the answer (problem.Write).
+// set response headers; an error it returns is the answer (failures.write).
 type Check func(w http.ResponseWriter, r *http.Request) error
 
 // operations are the spec's operations by chi route pattern: "GET /v1/tasks/{id}".
@@ -71,11 +71,12 @@ func (ops operations) find(r *http.Request) (*operation, error) {
 // The steps are one middleware, not one each: a step of its own would need
 // the operation passed in the context, a context value and a copy of the
 // request for every request.
-func Guard(doc *openapi3.T, basePath string, authn *auth.Authenticator, val *validator.Validator, checks ...Check) func(http.Handler) http.Handler {
-	return guard(newOperations(doc, basePath, authn, val), authn, val, checks)
+// realm names the protection space in its challenges.
+func Guard(doc *openapi3.T, basePath, realm string, authn *auth.Authenticator, val *validator.Validator, checks ...Check) func(http.Handler) http.Handler {
+	return guard(newOperations(doc, basePath, authn, val), authn, val, checks, failures{realm: realm})
 }
 
-func guard(ops operations, authn *auth.Authenticator, val *validator.Validator, checks []Check) func(http.Handler) http.Handler {
+func guard(ops operations, authn *auth.Authenticator, val *validator.Validator, checks []Check, fail failures) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			op, err := ops.find(r)
@@ -85,7 +86,7 @@ func guard(ops operations, authn *auth.Authenticator, val *validator.Validator, 
 			}
 			p, ok, err := authn.Authenticate(r.Context(), r, op.policy)
 			if err != nil {
-				problem.Write(w, r, err)
+				fail.write(w, r, err)
 				return
 			}
 			if ok {
@@ -94,7 +95,7 @@ func guard(ops operations, authn *auth.Authenticator, val *validator.Validator, 
 			}
 			for _, check := range checks {
 				if err := check(w, r); err != nil {
-					problem.Write(w, r, err)
+					fail.write(w, r, err)
 					return
 				}
 			}

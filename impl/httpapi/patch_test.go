@@ -10,7 +10,6 @@ import (
 
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/apitest"
-	"example.com/tasks/impl/httpapi"
 )
 
 // TestPatchTask applies JSON Merge Patches (RFC 7396) through the generated
@@ -18,7 +17,7 @@ import (
 // nullable.Nullable), null (NewNullNullable) and a value.
 func TestPatchTask(t *testing.T) {
 	t.Parallel()
-	srv := apitest.NewServer(t, httpapi.Config{})
+	srv := apitest.NewServer(t, apitest.Config{})
 	ctx := context.Background()
 	alice := apitest.Bearer(apitest.AliceToken)
 	doing := gen.Doing
@@ -94,7 +93,7 @@ func TestPatchTask(t *testing.T) {
 // required field, undeclared members, the wrong media type.
 func TestPatchTaskRaw(t *testing.T) {
 	t.Parallel()
-	srv := apitest.NewServer(t, httpapi.Config{})
+	srv := apitest.NewServer(t, apitest.Config{})
 	tests := []struct {
 		name        string
 		id          string // "" for a fresh task of alice's

@@ -40,12 +40,12 @@ func TestRateLimitUnderLoad(t *testing.T) {
 	// 18 s into a minute: a 60 s window resets in 42 s.
 	now := time.Date(2026, 1, 1, 12, 0, 18, 0, time.UTC)
 	const perSubject, perAddress, requests = 7, 3, 40
-	srv := apitest.NewServer(t, httpapi.Config{RateLimit: &ratelimit.Limiter{
+	srv := apitest.NewServer(t, apitest.Config{Checks: []httpapi.Check{(&ratelimit.Limiter{
 		Store:     ratelimit.NewMemory(),
 		Subject:   &ratelimit.Policy{Name: "per-subject", Quota: perSubject, Window: time.Minute},
 		Anonymous: &ratelimit.Policy{Name: "per-address", Quota: perAddress, Window: time.Minute},
 		Now:       func() time.Time { return now },
-	}})
+	}).Check}})
 	doc, err := spec.Load()
 	if err != nil {
 		t.Fatal(err)

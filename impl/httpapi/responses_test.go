@@ -8,7 +8,6 @@ import (
 
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/apitest"
-	"example.com/tasks/impl/httpapi"
 )
 
 // driftAPI lists tasks with a status the spec does not allow, the kind of
@@ -27,7 +26,7 @@ func (d driftAPI) ListTasks(ctx context.Context, req gen.ListTasksRequestObject)
 
 func TestValidateResponsesCatchesDrift(t *testing.T) {
 	t.Parallel()
-	srv := apitest.NewServer(t, httpapi.Config{ValidateResponses: true, API: driftAPI{apitest.API(t, apitest.MemoryDB(t))}})
+	srv := apitest.NewServer(t, apitest.Config{ValidateResponses: true, API: driftAPI{apitest.API(t, apitest.MemoryDB(t))}})
 	ctx := context.Background()
 	alice := apitest.Bearer(apitest.AliceToken)
 	if r, err := srv.Client.CreateTaskWithResponse(ctx, gen.NewTask{Title: "t"}, alice); err != nil || r.JSON201 == nil {
@@ -57,7 +56,7 @@ func TestValidateResponsesPassesConformingResponses(t *testing.T) {
 	t.Parallel()
 	doc := apitest.Spec()
 	verifier, creds := apitest.ConformanceTokens(doc)
-	h := newInProcessWith(t, httpapi.Config{Verifier: verifier, ValidateResponses: true})
+	h := newInProcessWith(t, apitest.Config{Verifier: verifier, APIKeys: verifier, ValidateResponses: true})
 	for _, f := range apitest.Conformance(doc, doc.Servers[0].URL, h.h, creds) {
 		t.Error(f)
 	}

@@ -9,14 +9,13 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"example.com/tasks/impl/apitest"
-	"example.com/tasks/impl/httpapi"
 )
 
 // TestSpecEndpoints: both renderings of the spec are public, valid, and the
 // same document the server enforces.
 func TestSpecEndpoints(t *testing.T) {
 	t.Parallel()
-	srv := apitest.NewServer(t, httpapi.Config{})
+	srv := apitest.NewServer(t, apitest.Config{})
 	embedded := apitest.Spec()
 	for path, contentType := range map[string]string{"/openapi.json": "application/json", "/openapi.yaml": "application/yaml"} {
 		t.Run(path, func(t *testing.T) {

@@ -9,12 +9,11 @@ import (
 
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/apitest"
-	"example.com/tasks/impl/httpapi"
 )
 
 func TestMe(t *testing.T) {
 	t.Parallel()
-	srv := apitest.NewServer(t, httpapi.Config{})
+	srv := apitest.NewServer(t, apitest.Config{})
 	resp, err := srv.Client.GetMeWithResponse(context.Background(), apitest.Bearer(apitest.CarolToken))
 	if err != nil {
 		t.Fatal(err)
@@ -32,7 +31,7 @@ func TestMe(t *testing.T) {
 // generated client, as a consumer of the API would.
 func TestTaskLifecycle(t *testing.T) {
 	t.Parallel()
-	srv := apitest.NewServer(t, httpapi.Config{})
+	srv := apitest.NewServer(t, apitest.Config{})
 	ctx := context.Background()
 	alice := apitest.Bearer(apitest.AliceToken)
 
@@ -92,7 +91,7 @@ func TestTaskLifecycle(t *testing.T) {
 // TestPagination walks every page and gets each task exactly once, in order.
 func TestPagination(t *testing.T) {
 	t.Parallel()
-	srv := apitest.NewServer(t, httpapi.Config{})
+	srv := apitest.NewServer(t, apitest.Config{})
 	ctx := context.Background()
 	alice := apitest.Bearer(apitest.AliceToken)
 	var want []string
@@ -132,7 +131,7 @@ func TestPagination(t *testing.T) {
 // anyone else it does not exist (404, never 403, which would confirm the id).
 func TestOwnership(t *testing.T) {
 	t.Parallel()
-	srv := apitest.NewServer(t, httpapi.Config{})
+	srv := apitest.NewServer(t, apitest.Config{})
 	ctx := context.Background()
 	alice, bob := apitest.Bearer(apitest.AliceToken), apitest.Bearer(apitest.BobToken)
 

@@ -12,7 +12,6 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"example.com/tasks/impl/apitest"
-	"example.com/tasks/impl/httpapi"
 	"example.com/tasks/impl/spec"
 	"example.com/tasks/impl/telemetry"
 )
@@ -41,7 +40,7 @@ func TestTelemetryThroughTheRouter(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = tel.Shutdown(context.Background()) }()
-	srv := apitest.NewServer(t, httpapi.Config{Telemetry: tel})
+	srv := apitest.NewServer(t, apitest.Config{Telemetry: tel})
 	doc, err := spec.Load()
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,6 @@ import (
 
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/apitest"
-	"example.com/tasks/impl/httpapi"
 	"example.com/tasks/impl/validator"
 )
 
@@ -21,7 +20,7 @@ import (
 // more than validator.MaxErrors of them.
 func TestValidationErrors(t *testing.T) {
 	t.Parallel()
-	srv := apitest.NewServer(t, httpapi.Config{})
+	srv := apitest.NewServer(t, apitest.Config{})
 	ctx := context.Background()
 	pointer := func(p string) string { return "body " + p }
 	param := func(in, name string) string { return in + " " + name }

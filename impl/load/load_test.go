@@ -22,7 +22,6 @@ import (
 
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/apitest"
-	"example.com/tasks/impl/httpapi"
 )
 
 var (
@@ -42,7 +41,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func TestLoad(t *testing.T) {
 	db := apitest.MemoryDB(t) // its pool's goroutine lives until cleanup
 	baseline := goleak.IgnoreCurrent()
-	srv := apitest.NewServer(t, httpapi.Config{API: apitest.API(t, db)})
+	srv := apitest.NewServer(t, apitest.Config{API: apitest.API(t, db)})
 	doc := apitest.Spec()
 	tr := &http.Transport{MaxIdleConnsPerHost: *concurrency}
 	r := &runner{

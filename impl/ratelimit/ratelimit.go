@@ -20,9 +20,7 @@ import (
 	"strings"
 	"time"
 
-	"example.com/tasks/gen"
 	"example.com/tasks/impl/auth"
-	"example.com/tasks/impl/problem"
 )
 
 // Policy is a quota of requests per window.
@@ -77,11 +75,21 @@ type Limiter struct {
 	Now func() time.Time
 }
 
+// Exceeded is the error of a request over its quota: the HTTP edge answers
+// it with 429 and Retry-After.
+type Exceeded struct {
+	Policy     Policy
+	RetryAfter time.Duration // whole seconds: the new window is open by then
+}
+
+func (e *Exceeded) Error() string {
+	return fmt.Sprintf("the quota of %d requests per %s is used up; retry in %ds", e.Policy.Quota, e.Policy.Window, int(e.RetryAfter/time.Second))
+}
+
 // Check applies the limits to r, which authentication has passed (so that
 // the subject is known): it tells r's response its policy and what remains,
-// and returns a 429 *problem.Error when r is over its quota, another error
-// when the store fails, nil when r may go on. httpapi.Guard runs it, and
-// answers an error with problem.Write.
+// and returns an *Exceeded when r is over its quota, another error when the
+// store fails, nil when r may go on. httpapi.Guard runs it.
 func (l *Limiter) Check(w http.ResponseWriter, r *http.Request) error {
 	var p *Policy
 	var key string
@@ -113,12 +121,7 @@ func (l *Limiter) Check(w http.ResponseWriter, r *http.Request) error {
 	h.Set("RateLimit-Policy", name+";q="+strconv.Itoa(p.Quota)+";w="+strconv.Itoa(int(p.Window/time.Second)))
 	h.Set("RateLimit", name+";r="+strconv.Itoa(u.Remaining)+";t="+strconv.Itoa(reset))
 	if !u.Allowed {
-		return &problem.Error{
-			Status: http.StatusTooManyRequests,
-			Code:   gen.ProblemCodeRateLimited,
-			Detail: fmt.Sprintf("the quota of %d requests per %s is used up; retry in %ds", p.Quota, p.Window, reset),
-			Header: http.Header{"Retry-After": {strconv.Itoa(reset)}},
-		}
+		return &Exceeded{Policy: *p, RetryAfter: time.Duration(reset) * time.Second}
 	}
 	return nil
 }

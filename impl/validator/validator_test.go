@@ -12,6 +12,7 @@ import (
 
 	"example.com/tasks/impl/apitest"
 	"example.com/tasks/impl/auth"
+	"example.com/tasks/impl/auth/apikey"
 	"example.com/tasks/impl/auth/statictoken"
 )
 
@@ -102,10 +103,21 @@ func tokens(t *testing.T) auth.Verifier {
 		}
 		return v
 	}
-	return auth.Verifiers{
-		Static:  parse(map[string]string{"tok-none": "", "tok-a": "a", "tok-b": "b", "tok-ab": "a, b", "tok-reports": "reports:read"}),
-		APIKeys: parse(map[string]string{"key-1": "", "key-2": ""}),
+	return bySchemeName{
+		"apiKeyAuth": parse(map[string]string{"key-1": "", "key-2": ""}),
+		"":           parse(map[string]string{"tok-none": "", "tok-a": "a", "tok-b": "b", "tok-ab": "a, b", "tok-reports": "reports:read"}),
 	}
+}
+
+// bySchemeName verifies a credential with the verifier of its security
+// scheme, or of "" for the others: a key is no token, nor a token a key.
+type bySchemeName map[string]auth.Verifier
+
+func (m bySchemeName) Verify(ctx context.Context, c auth.Credential) (auth.Principal, error) {
+	if v, ok := m[c.Scheme]; ok {
+		return v.Verify(ctx, c)
+	}
+	return m[""].Verify(ctx, c)
 }
 
 // newRouter mounts every operation of spec behind the validator; each
@@ -279,7 +291,7 @@ func TestUnsupportedSchemeRefusesToStart(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := auth.New(doc, "test", tokens(t)); err == nil || !strings.Contains(err.Error(), "not supported") {
+		if _, err := auth.New(doc, auth.Bearer(tokens(t)), apikey.Scheme(tokens(t))); err == nil || !strings.Contains(err.Error(), "not supported") {
 			t.Errorf("%s: auth.New = %v, want an error naming the unsupported scheme", tt.new, err)
 		}
 	}

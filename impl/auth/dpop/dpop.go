@@ -32,11 +32,9 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/golang-jwt/jwt/v5"
 
-	"example.com/tasks/gen"
 	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/jwttoken"
 	"example.com/tasks/impl/auth/protectedresource"
-	"example.com/tasks/impl/problem"
 )
 
 // Defaults for the zero values of Config.
@@ -76,8 +74,7 @@ type Config struct {
 	Now func() time.Time
 }
 
-// Checker checks proofs. It implements auth.ProofChecker and is safe for
-// concurrent use.
+// Checker checks proofs. It is safe for concurrent use.
 type Checker struct {
 	origin string
 	algs   []string
@@ -88,8 +85,6 @@ type Checker struct {
 	seen   replayCache
 	nonces *nonces // nil: nonces are off
 }
-
-var _ auth.ProofChecker = (*Checker)(nil)
 
 // New checks cfg and returns a Checker.
 func New(cfg Config) (*Checker, error) {
@@ -129,9 +124,15 @@ func New(cfg Config) (*Checker, error) {
 	return c, nil
 }
 
-// Algorithms implements auth.ProofChecker: for the challenge's algs and the
-// metadata's dpop_signing_alg_values_supported.
-func (c *Checker) Algorithms() []string { return c.algs }
+// Algorithms are the proof signing algorithms accepted: for the challenge's
+// algs and the metadata's dpop_signing_alg_values_supported.
+// A nil Checker (DPoP off) has none.
+func (c *Checker) Algorithms() []string {
+	if c == nil {
+		return nil
+	}
+	return c.algs
+}
 
 // proofClaims are the claims of RFC 9449 §4.2.
 type proofClaims struct {
@@ -152,12 +153,14 @@ func (proofClaims) GetIssuer() (string, error)                   { return "", ni
 func (proofClaims) GetSubject() (string, error)                  { return "", nil }
 func (proofClaims) GetAudience() (jwt.ClaimStrings, error)       { return nil, nil }
 
-// Check implements auth.ProofChecker: every check of RFC 9449 §4.3 for the
+// Check is every check of RFC 9449 §4.3 for the
 // DPoP header of r, presented with token. It returns the thumbprint of the
 // proof's key, for the caller to compare with the token's cnf.jkt.
 func (c *Checker) Check(r *http.Request, token string) (string, error) {
 	bad := func(format string, args ...any) (string, error) {
-		return "", auth.Errorf(auth.InvalidProof, format, args...)
+		e := auth.Errorf(auth.Invalid, format, args...)
+		e.Code = "invalid_dpop_proof"
+		return "", e
 	}
 	values := r.Header.Values("DPoP")
 	switch {
@@ -227,11 +230,10 @@ func (c *Checker) Check(r *http.Request, token string) (string, error) {
 	case replayed:
 		return bad("the DPoP proof was used before: make a new one for each request")
 	case full:
-		return "", &problem.Error{
-			Status: http.StatusServiceUnavailable,
-			Code:   gen.ProblemCodeServiceUnavailable,
-			Detail: "the server is receiving more DPoP proofs than it can check for replay; retry later",
-			Header: http.Header{"Retry-After": {"1"}},
+		return "", &auth.Error{
+			Kind:        auth.Unavailable,
+			Description: "the server is receiving more DPoP proofs than it can check for replay; retry later",
+			RetryAfter:  time.Second,
 		}
 	}
 	return jkt, nil
@@ -398,7 +400,7 @@ func Declared(doc *openapi3.T) bool {
 		return false
 	}
 	for _, ref := range doc.Components.SecuritySchemes {
-		if s := ref.Value; s != nil && s.Type == "http" && strings.EqualFold(s.Scheme, auth.DPoPAuthScheme) {
+		if s := ref.Value; s != nil && s.Type == "http" && strings.EqualFold(s.Scheme, AuthScheme) {
 			return true
 		}
 	}

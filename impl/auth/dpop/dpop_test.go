@@ -15,7 +15,6 @@ import (
 	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/dpop"
 	"example.com/tasks/impl/auth/jwttoken/jwttest"
-	"example.com/tasks/impl/problem"
 )
 
 // TestThumbprint is RFC 7638 §3.1's example.
@@ -127,7 +126,7 @@ func TestCheck(t *testing.T) {
 				return
 			}
 			var ae *auth.Error
-			if !errors.As(err, &ae) || ae.Kind != auth.InvalidProof || !strings.Contains(ae.Description, tt.wantErr) {
+			if !errors.As(err, &ae) || ae.Kind != auth.Invalid || ae.Code != "invalid_dpop_proof" || !strings.Contains(ae.Description, tt.wantErr) {
 				t.Errorf("Check = %q, %v; want an invalid proof: %q", jkt, err, tt.wantErr)
 			}
 		})
@@ -157,9 +156,8 @@ func TestReplay(t *testing.T) {
 	if _, err := c.Check(request(t, key.Proof(t, "GET", target, "tok", nil)), "tok"); err != nil {
 		t.Fatal(err)
 	}
-	var pe *problem.Error
-	if _, err := c.Check(request(t, key.Proof(t, "GET", target, "tok", nil)), "tok"); !errors.As(err, &pe) || pe.Status != http.StatusServiceUnavailable {
-		t.Fatalf("a third proof with room for two: %v, want 503", err)
+	if _, err := c.Check(request(t, key.Proof(t, "GET", target, "tok", nil)), "tok"); !errors.As(err, &ae) || ae.Kind != auth.Unavailable {
+		t.Fatalf("a third proof with room for two: %v, want Unavailable", err)
 	}
 	mu.Lock()
 	clock = clock.Add(2 * time.Minute)
@@ -211,7 +209,7 @@ func TestNonces(t *testing.T) {
 	nonceFrom := func(err error, want string) string {
 		t.Helper()
 		var ae *auth.Error
-		if !errors.As(err, &ae) || ae.Kind != auth.UseDPoPNonce || !strings.Contains(ae.Description, want) {
+		if !errors.As(err, &ae) || ae.Kind != auth.Invalid || ae.Code != "use_dpop_nonce" || !strings.Contains(ae.Description, want) {
 			t.Fatalf("Check = %v, want use_dpop_nonce: %q", err, want)
 		}
 		n := ae.Header.Get("DPoP-Nonce")

@@ -64,7 +64,8 @@ func (n *nonces) mac(ts []byte) []byte {
 // useNonce is the refusal that hands the client a fresh nonce.
 func (c *Checker) useNonce(now time.Time, description string) error {
 	return &auth.Error{
-		Kind:        auth.UseDPoPNonce,
+		Kind:        auth.Invalid,
+		Code:        "use_dpop_nonce",
 		Description: description,
 		Header:      http.Header{"Dpop-Nonce": {c.nonces.issue(now)}},
 	}

@@ -30,12 +30,9 @@ import (
 	"strings"
 	"time"
 
-	"example.com/tasks/gen"
 	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/secureurl"
 	"example.com/tasks/impl/auth/tokencache"
-	"example.com/tasks/impl/httplog"
-	"example.com/tasks/impl/problem"
 )
 
 // Defaults for the zero values of Config.
@@ -46,7 +43,7 @@ const (
 	DefaultTimeout          = 5 * time.Second
 	maxResponseBytes        = 64 << 10
 	// retryAfter is what a client is told to wait while the provider is away.
-	retryAfter = "5"
+	retryAfter = 5 * time.Second
 )
 
 // Config says where and how to introspect.
@@ -124,8 +121,8 @@ func New(cfg Config) (*Verifier, error) {
 	return v, nil
 }
 
-// Verify implements auth.Verifier. It returns a *problem.Error with status
-// 503 when the provider cannot be asked.
+// Verify implements auth.Verifier. It returns an *auth.Error of kind
+// Unavailable (a 503) when the provider cannot be asked.
 func (v *Verifier) Verify(ctx context.Context, cred auth.Credential) (auth.Principal, error) {
 	key := tokencache.KeyOf(cred.Token)
 	now := v.now()
@@ -140,13 +137,11 @@ func (v *Verifier) Verify(ctx context.Context, cred auth.Credential) (auth.Princ
 		if ctx.Err() != nil {
 			return auth.Principal{}, ctx.Err() // the client left: no 503 to log
 		}
-		httplog.SetError(ctx, err) // the cause is for the log, never the client
-		return auth.Principal{}, &problem.Error{
-			Status: http.StatusServiceUnavailable,
-			Code:   gen.ProblemCodeServiceUnavailable,
-			Detail: "the identity provider cannot be asked whether the token is valid; retry later",
-			Header: http.Header{"Retry-After": {retryAfter}},
-			Err:    err,
+		return auth.Principal{}, &auth.Error{
+			Kind:        auth.Unavailable,
+			Description: "the identity provider cannot be asked whether the token is valid; retry later",
+			RetryAfter:  retryAfter,
+			Err:         err, // the cause is for the log, never the client
 		}
 	}
 	p, exp, rejected := v.judge(a, now)

@@ -268,7 +268,14 @@ func (s *scopeList) UnmarshalJSON(b []byte) error {
 // sending it again costs a hash and a lookup instead of a signature check.
 // Rejections are not remembered: a flood of bad tokens cannot evict good
 // ones, and the unknown-kid rate limit already bounds their cost.
+//
+// A token that is not shaped like a JWT (three dot-separated parts, RFC 7515
+// §7.1) is answered with an error that wraps auth.ErrUnknown, so that
+// auth.Chain asks the next verifier; a JWT that fails is answered here.
 func (v *Verifier) Verify(ctx context.Context, cred auth.Credential) (auth.Principal, error) {
+	if strings.Count(cred.Token, ".") != 2 {
+		return auth.Principal{}, errNotJWT
+	}
 	key := tokencache.KeyOf(cred.Token)
 	if p, ok := v.cache.Get(key, v.now()); ok {
 		return p, nil
@@ -326,6 +333,8 @@ func accessTokenTyp(typ any) bool {
 	s, _ := typ.(string)
 	return strings.EqualFold(s, "at+jwt") || strings.EqualFold(s, "application/at+jwt")
 }
+
+var errNotJWT = &auth.Error{Kind: auth.Invalid, Description: "the token is not a well-formed JWT", Err: auth.ErrUnknown}
 
 // rejection explains why a token was refused. The description goes to the
 // client, so it names what is wrong and what is expected, and never repeats

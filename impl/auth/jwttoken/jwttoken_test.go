@@ -20,7 +20,7 @@ import (
 var quiet = slog.New(slog.DiscardHandler)
 
 func bearer(token string) auth.Credential {
-	return auth.Credential{Scheme: "bearerAuth", Type: auth.BearerToken, Token: token}
+	return auth.Credential{Scheme: "bearerAuth", Token: token}
 }
 
 // TestAttacks signs every kind of bad token a client or an attacker can

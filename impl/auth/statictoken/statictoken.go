@@ -130,10 +130,7 @@ func Digest(token string) string {
 func (v *Verifier) Verify(_ context.Context, cred auth.Credential) (auth.Principal, error) {
 	p, ok := v.byDigest[sha256.Sum256([]byte(cred.Token))]
 	if !ok {
-		if cred.Type == auth.APIKey {
-			return auth.Principal{}, auth.Errorf(auth.Invalid, "the API key is not recognised")
-		}
-		return auth.Principal{}, auth.Errorf(auth.Invalid, "the token is not recognised")
+		return auth.Principal{}, auth.ErrUnknown
 	}
 	return p, nil
 }

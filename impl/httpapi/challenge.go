@@ -1,46 +1,27 @@
-package auth
+package httpapi
 
 import (
 	"strings"
+
+	"example.com/tasks/impl/auth"
 )
 
-// challenge renders one RFC 6750 §3 Bearer challenge for the
-// WWW-Authenticate header. errCode is "" for a request that sent no
-// credentials; scopes is set for insufficient_scope.
+// challenge renders the WWW-Authenticate challenge of the scheme i, with
+// the RFC 6750 error parameters when errCode is set (the failure was i's),
+// and the RFC 9728 resource_metadata of an OAuth scheme when metadata is
+// set:
+//
+//	AuthScheme realm="…"[, Lead…][, error=…, error_description=…][, scope=…][, Trail…][, resource_metadata=…]
 //
 // Written by hand: the grammar is small and the values must be sanitised
 // (a description with a quote or CR/LF must not be able to break the header).
-func challenge(realm, errCode, description string, scopes []string) string {
-	return render("Bearer", realm, "", errCode, description, scopes)
-}
-
-// apiKeyAuthScheme is the auth-scheme of the challenge for an apiKey scheme.
-//
-// No HTTP authentication scheme is registered for API keys, but RFC 9110
-// §11.6.1 lets a 401 carry several challenges and §11.1 allows any token as
-// an auth-scheme name; clients skip the schemes they do not know. So an
-// operation that accepts an API key answers with one more challenge,
-//
-//	APIKey realm="tasks", header="X-API-Key"
-//
-// after the Bearer one (RFC 6750 clients, and http.Header.Get, read the
-// first), naming the header to send. When the API key itself was at fault the
-// challenge carries the RFC 6750 error parameters, as Bearer's would.
-const apiKeyAuthScheme = "APIKey"
-
-// apiKeyChallenge renders the challenge for an apiKey scheme read from header.
-func apiKeyChallenge(realm, header, errCode, description string) string {
-	return render(apiKeyAuthScheme, realm, header, errCode, description, nil)
-}
-
-func render(authScheme, realm, header, errCode, description string, scopes []string) string {
+func challenge(i *auth.Info, realm, errCode, description string, scopes []string, metadata string) string {
 	var b strings.Builder
-	b.WriteString(authScheme)
+	b.WriteString(i.AuthScheme)
 	b.WriteString(` realm=`)
 	writeQuoted(&b, realm)
-	if header != "" {
-		b.WriteString(`, header=`)
-		writeQuoted(&b, header)
+	for _, p := range i.Lead {
+		writeParam(&b, p)
 	}
 	if errCode != "" {
 		b.WriteString(`, error="`)
@@ -65,7 +46,21 @@ func render(authScheme, realm, header, errCode, description string, scopes []str
 		b.WriteString(strings.Join(kept, " "))
 		b.WriteString(`"`)
 	}
+	for _, p := range i.Trail {
+		writeParam(&b, p)
+	}
+	if metadata != "" && i.OAuth {
+		writeParam(&b, auth.Param{Name: "resource_metadata", Value: metadata})
+	}
 	return b.String()
+}
+
+// writeParam writes `, name="value"`; names are the schemes' constants.
+func writeParam(b *strings.Builder, p auth.Param) {
+	b.WriteString(", ")
+	b.WriteString(p.Name)
+	b.WriteByte('=')
+	writeQuoted(b, p.Value)
 }
 
 // writeQuoted writes s as an RFC 9110 §5.6.4 quoted-string, dropping the

@@ -1,0 +1,105 @@
+package httpapi
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"example.com/tasks/gen"
+	"example.com/tasks/impl/auth"
+	"example.com/tasks/impl/httplog"
+	"example.com/tasks/impl/problem"
+	"example.com/tasks/impl/ratelimit"
+)
+
+// failures renders the typed errors of the steps in front of the handlers
+// (authentication, rate limit) as the spec's problems: this is the one place
+// where their status codes, problem codes and WWW-Authenticate challenges
+// (RFC 9110 §11.6.1, RFC 6750 §3) are decided.
+type failures struct {
+	realm string
+	// metadata is the RFC 9728 metadata URL that 401 and 403 challenges of
+	// OAuth schemes point to; "" when none is served.
+	metadata string
+}
+
+// write answers err: a typed failure as the spec says, anything else as
+// problem.Write does (a *problem.Error as it says, the rest a 500).
+func (f failures) write(w http.ResponseWriter, r *http.Request, err error) {
+	problem.Write(w, r, f.problem(r.Context(), err))
+}
+
+func (f failures) problem(ctx context.Context, err error) error {
+	var ae *auth.Error
+	var over *ratelimit.Exceeded
+	switch {
+	case errors.As(err, &ae):
+		return f.auth(ctx, ae)
+	case errors.As(err, &over):
+		return &problem.Error{
+			Status: http.StatusTooManyRequests,
+			Code:   gen.ProblemCodeRateLimited,
+			Detail: over.Error(),
+			Header: http.Header{"Retry-After": {seconds(over.RetryAfter)}},
+		}
+	}
+	return err
+}
+
+// auth renders an authentication failure: status, code and one challenge
+// per scheme the operation accepts, Bearer first, the error parameters on
+// the challenge of the scheme at fault.
+func (f failures) auth(ctx context.Context, e *auth.Error) *problem.Error {
+	var status int
+	var code gen.ProblemCode
+	var errCode string
+	switch e.Kind {
+	case auth.Malformed:
+		status, code, errCode = http.StatusBadRequest, gen.ProblemCodeInvalidRequest, "invalid_request"
+	case auth.Invalid, auth.Expired:
+		status, code, errCode = http.StatusUnauthorized, gen.ProblemCodeInvalidToken, cmp.Or(e.Code, "invalid_token")
+	case auth.InsufficientScope:
+		status, code, errCode = http.StatusForbidden, gen.ProblemCodeInsufficientScope, "insufficient_scope"
+	case auth.Unavailable:
+		// Not the client's fault and no challenge: retry later.
+		if e.Err != nil {
+			httplog.SetError(ctx, e.Err) // the cause is for the log, never the client
+		}
+		return &problem.Error{
+			Status: http.StatusServiceUnavailable,
+			Code:   gen.ProblemCodeServiceUnavailable,
+			Detail: e.Description,
+			Header: http.Header{"Retry-After": {seconds(e.RetryAfter)}},
+			Err:    e,
+		}
+	default:
+		// RFC 6750 §3.1: no error code when the request had no credentials.
+		status, code = http.StatusUnauthorized, gen.ProblemCodeMissingCredentials
+	}
+	metadata := ""
+	if status == http.StatusUnauthorized || status == http.StatusForbidden {
+		// A 400 gets none: the client must fix the request first.
+		metadata = f.metadata
+	}
+	header := make([]string, 0, len(e.Challenges))
+	for _, i := range e.Challenges {
+		if i == e.Culprit && errCode != "" {
+			header = append(header, challenge(i, f.realm, errCode, e.Description, e.Scopes, metadata))
+		} else {
+			header = append(header, challenge(i, f.realm, "", "", nil, metadata))
+		}
+	}
+	h := http.Header{"Www-Authenticate": header}
+	for k, v := range e.Header {
+		h[k] = v
+	}
+	return &problem.Error{Status: status, Code: code, Detail: e.Description, Header: h, Err: e}
+}
+
+// seconds renders a Retry-After delay in whole seconds, at least 1.
+func seconds(d time.Duration) string {
+	return strconv.Itoa(max(1, int((d+time.Second-1)/time.Second)))
+}
