@@ -331,8 +331,10 @@ func apiHandler(ctx context.Context, cfg config, doc *openapi3.T, db backend.DB,
 	}
 	var metadata *protectedresource.Document
 	if cfg.publicURL != "" {
+		scopes, _ := spec.Scopes(doc)
 		metadata, err = protectedresource.New(doc, basePath, docs.Path, protectedresource.Config{
 			PublicURL: cfg.publicURL,
+			Scopes:    scopes,
 			// The metadata names the issuer whose tokens are accepted.
 			AuthorizationServers: nonEmpty(cfg.jwtIssuer),
 			DPoPAlgorithms:       proofs.Algorithms(),

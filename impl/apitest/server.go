@@ -154,7 +154,11 @@ func Handler(tb testing.TB, cfg Config) (http.Handler, error) {
 	}
 	var metadata *protectedresource.Document
 	if cfg.Metadata != nil {
-		if metadata, err = protectedresource.New(cfg.Spec, base, docs.Path, *cfg.Metadata); err != nil {
+		mc := *cfg.Metadata
+		if mc.Scopes == nil {
+			mc.Scopes, _ = spec.Scopes(cfg.Spec)
+		}
+		if metadata, err = protectedresource.New(cfg.Spec, base, docs.Path, mc); err != nil {
 			return nil, err
 		}
 	}

@@ -19,7 +19,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"example.com/tasks/impl/auth/secureurl"
-	"example.com/tasks/impl/spec"
 )
 
 // WellKnown is the well-known URI suffix RFC 9728 §3 registers.
@@ -37,6 +36,8 @@ type Config struct {
 	// servers whose tokens the API accepts; omitted from the document when
 	// empty.
 	AuthorizationServers []string
+	// Scopes are the scopes the spec declares (spec.Scopes).
+	Scopes []string
 	// DPoPAlgorithms are the JWS algorithms accepted in DPoP proofs; empty
 	// when DPoP is off.
 	DPoPAlgorithms []string
@@ -80,11 +81,10 @@ func New(doc *openapi3.T, basePath, docsPath string, cfg Config) (*Document, err
 			return nil, fmt.Errorf("protectedresource: %w", err)
 		}
 	}
-	scopes, _ := spec.Scopes(doc)
 	m := Metadata{
 		Resource:                      origin + basePath,
 		AuthorizationServers:          slices.Clone(cfg.AuthorizationServers),
-		ScopesSupported:               scopes,
+		ScopesSupported:               slices.Clone(cfg.Scopes),
 		BearerMethodsSupported:        []string{"header"}, // the query and the form body are refused
 		DPoPSigningAlgValuesSupported: slices.Clone(cfg.DPoPAlgorithms),
 	}

@@ -84,6 +84,7 @@ func TestDocument(t *testing.T) {
 	d, err := protectedresource.New(doc, "/api", "/docs", protectedresource.Config{
 		PublicURL:            "https://widgets.example.com/",
 		AuthorizationServers: []string{"https://idp.example.com"},
+		Scopes:               []string{"openid", "widgets:admin", "widgets:read", "widgets:write"},
 		DPoPAlgorithms:       []string{"ES256"},
 	})
 	if err != nil {
