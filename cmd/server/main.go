@@ -252,7 +252,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	impl, err := api.New(db, basePath)
+	impl, err := api.New(api.Stores{Tasks: db}, basePath)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	ogenbench "example.com/tasks/docs/ogen-bench"
-	ourapi "example.com/tasks/impl/api"
 	"example.com/tasks/impl/apitest"
 	"example.com/tasks/impl/httpapi"
 	"example.com/tasks/impl/store/backend"
@@ -28,7 +27,7 @@ func BenchmarkRequest(b *testing.B) {
 			return h
 		}},
 		{Name: "stack=ogen", Build: func(db backend.DB) http.Handler {
-			h, err := ogenbench.New(db.(ourapi.TaskStore), apitest.Tokens())
+			h, err := ogenbench.New(db, apitest.Tokens())
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -118,7 +118,7 @@ func build(stack string, db backend.DB, accessLog string) (http.Handler, error) 
 	case bareChi:
 		return apitest.BareChi.Build(db), nil
 	case ogen:
-		return ogenbench.New(db.(ourapi.TaskStore), apitest.Tokens())
+		return ogenbench.New(db, apitest.Tokens())
 	case full, fullNoLg:
 		logger := slog.New(slog.DiscardHandler)
 		if stack == full {
@@ -141,7 +141,7 @@ func build(stack string, db backend.DB, accessLog string) (http.Handler, error) 
 		if err != nil {
 			return nil, err
 		}
-		impl, err := ourapi.New(db, base)
+		impl, err := ourapi.New(ourapi.Stores{Tasks: db}, base)
 		if err != nil {
 			return nil, err
 		}
