@@ -293,7 +293,7 @@ func apiHandler(ctx context.Context, cfg config, doc *openapi3.T, db backend.DB,
 	if err != nil {
 		return nil, err
 	}
-	impl, err := api.New(db, basePath)
+	impl, err := api.New(api.Stores{Tasks: db}, basePath)
 	if err != nil {
 		return nil, err
 	}

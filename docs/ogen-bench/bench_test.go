@@ -1,14 +1,11 @@
 package ogenbench_test
 
 import (
-	"log/slog"
 	"net/http"
 	"testing"
 
 	ogenbench "example.com/tasks/docs/ogen-bench"
-	ourapi "example.com/tasks/impl/api"
 	"example.com/tasks/impl/apitest"
-	"example.com/tasks/impl/httpapi"
 	"example.com/tasks/impl/store/backend"
 )
 
@@ -21,14 +18,14 @@ func BenchmarkRequest(b *testing.B) {
 	apitest.BenchmarkRequests(b, []apitest.Stack{
 		apitest.BareChi,
 		{Name: "stack=full", Build: func(db backend.DB) http.Handler {
-			h, err := httpapi.New(httpapi.Config{Logger: slog.New(slog.DiscardHandler), Verifier: apitest.Tokens(), API: apitest.API(b, db)})
+			h, err := apitest.Handler(b, apitest.Config{API: apitest.API(b, db)})
 			if err != nil {
 				b.Fatal(err)
 			}
 			return h
 		}},
 		{Name: "stack=ogen", Build: func(db backend.DB) http.Handler {
-			h, err := ogenbench.New(db.(ourapi.TaskStore), apitest.Tokens())
+			h, err := ogenbench.New(db, apitest.Tokens())
 			if err != nil {
 				b.Fatal(err)
 			}

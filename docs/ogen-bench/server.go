@@ -21,10 +21,9 @@ import (
 	"github.com/ogen-go/ogen/ogenerrors"
 
 	"example.com/tasks/docs/ogen-bench/api"
-	ourapi "example.com/tasks/impl/api"
 	"example.com/tasks/impl/auth"
+	"example.com/tasks/impl/domain"
 	"example.com/tasks/impl/spec"
-	"example.com/tasks/impl/store"
 )
 
 //go:generate go run github.com/ogen-go/ogen/cmd/ogen --config ogen.yml --target api --package api --clean ../../openapi.yaml
@@ -34,7 +33,7 @@ const basePath = "/v1"
 
 // New returns the ogen-generated server over s (the database our server
 // uses), authenticating with v.
-func New(s ourapi.TaskStore, v auth.Verifier) (http.Handler, error) {
+func New(s domain.TaskStore, v auth.Verifier) (http.Handler, error) {
 	srv, err := api.NewServer(&tasks{store: s}, security{v},
 		api.WithPathPrefix(basePath),
 		api.WithErrorHandler(writeError),
@@ -55,13 +54,13 @@ func New(s ourapi.TaskStore, v auth.Verifier) (http.Handler, error) {
 // tasks implements the benchmarked operations.
 type tasks struct {
 	api.UnimplementedHandler
-	store ourapi.TaskStore
+	store domain.TaskStore
 }
 
 func (h *tasks) GetTask(ctx context.Context, params api.GetTaskParams) (api.GetTaskRes, error) {
 	p, _ := auth.FromContext(ctx) // the security handler put it there
 	t, err := h.store.GetTask(ctx, p.Subject, params.ID)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, domain.ErrNotFound) {
 		nf := api.GetTaskNotFound(problem(http.StatusNotFound, api.ProblemCodeNotFound, "no task with this id"))
 		return &nf, nil
 	}
@@ -74,7 +73,7 @@ func (h *tasks) GetTask(ctx context.Context, params api.GetTaskParams) (api.GetT
 func (h *tasks) CreateTask(ctx context.Context, req *api.NewTask) (api.CreateTaskRes, error) {
 	p, _ := auth.FromContext(ctx)
 	now := time.Now().UTC()
-	t := ourapi.Task{
+	t := domain.Task{
 		ID: uuid.New(), Owner: p.Subject, Title: string(req.Title), Status: string(api.TaskStatusTodo),
 		Description: string(req.Description.Or("")), CreatedAt: now, UpdatedAt: now,
 	}
@@ -92,7 +91,7 @@ func (h *tasks) CreateTask(ctx context.Context, req *api.NewTask) (api.CreateTas
 	}, nil
 }
 
-func toAPI(t ourapi.Task) api.Task {
+func toAPI(t domain.Task) api.Task {
 	out := api.Task{
 		ID: t.ID, Title: t.Title, Status: api.TaskStatus(t.Status),
 		CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
@@ -113,7 +112,7 @@ type security struct{ v auth.Verifier }
 
 // HandleBearerAuth verifies the token and puts the principal in the context.
 func (s security) HandleBearerAuth(ctx context.Context, _ api.OperationName, t api.BearerAuth) (context.Context, error) {
-	p, err := s.v.Verify(ctx, auth.Credential{Scheme: "bearerAuth", Type: auth.BearerToken, Token: t.Token})
+	p, err := s.v.Verify(ctx, auth.Credential{Scheme: "bearerAuth", Token: t.Token})
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +143,7 @@ func (s security) HandleOAuth2(ctx context.Context, op api.OperationName, t api.
 
 // HandleApiKeyAuth verifies an API key.
 func (s security) HandleApiKeyAuth(ctx context.Context, _ api.OperationName, t api.ApiKeyAuth) (context.Context, error) {
-	p, err := s.v.Verify(ctx, auth.Credential{Scheme: "apiKeyAuth", Type: auth.APIKey, Token: t.APIKey})
+	p, err := s.v.Verify(ctx, auth.Credential{Scheme: "apiKeyAuth", Token: t.APIKey})
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,6 @@ import (
 
 	ogenbench "example.com/tasks/docs/ogen-bench"
 	"example.com/tasks/gen"
-	ourapi "example.com/tasks/impl/api"
 	"example.com/tasks/impl/apitest"
 )
 
@@ -27,7 +26,7 @@ func TestServerKeepsTheContract(t *testing.T) {
 	checker := apitest.NewChecker(doc, "/v1")
 	db := apitest.MemoryDB(t)
 	id := apitest.Seed(t, db)
-	h, err := ogenbench.New(db.(ourapi.TaskStore), apitest.Tokens())
+	h, err := ogenbench.New(db, apitest.Tokens())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,11 +5,11 @@ import (
 	"strconv"
 	"strings"
 
-	"example.com/tasks/impl/store"
+	"example.com/tasks/impl/domain"
 )
 
 // noVersion is a version no row ever has (versions start at 1): a write
-// conditioned on it fails with store.ErrVersionMismatch, or ErrNotFound.
+// conditioned on it fails with domain.ErrVersionMismatch, or ErrNotFound.
 const noVersion int64 = -1
 
 // etag is the entity tag of a row version: strong, since every byte of the
@@ -24,11 +24,11 @@ func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + 
 // is among them.
 func versionToMatch(header *string, current func() (int64, error)) (int64, error) {
 	if header == nil {
-		return store.AnyVersion, nil
+		return domain.AnyVersion, nil
 	}
 	versions, any := entityTags(*header, false)
 	if any {
-		return store.AnyVersion, nil
+		return domain.AnyVersion, nil
 	}
 	switch len(versions) {
 	case 0:

@@ -7,10 +7,10 @@
 // store are mapped to those responses here; an unreachable database becomes
 // a 503 and any other error a 500.
 //
-// Each resource file declares the store interface its handlers need
-// (TaskStore in tasks.go) and reaches it with storeOf. The database that New
-// is given, an engine's DB from impl/store, implements every one of them, so
-// adding a resource adds files and edits none here.
+// The domain types and each resource's store interface live in impl/domain,
+// which knows no HTTP; the handlers reach a resource's store through the
+// field of Stores that New is given (s.stores.Tasks). Adding a resource adds
+// its files, a field of Stores, and its store in cmd/server's call of New.
 package api
 
 import (
@@ -19,60 +19,58 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"strings"
 	"time"
 
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/auth"
+	"example.com/tasks/impl/domain"
 	"example.com/tasks/impl/httplog"
 	"example.com/tasks/impl/problem"
-	"example.com/tasks/impl/store"
 )
 
-// Server implements the API over a database.
+// Stores are the stores the handlers use: one field per resource, typed
+// with that resource's store interface from impl/domain. Adding a resource
+// adds a field. cmd/server fills every field with the one database that
+// impl/store/backend opens, which implements them all; a test may give each
+// resource a fake of its own.
+type Stores struct {
+	Tasks domain.TaskStore
+}
+
+// missing names the fields of st that are nil. New refuses them: a store
+// left out of the composition root is a start-up error, never a nil pointer
+// at the first request.
+func (st Stores) missing() []string {
+	var names []string
+	v := reflect.ValueOf(st)
+	for i := range v.NumField() {
+		if v.Field(i).IsNil() {
+			names = append(names, v.Type().Field(i).Name)
+		}
+	}
+	return names
+}
+
+// Server implements the API over the stores.
 type Server struct {
-	db      any              // implements every interface registered with storeOf
+	stores  Stores
 	baseURL string           // the spec's server path, for Location headers
 	now     func() time.Time // replaceable in tests
 }
 
 var _ gen.StrictServerInterface = (*Server)(nil)
 
-// New returns a Server over db, an engine's database (impl/store/sqlite or
-// impl/store/postgres, opened by impl/store/backend). baseURL is the path
-// the API is served under (the spec's `servers` URL), for Location headers.
-// It fails if db lacks the store of a resource.
-func New(db any, baseURL string) (*Server, error) {
-	var errs []error
-	for _, check := range storeChecks {
-		errs = append(errs, check(db))
+// New returns a Server over stores, each resource's store: in cmd/server,
+// an engine's database (impl/store/sqlite or impl/store/postgres, opened by
+// impl/store/backend) in every field. baseURL is the path the API is served
+// under (the spec's `servers` URL), for Location headers. It fails if a
+// store is missing.
+func New(stores Stores, baseURL string) (*Server, error) {
+	if names := stores.missing(); len(names) > 0 {
+		return nil, fmt.Errorf("api: no store for %s", strings.Join(names, ", "))
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return &Server{db: db, baseURL: baseURL, now: time.Now}, nil
-}
-
-// storeChecks holds one check per storeOf call: does the database implement
-// that store interface?
-var storeChecks []func(db any) error
-
-// storeOf declares that a resource's handlers need the store interface S,
-// and returns how they reach it:
-//
-//	var taskStore = storeOf[TaskStore]()
-//	...
-//	t, err := taskStore(s).Get(ctx, owner, id)
-//
-// New refuses a database that does not implement S, so a missing method is
-// a start-up error, never a 500 at the first request.
-func storeOf[S any]() func(*Server) S {
-	storeChecks = append(storeChecks, func(db any) error {
-		if _, ok := db.(S); !ok {
-			return fmt.Errorf("api: the database (%T) does not implement %v", db, reflect.TypeFor[S]())
-		}
-		return nil
-	})
-	return func(s *Server) S { return s.db.(S) }
+	return &Server{stores: stores, baseURL: baseURL, now: time.Now}, nil
 }
 
 // principal returns the caller. The authenticator ran before every secured
@@ -110,7 +108,7 @@ const retryAfter = "2"
 // function that every store error passes through, rather than a typed 503
 // response built in each handler.
 func storeFailure(ctx context.Context, err error) error {
-	if !errors.Is(err, store.ErrUnavailable) {
+	if !errors.Is(err, domain.ErrUnavailable) {
 		return err
 	}
 	httplog.SetError(ctx, err) // the cause is for the log, not the client

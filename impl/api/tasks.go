@@ -4,60 +4,13 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/google/uuid"
 
 	"example.com/tasks/gen"
+	"example.com/tasks/impl/domain"
 	"example.com/tasks/impl/problem"
-	"example.com/tasks/impl/store"
 )
-
-// Task is a stored task.
-type Task struct {
-	ID          uuid.UUID
-	Owner       string
-	Title       string
-	Description string
-	Status      string
-	// Version is 1 when the task is created and grows by one with each
-	// update; it is the task's ETag.
-	Version   int64
-	CreatedAt time.Time
-	UpdatedAt time.Time
-}
-
-// Key returns t's position in its owner's list.
-func (t Task) Key() Key { return Key{CreatedAt: t.CreatedAt, ID: t.ID} }
-
-// TaskStore keeps tasks; each engine implements it in its tasks.go. Every
-// method that takes an owner only ever sees that owner's tasks.
-// Implementations are safe for concurrent use, and wrap a failure to reach
-// the database in store.ErrUnavailable.
-type TaskStore interface {
-	// CreateTask stores t, whose ID, Owner and timestamps are already set,
-	// and returns it as stored: Version 1, timestamps truncated to
-	// store.Precision.
-	CreateTask(ctx context.Context, t Task) (Task, error)
-	// GetTask returns owner's task id, or store.ErrNotFound.
-	GetTask(ctx context.Context, owner string, id uuid.UUID) (Task, error)
-	// UpdateTask replaces owner's task t.ID with t's Title, Description,
-	// Status and UpdatedAt, if its version is match (any version for
-	// store.AnyVersion), and returns the stored task with its new version.
-	// It returns store.ErrNotFound, or store.ErrVersionMismatch when the
-	// version differs: the check and the write are one atomic step.
-	UpdateTask(ctx context.Context, owner string, t Task, match int64) (Task, error)
-	// DeleteTask removes owner's task id if its version is match (any
-	// version for store.AnyVersion), or returns store.ErrNotFound or
-	// store.ErrVersionMismatch.
-	DeleteTask(ctx context.Context, owner string, id uuid.UUID, match int64) error
-	// ListTasks returns up to limit of owner's tasks in Key order, starting
-	// after the key after (from the start when after is nil), and whether
-	// more follow.
-	ListTasks(ctx context.Context, owner string, after *Key, limit int) (tasks []Task, more bool, err error)
-}
-
-var taskStore = storeOf[TaskStore]()
 
 // defaultLimit is the page size when the client gives none; the spec's
 // default for `limit` says the same.
@@ -72,7 +25,7 @@ func (s *Server) ListTasks(ctx context.Context, req gen.ListTasksRequestObject) 
 	if req.Params.Limit != nil {
 		limit = int(*req.Params.Limit)
 	}
-	var after *Key
+	var after *domain.Key
 	if req.Params.Cursor != nil {
 		k, ok := decodeCursor(*req.Params.Cursor)
 		if !ok {
@@ -86,7 +39,7 @@ func (s *Server) ListTasks(ctx context.Context, req gen.ListTasksRequestObject) 
 		}
 		after = &k
 	}
-	tasks, more, err := taskStore(s).ListTasks(ctx, p.Subject, after, limit)
+	tasks, more, err := s.stores.Tasks.ListTasks(ctx, p.Subject, after, limit)
 	if err != nil {
 		return nil, storeFailure(ctx, err)
 	}
@@ -109,7 +62,7 @@ func (s *Server) CreateTask(ctx context.Context, req gen.CreateTaskRequestObject
 	now := s.now().UTC()
 	t := taskFromAPI(*req.Body)
 	t.ID, t.Owner, t.CreatedAt, t.UpdatedAt = uuid.New(), p.Subject, now, now
-	t, err = taskStore(s).CreateTask(ctx, t)
+	t, err = s.stores.Tasks.CreateTask(ctx, t)
 	if err != nil {
 		return nil, storeFailure(ctx, err)
 	}
@@ -124,8 +77,8 @@ func (s *Server) GetTask(ctx context.Context, req gen.GetTaskRequestObject) (gen
 	if err != nil {
 		return nil, err
 	}
-	t, err := taskStore(s).GetTask(ctx, p.Subject, req.Id)
-	if errors.Is(err, store.ErrNotFound) {
+	t, err := s.stores.Tasks.GetTask(ctx, p.Subject, req.Id)
+	if errors.Is(err, domain.ErrNotFound) {
 		return gen.GetTask404ApplicationProblemPlusJSONResponse{NotFoundApplicationProblemPlusJSONResponse: notFound(ctx, "task")}, nil
 	}
 	if err != nil {
@@ -146,12 +99,12 @@ func (s *Server) UpdateTask(ctx context.Context, req gen.UpdateTaskRequestObject
 	t.ID, t.UpdatedAt = req.Id, s.now().UTC()
 	match, err := versionToMatch(req.Params.IfMatch, s.taskVersion(ctx, p.Subject, req.Id))
 	if err == nil {
-		t, err = taskStore(s).UpdateTask(ctx, p.Subject, t, match)
+		t, err = s.stores.Tasks.UpdateTask(ctx, p.Subject, t, match)
 	}
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, domain.ErrNotFound):
 		return gen.UpdateTask404ApplicationProblemPlusJSONResponse{NotFoundApplicationProblemPlusJSONResponse: notFound(ctx, "task")}, nil
-	case errors.Is(err, store.ErrVersionMismatch):
+	case errors.Is(err, domain.ErrVersionMismatch):
 		return gen.UpdateTask412ApplicationProblemPlusJSONResponse{PreconditionFailedApplicationProblemPlusJSONResponse: preconditionFailed(ctx, "task")}, nil
 	case err != nil:
 		return nil, storeFailure(ctx, err)
@@ -166,12 +119,12 @@ func (s *Server) DeleteTask(ctx context.Context, req gen.DeleteTaskRequestObject
 	}
 	match, err := versionToMatch(req.Params.IfMatch, s.taskVersion(ctx, p.Subject, req.Id))
 	if err == nil {
-		err = taskStore(s).DeleteTask(ctx, p.Subject, req.Id, match)
+		err = s.stores.Tasks.DeleteTask(ctx, p.Subject, req.Id, match)
 	}
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, domain.ErrNotFound):
 		return gen.DeleteTask404ApplicationProblemPlusJSONResponse{NotFoundApplicationProblemPlusJSONResponse: notFound(ctx, "task")}, nil
-	case errors.Is(err, store.ErrVersionMismatch):
+	case errors.Is(err, domain.ErrVersionMismatch):
 		return gen.DeleteTask412ApplicationProblemPlusJSONResponse{PreconditionFailedApplicationProblemPlusJSONResponse: preconditionFailed(ctx, "task")}, nil
 	case err != nil:
 		return nil, storeFailure(ctx, err)
@@ -194,29 +147,29 @@ func (s *Server) PatchTask(ctx context.Context, req gen.PatchTaskRequestObject) 
 		return nil, err
 	}
 	for range patchAttempts {
-		var t Task
-		t, err = taskStore(s).GetTask(ctx, p.Subject, req.Id)
+		var t domain.Task
+		t, err = s.stores.Tasks.GetTask(ctx, p.Subject, req.Id)
 		if err != nil {
 			break
 		}
 		if !ifMatch(req.Params.IfMatch, t.Version) {
-			err = store.ErrVersionMismatch
+			err = domain.ErrVersionMismatch
 			break
 		}
 		mergePatch(&t, *req.Body)
 		t.UpdatedAt = s.now().UTC()
-		t, err = taskStore(s).UpdateTask(ctx, p.Subject, t, t.Version)
+		t, err = s.stores.Tasks.UpdateTask(ctx, p.Subject, t, t.Version)
 		if err == nil {
 			return gen.PatchTask200JSONResponse{Body: taskToAPI(t), Headers: gen.PatchTask200ResponseHeaders{ETag: etag(t.Version)}}, nil
 		}
-		if !errors.Is(err, store.ErrVersionMismatch) || req.Params.IfMatch != nil {
+		if !errors.Is(err, domain.ErrVersionMismatch) || req.Params.IfMatch != nil {
 			break
 		}
 	}
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, domain.ErrNotFound):
 		return gen.PatchTask404ApplicationProblemPlusJSONResponse{NotFoundApplicationProblemPlusJSONResponse: notFound(ctx, "task")}, nil
-	case errors.Is(err, store.ErrVersionMismatch) && req.Params.IfMatch != nil:
+	case errors.Is(err, domain.ErrVersionMismatch) && req.Params.IfMatch != nil:
 		return gen.PatchTask412ApplicationProblemPlusJSONResponse{PreconditionFailedApplicationProblemPlusJSONResponse: preconditionFailed(ctx, "task")}, nil
 	}
 	return nil, storeFailure(ctx, err) // ErrVersionMismatch here: the task kept changing, a 500
@@ -225,7 +178,7 @@ func (s *Server) PatchTask(ctx context.Context, req gen.PatchTaskRequestObject) 
 // mergePatch applies patch to t (RFC 7396 §2): a member sets its field, null
 // removes it, an absent member leaves it. The spec lets only description be
 // null; title and status are required fields of a task.
-func mergePatch(t *Task, patch gen.TaskPatch) {
+func mergePatch(t *domain.Task, patch gen.TaskPatch) {
 	if patch.Title != nil {
 		t.Title = *patch.Title
 	}
@@ -244,13 +197,13 @@ func mergePatch(t *Task, patch gen.TaskPatch) {
 // that lists several tags.
 func (s *Server) taskVersion(ctx context.Context, owner string, id uuid.UUID) func() (int64, error) {
 	return func() (int64, error) {
-		t, err := taskStore(s).GetTask(ctx, owner, id)
+		t, err := s.stores.Tasks.GetTask(ctx, owner, id)
 		return t.Version, err
 	}
 }
 
-func taskFromAPI(n gen.NewTask) Task {
-	t := Task{Title: n.Title, Status: string(gen.Todo)}
+func taskFromAPI(n gen.NewTask) domain.Task {
+	t := domain.Task{Title: n.Title, Status: string(gen.Todo)}
 	if n.Description != nil {
 		t.Description = *n.Description
 	}
@@ -260,7 +213,7 @@ func taskFromAPI(n gen.NewTask) Task {
 	return t
 }
 
-func taskToAPI(t Task) gen.Task {
+func taskToAPI(t domain.Task) gen.Task {
 	out := gen.Task{
 		Id:        t.ID,
 		Title:     t.Title,

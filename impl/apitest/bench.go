@@ -13,7 +13,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
-	"example.com/tasks/impl/api"
+	"example.com/tasks/impl/domain"
 	"example.com/tasks/impl/store/backend"
 )
 
@@ -97,8 +97,8 @@ func Seed(tb testing.TB, db backend.DB) uuid.UUID {
 // SeedTask is Seed for a program (docs/ogen-bench's bench-http servers).
 func SeedTask(ctx context.Context, db backend.DB) (uuid.UUID, error) {
 	now := time.Now().UTC()
-	t := api.Task{ID: uuid.New(), Owner: "alice", Title: "seeded", Status: "todo", CreatedAt: now, UpdatedAt: now}
-	_, err := db.(api.TaskStore).CreateTask(ctx, t)
+	t := domain.Task{ID: uuid.New(), Owner: "alice", Title: "seeded", Status: "todo", CreatedAt: now, UpdatedAt: now}
+	_, err := db.CreateTask(ctx, t)
 	return t.ID, err
 }
 
@@ -108,7 +108,7 @@ func SeedTask(ctx context.Context, db backend.DB) (uuid.UUID, error) {
 var BareChi = Stack{Name: "stack=bare-chi", Build: bareChi}
 
 func bareChi(db backend.DB) http.Handler {
-	s := db.(api.TaskStore)
+	s := db
 	type principal struct {
 		subject string
 		scopes  map[string]bool
@@ -168,7 +168,7 @@ func bareChi(db backend.DB) http.Handler {
 			return
 		}
 		now := time.Now().UTC()
-		t := api.Task{ID: uuid.New(), Owner: p.subject, Title: in.Title, Status: in.Status, CreatedAt: now, UpdatedAt: now}
+		t := domain.Task{ID: uuid.New(), Owner: p.subject, Title: in.Title, Status: in.Status, CreatedAt: now, UpdatedAt: now}
 		if _, err := s.CreateTask(r.Context(), t); err != nil {
 			fail(w, http.StatusInternalServerError, "")
 			return

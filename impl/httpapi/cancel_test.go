@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"example.com/tasks/impl/api"
 	"example.com/tasks/impl/apitest"
+	"example.com/tasks/impl/domain"
 	"example.com/tasks/impl/store/sqlite"
 )
 
@@ -23,7 +23,7 @@ type blockingStore struct {
 	stopped chan error
 }
 
-func (s *blockingStore) ListTasks(ctx context.Context, _ string, _ *api.Key, _ int) ([]api.Task, bool, error) {
+func (s *blockingStore) ListTasks(ctx context.Context, _ string, _ *domain.Key, _ int) ([]domain.Task, bool, error) {
 	s.once.Do(func() { close(s.entered) })
 	<-ctx.Done()
 	s.stopped <- ctx.Err()

@@ -12,8 +12,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"example.com/tasks/impl/api"
 	"example.com/tasks/impl/apitest"
+	"example.com/tasks/impl/domain"
 	"example.com/tasks/impl/store/sqlite"
 )
 
@@ -128,7 +128,7 @@ func (s *freshStore) reset() {
 	if err != nil {
 		panic(err)
 	}
-	_, _ = db.CreateTask(ctx, api.Task{ID: fuzzTaskID, Owner: "alice", Title: "seed", Status: "todo"})
+	_, _ = db.CreateTask(ctx, domain.Task{ID: fuzzTaskID, Owner: "alice", Title: "seed", Status: "todo"})
 	if s.DB != nil {
 		s.DB.Close()
 	}

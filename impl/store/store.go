@@ -1,57 +1,42 @@
-// Package store holds what every resource's storage shares: the errors a
-// store method returns and the rules for versions and timestamps.
+// Package store holds what the storage engines share: helpers for
+// conditional writes, pages and timestamps, and the options an engine is
+// opened with (telemetry). The contract they implement, each resource's
+// store interface and the errors it returns, is in impl/domain.
 //
 // The database itself lives in an engine package, sqlite or postgres, whose
-// DB type implements each resource's store interface (api.TaskStore, ...) in a
-// file of its own (tasks.go). backend opens an engine from a --db URL;
-// storetest runs a test against every engine.
+// DB type implements each resource's store interface (domain.TaskStore, ...)
+// in a file of its own (tasks.go). backend opens an engine from a --db URL;
+// storetest runs a test against every engine. Like the domain, nothing here
+// imports HTTP code.
 package store
 
 import (
-	"errors"
 	"time"
+
+	"example.com/tasks/impl/domain"
 )
 
-var (
-	// ErrNotFound is returned for a row that does not exist or that belongs
-	// to another owner: the two are indistinguishable to a caller by design.
-	ErrNotFound = errors.New("store: not found")
-	// ErrVersionMismatch is returned by a conditional write when the row has
-	// changed since the caller read it.
-	ErrVersionMismatch = errors.New("store: version does not match")
-	// ErrUnavailable wraps failures to reach the database (down, restarting,
-	// too busy): the request may succeed if retried later.
-	ErrUnavailable = errors.New("store: database unavailable")
-)
-
-// AnyVersion, as the version a conditional write must find, makes it
-// unconditional.
-const AnyVersion int64 = 0
-
-// Precision is the resolution at which every engine keeps timestamps: that
-// of PostgreSQL's timestamptz. Engines truncate to it, so a row reads back
-// exactly as it was returned when written.
-const Precision = time.Microsecond
-
-// Timestamp is t as every engine stores it: UTC, truncated to Precision.
-func Timestamp(t time.Time) time.Time { return t.Truncate(Precision).UTC() }
+// Timestamp is t as every engine stores it: UTC, truncated to
+// domain.Precision.
+func Timestamp(t time.Time) time.Time { return t.Truncate(domain.Precision).UTC() }
 
 // WhyNoRow tells apart the two reasons a conditional write (one statement
 // that checks owner and version as it writes) touched no row: the owner has
-// no such row, or its version moved on. exists reports whether the owner
-// has the row; it is asked only when the write was conditional.
+// no such row (domain.ErrNotFound), or its version moved on
+// (domain.ErrVersionMismatch). exists reports whether the owner has the
+// row; it is asked only when the write was conditional.
 func WhyNoRow(match int64, exists func() (bool, error)) error {
-	if match == AnyVersion {
-		return ErrNotFound
+	if match == domain.AnyVersion {
+		return domain.ErrNotFound
 	}
 	ok, err := exists()
 	switch {
 	case err != nil:
 		return err
 	case !ok:
-		return ErrNotFound
+		return domain.ErrNotFound
 	}
-	return ErrVersionMismatch
+	return domain.ErrVersionMismatch
 }
 
 // Page cuts rows, fetched with a limit of limit+1, to limit, and reports

@@ -12,25 +12,24 @@ import (
 
 	"github.com/google/uuid"
 
-	"example.com/tasks/impl/api"
-	"example.com/tasks/impl/store"
+	"example.com/tasks/impl/domain"
 	"example.com/tasks/impl/store/storetest"
 )
 
 // One PostgreSQL server for every test of the package.
 func TestMain(m *testing.M) { storetest.Main(m) }
 
-// taskCase is one case of api.TaskStore's behaviour.
+// taskCase is one case of domain.TaskStore's behaviour.
 type taskCase struct {
 	name string
-	fn   func(*testing.T, api.TaskStore)
+	fn   func(*testing.T, domain.TaskStore)
 }
 
 // runTaskCases runs cases against every engine, in parallel on one database
 // per engine, each with owners of its own.
 func runTaskCases(t *testing.T, cases []taskCase, more func(t *testing.T, e storetest.Engine)) {
 	storetest.Each(t, func(t *testing.T, e storetest.Engine) {
-		s := e.Open(t).(api.TaskStore)
+		s := e.Open(t)
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
 				t.Parallel()
@@ -71,8 +70,7 @@ func TestTaskPagination(t *testing.T) {
 func testPersistence(t *testing.T, e storetest.Engine) {
 	ctx := context.Background()
 	owner := newOwner()
-	db := e.Open(t)
-	s := db.(api.TaskStore)
+	s := e.Open(t)
 	kept := mustCreate(t, s, newTask(owner, "kept"))
 	kept.Title = "kept, updated"
 	kept, err := s.UpdateTask(ctx, owner, kept, kept.Version)
@@ -80,14 +78,14 @@ func testPersistence(t *testing.T, e storetest.Engine) {
 		t.Fatal(err)
 	}
 	gone := mustCreate(t, s, newTask(owner, "deleted"))
-	if err := s.DeleteTask(ctx, owner, gone.ID, store.AnyVersion); err != nil {
+	if err := s.DeleteTask(ctx, owner, gone.ID, domain.AnyVersion); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Close(); err != nil {
+	if err := s.Close(); err != nil {
 		t.Fatalf("close: %v", err)
 	}
 
-	s = e.Open(t).(api.TaskStore)
+	s = e.Open(t)
 	got, err := s.GetTask(ctx, owner, kept.ID)
 	if err != nil {
 		t.Fatalf("after reopening: %v", err)
@@ -95,7 +93,7 @@ func testPersistence(t *testing.T, e storetest.Engine) {
 	if !equal(got, kept) {
 		t.Errorf("after reopening: %+v, want %+v", got, kept)
 	}
-	if _, err := s.GetTask(ctx, owner, gone.ID); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.GetTask(ctx, owner, gone.ID); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("deleted task after reopening: %v, want ErrNotFound", err)
 	}
 	if list, _, err := s.ListTasks(ctx, owner, nil, 10); err != nil || len(list) != 1 {
@@ -103,7 +101,7 @@ func testPersistence(t *testing.T, e storetest.Engine) {
 	}
 }
 
-func testCRUD(t *testing.T, s api.TaskStore) {
+func testCRUD(t *testing.T, s domain.TaskStore) {
 	ctx := context.Background()
 	owner := newOwner()
 	in := newTask(owner, "first")
@@ -112,7 +110,7 @@ func testCRUD(t *testing.T, s api.TaskStore) {
 	if created.Version != 1 {
 		t.Errorf("created version = %d, want 1", created.Version)
 	}
-	if !created.CreatedAt.Equal(in.CreatedAt.Truncate(store.Precision)) {
+	if !created.CreatedAt.Equal(in.CreatedAt.Truncate(domain.Precision)) {
 		t.Errorf("created_at = %v, want %v to the microsecond", created.CreatedAt, in.CreatedAt)
 	}
 	got, err := s.GetTask(ctx, owner, created.ID)
@@ -124,7 +122,7 @@ func testCRUD(t *testing.T, s api.TaskStore) {
 	change.Title, change.Description, change.Status = "renamed", "", "done"
 	change.UpdatedAt = created.UpdatedAt.Add(time.Second)
 	change.CreatedAt = time.Time{} // must be kept from the stored task
-	updated, err := s.UpdateTask(ctx, owner, change, store.AnyVersion)
+	updated, err := s.UpdateTask(ctx, owner, change, domain.AnyVersion)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,36 +134,36 @@ func testCRUD(t *testing.T, s api.TaskStore) {
 		t.Errorf("Get after Update = %+v, %v; want %+v", got, err, updated)
 	}
 
-	if err := s.DeleteTask(ctx, owner, created.ID, store.AnyVersion); err != nil {
+	if err := s.DeleteTask(ctx, owner, created.ID, domain.AnyVersion); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.GetTask(ctx, owner, created.ID); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.GetTask(ctx, owner, created.ID); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("Get after Delete = %v, want ErrNotFound", err)
 	}
-	if _, err := s.UpdateTask(ctx, owner, change, store.AnyVersion); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.UpdateTask(ctx, owner, change, domain.AnyVersion); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("Update after Delete = %v, want ErrNotFound", err)
 	}
-	if err := s.DeleteTask(ctx, owner, created.ID, store.AnyVersion); !errors.Is(err, store.ErrNotFound) {
+	if err := s.DeleteTask(ctx, owner, created.ID, domain.AnyVersion); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("second Delete = %v, want ErrNotFound", err)
 	}
 }
 
-func testOwnership(t *testing.T, s api.TaskStore) {
+func testOwnership(t *testing.T, s domain.TaskStore) {
 	ctx := context.Background()
 	alice, bob := newOwner(), newOwner()
 	a := mustCreate(t, s, newTask(alice, "alice's"))
 	// Bob gets ErrNotFound even with the right version: another owner's task
 	// must look exactly like a missing one.
-	for _, match := range []int64{store.AnyVersion, a.Version} {
-		if _, err := s.GetTask(ctx, bob, a.ID); !errors.Is(err, store.ErrNotFound) {
+	for _, match := range []int64{domain.AnyVersion, a.Version} {
+		if _, err := s.GetTask(ctx, bob, a.ID); !errors.Is(err, domain.ErrNotFound) {
 			t.Errorf("bob's Get = %v, want ErrNotFound", err)
 		}
 		stolen := a
 		stolen.Title = "stolen"
-		if _, err := s.UpdateTask(ctx, bob, stolen, match); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.UpdateTask(ctx, bob, stolen, match); !errors.Is(err, domain.ErrNotFound) {
 			t.Errorf("bob's Update (match %d) = %v, want ErrNotFound", match, err)
 		}
-		if err := s.DeleteTask(ctx, bob, a.ID, match); !errors.Is(err, store.ErrNotFound) {
+		if err := s.DeleteTask(ctx, bob, a.ID, match); !errors.Is(err, domain.ErrNotFound) {
 			t.Errorf("bob's Delete (match %d) = %v, want ErrNotFound", match, err)
 		}
 	}
@@ -177,7 +175,7 @@ func testOwnership(t *testing.T, s api.TaskStore) {
 	}
 }
 
-func testConditional(t *testing.T, s api.TaskStore) {
+func testConditional(t *testing.T, s domain.TaskStore) {
 	ctx := context.Background()
 	owner := newOwner()
 	v1 := mustCreate(t, s, newTask(owner, "v1"))
@@ -189,16 +187,16 @@ func testConditional(t *testing.T, s api.TaskStore) {
 	}
 	stale := v1
 	stale.Title = "stale"
-	if _, err := s.UpdateTask(ctx, owner, stale, v1.Version); !errors.Is(err, store.ErrVersionMismatch) {
+	if _, err := s.UpdateTask(ctx, owner, stale, v1.Version); !errors.Is(err, domain.ErrVersionMismatch) {
 		t.Errorf("Update with a stale version = %v, want ErrVersionMismatch", err)
 	}
-	if err := s.DeleteTask(ctx, owner, v1.ID, v1.Version); !errors.Is(err, store.ErrVersionMismatch) {
+	if err := s.DeleteTask(ctx, owner, v1.ID, v1.Version); !errors.Is(err, domain.ErrVersionMismatch) {
 		t.Errorf("Delete with a stale version = %v, want ErrVersionMismatch", err)
 	}
 	if got, err := s.GetTask(ctx, owner, v1.ID); err != nil || !equal(got, v2) {
 		t.Errorf("after refused writes = %+v, %v; want %+v", got, err, v2)
 	}
-	if _, err := s.UpdateTask(ctx, owner, newTask(owner, "missing"), 1); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.UpdateTask(ctx, owner, newTask(owner, "missing"), 1); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("conditional Update of a missing task = %v, want ErrNotFound", err)
 	}
 	if err := s.DeleteTask(ctx, owner, v2.ID, v2.Version); err != nil {
@@ -208,7 +206,7 @@ func testConditional(t *testing.T, s api.TaskStore) {
 
 // testConcurrentIfMatch: writers that all read the same version race to
 // update it; exactly one wins, the others learn they were too late.
-func testConcurrentIfMatch(t *testing.T, s api.TaskStore) {
+func testConcurrentIfMatch(t *testing.T, s domain.TaskStore) {
 	const writers = 16
 	ctx := context.Background()
 	owner := newOwner()
@@ -227,7 +225,7 @@ func testConcurrentIfMatch(t *testing.T, s api.TaskStore) {
 			case err == nil:
 				wins.Add(1)
 				winner.Store(tk.Title)
-			case errors.Is(err, store.ErrVersionMismatch):
+			case errors.Is(err, domain.ErrVersionMismatch):
 				mismatches.Add(1)
 			default:
 				t.Errorf("writer %d: %v", i, err)
@@ -249,7 +247,7 @@ func testConcurrentIfMatch(t *testing.T, s api.TaskStore) {
 // testNoLostUpdate: writers increment a counter kept in the title with
 // read-modify-write cycles guarded by the version, retrying on a mismatch.
 // Every increment must survive.
-func testNoLostUpdate(t *testing.T, s api.TaskStore) {
+func testNoLostUpdate(t *testing.T, s domain.TaskStore) {
 	const writers, increments = 4, 10
 	ctx := context.Background()
 	owner := newOwner()
@@ -270,7 +268,7 @@ func testNoLostUpdate(t *testing.T, s api.TaskStore) {
 				switch {
 				case err == nil:
 					done++
-				case errors.Is(err, store.ErrVersionMismatch):
+				case errors.Is(err, domain.ErrVersionMismatch):
 					retries.Add(1)
 				default:
 					t.Error(err)
@@ -290,7 +288,7 @@ func testNoLostUpdate(t *testing.T, s api.TaskStore) {
 
 // testPaginationOrder: the list is ordered by (created_at, id), ties broken
 // by id, and a cursor stays valid when the task it points at is deleted.
-func testPaginationOrder(t *testing.T, s api.TaskStore) {
+func testPaginationOrder(t *testing.T, s domain.TaskStore) {
 	ctx := context.Background()
 	owner := newOwner()
 	at := time.Now()
@@ -304,7 +302,7 @@ func testPaginationOrder(t *testing.T, s api.TaskStore) {
 	if err != nil || len(first) != 2 || !more {
 		t.Fatalf("first page = %d tasks, more %v, %v", len(first), more, err)
 	}
-	if err := s.DeleteTask(ctx, owner, first[1].ID, store.AnyVersion); err != nil {
+	if err := s.DeleteTask(ctx, owner, first[1].ID, domain.AnyVersion); err != nil {
 		t.Fatal(err)
 	}
 	k := first[1].Key()
@@ -327,7 +325,7 @@ func testPaginationOrder(t *testing.T, s api.TaskStore) {
 // goroutine adds newer ones: every task that existed before the walk is seen
 // exactly once, in order. The inserter adds at most maxInserts tasks, so
 // the walk ends however fast the engine inserts.
-func testPaginationUnderInserts(t *testing.T, s api.TaskStore) {
+func testPaginationUnderInserts(t *testing.T, s domain.TaskStore) {
 	const existing, pageSize, maxInserts = 25, 4, 100
 	ctx := context.Background()
 	owner := newOwner()
@@ -359,7 +357,7 @@ func testPaginationUnderInserts(t *testing.T, s api.TaskStore) {
 		}
 	}()
 	seen := map[uuid.UUID]bool{}
-	var after, prev *api.Key
+	var after, prev *domain.Key
 	for pages := 0; ; pages++ {
 		if pages > (existing+maxInserts)/pageSize+1 {
 			t.Fatal("pagination does not end")
@@ -412,12 +410,12 @@ func closed(c <-chan struct{}) bool {
 
 func newOwner() string { return "owner-" + uuid.NewString() }
 
-func newTask(owner, title string) api.Task {
+func newTask(owner, title string) domain.Task {
 	now := time.Now().UTC()
-	return api.Task{ID: uuid.New(), Owner: owner, Title: title, Status: "todo", CreatedAt: now, UpdatedAt: now}
+	return domain.Task{ID: uuid.New(), Owner: owner, Title: title, Status: "todo", CreatedAt: now, UpdatedAt: now}
 }
 
-func mustCreate(t *testing.T, s api.TaskStore, tk api.Task) api.Task {
+func mustCreate(t *testing.T, s domain.TaskStore, tk domain.Task) domain.Task {
 	t.Helper()
 	got, err := s.CreateTask(context.Background(), tk)
 	if err != nil {
@@ -428,7 +426,7 @@ func mustCreate(t *testing.T, s api.TaskStore, tk api.Task) api.Task {
 
 // equal compares tasks field by field: times with Equal, since a database
 // may return them in another location.
-func equal(a, b api.Task) bool {
+func equal(a, b domain.Task) bool {
 	return a.ID == b.ID && a.Owner == b.Owner && a.Title == b.Title && a.Description == b.Description &&
 		a.Status == b.Status && a.Version == b.Version &&
 		a.CreatedAt.Equal(b.CreatedAt) && a.UpdatedAt.Equal(b.UpdatedAt)

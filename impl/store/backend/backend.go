@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"example.com/tasks/impl/domain"
 	"example.com/tasks/impl/store"
 	"example.com/tasks/impl/store/postgres"
 	"example.com/tasks/impl/store/sqlite"
@@ -22,9 +23,13 @@ import (
 // Forms lists the accepted URL forms, for error and help messages.
 const Forms = "memory:, sqlite:PATH or postgres://…"
 
-// DB is an open database: an engine's DB (*sqlite.DB, *postgres.DB), which
-// also implements the store interface of every resource (see impl/api).
+// DB is an open database: an engine's DB (*sqlite.DB, *postgres.DB). It
+// embeds the store interface of every resource (impl/domain), so an engine
+// that lacks a method does not compile, and cmd/server hands it to
+// impl/api as each resource's store. A new resource embeds its store here.
 type DB interface {
+	domain.TaskStore
+
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	Close() error

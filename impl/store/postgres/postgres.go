@@ -29,6 +29,7 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
+	"example.com/tasks/impl/domain"
 	"example.com/tasks/impl/store"
 	"example.com/tasks/impl/store/migrate"
 )
@@ -119,11 +120,11 @@ func (d *DB) exists(ctx context.Context, query string, args ...any) (bool, error
 }
 
 // wrap marks the errors that mean "the database is not there right now" as
-// store.ErrUnavailable, so that clients get a 503 they may retry rather
+// domain.ErrUnavailable, so that clients get a 503 they may retry rather
 // than a 500.
 func wrap(op string, err error) error {
 	if unavailable(err) {
-		return fmt.Errorf("postgres: %s: %w: %w", op, store.ErrUnavailable, err)
+		return fmt.Errorf("postgres: %s: %w: %w", op, domain.ErrUnavailable, err)
 	}
 	return fmt.Errorf("postgres: %s: %w", op, err)
 }

@@ -7,38 +7,38 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"example.com/tasks/impl/api"
+	"example.com/tasks/impl/domain"
 	"example.com/tasks/impl/store"
 )
 
-var _ api.TaskStore = (*DB)(nil)
+var _ domain.TaskStore = (*DB)(nil)
 
 const taskColumns = `id, owner, title, description, status, version, created_at, updated_at`
 
-func (d *DB) CreateTask(ctx context.Context, t api.Task) (api.Task, error) {
+func (d *DB) CreateTask(ctx context.Context, t domain.Task) (domain.Task, error) {
 	t.Version = 1
 	t.CreatedAt, t.UpdatedAt = store.Timestamp(t.CreatedAt), store.Timestamp(t.UpdatedAt)
 	_, err := d.pool.Exec(ctx,
 		`INSERT INTO tasks (`+taskColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		t.ID, t.Owner, t.Title, t.Description, t.Status, t.Version, t.CreatedAt, t.UpdatedAt)
 	if err != nil {
-		return api.Task{}, wrap("create task", err)
+		return domain.Task{}, wrap("create task", err)
 	}
 	return t, nil
 }
 
-func (d *DB) GetTask(ctx context.Context, owner string, id uuid.UUID) (api.Task, error) {
+func (d *DB) GetTask(ctx context.Context, owner string, id uuid.UUID) (domain.Task, error) {
 	t, err := scanTask(d.pool.QueryRow(ctx, `SELECT `+taskColumns+` FROM tasks WHERE owner = $1 AND id = $2`, owner, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return api.Task{}, store.ErrNotFound
+		return domain.Task{}, domain.ErrNotFound
 	}
 	if err != nil {
-		return api.Task{}, wrap("get task", err)
+		return domain.Task{}, wrap("get task", err)
 	}
 	return t, nil
 }
 
-func (d *DB) UpdateTask(ctx context.Context, owner string, t api.Task, match int64) (api.Task, error) {
+func (d *DB) UpdateTask(ctx context.Context, owner string, t domain.Task, match int64) (domain.Task, error) {
 	// One statement checks the owner and the version and writes. Under READ
 	// COMMITTED a concurrent writer waits for the row lock, then re-checks
 	// the version against the row as committed: only one of them matches.
@@ -48,10 +48,10 @@ func (d *DB) UpdateTask(ctx context.Context, owner string, t api.Task, match int
 		RETURNING `+taskColumns,
 		owner, t.ID, t.Title, t.Description, t.Status, store.Timestamp(t.UpdatedAt), match))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return api.Task{}, store.WhyNoRow(match, d.taskExists(ctx, owner, t.ID))
+		return domain.Task{}, store.WhyNoRow(match, d.taskExists(ctx, owner, t.ID))
 	}
 	if err != nil {
-		return api.Task{}, wrap("update task", err)
+		return domain.Task{}, wrap("update task", err)
 	}
 	return got, nil
 }
@@ -74,7 +74,7 @@ func (d *DB) taskExists(ctx context.Context, owner string, id uuid.UUID) func() 
 	}
 }
 
-func (d *DB) ListTasks(ctx context.Context, owner string, after *api.Key, limit int) ([]api.Task, bool, error) {
+func (d *DB) ListTasks(ctx context.Context, owner string, after *domain.Key, limit int) ([]domain.Task, bool, error) {
 	var rows pgx.Rows
 	var err error
 	// One more than asked tells whether more follow.
@@ -88,7 +88,7 @@ func (d *DB) ListTasks(ctx context.Context, owner string, after *api.Key, limit 
 	if err != nil {
 		return nil, false, wrap("list tasks", err)
 	}
-	tasks, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (api.Task, error) { return scanTask(r) })
+	tasks, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Task, error) { return scanTask(r) })
 	if err != nil {
 		return nil, false, wrap("list tasks", err)
 	}
@@ -96,8 +96,8 @@ func (d *DB) ListTasks(ctx context.Context, owner string, after *api.Key, limit 
 	return tasks, more, nil
 }
 
-func scanTask(row pgx.Row) (api.Task, error) {
-	var t api.Task
+func scanTask(row pgx.Row) (domain.Task, error) {
+	var t domain.Task
 	err := row.Scan(&t.ID, &t.Owner, &t.Title, &t.Description, &t.Status, &t.Version, &t.CreatedAt, &t.UpdatedAt)
 	t.CreatedAt, t.UpdatedAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC()
 	return t, err

@@ -26,6 +26,7 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"example.com/tasks/impl/domain"
 	"example.com/tasks/impl/store"
 	"example.com/tasks/impl/store/migrate"
 )
@@ -122,18 +123,18 @@ func (d *DB) exists(ctx context.Context, query string, args ...any) (bool, error
 	return true, nil
 }
 
-// Times are stored as Unix microseconds (store.Precision), so that they
+// Times are stored as Unix microseconds (domain.Precision), so that they
 // sort as numbers.
 func fromTime(t time.Time) int64 { return t.UnixMicro() }
 func toTime(us int64) time.Time  { return time.UnixMicro(us).UTC() }
 
 // wrap marks the errors that mean "the database is not there right now" as
-// store.ErrUnavailable, so that clients get a 503 they may retry rather than
+// domain.ErrUnavailable, so that clients get a 503 they may retry rather than
 // a 500: a locked or busy database (the busy timeout ran out), one that
 // cannot be opened, and a connection that broke.
 func wrap(op string, err error) error {
 	if unavailable(err) {
-		return fmt.Errorf("sqlite: %s: %w: %w", op, store.ErrUnavailable, err)
+		return fmt.Errorf("sqlite: %s: %w: %w", op, domain.ErrUnavailable, err)
 	}
 	return fmt.Errorf("sqlite: %s: %w", op, err)
 }

@@ -13,8 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"example.com/tasks/impl/api"
-	"example.com/tasks/impl/store"
+	"example.com/tasks/impl/domain"
 	"example.com/tasks/impl/store/storetest"
 
 	"example.com/tasks/impl/store/sqlite"
@@ -63,7 +62,7 @@ func TestMemoryIsOneDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	task := api.Task{ID: uuid.New(), Owner: "o", Title: "t", Status: "todo", CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	task := domain.Task{ID: uuid.New(), Owner: "o", Title: "t", Status: "todo", CreatedAt: time.Now(), UpdatedAt: time.Now()}
 	if _, err := db.CreateTask(ctx, task); err != nil {
 		t.Fatal(err)
 	}
@@ -79,14 +78,14 @@ func TestMemoryIsOneDatabase(t *testing.T) {
 }
 
 // TestDownIsUnavailable: a connection that cannot be made is reported as
-// store.ErrUnavailable (a 503 the client may retry), not as a failure.
+// domain.ErrUnavailable (a 503 the client may retry), not as a failure.
 func TestDownIsUnavailable(t *testing.T) {
 	t.Parallel()
 	db := storetest.Down(t)
-	if err := db.Ping(context.Background()); !errors.Is(err, store.ErrUnavailable) {
-		t.Errorf("Ping = %v, want store.ErrUnavailable", err)
+	if err := db.Ping(context.Background()); !errors.Is(err, domain.ErrUnavailable) {
+		t.Errorf("Ping = %v, want domain.ErrUnavailable", err)
 	}
-	if _, err := db.(api.TaskStore).GetTask(context.Background(), "o", uuid.New()); !errors.Is(err, store.ErrUnavailable) {
-		t.Errorf("GetTask = %v, want store.ErrUnavailable", err)
+	if _, err := db.GetTask(context.Background(), "o", uuid.New()); !errors.Is(err, domain.ErrUnavailable) {
+		t.Errorf("GetTask = %v, want domain.ErrUnavailable", err)
 	}
 }

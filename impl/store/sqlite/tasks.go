@@ -8,40 +8,40 @@ import (
 
 	"github.com/google/uuid"
 
-	"example.com/tasks/impl/api"
+	"example.com/tasks/impl/domain"
 	"example.com/tasks/impl/store"
 )
 
-var _ api.TaskStore = (*DB)(nil)
+var _ domain.TaskStore = (*DB)(nil)
 
 // Ids are canonical lowercase UUID strings, which sort as their bytes do.
 const taskColumns = `id, owner, title, description, status, version, created_at, updated_at`
 
-func (d *DB) CreateTask(ctx context.Context, t api.Task) (api.Task, error) {
+func (d *DB) CreateTask(ctx context.Context, t domain.Task) (domain.Task, error) {
 	t.Version = 1
 	t.CreatedAt, t.UpdatedAt = store.Timestamp(t.CreatedAt), store.Timestamp(t.UpdatedAt)
 	_, err := d.db.ExecContext(ctx,
 		`INSERT INTO tasks (`+taskColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.ID.String(), t.Owner, t.Title, t.Description, t.Status, t.Version, fromTime(t.CreatedAt), fromTime(t.UpdatedAt))
 	if err != nil {
-		return api.Task{}, wrap("create task", err)
+		return domain.Task{}, wrap("create task", err)
 	}
 	return t, nil
 }
 
-func (d *DB) GetTask(ctx context.Context, owner string, id uuid.UUID) (api.Task, error) {
+func (d *DB) GetTask(ctx context.Context, owner string, id uuid.UUID) (domain.Task, error) {
 	row := d.db.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM tasks WHERE owner = ? AND id = ?`, owner, id.String())
 	t, err := scanTask(row)
 	if errors.Is(err, sql.ErrNoRows) {
-		return api.Task{}, store.ErrNotFound
+		return domain.Task{}, domain.ErrNotFound
 	}
 	if err != nil {
-		return api.Task{}, wrap("get task", err)
+		return domain.Task{}, wrap("get task", err)
 	}
 	return t, nil
 }
 
-func (d *DB) UpdateTask(ctx context.Context, owner string, t api.Task, match int64) (api.Task, error) {
+func (d *DB) UpdateTask(ctx context.Context, owner string, t domain.Task, match int64) (domain.Task, error) {
 	// One statement checks the owner and the version and writes: no other
 	// writer can slip in between.
 	row := d.db.QueryRowContext(ctx, `
@@ -51,10 +51,10 @@ func (d *DB) UpdateTask(ctx context.Context, owner string, t api.Task, match int
 		t.Title, t.Description, t.Status, fromTime(t.UpdatedAt), owner, t.ID.String(), match, match)
 	got, err := scanTask(row)
 	if errors.Is(err, sql.ErrNoRows) {
-		return api.Task{}, store.WhyNoRow(match, d.taskExists(ctx, owner, t.ID))
+		return domain.Task{}, store.WhyNoRow(match, d.taskExists(ctx, owner, t.ID))
 	}
 	if err != nil {
-		return api.Task{}, wrap("update task", err)
+		return domain.Task{}, wrap("update task", err)
 	}
 	return got, nil
 }
@@ -79,7 +79,7 @@ func (d *DB) taskExists(ctx context.Context, owner string, id uuid.UUID) func() 
 	}
 }
 
-func (d *DB) ListTasks(ctx context.Context, owner string, after *api.Key, limit int) ([]api.Task, bool, error) {
+func (d *DB) ListTasks(ctx context.Context, owner string, after *domain.Key, limit int) ([]domain.Task, bool, error) {
 	var rows *sql.Rows
 	var err error
 	// One more than asked tells whether more follow.
@@ -94,7 +94,7 @@ func (d *DB) ListTasks(ctx context.Context, owner string, after *api.Key, limit 
 		return nil, false, wrap("list tasks", err)
 	}
 	defer rows.Close()
-	tasks := make([]api.Task, 0, limit)
+	tasks := make([]domain.Task, 0, limit)
 	for rows.Next() {
 		t, err := scanTask(rows)
 		if err != nil {
@@ -109,16 +109,16 @@ func (d *DB) ListTasks(ctx context.Context, owner string, after *api.Key, limit 
 	return tasks, more, nil
 }
 
-func scanTask(row interface{ Scan(...any) error }) (api.Task, error) {
-	var t api.Task
+func scanTask(row interface{ Scan(...any) error }) (domain.Task, error) {
+	var t domain.Task
 	var id string
 	var created, updated int64
 	if err := row.Scan(&id, &t.Owner, &t.Title, &t.Description, &t.Status, &t.Version, &created, &updated); err != nil {
-		return api.Task{}, err
+		return domain.Task{}, err
 	}
 	var err error
 	if t.ID, err = uuid.Parse(id); err != nil {
-		return api.Task{}, fmt.Errorf("stored id %q: %w", id, err)
+		return domain.Task{}, fmt.Errorf("stored id %q: %w", id, err)
 	}
 	t.CreatedAt, t.UpdatedAt = toTime(created), toTime(updated)
 	return t, nil

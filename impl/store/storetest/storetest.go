@@ -105,7 +105,7 @@ func postgresURL(t *testing.T) string {
 }
 
 // Down returns a database that cannot be reached: every call fails with an
-// error wrapping store.ErrUnavailable whose text says "connection refused",
+// error wrapping domain.ErrUnavailable whose text says "connection refused",
 // as a database that is down does. It implements every store interface,
 // whatever resources there are. Cleanup closes it.
 func Down(tb testing.TB) backend.DB {

@@ -18,10 +18,12 @@ import (
 	ourapi "example.com/tasks/impl/api"
 	"example.com/tasks/impl/apitest"
 	"example.com/tasks/impl/auth"
+	"example.com/tasks/impl/auth/apikey"
 	"example.com/tasks/impl/httpapi"
 	"example.com/tasks/impl/httplog"
 	"example.com/tasks/impl/spec"
 	"example.com/tasks/impl/store/backend"
+	"example.com/tasks/impl/validator"
 )
 
 // The stacks, in the order of the table's columns.
@@ -118,7 +120,7 @@ func build(stack string, db backend.DB, accessLog string) (http.Handler, error) 
 	case bareChi:
 		return apitest.BareChi.Build(db), nil
 	case ogen:
-		return ogenbench.New(db.(ourapi.TaskStore), apitest.Tokens())
+		return ogenbench.New(db, apitest.Tokens())
 	case full, fullNoLg:
 		logger := slog.New(slog.DiscardHandler)
 		if stack == full {
@@ -141,19 +143,22 @@ func build(stack string, db backend.DB, accessLog string) (http.Handler, error) 
 		if err != nil {
 			return nil, err
 		}
-		impl, err := ourapi.New(db, base)
+		impl, err := ourapi.New(ourapi.Stores{Tasks: db}, base)
 		if err != nil {
 			return nil, err
 		}
 		// As cmd/server builds it with its default flags (telemetry, rate
-		// limits and If-Match required are off: their zero values); the
-		// verifier is wrapped in auth.Verifiers as cmd/server wraps --dev's
-		// tokens.
+		// limits and If-Match required are off: their zero values).
+		authn, err := auth.New(doc, auth.Bearer(auth.Chain(apitest.Tokens())), apikey.Scheme(nil))
+		if err != nil {
+			return nil, err
+		}
 		return httpapi.New(httpapi.Config{
-			Logger:       logger,
-			Verifier:     auth.Verifiers{Static: apitest.Tokens()},
-			API:          impl,
-			MaxBodyBytes: httpapi.DefaultMaxBodyBytes,
+			Logger:        logger,
+			Spec:          doc,
+			API:           impl,
+			Authenticator: authn,
+			Validator:     validator.New(doc, validator.DefaultMaxBodyBytes),
 		})
 	}
 	return nil, fmt.Errorf("unknown stack %q: want one of %v", stack, stacks)
