@@ -19,7 +19,7 @@ BASE         ?= $(shell git rev-parse -q --verify origin/main >/dev/null 2>&1 &&
 RUN_FLAGS    ?= --dev --db sqlite:data/app.db
 MIGRATE_FLAGS ?= --db sqlite:data/app.db
 
-.PHONY: all rename check-rename generate check-generated build run migrate test unit lint lint-spec lint-spec-redocly spec-diff spec-diff-files tidy-check clean fuzz load bench bench-smoke ogen-bench bench-http bench-http-smoke
+.PHONY: all check-options rename check-rename generate check-generated build run migrate test unit lint lint-spec lint-spec-redocly spec-diff spec-diff-files tidy-check clean fuzz load bench bench-smoke ogen-bench bench-http bench-http-smoke
 .PHONY: node e2e swagger-ui check-ts-types check-swagger-ui
 
 # The ogen comparison (docs/PERFORMANCE.md) is a module of its own, which a
@@ -114,7 +114,7 @@ migrate:
 	$(GO) run ./cmd/server migrate $(MIGRATE_FLAGS)
 
 ## test: everything CI runs
-test: check-generated tidy-check lint lint-spec spec-diff unit bench-smoke ogen-bench bench-http-smoke e2e check-rename
+test: check-generated tidy-check lint lint-spec spec-diff unit bench-smoke ogen-bench bench-http-smoke e2e check-rename check-options
 
 ## unit: the Go tests, with the race detector, and the tests of the spec guards (they run make and npm)
 unit: $(NPM_CI)
@@ -215,3 +215,17 @@ clean:
 
 help:
 	@grep -E '^## ' Makefile | sed 's/^## /  /'
+
+## check-options: remove each removable option from a temporary copy as docs/FORKING.md says (its files, its marked wiring lines), then build and vet the copy (make test runs it)
+REMOVABLE_OPTIONS ?= dpop
+check-options:
+	@set -e; for opt in $(REMOVABLE_OPTIONS); do \
+		tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+		git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$$tmp"; \
+		( cd "$$tmp" && \
+		  find . -path ./e2e/node_modules -prune -o -iname "*$$opt*" -print | xargs rm -rf && \
+		  grep -rl --include='*.go' "option:$$opt" . | xargs -r sed -i "/option:$$opt/d" && \
+		  $(GO) build ./... && $(GO) vet ./... ) || { echo "check-options: removing $$opt breaks the build"; exit 1; }; \
+		if grep -rli --include='*.go' "impl/auth/$$opt\"" "$$tmp"; then echo "check-options: $$opt is still imported"; exit 1; fi; \
+		rm -rf "$$tmp"; echo "check-options: $$opt removed, the rest builds and vets"; \
+	done

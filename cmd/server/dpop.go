@@ -1,20 +1,35 @@
 package main
 
 import (
+	"flag"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/dpop"
 )
 
-// proofChecker returns the DPoP proof checker when the spec declares an
-// http scheme DPoP, else nil. Proofs are signed with the algorithms JWTs
-// may use.
-func proofChecker(doc *openapi3.T, c config, logger *slog.Logger) (*dpop.Checker, error) {
+// dpopConfig is the DPoP option's flags (RFC 9449).
+type dpopConfig struct {
+	maxAge time.Duration
+	nonce  bool
+}
+
+func (c *dpopConfig) flags(fs *flag.FlagSet) {
+	fs.DurationVar(&c.maxAge, "dpop-proof-max-age", dpop.DefaultMaxAge, "how old a DPoP proof's iat may be, and how long its jti is remembered (per instance) against replay; used when the spec declares an http scheme DPoP")
+	fs.BoolVar(&c.nonce, "dpop-nonce", false, "require a server-provided nonce in DPoP proofs (RFC 9449 §9): a client without one gets 401 use_dpop_nonce and a DPoP-Nonce to sign with")
+}
+
+// withDPoP adds the DPoP scheme to schemes when the spec declares an http
+// scheme DPoP, its proofs signed with the algorithms JWTs may use and its
+// tokens verified by tokens. It returns the proof algorithms, for the RFC
+// 9728 metadata.
+func withDPoP(schemes []auth.SchemeFunc, doc *openapi3.T, c config, tokens auth.Verifier, logger *slog.Logger) ([]auth.SchemeFunc, []string, error) {
 	if !dpop.Declared(doc) {
-		return nil, nil
+		return schemes, nil, nil
 	}
 	var algs []string
 	for a := range strings.SplitSeq(c.jwtAlgorithms, ",") {
@@ -22,16 +37,13 @@ func proofChecker(doc *openapi3.T, c config, logger *slog.Logger) (*dpop.Checker
 			algs = append(algs, a)
 		}
 	}
-	checker, err := dpop.New(dpop.Config{PublicURL: c.publicURL, Algorithms: algs, MaxAge: c.dpopMaxAge, Nonces: c.dpopNonce})
+	checker, err := dpop.New(dpop.Config{PublicURL: c.publicURL, Algorithms: algs, MaxAge: c.dpop.maxAge, Nonces: c.dpop.nonce})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if c.publicURL == "" {
 		logger.Warn("DPoP proofs are checked against the URL this server sees; behind a proxy, set --public-url to the URL clients use")
 	}
-	logger.Info("DPoP enabled", "algorithms", strings.Join(algs, ","), "proof_max_age", c.dpopMaxAge.String(), "nonces", c.dpopNonce, "replay_cache", "per instance")
-	return checker, nil
+	logger.Info("DPoP enabled", "algorithms", strings.Join(algs, ","), "proof_max_age", c.dpop.maxAge.String(), "nonces", c.dpop.nonce, "replay_cache", "per instance")
+	return append(schemes, checker.Scheme(tokens)), checker.Algorithms(), nil
 }
-
-// defaultDPoPMaxAge is --dpop-proof-max-age's default.
-const defaultDPoPMaxAge = dpop.DefaultMaxAge

@@ -8,27 +8,28 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"example.com/tasks/impl/apitest"
+	"example.com/tasks/impl/auth/dpop"
 	"example.com/tasks/impl/auth/jwttoken"
 	"example.com/tasks/impl/spec"
 )
 
-// TestProofChecker: DPoP is on exactly when the spec declares it, with the
-// JWT algorithm allow-list, and a bad public URL stops the start.
-func TestProofChecker(t *testing.T) {
+// TestWithDPoP: DPoP is on exactly when the spec declares it, with the JWT
+// algorithm allow-list, and a bad public URL stops the start.
+func TestWithDPoP(t *testing.T) {
 	quiet := slog.New(slog.DiscardHandler)
 	real, err := spec.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	withDPoP := apitest.EditedSpec(t, "dpopAuth", &openapi3.SecurityScheme{Type: "http", Scheme: "DPoP"}, false)
-	base := config{jwtAlgorithms: "ES256, EdDSA", publicURL: "https://api.example.com", dpopMaxAge: defaultDPoPMaxAge}
+	declared := apitest.EditedSpec(t, "dpopAuth", &openapi3.SecurityScheme{Type: "http", Scheme: "DPoP"}, false)
+	base := config{jwtAlgorithms: "ES256, EdDSA", publicURL: "https://api.example.com", dpop: dpopConfig{maxAge: dpop.DefaultMaxAge}}
 
-	if pc, err := proofChecker(real, base, quiet); pc != nil || err != nil {
-		t.Errorf("the real spec: %v, %v; want no DPoP", pc, err)
+	if schemes, algs, err := withDPoP(nil, real, base, nil, quiet); len(schemes) != 0 || algs != nil || err != nil {
+		t.Errorf("the real spec: %d schemes, %v, %v; want no DPoP", len(schemes), algs, err)
 	}
-	pc, err := proofChecker(withDPoP, base, quiet)
-	if err != nil || pc == nil || strings.Join(pc.Algorithms(), " ") != "ES256 EdDSA" {
-		t.Fatalf("a DPoP spec: %v, %v", pc, err)
+	schemes, algs, err := withDPoP(nil, declared, base, nil, quiet)
+	if err != nil || len(schemes) != 1 || strings.Join(algs, " ") != "ES256 EdDSA" {
+		t.Fatalf("a DPoP spec: %d schemes, %v, %v", len(schemes), algs, err)
 	}
 	for _, edit := range []func(*config){
 		func(c *config) { c.publicURL = "http://api.example.com" },
@@ -36,14 +37,14 @@ func TestProofChecker(t *testing.T) {
 	} {
 		c := base
 		edit(&c)
-		if _, err := proofChecker(withDPoP, c, quiet); err == nil {
+		if _, _, err := withDPoP(nil, declared, c, nil, quiet); err == nil {
 			t.Errorf("%+v accepted", c)
 		}
 	}
 	c := base
 	c.jwtAlgorithms = strings.Join(jwttoken.DefaultAlgorithms, ",")
 	c.publicURL = ""
-	if pc, err := proofChecker(withDPoP, c, quiet); err != nil || len(pc.Algorithms()) != len(jwttoken.DefaultAlgorithms) {
+	if _, algs, err := withDPoP(nil, declared, c, nil, quiet); err != nil || len(algs) != len(jwttoken.DefaultAlgorithms) {
 		t.Errorf("without a public URL: %v", err)
 	}
 }

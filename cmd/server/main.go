@@ -92,8 +92,7 @@ type config struct {
 	jwtSkipTypCheck bool
 	publicURL       string
 	introspection   introspectionConfig
-	dpopMaxAge      time.Duration
-	dpopNonce       bool
+	dpop            dpopConfig // option:dpop
 }
 
 // parseConfig reads flags from args; a flag not given falls back to its
@@ -144,8 +143,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.introspection.clientSecret, "introspection-client-secret", "", "this server's client secret at the introspection endpoint (prefer --introspection-client-secret-file)")
 	fs.StringVar(&c.introspection.secretFile, "introspection-client-secret-file", "", "a file holding the introspection client secret (a mounted secret)")
 	fs.DurationVar(&c.introspection.cacheTTL, "introspection-cache-ttl", introspect.DefaultCacheTTL, "the longest an active introspection answer is trusted (never past the token's exp): a revoked token works this long")
-	fs.DurationVar(&c.dpopMaxAge, "dpop-proof-max-age", defaultDPoPMaxAge, "how old a DPoP proof's iat may be, and how long its jti is remembered (per instance) against replay; used when the spec declares an http scheme DPoP")
-	fs.BoolVar(&c.dpopNonce, "dpop-nonce", false, "require a server-provided nonce in DPoP proofs (RFC 9449 §9): a client without one gets 401 use_dpop_nonce and a DPoP-Nonce to sign with")
+	c.dpop.flags(fs) // option:dpop
 	// Every flag falls back to its environment variable; --help names it.
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " (env " + envName(f.Name) + ")" })
 
@@ -286,8 +284,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 // apiHandler builds the API's http.Handler from the spec: each security
 // scheme's checker, the validator, the rate limit and the RFC 9728
-// metadata, handed to httpapi. An option's wiring is its line here and its
-// file in this folder (dpop.go, introspection.go, ...).
+// metadata, handed to httpapi. An option's wiring is its file in this
+// folder and the lines here marked with its name (docs/FORKING.md).
 func apiHandler(ctx context.Context, cfg config, doc *openapi3.T, db backend.DB, tel *telemetry.Telemetry, logger *slog.Logger) (http.Handler, error) {
 	basePath, err := spec.BasePath(doc)
 	if err != nil {
@@ -307,13 +305,10 @@ func apiHandler(ctx context.Context, cfg config, doc *openapi3.T, db backend.DB,
 		return nil, err
 	}
 	schemes = append(schemes, keys)
-	proofs, err := proofChecker(doc, cfg, logger)
-	if err != nil {
-		return nil, err
-	}
-	if proofs != nil {
-		schemes = append(schemes, proofs.Scheme(tokens))
-	}
+	var proofAlgorithms []string
+	if schemes, proofAlgorithms, err = withDPoP(schemes, doc, cfg, tokens, logger); err != nil { // option:dpop
+		return nil, err // option:dpop
+	} // option:dpop
 	authn, err := auth.New(doc, schemes...)
 	if err != nil {
 		return nil, err
@@ -337,7 +332,7 @@ func apiHandler(ctx context.Context, cfg config, doc *openapi3.T, db backend.DB,
 			Scopes:    scopes,
 			// The metadata names the issuer whose tokens are accepted.
 			AuthorizationServers: nonEmpty(cfg.jwtIssuer),
-			DPoPAlgorithms:       proofs.Algorithms(),
+			DPoPAlgorithms:       proofAlgorithms,
 		})
 		if err != nil {
 			return nil, err

@@ -6,13 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/getkin/kin-openapi/openapi3"
-
 	"example.com/tasks/impl/apitest"
-	"example.com/tasks/impl/auth"
-	"example.com/tasks/impl/auth/dpop"
 	"example.com/tasks/impl/auth/introspect"
-	"example.com/tasks/impl/auth/jwttoken"
 	"example.com/tasks/impl/auth/jwttoken/jwttest"
 	"example.com/tasks/impl/auth/protectedresource"
 	"example.com/tasks/impl/auth/statictoken"
@@ -31,35 +26,6 @@ func TestConformance(t *testing.T) {
 	}
 	if n := len(doc.Paths.Map()); n < 3 {
 		t.Fatalf("the spec has %d paths; is it the real one?", n)
-	}
-}
-
-// TestConformanceWithDPoP runs the suite on the spec with every bearer
-// requirement turned into an http scheme DPoP: DPoP-bound JWTs, each
-// request with a fresh proof.
-func TestConformanceWithDPoP(t *testing.T) {
-	t.Parallel()
-	k := jwttest.NewKey(t, "k", false)
-	iss := jwttest.NewIssuer(t, k)
-	doc := apitest.EditedSpec(t, "dpopAuth", &openapi3.SecurityScheme{Type: "http", Scheme: "DPoP"}, true)
-	key := jwttest.NewDPoPKey(t)
-	scopes := strings.Join(allScopes(doc), " ")
-	creds := apitest.Credentials{
-		AllScopes: k.Sign(t, key.Bind(iss.Claims("conformance", scopes))),
-		NoScopes:  k.Sign(t, key.Bind(iss.Claims("conformance", ""))),
-		Invalid:   "conformance-invalid",
-		Proof: func(req *http.Request, token string) string {
-			return key.Proof(t, req.Method, "http://"+req.Host+req.URL.EscapedPath(), token, nil)
-		},
-	}
-	proofs, err := dpop.New(dpop.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	jwts := iss.Verifier(t, jwttoken.Config{})
-	h := newInProcessWith(t, apitest.Config{Spec: doc, Verifier: jwts, Schemes: []auth.SchemeFunc{proofs.Scheme(jwts)}, APIKeys: keysFor(t, creds)})
-	for _, f := range apitest.Conformance(doc, doc.Servers[0].URL, h.h, creds) {
-		t.Error(f)
 	}
 }
 
