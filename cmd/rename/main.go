@@ -81,8 +81,21 @@ func run(args []string, root string, stdout, stderr io.Writer) error {
 	fs.StringVar(&to.module, "module", "", "the new module path, e.g. example.com/acme/orders-api")
 	fs.StringVar(&to.name, "name", "", `the product's name, e.g. "Orders API" (openapi.yaml's info.title)`)
 	fs.StringVar(&to.envPrefix, "env-prefix", "", "the environment variables' prefix, e.g. ORDERS (ORDERS_ADDR, ...)")
+	leftovers := fs.Bool("leftovers", false, "print the tree's names as a renamed copy must not contain them, one a line (module path, product name, env prefix and _, slug), and exit: make check-rename greps for them")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *leftovers {
+		from, _, err := current(root)
+		if err != nil {
+			return err
+		}
+		slug, _ := from.derived()
+		// The token prefix is left out: as a plain string it is also the
+		// start of the resource's file names (tasks_test.go); TestRename
+		// checks it where it stands alone.
+		fmt.Fprintf(stdout, "%s\n%s\n%s_\n%s\n", from.module, from.name, from.envPrefix, slug)
+		return nil
 	}
 	if err := to.check(); err != nil {
 		return err

@@ -234,3 +234,24 @@ func TestNoModulePathInStrings(t *testing.T) {
 		t.Fatal("no .go file was checked")
 	}
 }
+
+// TestLeftovers: -leftovers prints the tree's names, for make check-rename.
+func TestLeftovers(t *testing.T) {
+	t.Parallel()
+	root := filepath.Join("..", "..")
+	n, _, err := current(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slug, _ := n.derived()
+	var out, errs bytes.Buffer
+	if err := run([]string{"-leftovers"}, root, &out, &errs); err != nil {
+		t.Fatalf("-leftovers: %v\n%s", err, errs.String())
+	}
+	if want := n.module + "\n" + n.name + "\n" + n.envPrefix + "_\n" + slug + "\n"; out.String() != want {
+		t.Errorf("-leftovers printed %q, want %q", out.String(), want)
+	}
+	if slug == "" || strings.ToLower(slug) != slug || strings.Contains(slug, " ") {
+		t.Errorf("slug %q of %q is no lower-case identifier", slug, n.name)
+	}
+}
