@@ -255,3 +255,25 @@ func TestLeftovers(t *testing.T) {
 		t.Errorf("slug %q of %q is no lower-case identifier", slug, n.name)
 	}
 }
+
+// TestRenamer: the derived names are renamed where they stand alone, and in
+// one pass: a new module path that holds the old slug keeps it. (Names the
+// tree does not have, so that a rename of the tree leaves the test alone.)
+func TestRenamer(t *testing.T) {
+	t.Parallel()
+	from := names{module: "example.org/widgets", name: "Widgets API", envPrefix: "WIDGETS"}
+	to := names{module: "example.org/acme/widgets-api", name: "Gadgets API", envPrefix: "GADGETS"}
+	in := "import \"example.org/widgets/impl/spec\"\n" +
+		"module example.org/widgets\n" +
+		"// realm \"Widgets API\", audience widgets-api, prefix \"widgets_\", WIDGETS_ADDR\n" +
+		"const envPrefix = \"WIDGETS\"\n" +
+		"widgets_test.go, widgets_owner_idx, example.org/widgets-v2, subwidgets-apis\n"
+	want := "import \"example.org/acme/widgets-api/impl/spec\"\n" +
+		"module example.org/acme/widgets-api\n" +
+		"// realm \"Gadgets API\", audience gadgets-api, prefix \"gadgets_\", GADGETS_ADDR\n" +
+		"const envPrefix = \"GADGETS\"\n" +
+		"widgets_test.go, widgets_owner_idx, example.org/widgets-v2, subwidgets-apis\n"
+	if got := string(renamer(from, to, []string{from.module})("x.go", []byte(in))); got != want {
+		t.Errorf("renamed:\n%s\nwant:\n%s", got, want)
+	}
+}
