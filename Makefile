@@ -45,25 +45,26 @@ rename:
 ## check-rename: rename a temporary clone, then build, vet and run its Go tests; and a gonew copy (make test runs it)
 check-rename:
 	$(GO) test -count=1 -tags gonew -run '^TestGonewCopy$$' ./cmd/rename
-	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp" "$$tmp.old"' EXIT; \
 	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then git ls-files -z | tar --null -T - -cf - ; \
 	else tar --exclude=./.git --exclude=node_modules --exclude=./bin --exclude=./data --exclude=./e2e/out -cf - . ; fi | tar -xf - -C "$$tmp" && \
-	old_module=$$($(GO) list -m) && old_name=$$(sed -n 's/^  title: //p' openapi.yaml | head -1) && \
-	old_prefix=$$(sed -n 's/^const envPrefix = "\(.*\)"$$/\1/p' cmd/server/main.go) && \
+	$(GO) run ./cmd/rename -leftovers > "$$tmp.old" && \
 	cd "$$tmp" && git init -q && git add -A && git -c user.name=ci -c user.email=ci@localhost commit -qm copy && \
 	$(GO) run ./cmd/rename -module example.com/acme/orders-api -name "Orders API" -env-prefix ORDERS && \
-	if git grep -n -e "$$old_module" -e "$$old_name" -e "$${old_prefix}_" ; then \
-		echo "check-rename: the old names above survived the rename"; exit 1; fi && \
+	if git grep -n -F -f "$$tmp.old" ; then \
+		echo "check-rename: the old names above ($$(paste -sd, "$$tmp.old")) survived the rename"; exit 1; fi && \
 	$(GO) build ./... && $(GO) vet ./... && $(GO) test -count=1 ./... && \
 	echo "check-rename: the renamed copy builds, vets and passes its tests"
 
-## generate: regenerate everything derived from openapi.yaml: gen/ and docs/ogen-bench/api/ (never edit them by hand)
+## generate: regenerate gen/ (the Go code and gen/openapi.d.ts) from openapi.yaml (never edit gen/ by hand)
+# Only what the fork owns: the ogen comparison generates from its own frozen
+# copy of the spec (make -C docs/ogen-bench refresh-spec), so a scheme ogen
+# does not implement (openIdConnect) cannot break this loop.
 generate: $(NPM_CI)
 	$(OAPI_CODEGEN) -config gen/oapi-codegen.yaml openapi.yaml
 	$(OPENAPI_TS) ../openapi.yaml -o ../gen/openapi.d.ts
-	$(OGEN_MAKE) generate
 
-## check-generated: fail if gen/ does not match what openapi.yaml generates
+## check-generated: fail if gen/ does not match what openapi.yaml generates (and docs/ogen-bench/api/ its frozen spec)
 check-generated: check-ts-types check-swagger-ui
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	sed "s|^output: .*|output: $$tmp/gen.go|" gen/oapi-codegen.yaml > "$$tmp/config.yaml"; \
@@ -202,7 +203,7 @@ bench-http-smoke:
 
 # ogen-bench: the ogen comparison (its own module, docs/ogen-bench) still
 # builds and answers as the spec says, so that it cannot rot (check-generated
-# checks that it is generated from the current spec)
+# checks that it is generated from its frozen copy of the spec)
 ogen-bench:
 	$(OGEN_MAKE) test
 

@@ -7,7 +7,9 @@
 // Each name lives in one place, from which the code derives the rest:
 //
 //	module path   go.mod (and the import paths, docs/ogen-bench/go.mod)
-//	product name  info.title in openapi.yaml: the realm, log lines, docs title, token prefix
+//	product name  info.title in openapi.yaml: the realm, log lines, docs title,
+//	              and what impl/spec derives from it: the token prefix
+//	              ("tasks_"), the lower-case slug ("tasks-api")
 //	env prefix    envPrefix in cmd/server/main.go: every variable's name
 //
 // The old names are read from those places, and every text file that
@@ -35,8 +37,11 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
+
+	"example.com/tasks/impl/spec"
 )
 
 func main() {
@@ -76,8 +81,21 @@ func run(args []string, root string, stdout, stderr io.Writer) error {
 	fs.StringVar(&to.module, "module", "", "the new module path, e.g. example.com/acme/orders-api")
 	fs.StringVar(&to.name, "name", "", `the product's name, e.g. "Orders API" (openapi.yaml's info.title)`)
 	fs.StringVar(&to.envPrefix, "env-prefix", "", "the environment variables' prefix, e.g. ORDERS (ORDERS_ADDR, ...)")
+	leftovers := fs.Bool("leftovers", false, "print the tree's names as a renamed copy must not contain them, one a line (module path, product name, env prefix and _, slug), and exit: make check-rename greps for them")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *leftovers {
+		from, _, err := current(root)
+		if err != nil {
+			return err
+		}
+		slug, _ := from.derived()
+		// The token prefix is left out: as a plain string it is also the
+		// start of the resource's file names (tasks_test.go); TestRename
+		// checks it where it stands alone.
+		fmt.Fprintf(stdout, "%s\n%s\n%s_\n%s\n", from.module, from.name, from.envPrefix, slug)
+		return nil
 	}
 	if err := to.check(); err != nil {
 		return err
@@ -195,32 +213,85 @@ func current(root string) (n names, modules []string, err error) {
 	return n, modules, nil
 }
 
-// renamer returns the function that rewrites one file's contents.
-func renamer(from, to names, oldModules []string) func(name string, data []byte) []byte {
-	type rule struct {
-		re   *regexp.Regexp
-		repl string
-	}
-	var rules []rule
+// derived returns the names the code derives from n.name that are spelled
+// out in comments, docs and test fixtures, so that the rename finds them:
+// the slug ("tasks-api": the example JWT audience, OTEL_SERVICE_NAME) and
+// the token prefix ("tasks_"), each as impl/spec derives it.
+func (n names) derived() (slug, tokenPrefix string) {
+	doc := &openapi3.T{Info: &openapi3.Info{Title: n.name}}
+	return spec.Slug(doc), spec.TokenPrefix(doc)
+}
+
+// A rule finds one old name; the replacement keeps what the pattern matched
+// after the name itself (the character that ends a module path).
+type rule struct {
+	pattern  string // a regexp without capturing groups
+	old, new string
+}
+
+// rules lists what the rename rewrites, first the rules that win when two
+// match at the same place.
+func rules(from, to names, oldModules []string) []rule {
+	var rs []rule
 	for _, m := range oldModules {
 		if m != to.module {
 			// The path, not a longer one that starts with it (its -v2, say).
-			rules = append(rules, rule{regexp.MustCompile(regexp.QuoteMeta(m) + `([^A-Za-z0-9._~-]|$)`), to.module + "${1}"})
+			rs = append(rs, rule{regexp.QuoteMeta(m) + `(?:[^A-Za-z0-9._~-]|$)`, m, to.module})
 		}
 	}
 	if from.name != to.name {
-		rules = append(rules, rule{regexp.MustCompile(`\b` + regexp.QuoteMeta(from.name) + `\b`), to.name})
+		rs = append(rs, rule{`\b` + regexp.QuoteMeta(from.name) + `\b`, from.name, to.name})
 	}
 	if from.envPrefix != to.envPrefix {
-		rules = append(rules,
-			rule{regexp.MustCompile(`\b` + from.envPrefix + `_`), to.envPrefix + "_"},
-			rule{regexp.MustCompile(`(?m)^const envPrefix = "` + from.envPrefix + `"$`), `const envPrefix = "` + to.envPrefix + `"`})
+		rs = append(rs,
+			rule{`\b` + from.envPrefix + `_`, from.envPrefix + "_", to.envPrefix + "_"},
+			rule{`(?m)^const envPrefix = "` + from.envPrefix + `"$`, `const envPrefix = "` + from.envPrefix + `"`, `const envPrefix = "` + to.envPrefix + `"`})
 	}
+	fromSlug, fromToken := from.derived()
+	toSlug, toToken := to.derived()
+	if fromSlug != toSlug && fromSlug != "" {
+		rs = append(rs, rule{`\b` + regexp.QuoteMeta(fromSlug) + `\b`, fromSlug, toSlug})
+	}
+	if fromToken != toToken && fromToken != "_" {
+		// The prefix alone ("tasks_", tasks_…), not a file or index name
+		// that starts with the resource's name (tasks_test.go).
+		rs = append(rs, rule{`\b` + regexp.QuoteMeta(fromToken) + `(?:[^A-Za-z0-9_]|$)`, fromToken, toToken})
+	}
+	return rs
+}
+
+// renamer returns the function that rewrites one file's contents. All the
+// rules are applied in one pass, so that a new name is never renamed again
+// by a later rule (a new module path that holds the old slug, say).
+func renamer(from, to names, oldModules []string) func(name string, data []byte) []byte {
+	rs := rules(from, to, oldModules)
+	if len(rs) == 0 {
+		return func(_ string, data []byte) []byte { return data }
+	}
+	alts := make([]string, len(rs))
+	for i, r := range rs {
+		alts[i] = "(" + r.pattern + ")"
+	}
+	re := regexp.MustCompile(strings.Join(alts, "|"))
 	return func(_ string, data []byte) []byte {
-		for _, r := range rules {
-			data = r.re.ReplaceAll(data, []byte(r.repl))
+		var out []byte
+		last := 0
+		for _, m := range re.FindAllSubmatchIndex(data, -1) {
+			for i, r := range rs {
+				if m[2+2*i] < 0 {
+					continue
+				}
+				out = append(out, data[last:m[0]]...)
+				out = append(out, r.new...)
+				out = append(out, data[m[0]+len(r.old):m[1]]...)
+				last = m[1]
+				break
+			}
 		}
-		return data
+		if out == nil {
+			return data
+		}
+		return append(out, data[last:]...)
 	}
 }
 

@@ -2,55 +2,62 @@ package main
 
 import (
 	"bytes"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+
+	"example.com/tasks/impl/gotooltest"
 )
 
-// copyTree copies the repository, without git and what is installed or
-// built, into a new folder.
+// copyTree copies the repository's tracked files (gotooltest.CopyTree)
+// into a new folder, and makes every go command this test runs (the rename
+// runs oapi-codegen with `go run`) use module state of its own: see
+// gotooltest for why and how.
 func copyTree(t *testing.T) string {
 	t.Helper()
 	src, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	dst := t.TempDir()
-	skip := map[string]bool{".git": true, "node_modules": true, "bin": true, "data": true, "out": true}
-	err = filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		if d.Name() == ".git" && !d.IsDir() {
-			return nil // a worktree's link to its repository
-		}
-		if d.IsDir() {
-			if skip[d.Name()] {
-				return filepath.SkipDir
-			}
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
+	root := gotooltest.CopyTree(t, src)
+	from, _, err := current(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return dst
+	for _, kv := range gotooltest.Env(t, from.module, nil) {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	return root
 }
 
-// grep returns the files under root that contain s.
-func grep(t *testing.T, root, s string) []string {
+// leftovers returns what must not be left of the names old after a rename:
+// the module path (as an import path's start or alone on a line), the
+// product name, the environment prefix, and the derived slug and token
+// prefix. The patterns are the rename's own, to the letter for the fixed
+// strings; the token prefix only where it stands alone ("tasks_"), since
+// tasks_test.go is the resource's name, not the product's.
+func leftovers(old names) []*regexp.Regexp {
+	slug, token := old.derived()
+	return []*regexp.Regexp{
+		regexp.MustCompile(regexp.QuoteMeta(old.module) + `(/|\n)`),
+		regexp.MustCompile(regexp.QuoteMeta(old.name)),
+		regexp.MustCompile(regexp.QuoteMeta(old.envPrefix + "_")),
+		regexp.MustCompile(`\b` + regexp.QuoteMeta(slug) + `\b`),
+		regexp.MustCompile(`\b` + regexp.QuoteMeta(token) + `([^A-Za-z0-9_]|$)`),
+	}
+}
+
+// grep returns the files under root in which re finds a match.
+func grep(t *testing.T, root string, re *regexp.Regexp) []string {
 	t.Helper()
 	var found []string
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -58,7 +65,7 @@ func grep(t *testing.T, root, s string) []string {
 			return err
 		}
 		data, err := os.ReadFile(path)
-		if err == nil && bytes.Contains(data, []byte(s)) {
+		if err == nil && re.Match(data) {
 			rel, _ := filepath.Rel(root, path)
 			found = append(found, rel)
 		}
@@ -90,9 +97,9 @@ func TestRename(t *testing.T) {
 	if err := run(args, root, &out, &errs); err != nil {
 		t.Fatalf("rename: %v\n%s%s", err, out.String(), errs.String())
 	}
-	for _, s := range []string{old.module + "/", old.module + "\n", old.name, old.envPrefix + "_"} {
-		if files := grep(t, root, s); len(files) > 0 {
-			t.Errorf("%q is still in %v", s, files)
+	for _, re := range leftovers(old) {
+		if files := grep(t, root, re); len(files) > 0 {
+			t.Errorf("%s is still in %v", re, files)
 		}
 	}
 	got, _, err := current(root)
@@ -154,5 +161,119 @@ func TestRenameRefusesBadNames(t *testing.T) {
 		if err := run(args, t.TempDir(), &out, &errs); err == nil {
 			t.Errorf("rename %q succeeded, want an error", args)
 		}
+	}
+}
+
+// modulePathLiterals returns where the Go source src spells modulePath (or
+// a path under it) in a string literal other than an import path: gonew
+// rewrites import paths only, so such a literal would keep the old module's
+// name in a fork made with it.
+func modulePathLiterals(name string, src []byte, modulePath string) ([]string, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, name, src, parser.SkipObjectResolution)
+	if err != nil {
+		return nil, err
+	}
+	re := regexp.MustCompile(regexp.QuoteMeta(modulePath) + `([^A-Za-z0-9._~-]|$)`)
+	imports := map[*ast.BasicLit]bool{}
+	for _, spec := range f.Imports {
+		imports[spec.Path] = true
+	}
+	var found []string
+	ast.Inspect(f, func(n ast.Node) bool {
+		lit, ok := n.(*ast.BasicLit)
+		if ok && lit.Kind == token.STRING && !imports[lit] {
+			if s, err := strconv.Unquote(lit.Value); err == nil && re.MatchString(s) {
+				found = append(found, fset.Position(lit.Pos()).String())
+			}
+		}
+		return true
+	})
+	return found, nil
+}
+
+// TestNoModulePathInStrings fails if a tracked .go file holds the module
+// path in a string literal (imports aside): derive it instead, from a
+// type (reflect.TypeFor[T]().PkgPath()) or debug.ReadBuildInfo.
+func TestNoModulePathInStrings(t *testing.T) {
+	t.Parallel()
+	root := filepath.Join("..", "..")
+	n, _, err := current(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The check itself finds a literal, and leaves imports alone.
+	probe := "package p\n\nimport _ \"" + n.module + "/gen\"\n\nconst scope = \"" + n.module + "/impl/x\"\n"
+	if found, err := modulePathLiterals("probe.go", []byte(probe), n.module); err != nil || len(found) != 1 {
+		t.Fatalf("the check found %v (%v) in a file with one literal", found, err)
+	}
+
+	files, err := gotooltest.Files(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, name := range files {
+		if !strings.HasSuffix(name, ".go") {
+			continue
+		}
+		src, err := os.ReadFile(filepath.Join(root, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		found, err := modulePathLiterals(name, src, n.module)
+		if err != nil {
+			t.Error(err)
+		}
+		for _, at := range found {
+			t.Errorf("%s: a string literal spells the module path %s; derive it (reflect.TypeFor[T]().PkgPath(), debug.ReadBuildInfo): gonew would leave it behind", at, n.module)
+		}
+		checked++
+	}
+	if checked == 0 {
+		t.Fatal("no .go file was checked")
+	}
+}
+
+// TestLeftovers: -leftovers prints the tree's names, for make check-rename.
+func TestLeftovers(t *testing.T) {
+	t.Parallel()
+	root := filepath.Join("..", "..")
+	n, _, err := current(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slug, _ := n.derived()
+	var out, errs bytes.Buffer
+	if err := run([]string{"-leftovers"}, root, &out, &errs); err != nil {
+		t.Fatalf("-leftovers: %v\n%s", err, errs.String())
+	}
+	if want := n.module + "\n" + n.name + "\n" + n.envPrefix + "_\n" + slug + "\n"; out.String() != want {
+		t.Errorf("-leftovers printed %q, want %q", out.String(), want)
+	}
+	if slug == "" || strings.ToLower(slug) != slug || strings.Contains(slug, " ") {
+		t.Errorf("slug %q of %q is no lower-case identifier", slug, n.name)
+	}
+}
+
+// TestRenamer: the derived names are renamed where they stand alone, and in
+// one pass: a new module path that holds the old slug keeps it. (Names the
+// tree does not have, so that a rename of the tree leaves the test alone.)
+func TestRenamer(t *testing.T) {
+	t.Parallel()
+	from := names{module: "example.org/widgets", name: "Widgets API", envPrefix: "WIDGETS"}
+	to := names{module: "example.org/acme/widgets-api", name: "Gadgets API", envPrefix: "GADGETS"}
+	in := "import \"example.org/widgets/impl/spec\"\n" +
+		"module example.org/widgets\n" +
+		"// realm \"Widgets API\", audience widgets-api, prefix \"widgets_\", WIDGETS_ADDR\n" +
+		"const envPrefix = \"WIDGETS\"\n" +
+		"widgets_test.go, widgets_owner_idx, example.org/widgets-v2, subwidgets-apis\n"
+	want := "import \"example.org/acme/widgets-api/impl/spec\"\n" +
+		"module example.org/acme/widgets-api\n" +
+		"// realm \"Gadgets API\", audience gadgets-api, prefix \"gadgets_\", GADGETS_ADDR\n" +
+		"const envPrefix = \"GADGETS\"\n" +
+		"widgets_test.go, widgets_owner_idx, example.org/widgets-v2, subwidgets-apis\n"
+	if got := string(renamer(from, to, []string{from.module})("x.go", []byte(in))); got != want {
+		t.Errorf("renamed:\n%s\nwant:\n%s", got, want)
 	}
 }

@@ -26,7 +26,7 @@ import (
 	"example.com/tasks/impl/spec"
 )
 
-//go:generate go run github.com/ogen-go/ogen/cmd/ogen --config ogen.yml --target api --package api --clean ../../openapi.yaml
+//go:generate go run github.com/ogen-go/ogen/cmd/ogen --config ogen.yml --target api --package api --clean openapi.yaml
 
 // basePath is the spec's server URL.
 const basePath = "/v1"

@@ -101,6 +101,27 @@ func Scopes(doc *openapi3.T) (all, read []string) {
 	return all, read
 }
 
+// Slug is the product's name as a lower-case identifier, for the places
+// that want one (an example JWT audience, OTEL_SERVICE_NAME, a file name):
+// its letters and digits lowercased, each run of other characters one "-"
+// ("tasks-api" for "Tasks API"). cmd/rename renames it with the name.
+func Slug(doc *openapi3.T) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(strings.TrimSpace(Name(doc))) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+		} else {
+			dash = true
+		}
+	}
+	return b.String()
+}
+
 // TokenPrefix starts every token that cmd/mint-token makes, so that secret
 // scanners and people can tell at a glance whose token a leaked string is:
 // the first word of the product's name, lowercased, and "_" ("tasks_" for

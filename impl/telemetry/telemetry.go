@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strings"
 
 	promclient "github.com/prometheus/client_golang/prometheus"
@@ -34,8 +35,11 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// scope is the instrumentation scope of every span and metric made here.
-const scope = "example.com/tasks/impl/telemetry"
+// scope is the instrumentation scope of every span and metric made here:
+// this package's import path, read from one of its types so that a renamed
+// fork (make rename, or gonew, which rewrites imports but not strings) names
+// its own module.
+var scope = reflect.TypeFor[Telemetry]().PkgPath()
 
 // Options says what to turn on.
 type Options struct {
