@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
 
@@ -41,12 +42,38 @@ func (v *Validator) readJSON(r *http.Request, mt string) error {
 	return checkIJSON(data)
 }
 
-// checkIJSON reads the one JSON value data holds token by token with
+// checkIJSON refuses a body that is not I-JSON, with the first failure.
+// jsontext.Value.IsValid checks the rules jsontext holds (UTF-8, escapes,
+// duplicate names, nesting depth, one value) on a pooled decoder without
+// allocating; only a body that fails them, or that has a byte outside ASCII
+// or an escape and so may hold a noncharacter, is read again token by token
+// (firstIJSONFailure). TestCheckIJSON and FuzzCheckIJSON hold the two paths
+// to the same answers.
+func checkIJSON(data []byte) error {
+	if jsontext.Value(data).IsValid() && asciiWithoutEscapes(data) {
+		return nil
+	}
+	return firstIJSONFailure(data)
+}
+
+// asciiWithoutEscapes reports whether data has neither a byte outside ASCII
+// nor a backslash: a JSON text can hold a noncharacter only as UTF-8 or as a
+// \u escape.
+func asciiWithoutEscapes(data []byte) bool {
+	for _, c := range data {
+		if c >= utf8.RuneSelf || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// firstIJSONFailure reads the one JSON value data holds token by token with
 // jsontext, which checks UTF-8, escapes, duplicate names and the nesting
 // depth as it goes; no library checks noncharacters, so each string is
 // looked at here. It stops at the first failure, and returns it as
 // notIJSON's answer.
-func checkIJSON(data []byte) error {
+func firstIJSONFailure(data []byte) error {
 	dec := jsontext.NewDecoder(bytes.NewReader(data))
 	for {
 		tok, err := dec.ReadToken()
