@@ -3,6 +3,7 @@ package validator
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -42,7 +43,7 @@ func TestHandlerGetsTheCheckedValue(t *testing.T) {
 	}
 
 	// What the generated handler does with it: bind into its typed body.
-	r.Body = checkedBody{ReadCloser: http.NoBody, value: checked.ValidatedValue()}
+	r.Body = checkedValue{ReadCloser: http.NoBody, value: checked.ValidatedValue()}
 	var item struct {
 		Name  string  `json:"name"`
 		Size  int64   `json:"size"`
@@ -56,3 +57,11 @@ func TestHandlerGetsTheCheckedValue(t *testing.T) {
 		t.Errorf("bound %+v, want the checked value with its defaults", item)
 	}
 }
+
+// checkedValue is a body that carries a checked value and no bytes.
+type checkedValue struct {
+	io.ReadCloser
+	value any
+}
+
+func (b checkedValue) ValidatedValue() any { return b.value }
