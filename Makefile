@@ -218,7 +218,7 @@ help:
 	@grep -E '^## ' Makefile | sed 's/^## /  /'
 
 ## check-options: remove each removable option from a temporary copy as docs/FORKING.md says (its files, its marked wiring lines), then build and vet the copy (make test runs it)
-REMOVABLE_OPTIONS ?= dpop
+REMOVABLE_OPTIONS ?= dpop ratelimit telemetry
 check-options:
 	@set -e; for opt in $(REMOVABLE_OPTIONS); do \
 		tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \

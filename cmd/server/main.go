@@ -39,7 +39,6 @@ import (
 	"example.com/tasks/impl/spec"
 	"example.com/tasks/impl/store"
 	"example.com/tasks/impl/store/backend"
-	"example.com/tasks/impl/telemetry"
 	"example.com/tasks/impl/validator"
 )
 
@@ -86,9 +85,7 @@ type config struct {
 	jwtLeeway       time.Duration
 	adminAddr       string
 	drainDelay      time.Duration
-	rateLimit       string
-	rateLimitAnon   string
-	trustedProxies  string
+	rateLimit       rateLimitConfig // option:ratelimit
 	jwtSkipTypCheck bool
 	publicURL       string
 	introspection   introspectionConfig
@@ -133,9 +130,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&c.jwtLeeway, "jwt-leeway", 30*time.Second, "clock skew allowed on JWT exp, nbf and iat")
 	fs.StringVar(&c.adminAddr, "admin-addr", "", "listen address of the admin endpoints /livez, /readyz and /metrics (HOST:PORT); empty turns them off")
 	fs.DurationVar(&c.drainDelay, "drain-delay", 0, "on SIGTERM, how long /readyz answers 503 while the API still serves, before the graceful shutdown")
-	fs.StringVar(&c.rateLimit, "rate-limit", "", "requests allowed per authenticated subject, N/DURATION such as 600/1m; empty: no limit (per instance)")
-	fs.StringVar(&c.rateLimitAnon, "rate-limit-anonymous", "", "requests allowed per client address without credentials, N/DURATION; empty: no limit (per instance)")
-	fs.StringVar(&c.trustedProxies, "trusted-proxies", "", "comma-separated proxy addresses or CIDR prefixes whose X-Forwarded-For names the client; empty: the connection's peer is the client")
+	c.rateLimit.flags(fs) // option:ratelimit
 	fs.BoolVar(&c.jwtSkipTypCheck, "jwt-skip-typ-check", false, "accept JWTs whose typ header is not at+jwt (RFC 9068), for providers that do not set it; an ID token then passes if its aud names this API")
 	fs.StringVar(&c.publicURL, "public-url", "", "the origin clients reach the API at, e.g. https://api.example.com (behind a proxy, the proxy's): serves the RFC 9728 protected resource metadata and points 401/403 challenges to it")
 	fs.StringVar(&c.introspection.url, "introspection-url", "", "the identity provider's RFC 7662 introspection endpoint: accept its opaque tokens (with --introspection-client-id and a secret)")
@@ -217,33 +212,26 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	tel, err := startTelemetry(ctx, cfg, doc, getenv, logger)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		// Spans still buffered are sent before the process exits.
-		flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		if err := tel.Shutdown(flushCtx); err != nil {
-			logger.Warn("telemetry: flush at shutdown", "error", err.Error())
-		}
-	}()
+	var obs observability
+	if obs, err = startTelemetry(ctx, cfg, doc, getenv, logger); err != nil { // option:telemetry
+		return err // option:telemetry
+	} // option:telemetry
+	defer obs.flush(ctx, logger)
 	if cfg, err = withDiscovery(ctx, doc, cfg, logger); err != nil {
 		return err
 	}
 	// A database that is wrong or unreachable stops the start: no fallback.
 	db, err := backend.Open(ctx, cfg.db, logger,
-		store.WithTelemetry(store.Telemetry{Tracer: tel.TracerProvider(), Meter: tel.MeterProvider()}))
+		store.WithTelemetry(obs.store))
 	if err != nil {
 		return fmt.Errorf("--db: %w", err)
 	}
 	defer db.Close()
-	handler, err := apiHandler(ctx, cfg, doc, db, tel, logger)
+	handler, err := apiHandler(ctx, cfg, doc, db, obs, logger)
 	if err != nil {
 		return err
 	}
-	adm, err := startAdmin(ctx, cfg, db, tel, logger)
+	adm, err := startAdmin(ctx, cfg, db, obs.metrics, logger)
 	if err != nil {
 		return err
 	}
@@ -286,7 +274,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // scheme's checker, the validator, the rate limit and the RFC 9728
 // metadata, handed to httpapi. An option's wiring is its file in this
 // folder and the lines here marked with its name (docs/FORKING.md).
-func apiHandler(ctx context.Context, cfg config, doc *openapi3.T, db backend.DB, tel *telemetry.Telemetry, logger *slog.Logger) (http.Handler, error) {
+func apiHandler(ctx context.Context, cfg config, doc *openapi3.T, db backend.DB, obs observability, logger *slog.Logger) (http.Handler, error) {
 	basePath, err := spec.BasePath(doc)
 	if err != nil {
 		return nil, err
@@ -295,7 +283,7 @@ func apiHandler(ctx context.Context, cfg config, doc *openapi3.T, db backend.DB,
 	if err != nil {
 		return nil, err
 	}
-	tokens, err := tokenVerifier(ctx, cfg, doc, tel.HTTPClient(), logger)
+	tokens, err := tokenVerifier(ctx, cfg, doc, obs.httpClient, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -313,17 +301,13 @@ func apiHandler(ctx context.Context, cfg config, doc *openapi3.T, db backend.DB,
 	if err != nil {
 		return nil, err
 	}
+	if obs.observeAuth != nil {
+		authn.Observe(obs.observeAuth)
+	}
 	var checks []httpapi.Check
-	limiter, err := rateLimiter(cfg, logger)
-	if err != nil {
-		return nil, err
-	}
-	if limiter != nil {
-		// Once the caller is known, so that the limit is per subject, and
-		// before validation, so that a malformed request counts too. A
-		// request refused by authentication (401, 400) is not counted.
-		checks = append(checks, limiter.Check)
-	}
+	if checks, err = withRateLimit(checks, cfg, logger); err != nil { // option:ratelimit
+		return nil, err // option:ratelimit
+	} // option:ratelimit
 	var metadata *protectedresource.Document
 	if cfg.publicURL != "" {
 		scopes, _ := spec.Scopes(doc)
@@ -351,8 +335,32 @@ func apiHandler(ctx context.Context, cfg config, doc *openapi3.T, db backend.DB,
 		Checks:            checks,
 		ValidateResponses: cfg.validateResp,
 		CORSOrigins:       cfg.corsOrigins,
-		Telemetry:         tel,
+		Middleware:        obs.middleware,
 	})
+}
+
+// observability is what the server's parts take from telemetry
+// (telemetry.go): with it off, or removed, nothing is traced or measured and
+// every field is its zero value.
+type observability struct {
+	httpClient  *http.Client    // for the identity provider's endpoints; nil is http.DefaultClient
+	store       store.Telemetry // a span and a duration per statement
+	metrics     http.Handler    // the admin listener's /metrics; nil: not served
+	middleware  func(http.Handler) http.Handler
+	observeAuth func(context.Context, auth.Outcome)
+	shutdown    func(context.Context) error // sends what is buffered
+}
+
+// flush sends the spans still buffered before the process exits.
+func (o observability) flush(ctx context.Context, logger *slog.Logger) {
+	if o.shutdown == nil {
+		return
+	}
+	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := o.shutdown(flushCtx); err != nil {
+		logger.Warn("telemetry: flush at shutdown", "error", err.Error())
+	}
 }
 
 // nonEmpty returns the values that are set.

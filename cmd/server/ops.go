@@ -3,33 +3,14 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
-
 	"example.com/tasks/impl/admin"
 	"example.com/tasks/impl/httpapi"
-	"example.com/tasks/impl/ratelimit"
-	"example.com/tasks/impl/spec"
-	"example.com/tasks/impl/telemetry"
 )
-
-// startTelemetry configures OpenTelemetry from the OTEL_* variables; metrics
-// are on when the admin listener can serve them.
-func startTelemetry(ctx context.Context, cfg config, doc *openapi3.T, getenv func(string) string, logger *slog.Logger) (*telemetry.Telemetry, error) {
-	tel, err := telemetry.New(ctx, telemetry.Options{
-		Getenv: getenv, ServiceName: spec.Name(doc), Metrics: cfg.adminAddr != "",
-	})
-	if err != nil {
-		return nil, err
-	}
-	logger.Info("telemetry", "traces", tel.TracerProvider() != nil, "metrics", tel.MeterProvider() != nil)
-	return tel, nil
-}
 
 // adminServer is the admin listener: probes and metrics, never on the API's port.
 type adminServer struct {
@@ -40,12 +21,12 @@ type adminServer struct {
 
 // startAdmin serves the admin endpoints on cfg.adminAddr, or returns nil
 // when it is not set. /readyz pings db.
-func startAdmin(ctx context.Context, cfg config, db admin.Pinger, tel *telemetry.Telemetry, logger *slog.Logger) (*adminServer, error) {
+func startAdmin(ctx context.Context, cfg config, db admin.Pinger, metrics http.Handler, logger *slog.Logger) (*adminServer, error) {
 	if cfg.adminAddr == "" {
 		return nil, nil
 	}
 	a := &adminServer{
-		Admin:  admin.New(admin.Config{Logger: logger, DB: db, Metrics: tel.MetricsHandler()}),
+		Admin:  admin.New(admin.Config{Logger: logger, DB: db, Metrics: metrics}),
 		served: make(chan error, 1),
 	}
 	a.srv = httpapi.NewServer(ctx, a.Admin, cfg.limits, logger)
@@ -84,44 +65,6 @@ func (a *adminServer) shutdown(ctx context.Context) error {
 		return err
 	}
 	return nil
-}
-
-// rateLimiter returns the configured rate limits, or nil when there are none.
-func rateLimiter(cfg config, logger *slog.Logger) (*ratelimit.Limiter, error) {
-	proxies, err := ratelimit.ParseProxies(cfg.trustedProxies)
-	if err != nil {
-		return nil, fmt.Errorf("--trusted-proxies: %w", err)
-	}
-	l := &ratelimit.Limiter{Store: ratelimit.NewMemory(), ClientAddress: ratelimit.ClientAddress(proxies)}
-	for _, f := range []struct {
-		flag, value, name string
-		dst               **ratelimit.Policy
-	}{
-		{"--rate-limit", cfg.rateLimit, "per-subject", &l.Subject},
-		{"--rate-limit-anonymous", cfg.rateLimitAnon, "per-address", &l.Anonymous},
-	} {
-		if f.value == "" {
-			continue
-		}
-		p, err := ratelimit.ParsePolicy(f.name, f.value)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f.flag, err)
-		}
-		*f.dst = &p
-	}
-	if l.Subject == nil && l.Anonymous == nil {
-		return nil, nil
-	}
-	logger.Info("rate limits (per instance)", "per_subject", policyString(l.Subject), "per_address", policyString(l.Anonymous),
-		"trusted_proxies", len(proxies))
-	return l, nil
-}
-
-func policyString(p *ratelimit.Policy) string {
-	if p == nil {
-		return "none"
-	}
-	return p.String()
 }
 
 // close stops the admin listener at once.

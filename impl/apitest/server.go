@@ -126,7 +126,7 @@ type Config struct {
 	ValidateResponses bool
 	Checks            []httpapi.Check
 	CORSOrigins       []string
-	Telemetry         *telemetry.Telemetry
+	Telemetry         *telemetry.Telemetry // option:telemetry
 }
 
 // Handler builds the handler cmd/server would build from cfg, with the
@@ -152,6 +152,8 @@ func Handler(tb testing.TB, cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	var middleware func(http.Handler) http.Handler
+	middleware = withTelemetry(cfg.Telemetry, authn) // option:telemetry
 	var metadata *protectedresource.Document
 	if cfg.Metadata != nil {
 		mc := *cfg.Metadata
@@ -175,7 +177,7 @@ func Handler(tb testing.TB, cfg Config) (http.Handler, error) {
 		Checks:            cfg.Checks,
 		ValidateResponses: cfg.ValidateResponses,
 		CORSOrigins:       cfg.CORSOrigins,
-		Telemetry:         cfg.Telemetry,
+		Middleware:        middleware,
 	})
 }
 

@@ -12,7 +12,6 @@ import (
 	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/httplog"
 	"example.com/tasks/impl/problem"
-	"example.com/tasks/impl/ratelimit"
 )
 
 // failures renders the typed errors of the steps in front of the handlers
@@ -34,7 +33,7 @@ func (f failures) write(w http.ResponseWriter, r *http.Request, err error) {
 
 func (f failures) problem(ctx context.Context, err error) error {
 	var ae *auth.Error
-	var over *ratelimit.Exceeded
+	var over overQuota
 	switch {
 	case errors.As(err, &ae):
 		return f.auth(ctx, ae)
@@ -43,10 +42,18 @@ func (f failures) problem(ctx context.Context, err error) error {
 			Status: http.StatusTooManyRequests,
 			Code:   gen.ProblemCodeRateLimited,
 			Detail: over.Error(),
-			Header: http.Header{"Retry-After": {seconds(over.RetryAfter)}},
+			Header: http.Header{"Retry-After": {seconds(over.RetryAfter())}},
 		}
 	}
 	return err
+}
+
+// overQuota is the error of a Check that refuses a client over its quota
+// (ratelimit.Exceeded): a 429 with Retry-After. An interface, so that the
+// rate limiter is an option this package does not import.
+type overQuota interface {
+	error
+	RetryAfter() time.Duration
 }
 
 // auth renders an authentication failure: status, code and one challenge

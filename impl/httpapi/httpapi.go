@@ -2,7 +2,7 @@
 // public spec endpoints, and the API with its spec validator in front of the
 // generated chi routes and the strict-server implementation.
 //
-//	telemetry (if on) → Edge: framing, request id, access log, panic recovery,
+//	Config.Middleware (telemetry, if on) → Edge: framing, request id, access log, panic recovery,
 //	  security headers, in one layer → CORS (if on) → chi router
 //	  ├ /openapi.yaml, /openapi.json             public, from the embedded spec
 //	  ├ /.well-known/oauth-protected-resource/…  public, RFC 9728 metadata (with Config.Metadata)
@@ -17,7 +17,6 @@ package httpapi
 
 import (
 	"cmp"
-	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -35,7 +34,6 @@ import (
 	"example.com/tasks/impl/docs"
 	"example.com/tasks/impl/problem"
 	"example.com/tasks/impl/spec"
-	"example.com/tasks/impl/telemetry"
 	"example.com/tasks/impl/validator"
 )
 
@@ -70,8 +68,9 @@ type Config struct {
 	// CORSOrigins lists the origins browsers may call the API from, such as
 	// "https://app.example.com" ("*" for any). Empty turns CORS off.
 	CORSOrigins []string
-	// Telemetry traces requests and records their metrics; nil is off.
-	Telemetry *telemetry.Telemetry
+	// Middleware wraps the whole handler, outside the edge: telemetry's span
+	// per request (named by route pattern once chi has routed); nil is none.
+	Middleware func(http.Handler) http.Handler
 }
 
 // New builds the handler. It fails if the spec's server URL is unusable.
@@ -88,9 +87,6 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.Metadata != nil {
 		fail.metadata = cfg.Metadata.URL
 	}
-	if cfg.Telemetry.MeterProvider() != nil {
-		authn.Observe(func(ctx context.Context, o auth.Outcome) { telemetry.RecordAuth(ctx, o.Type, o.Result()) })
-	}
 	specs, err := newSpecHandlers(doc)
 	if err != nil {
 		return nil, err
@@ -98,7 +94,10 @@ func New(cfg Config) (http.Handler, error) {
 
 	r := chi.NewRouter()
 	headers := specHeaders(doc, authn)
-	r.Use(cfg.Telemetry.Middleware, Edge(cfg.Logger, headers.credentials),
+	if cfg.Middleware != nil {
+		r.Use(cfg.Middleware)
+	}
+	r.Use(Edge(cfg.Logger, headers.credentials),
 		// HEAD is GET without the body, which every server must support
 		// (RFC 9110 §9.1): chi routes it to the GET route.
 		middleware.GetHead)

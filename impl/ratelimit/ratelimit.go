@@ -78,13 +78,16 @@ type Limiter struct {
 // Exceeded is the error of a request over its quota: the HTTP edge answers
 // it with 429 and Retry-After.
 type Exceeded struct {
-	Policy     Policy
-	RetryAfter time.Duration // whole seconds: the new window is open by then
+	Policy Policy
+	Wait   time.Duration // whole seconds: the new window is open by then
 }
 
 func (e *Exceeded) Error() string {
-	return fmt.Sprintf("the quota of %d requests per %s is used up; retry in %ds", e.Policy.Quota, e.Policy.Window, int(e.RetryAfter/time.Second))
+	return fmt.Sprintf("the quota of %d requests per %s is used up; retry in %ds", e.Policy.Quota, e.Policy.Window, int(e.Wait/time.Second))
 }
+
+// RetryAfter is how long the client must wait.
+func (e *Exceeded) RetryAfter() time.Duration { return e.Wait }
 
 // Check applies the limits to r, which authentication has passed (so that
 // the subject is known): it tells r's response its policy and what remains,
@@ -121,7 +124,7 @@ func (l *Limiter) Check(w http.ResponseWriter, r *http.Request) error {
 	h.Set("RateLimit-Policy", name+";q="+strconv.Itoa(p.Quota)+";w="+strconv.Itoa(int(p.Window/time.Second)))
 	h.Set("RateLimit", name+";r="+strconv.Itoa(u.Remaining)+";t="+strconv.Itoa(reset))
 	if !u.Allowed {
-		return &Exceeded{Policy: *p, RetryAfter: time.Duration(reset) * time.Second}
+		return &Exceeded{Policy: *p, Wait: time.Duration(reset) * time.Second}
 	}
 	return nil
 }
