@@ -217,16 +217,18 @@ clean:
 help:
 	@grep -E '^## ' Makefile | sed 's/^## /  /'
 
-## check-options: remove each removable option from a temporary copy as docs/FORKING.md says (its files, its marked wiring lines), then build and vet the copy (make test runs it)
+## check-options: remove each removable option from a temporary copy as docs/FORKING.md says (its files, its marked lines), then build and vet the copy (make test runs it)
+# Each copy is made at the same path, so that the build cache serves the
+# packages a removal does not touch.
 REMOVABLE_OPTIONS ?= dpop ratelimit telemetry
 check-options:
-	@set -e; for opt in $(REMOVABLE_OPTIONS); do \
-		tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
-		git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$$tmp"; \
-		( cd "$$tmp" && \
-		  find . -path ./e2e/node_modules -prune -o -iname "*$$opt*" -print | xargs rm -rf && \
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	for opt in $(REMOVABLE_OPTIONS); do \
+		rm -rf "$$tmp/src" && mkdir "$$tmp/src" && \
+		git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$$tmp/src" && \
+		( cd "$$tmp/src" && \
+		  find . -iname "*$$opt*" -prune -exec rm -rf {} + && \
 		  grep -rl --include='*.go' "option:$$opt" . | xargs -r sed -i "/option:$$opt/d" && \
-		  $(GO) build ./... && $(GO) vet ./... ) || { echo "check-options: removing $$opt breaks the build"; exit 1; }; \
-		if grep -rli --include='*.go' "impl/auth/$$opt\"" "$$tmp"; then echo "check-options: $$opt is still imported"; exit 1; fi; \
-		rm -rf "$$tmp"; echo "check-options: $$opt removed, the rest builds and vets"; \
+		  $(GO) build ./... && $(GO) vet ./... ) || { echo "check-options: removing $$opt as docs/FORKING.md says breaks the build"; exit 1; }; \
+		echo "check-options: $$opt removed, the rest builds and vets"; \
 	done

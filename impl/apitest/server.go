@@ -23,7 +23,7 @@ import (
 	"example.com/tasks/impl/spec"
 	"example.com/tasks/impl/store/backend"
 	"example.com/tasks/impl/store/sqlite"
-	"example.com/tasks/impl/telemetry"
+	"example.com/tasks/impl/telemetry" // option:telemetry
 	"example.com/tasks/impl/validator"
 )
 
