@@ -27,8 +27,9 @@
 //     other sources; -trimpath keeps the private module cache's folder out of
 //     those keys, so third-party packages compiled once are not compiled
 //     again for each test (a cold cache costs minutes: modernc.org/sqlite);
-//   - GOWORK=off, and -modcacherw so that the test's cleanup can delete the
-//     private module cache.
+//   - GOWORK=off, GOPRIVATE and GONOPROXY empty (every module goes through
+//     the proxies), and -modcacherw so that the test's cleanup can delete
+//     the private module cache.
 package gotooltest
 
 import (
@@ -118,6 +119,11 @@ func Env(t testing.TB, modulePath string, served *Module) []string {
 		"GOPROXY=" + goproxy,
 		"GOFLAGS=" + flags,
 		"GOWORK=off",
+		// Every module through the proxies above: a GOPRIVATE or GONOPROXY
+		// pattern of the machine's must not send the module under test
+		// elsewhere.
+		"GOPRIVATE=",
+		"GONOPROXY=",
 		// The module under test is in no checksum database.
 		"GONOSUMDB=" + modulePath,
 	}

@@ -54,6 +54,7 @@ func TestStaleModuleIsNeverRead(t *testing.T) {
 	}
 	t.Setenv("GOMODCACHE", machineCache)
 	t.Setenv("GOPROXY", "off")
+	t.Setenv("GOPRIVATE", path) // which would send it past any proxy
 	t.Setenv("GOFLAGS", "-modcacherw")
 
 	run := func(env []string) (string, error) {
