@@ -44,7 +44,7 @@ rename:
 
 ## check-rename: rename a temporary clone, then build, vet and run its Go tests; and a gonew copy (make test runs it)
 check-rename:
-	$(GO) test -count=1 -tags gonew -run '^TestGonewCopy$$' ./cmd/rename
+	$(GO) test -count=1 -timeout 30m -tags gonew -run '^TestGonewCopy$$' ./cmd/rename
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp" "$$tmp.old"' EXIT; \
 	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then git ls-files -z | tar --null -T - -cf - ; \
 	else tar --exclude=./.git --exclude=node_modules --exclude=./bin --exclude=./data --exclude=./e2e/out -cf - . ; fi | tar -xf - -C "$$tmp" && \
@@ -120,7 +120,7 @@ test: check-generated tidy-check lint lint-spec spec-diff unit bench-smoke ogen-
 ## unit: the Go tests, with the race detector, and the tests of the spec guards (they run make and npm)
 unit: $(NPM_CI)
 	$(GO) test -race -count=1 ./...
-	$(GO) test -count=1 -tags guards ./cmd/speclint
+	$(GO) test -count=1 -timeout 30m -tags guards ./cmd/speclint
 
 ## fuzz: run every fuzz target for FUZZTIME each (`make test` runs their seed corpora)
 FUZZTIME ?= 5m

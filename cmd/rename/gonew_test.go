@@ -57,9 +57,9 @@ func TestGonewCopy(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build gonew: %v\n%s", err, out)
 	}
-	const newModule = "example.com/acme/orders-api"
-	copyDir := filepath.Join(tmp, "orders-api")
-	cmd := exec.Command(gonew, old.module+"@"+served.Version, newModule, copyDir)
+	to := example(old)
+	copyDir := filepath.Join(tmp, "fork")
+	cmd := exec.Command(gonew, old.module+"@"+served.Version, to.module, copyDir)
 	cmd.Dir, cmd.Env = tmp, env
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("gonew: %v\n%s", err, out)
@@ -71,7 +71,7 @@ func TestGonewCopy(t *testing.T) {
 		t.Setenv(k, v)
 	}
 	var out, errs bytes.Buffer
-	if err := run([]string{"-module", newModule, "-name", "Orders API", "-env-prefix", "ORDERS"}, copyDir, &out, &errs); err != nil {
+	if err := run([]string{"-module", to.module, "-name", to.name, "-env-prefix", to.envPrefix}, copyDir, &out, &errs); err != nil {
 		t.Fatalf("rename the gonew copy: %v\n%s%s", err, out.String(), errs.String())
 	}
 	t.Log(strings.TrimSpace(out.String()))

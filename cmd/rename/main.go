@@ -74,13 +74,33 @@ type names struct {
 	module, name, envPrefix string
 }
 
+// exampleNames are the new names the help and the tests use: the first,
+// unless the tree already has one of its names (make check-rename renames
+// to it), then the second. They are the only string literals allowed to
+// spell a module path that may be the tree's own (TestNoModulePathInStrings).
+var exampleNames = [...]names{
+	{module: "example.com/acme/orders-api", name: "Orders API", envPrefix: "ORDERS"},
+	{module: "example.com/acme/billing-api", name: "Billing API", envPrefix: "BILLING"},
+}
+
+// example returns the first of exampleNames that shares no name with n.
+func example(n names) names {
+	for _, e := range exampleNames {
+		if e.module != n.module && e.name != n.name && e.envPrefix != n.envPrefix {
+			return e
+		}
+	}
+	panic("every example shares a name with the tree")
+}
+
 func run(args []string, root string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("rename", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var to names
-	fs.StringVar(&to.module, "module", "", "the new module path, e.g. example.com/acme/orders-api")
-	fs.StringVar(&to.name, "name", "", `the product's name, e.g. "Orders API" (openapi.yaml's info.title)`)
-	fs.StringVar(&to.envPrefix, "env-prefix", "", "the environment variables' prefix, e.g. ORDERS (ORDERS_ADDR, ...)")
+	e := exampleNames[0]
+	fs.StringVar(&to.module, "module", "", "the new module path, e.g. "+e.module)
+	fs.StringVar(&to.name, "name", "", fmt.Sprintf("the product's name, e.g. %q (openapi.yaml's info.title)", e.name))
+	fs.StringVar(&to.envPrefix, "env-prefix", "", fmt.Sprintf("the environment variables' prefix, e.g. %s (%[1]s_ADDR, ...)", e.envPrefix))
 	leftovers := fs.Bool("leftovers", false, "print the tree's names as a renamed copy must not contain them, one a line (module path, product name, env prefix and _, slug), and exit: make check-rename greps for them")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -27,8 +27,9 @@
 //     other sources; -trimpath keeps the private module cache's folder out of
 //     those keys, so third-party packages compiled once are not compiled
 //     again for each test (a cold cache costs minutes: modernc.org/sqlite);
-//   - GOWORK=off, and -modcacherw so that the test's cleanup can delete the
-//     private module cache.
+//   - GOWORK=off, GOPRIVATE and GONOPROXY empty (every module goes through
+//     the proxies), and -modcacherw so that the test's cleanup can delete
+//     the private module cache.
 package gotooltest
 
 import (
@@ -118,6 +119,11 @@ func Env(t testing.TB, modulePath string, served *Module) []string {
 		"GOPROXY=" + goproxy,
 		"GOFLAGS=" + flags,
 		"GOWORK=off",
+		// Every module through the proxies above: a GOPRIVATE or GONOPROXY
+		// pattern of the machine's must not send the module under test
+		// elsewhere.
+		"GOPRIVATE=",
+		"GONOPROXY=",
 		// The module under test is in no checksum database.
 		"GONOSUMDB=" + modulePath,
 	}
@@ -151,9 +157,9 @@ func serveOwn(w http.ResponseWriter, rest string, served *Module) {
 
 // Files lists the repository's files under root, relative to it: git's
 // tracked files (as they are in the work tree; deleted ones left out) in a
-// checkout, else every file but those of .git and of the folders that hold
-// installed or built things. Untracked files (a `server` binary left by
-// `go build ./cmd/server`) are never part of a copy.
+// checkout, else every file but what the fallback below leaves out.
+// Untracked files (a `server` binary left by `go build ./cmd/server`) are
+// never part of a copy.
 func Files(root string) ([]string, error) {
 	cmd := exec.Command("git", "ls-files", "-z")
 	cmd.Dir = root
@@ -166,12 +172,24 @@ func Files(root string) ([]string, error) {
 		}
 		return names, nil
 	}
-	// No git, or root is not the top of a checkout of this repository.
+	// No git, or root is not the top of a checkout of this repository:
+	// every file but those of .git and of the folders that hold installed or
+	// built things, and the binaries `go build ./cmd/NAME` and `go test -c`
+	// leave in the root.
 	skip := map[string]bool{".git": true, "node_modules": true, "bin": true, "data": true, "out": true}
+	binaries := map[string]bool{}
+	if cmds, err := os.ReadDir(filepath.Join(root, "cmd")); err == nil {
+		for _, c := range cmds {
+			binaries[filepath.Join(root, c.Name())] = c.IsDir()
+		}
+	}
 	var names []string
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
+		}
+		if !d.IsDir() && (binaries[p] || strings.HasSuffix(p, ".test")) {
+			return nil
 		}
 		if skip[d.Name()] && p != root {
 			if d.IsDir() {

@@ -54,6 +54,7 @@ func TestStaleModuleIsNeverRead(t *testing.T) {
 	}
 	t.Setenv("GOMODCACHE", machineCache)
 	t.Setenv("GOPROXY", "off")
+	t.Setenv("GOPRIVATE", path) // which would send it past any proxy
 	t.Setenv("GOFLAGS", "-modcacherw")
 
 	run := func(env []string) (string, error) {
@@ -95,5 +96,38 @@ func TestStaleModuleIsNeverRead(t *testing.T) {
 	}
 	if strings.HasPrefix(got.Dir, machineCache) {
 		t.Errorf("the module was extracted into the machine's cache (%s)", got.Dir)
+	}
+}
+
+// TestFiles: a copy holds the tracked files only, in a checkout; outside
+// one, neither what is installed nor what `go build ./cmd/NAME` left.
+func TestFiles(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	for _, name := range []string{"go.mod", "cmd/server/main.go", "server", "x.test", "e2e/node_modules/p/index.js", "bin/server"} {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("x\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := Files(root); err != nil || strings.Join(got, " ") != "cmd/server/main.go go.mod" {
+		t.Errorf("without git, Files = %q, %v; want cmd/server/main.go and go.mod", got, err)
+	}
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git")
+	}
+	for _, args := range [][]string{{"init", "-q"}, {"add", "go.mod", "cmd/server/main.go", "x.test"}} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	// Tracked (if oddly) x.test is copied; the untracked server is not.
+	if got, err := Files(root); err != nil || strings.Join(got, " ") != "cmd/server/main.go go.mod x.test" {
+		t.Errorf("in a checkout, Files = %q, %v; want the tracked files", got, err)
 	}
 }
