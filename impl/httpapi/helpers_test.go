@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"example.com/tasks/impl/apitest"
 )
 
@@ -76,4 +78,15 @@ func do(t *testing.T, srv *apitest.Server, method, path string, header http.Head
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(got))
 	return resp, got
+}
+
+// scopedRead is the path of an operation that needs scopes
+// (apitest.ScopedRead).
+func scopedRead(t *testing.T, doc *openapi3.T) string {
+	t.Helper()
+	path, ok := apitest.ScopedRead(doc)
+	if !ok {
+		t.Fatal("the spec has no scoped GET operation without required parameters")
+	}
+	return path
 }

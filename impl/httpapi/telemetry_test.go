@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -15,17 +14,6 @@ import (
 	"example.com/tasks/impl/spec"
 	"example.com/tasks/impl/telemetry"
 )
-
-// scopedRead is the path of an operation that needs scopes
-// (apitest.ScopedRead).
-func scopedRead(t *testing.T, doc *openapi3.T) string {
-	t.Helper()
-	path, ok := apitest.ScopedRead(doc)
-	if !ok {
-		t.Fatal("the spec has no scoped GET operation without required parameters")
-	}
-	return path
-}
 
 // TestTelemetryThroughTheRouter: the real handler names its server span by
 // the route pattern and counts authentication outcomes by scheme and result.
