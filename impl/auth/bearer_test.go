@@ -1,9 +1,13 @@
 package auth
 
 import (
+	"context"
+	"errors"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
 )
 
 func TestBearerToken(t *testing.T) {
@@ -62,4 +66,103 @@ func TestBearerToken(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestBearerScheme: which spec schemes Bearer serves (one Scheme for all,
+// so a token is verified once), what the verifier is given, and the refusal
+// of a key-bound token without its proof of possession.
+func TestBearerScheme(t *testing.T) {
+	t.Parallel()
+	var got []Credential
+	v := verifierFunc(func(_ context.Context, c Credential) (Principal, error) {
+		got = append(got, c)
+		switch c.Token {
+		case "plain":
+			return Principal{Subject: "alice"}, nil
+		case "bound":
+			return Principal{Subject: "alice", JKT: "thumbprint"}, nil
+		}
+		return Principal{}, ErrUnknown
+	})
+	f := Bearer(v)
+	var s Scheme
+	for _, ss := range []*openapi3.SecurityScheme{
+		openapi3.NewJWTSecurityScheme(),
+		openapi3.NewSecurityScheme().WithType("http").WithScheme("BEARER"),
+		{Type: "oauth2"},
+		{Type: "openIdConnect"},
+	} {
+		got := f(ss)
+		if got == nil || (s != nil && got != s) {
+			t.Fatalf("Bearer(%s %s) = %v, want the one bearer Scheme", ss.Type, ss.Scheme, got)
+		}
+		s = got
+	}
+	for _, ss := range []*openapi3.SecurityScheme{
+		openapi3.NewSecurityScheme().WithType("http").WithScheme("basic"),
+		openapi3.NewSecurityScheme().WithType("http").WithScheme("DPoP"),
+		openapi3.NewSecurityScheme().WithType("apiKey").WithIn("header").WithName("Authorization"),
+	} {
+		if f(ss) != nil {
+			t.Errorf("Bearer serves %s %s", ss.Type, ss.Scheme)
+		}
+	}
+	if i := s.Info(); i.AuthScheme != "Bearer" || !i.OAuth || i.Type != "bearer" || s.Info() != i {
+		t.Errorf("Info = %+v", i)
+	}
+
+	for _, tt := range []struct {
+		name, header string
+		want         string // subject
+		wantKind     Kind
+		verified     bool
+	}{
+		{"plain token", "Bearer plain", "alice", 0, true},
+		{"lower-case scheme", "bearer plain", "alice", 0, true},
+		{"key-bound token", "Bearer bound", "", Invalid, true},
+		{"key-bound token, upper case", "BEARER bound", "", Invalid, true},
+		{"unknown token", "Bearer other", "", Invalid, true},
+		{"DPoP scheme", "DPoP bound", "", Missing, false},
+		{"malformed", "Bearer bo und", "", Malformed, false},
+	} {
+		got = nil
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Authorization", tt.header)
+		p, err := s.Authenticate(context.Background(), r, "someScheme")
+		var ae *Error
+		switch {
+		case tt.wantKind == 0 && (err != nil || p.Subject != tt.want):
+			t.Errorf("%s: %+v, %v; want %q", tt.name, p, err, tt.want)
+		case tt.wantKind != 0 && (!errors.As(err, &ae) || ae.Kind != tt.wantKind || p.Subject != ""):
+			t.Errorf("%s: %+v, %v; want kind %v", tt.name, p, err, tt.wantKind)
+		}
+		if tt.wantKind == Invalid && tt.name != "unknown token" && !strings.Contains(ae.Description, "DPoP") {
+			t.Errorf("%s: %q does not say to send it with DPoP", tt.name, ae.Description)
+		}
+		if (len(got) == 1) != tt.verified || (tt.verified && (got[0].Scheme != "someScheme" || got[0].Token != strings.Fields(tt.header)[1])) {
+			t.Errorf("%s: the verifier was given %+v", tt.name, got)
+		}
+	}
+
+	// Two Authorization headers, or a token in the query string, are
+	// refused before any verifier is asked.
+	got = nil
+	r := httptest.NewRequest("GET", "/?access_token=plain", nil)
+	if _, err := s.Authenticate(context.Background(), r, "x"); !isKind(err, Malformed) {
+		t.Errorf("query token: %v", err)
+	}
+	r = httptest.NewRequest("GET", "/", nil)
+	r.Header.Add("Authorization", "Bearer plain")
+	r.Header.Add("Authorization", "Bearer plain")
+	if _, err := s.Authenticate(context.Background(), r, "x"); !isKind(err, Malformed) {
+		t.Errorf("two headers: %v", err)
+	}
+	if len(got) != 0 {
+		t.Errorf("the verifier was asked: %+v", got)
+	}
+}
+
+func isKind(err error, k Kind) bool {
+	var ae *Error
+	return errors.As(err, &ae) && ae.Kind == k
 }

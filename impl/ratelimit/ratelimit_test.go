@@ -3,6 +3,7 @@ package ratelimit_test
 import (
 	"context"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -30,11 +31,21 @@ func TestParsePolicy(t *testing.T) {
 		{"10/500ms", 0, 0, false},
 		{"10/1500ms", 0, 0, false},
 		{"10/0s", 0, 0, false},
+		{"10/-1m", 0, 0, false},
+		{"10/", 0, 0, false},
+		{"/1m", 0, 0, false},
+		{"1.5/1m", 0, 0, false},
+		{" 10/1m", 0, 0, false},
+		{"10/1m/1s", 0, 0, false},
+		{"10/1m30s", 10, 90 * time.Second, true},
 	}
 	for _, c := range cases {
 		p, err := ratelimit.ParsePolicy("p", c.in)
-		if (err == nil) != c.ok || (c.ok && (p.Quota != c.quota || p.Window != c.window)) {
+		if (err == nil) != c.ok || (c.ok && (p.Quota != c.quota || p.Window != c.window || p.Name != "p")) {
 			t.Errorf("ParsePolicy(%q) = %+v, %v", c.in, p, err)
+		}
+		if err != nil && !strings.Contains(err.Error(), "want N/DURATION") {
+			t.Errorf("ParsePolicy(%q): %v does not say what to write", c.in, err)
 		}
 	}
 }

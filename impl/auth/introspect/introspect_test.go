@@ -50,9 +50,11 @@ func TestAnswers(t *testing.T) {
 		wantKind auth.Kind
 		wantDesc string
 		wantScp  []string
+		wantJKT  string
 	}{
 		{name: "active", token: iss.Opaque(t, iss.OpaqueAnswer("alice", "a b")), wantScp: []string{"a", "b"}},
 		{name: "no exp, aud as an array with ours", token: with(func(a map[string]any) { delete(a, "exp"); a["aud"] = []string{"x", jwttest.Audience} }), wantScp: []string{"tasks:read", "tasks:write"}},
+		{name: "key-bound", token: with(func(a map[string]any) { a["cnf"] = map[string]any{"jkt": "the-thumbprint"} }), wantScp: []string{"tasks:read", "tasks:write"}, wantJKT: "the-thumbprint"},
 		{name: "no aud", token: with(func(a map[string]any) { delete(a, "aud") }), wantScp: []string{"tasks:read", "tasks:write"}},
 		{name: "unknown", token: "never-issued", wantKind: auth.Invalid, wantDesc: "not active"},
 		{name: "revoked", token: revoked, wantKind: auth.Invalid, wantDesc: "not active"},
@@ -66,8 +68,8 @@ func TestAnswers(t *testing.T) {
 			t.Parallel()
 			p, err := v.Verify(t.Context(), bearer(tt.token))
 			if tt.wantKind == 0 {
-				if err != nil || p.Subject != "alice" || !slices.Equal(p.Scopes, tt.wantScp) || p.ClientID != jwttest.ClientID {
-					t.Errorf("Verify = %+v, %v; want alice with %q", p, err, tt.wantScp)
+				if err != nil || p.Subject != "alice" || !slices.Equal(p.Scopes, tt.wantScp) || p.ClientID != jwttest.ClientID || p.JKT != tt.wantJKT {
+					t.Errorf("Verify = %+v, %v; want alice with %q, JKT %q", p, err, tt.wantScp, tt.wantJKT)
 				}
 				return
 			}

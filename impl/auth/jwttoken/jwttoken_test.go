@@ -396,3 +396,41 @@ func TestSkipTypCheck(t *testing.T) {
 		t.Error("a token for another audience passed with the typ check off")
 	}
 }
+
+// TestChainContract: a token not shaped like a JWT is left to the next
+// verifier (ErrUnknown); one shaped like a JWT is answered here, with its
+// own reason; a key-bound token's cnf.jkt reaches the principal, so that
+// Bearer can refuse it and DPoP check its proof.
+func TestChainContract(t *testing.T) {
+	t.Parallel()
+	es := jwttest.NewKey(t, "es-1", false)
+	iss := jwttest.NewIssuer(t, es)
+	v := iss.Verifier(t, jwttoken.Config{Logger: quiet})
+	for _, opaque := range []string{"opaque", "one.dot", "four.dots.in.it", ""} {
+		_, err := v.Verify(t.Context(), bearer(opaque))
+		var ae *auth.Error
+		if !errors.Is(err, auth.ErrUnknown) || !errors.As(err, &ae) || ae.Kind != auth.Invalid {
+			t.Errorf("%q: %v, want an Invalid error wrapping auth.ErrUnknown", opaque, err)
+		}
+	}
+	expired := iss.Claims("alice", "a")
+	expired["exp"] = time.Now().Add(-time.Hour).Unix()
+	for _, jwtShaped := range []string{"aaa.bbb.ccc", es.Sign(t, expired)} {
+		if _, err := v.Verify(t.Context(), bearer(jwtShaped)); err == nil || errors.Is(err, auth.ErrUnknown) {
+			t.Errorf("a JWT-shaped token: %v, want its own refusal, not ErrUnknown", err)
+		}
+	}
+	bound := iss.Claims("alice", "a")
+	bound["cnf"] = map[string]any{"jkt": "the-thumbprint"}
+	for name, tok := range map[string]string{"bound": es.Sign(t, bound), "plain": es.Sign(t, iss.Claims("alice", "a"))} {
+		want := ""
+		if name == "bound" {
+			want = "the-thumbprint"
+		}
+		for range 2 { // the second answer comes from the cache
+			if p, err := v.Verify(t.Context(), bearer(tok)); err != nil || p.JKT != want {
+				t.Errorf("%s: %+v, %v; want JKT %q", name, p, err, want)
+			}
+		}
+	}
+}
