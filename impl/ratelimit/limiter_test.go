@@ -58,7 +58,7 @@ func TestQuota(t *testing.T) {
 	w := httptest.NewRecorder()
 	err := l.Check(w, req("alice", "192.0.2.1"))
 	var ex *ratelimit.Exceeded
-	if !errors.As(err, &ex) || ex.RetryAfter != 42*time.Second || ex.Policy.Name != "user" || ex.Policy.Quota != 3 {
+	if !errors.As(err, &ex) || ex.RetryAfter() != 42*time.Second || ex.Policy.Name != "user" || ex.Policy.Quota != 3 {
 		t.Fatalf("over the quota: %v, want Exceeded with 42s", err)
 	}
 	if got := w.Header().Get("RateLimit"); got != `"user";r=0;t=42` {
@@ -68,7 +68,7 @@ func TestQuota(t *testing.T) {
 		t.Errorf("Error() = %q", got)
 	}
 	now = start.Add(42*time.Second - time.Nanosecond)
-	if err := l.Check(httptest.NewRecorder(), req("alice", "192.0.2.1")); !errors.As(err, &ex) || ex.RetryAfter != time.Second {
+	if err := l.Check(httptest.NewRecorder(), req("alice", "192.0.2.1")); !errors.As(err, &ex) || ex.RetryAfter() != time.Second {
 		t.Errorf("a nanosecond before the window ends: %v, want Exceeded, retry in 1s", err)
 	}
 	now = start.Add(42 * time.Second)
@@ -104,7 +104,7 @@ func TestRetryAfterRoundsUp(t *testing.T) {
 		w := httptest.NewRecorder()
 		err := l.Check(w, req("", "192.0.2.1"))
 		var ex *ratelimit.Exceeded
-		if !errors.As(err, &ex) || ex.RetryAfter != tt.want {
+		if !errors.As(err, &ex) || ex.RetryAfter() != tt.want {
 			t.Errorf("at +%v: %v, want retry after %v", tt.into, err, tt.want)
 		}
 		if got, want := w.Header().Get("RateLimit"), `"anon";r=0;t=`+tt.t; got != want {
