@@ -220,7 +220,7 @@ help:
 ## check-options: remove each removable option from a temporary copy as docs/FORKING.md says (its files, its marked lines), then build and vet the copy (make test runs it)
 # Each copy is made at the same path, so that the build cache serves the
 # packages a removal does not touch.
-REMOVABLE_OPTIONS ?= dpop ratelimit telemetry
+REMOVABLE_OPTIONS ?= dpop introspect oidc ratelimit telemetry
 check-options:
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	for opt in $(REMOVABLE_OPTIONS); do \

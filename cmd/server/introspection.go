@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -16,6 +17,31 @@ import (
 type introspectionConfig struct {
 	url, clientID, clientSecret, secretFile string
 	cacheTTL                                time.Duration
+}
+
+func (c *introspectionConfig) flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.url, "introspection-url", "", "the identity provider's RFC 7662 introspection endpoint: accept its opaque tokens (with --introspection-client-id and a secret)")
+	fs.StringVar(&c.clientID, "introspection-client-id", "", "this server's client id at the introspection endpoint")
+	fs.StringVar(&c.clientSecret, "introspection-client-secret", "", "this server's client secret at the introspection endpoint (prefer --introspection-client-secret-file)")
+	fs.StringVar(&c.secretFile, "introspection-client-secret-file", "", "a file holding the introspection client secret (a mounted secret)")
+	fs.DurationVar(&c.cacheTTL, "introspection-cache-ttl", introspect.DefaultCacheTTL, "the longest an active introspection answer is trusted (never past the token's exp): a revoked token works this long")
+}
+
+// wantsDiscovery reports whether the endpoint is to be found by OpenID
+// Connect discovery: a client id without --introspection-url.
+func (c *introspectionConfig) wantsDiscovery() bool { return c.clientID != "" && c.url == "" }
+
+// discovered takes the introspection endpoint that discovery found at url
+// when c wants it.
+func (c *introspectionConfig) discovered(endpoint, url string) error {
+	if !c.wantsDiscovery() {
+		return nil
+	}
+	if endpoint == "" {
+		return fmt.Errorf("the spec's openIdConnectUrl: %s publishes no introspection_endpoint: pass --introspection-url", url)
+	}
+	c.url = endpoint
+	return nil
 }
 
 // opaqueVerifier returns the introspection verifier, or nil when no

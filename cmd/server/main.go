@@ -29,7 +29,6 @@ import (
 	"example.com/tasks/impl/api"
 	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/apikey"
-	"example.com/tasks/impl/auth/introspect"
 	"example.com/tasks/impl/auth/jwttoken"
 	"example.com/tasks/impl/auth/protectedresource"
 	"example.com/tasks/impl/auth/statictoken"
@@ -88,8 +87,8 @@ type config struct {
 	rateLimit       rateLimitConfig // option:ratelimit
 	jwtSkipTypCheck bool
 	publicURL       string
-	introspection   introspectionConfig
-	dpop            dpopConfig // option:dpop
+	introspection   introspectionConfig // option:introspect
+	dpop            dpopConfig          // option:dpop
 }
 
 // parseConfig reads flags from args; a flag not given falls back to its
@@ -133,12 +132,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	c.rateLimit.flags(fs) // option:ratelimit
 	fs.BoolVar(&c.jwtSkipTypCheck, "jwt-skip-typ-check", false, "accept JWTs whose typ header is not at+jwt (RFC 9068), for providers that do not set it; an ID token then passes if its aud names this API")
 	fs.StringVar(&c.publicURL, "public-url", "", "the origin clients reach the API at, e.g. https://api.example.com (behind a proxy, the proxy's): serves the RFC 9728 protected resource metadata and points 401/403 challenges to it")
-	fs.StringVar(&c.introspection.url, "introspection-url", "", "the identity provider's RFC 7662 introspection endpoint: accept its opaque tokens (with --introspection-client-id and a secret)")
-	fs.StringVar(&c.introspection.clientID, "introspection-client-id", "", "this server's client id at the introspection endpoint")
-	fs.StringVar(&c.introspection.clientSecret, "introspection-client-secret", "", "this server's client secret at the introspection endpoint (prefer --introspection-client-secret-file)")
-	fs.StringVar(&c.introspection.secretFile, "introspection-client-secret-file", "", "a file holding the introspection client secret (a mounted secret)")
-	fs.DurationVar(&c.introspection.cacheTTL, "introspection-cache-ttl", introspect.DefaultCacheTTL, "the longest an active introspection answer is trusted (never past the token's exp): a revoked token works this long")
-	c.dpop.flags(fs) // option:dpop
+	c.introspection.flags(fs) // option:introspect
+	c.dpop.flags(fs)          // option:dpop
 	// Every flag falls back to its environment variable; --help names it.
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " (env " + envName(f.Name) + ")" })
 
@@ -217,9 +212,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err // option:telemetry
 	} // option:telemetry
 	defer obs.flush(ctx, logger)
-	if cfg, err = withDiscovery(ctx, doc, cfg, logger); err != nil {
-		return err
-	}
+	if cfg, err = withDiscovery(ctx, doc, cfg, logger); err != nil { // option:oidc
+		return err // option:oidc
+	} // option:oidc
 	// A database that is wrong or unreachable stops the start: no fallback.
 	db, err := backend.Open(ctx, cfg.db, logger,
 		store.WithTelemetry(obs.store))
@@ -380,6 +375,9 @@ func nonEmpty(values ...string) []string {
 // accident, and every write needs a bearer token.
 func tokenVerifier(ctx context.Context, cfg config, doc *openapi3.T, client *http.Client, logger *slog.Logger) (auth.Verifier, error) {
 	var static, jwt, opaque auth.Verifier
+	if n := len(nonEmpty(cfg.jwksURL, cfg.jwtIssuer, cfg.jwtAudience)); n != 0 && n != 3 {
+		return nil, errors.New("--jwks-url, --jwt-issuer and --jwt-audience go together")
+	}
 	switch {
 	case cfg.tokensFile != "" && cfg.dev:
 		return nil, errors.New("--tokens-file and --dev are exclusive: development tokens are public")
@@ -415,10 +413,10 @@ func tokenVerifier(ctx context.Context, cfg config, doc *openapi3.T, client *htt
 			"typ_check", !cfg.jwtSkipTypCheck)
 		jwt = v
 	}
-	opaque, err := opaqueVerifier(cfg.introspection, cfg.jwtAudience, logger)
-	if err != nil {
-		return nil, err
-	}
+	var err error
+	if opaque, err = opaqueVerifier(cfg.introspection, cfg.jwtAudience, logger); err != nil { // option:introspect
+		return nil, err // option:introspect
+	} // option:introspect
 	if static == nil && jwt == nil && opaque == nil {
 		return nil, errors.New("no tokens configured: pass --tokens-file FILE (see `go run ./cmd/mint-token -h`), " +
 			"--jwks-url URL with --jwt-issuer and --jwt-audience, --introspection-url URL with its client, or --dev for local development")

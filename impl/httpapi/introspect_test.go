@@ -13,6 +13,7 @@ import (
 	"example.com/tasks/impl/auth/introspect"
 	"example.com/tasks/impl/auth/jwttoken"
 	"example.com/tasks/impl/auth/jwttoken/jwttest"
+	"example.com/tasks/impl/auth/protectedresource"
 	"example.com/tasks/impl/spec"
 )
 
@@ -115,4 +116,30 @@ func get(t *testing.T, srv *apitest.Server, path, token string) answer {
 		a.code = p.Code
 	}
 	return a
+}
+
+// TestConformanceWithIntrospection runs the suite on the real spec with
+// opaque tokens verified at the stand-in provider, and a public URL: the
+// RFC 9728 metadata is checked too.
+func TestConformanceWithIntrospection(t *testing.T) {
+	t.Parallel()
+	doc := apitest.Spec()
+	iss := jwttest.NewIssuer(t, jwttest.NewKey(t, "k", false))
+	scopes := strings.Join(allScopes(doc), " ")
+	creds := apitest.Credentials{
+		AllScopes: iss.Opaque(t, iss.OpaqueAnswer("conformance", scopes)),
+		NoScopes:  iss.Opaque(t, iss.OpaqueAnswer("conformance", "")),
+		Invalid:   "conformance-invalid",
+	}
+	opaque, err := introspect.New(introspect.Config{URL: iss.Introspection, ClientID: jwttest.IntrospectionClientID, ClientSecret: jwttest.IntrospectionSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newInProcessWith(t, apitest.Config{Verifier: opaque, APIKeys: keysFor(t, creds), Metadata: &protectedresource.Config{PublicURL: "https://api.example.com"}})
+	for _, f := range apitest.Conformance(doc, doc.Servers[0].URL, h.h, creds) {
+		t.Error(f)
+	}
+	if iss.Introspections() == 0 {
+		t.Error("no token was introspected")
+	}
 }

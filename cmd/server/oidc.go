@@ -24,7 +24,8 @@ func withDiscovery(ctx context.Context, doc *openapi3.T, c config, logger *slog.
 		return c, err
 	}
 	needJWT := c.jwtAudience != "" && (c.jwksURL == "" || c.jwtIssuer == "")
-	needIntrospection := c.introspection.clientID != "" && c.introspection.url == ""
+	needIntrospection := false
+	needIntrospection = c.introspection.wantsDiscovery() // option:introspect
 	if url != "" && (needJWT || needIntrospection) {
 		p, err := oidc.Discover(ctx, nil, url)
 		if err != nil {
@@ -34,25 +35,13 @@ func withDiscovery(ctx context.Context, doc *openapi3.T, c config, logger *slog.
 			c.jwksURL = cmp.Or(c.jwksURL, p.JWKSURI)
 			c.jwtIssuer = cmp.Or(c.jwtIssuer, p.Issuer)
 		}
-		if needIntrospection {
-			if p.IntrospectionEndpoint == "" {
-				return c, fmt.Errorf("the spec's openIdConnectUrl: %s publishes no introspection_endpoint: pass --introspection-url", url)
-			}
-			c.introspection.url = p.IntrospectionEndpoint
-		}
-		logger.Info("OpenID Connect discovery", "url", url, "issuer", c.jwtIssuer, "jwks_url", c.jwksURL, "introspection_url", c.introspection.url)
+		if err := c.introspection.discovered(p.IntrospectionEndpoint, url); err != nil { // option:introspect
+			return c, err // option:introspect
+		} // option:introspect
+		logger.Info("OpenID Connect discovery", "url", url, "issuer", c.jwtIssuer, "jwks_url", c.jwksURL)
 	}
-	set := 0
-	for _, v := range []string{c.jwksURL, c.jwtIssuer, c.jwtAudience} {
-		if v != "" {
-			set++
-		}
-	}
-	if set != 0 && set != 3 {
-		if url != "" {
-			return c, errors.New("--jwt-audience is required to verify the tokens of the spec's openIdConnect provider (--jwks-url and --jwt-issuer are optional: discovery finds them)")
-		}
-		return c, errors.New("--jwks-url, --jwt-issuer and --jwt-audience go together")
+	if url != "" && c.jwtAudience == "" && (c.jwksURL != "" || c.jwtIssuer != "") {
+		return c, errors.New("--jwt-audience is required to verify the tokens of the spec's openIdConnect provider (--jwks-url and --jwt-issuer are optional: discovery finds them)")
 	}
 	return c, nil
 }
