@@ -414,9 +414,10 @@ func tokenVerifier(ctx context.Context, cfg config, doc *openapi3.T, client *htt
 		jwt = v
 	}
 	var err error
-	if opaque, err = opaqueVerifier(cfg.introspection, cfg.jwtAudience, logger); err != nil { // option:introspect
-		return nil, err // option:introspect
-	} // option:introspect
+	opaque, err = opaqueVerifier(cfg.introspection, cfg.jwtAudience, logger) // option:introspect
+	if err != nil {
+		return nil, err
+	}
 	if static == nil && jwt == nil && opaque == nil {
 		return nil, errors.New("no tokens configured: pass --tokens-file FILE (see `go run ./cmd/mint-token -h`), " +
 			"--jwks-url URL with --jwt-issuer and --jwt-audience, --introspection-url URL with its client, or --dev for local development")
