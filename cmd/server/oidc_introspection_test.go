@@ -1,0 +1,47 @@
+package main
+
+import (
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"example.com/tasks/impl/apitest"
+	"example.com/tasks/impl/auth/jwttoken/jwttest"
+)
+
+// TestIntrospectionDiscovery: with --introspection-client-id and no
+// --introspection-url, the endpoint comes from the discovery document of the
+// spec's openIdConnect scheme.
+func TestIntrospectionDiscovery(t *testing.T) {
+	quiet := slog.New(slog.DiscardHandler)
+	iss := jwttest.NewIssuer(t, jwttest.NewKey(t, "k", false))
+	oidcSpec := apitest.EditedSpec(t, "oidc", &openapi3.SecurityScheme{Type: "openIdConnect", OpenIdConnectUrl: iss.Discovery}, true)
+	for _, tt := range []struct {
+		name    string
+		in      introspectionConfig
+		edit    map[string]any
+		wantURL string
+		wantErr string
+	}{
+		{name: "endpoint discovered", in: introspectionConfig{clientID: "rs"}, wantURL: iss.Introspection},
+		{name: "URL given", in: introspectionConfig{clientID: "rs", url: "https://x.example/i"}, wantURL: "https://x.example/i"},
+		{name: "none published", in: introspectionConfig{clientID: "rs"}, edit: map[string]any{"introspection_endpoint": nil}, wantErr: "publishes no introspection_endpoint"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			iss.EditDiscovery(map[string]any{"issuer": iss.Name, "introspection_endpoint": iss.Introspection})
+			iss.EditDiscovery(tt.edit)
+			got, err := withDiscovery(t.Context(), oidcSpec, config{introspection: tt.in}, quiet)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("withDiscovery = %v, want an error containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got.introspection.url != tt.wantURL {
+				t.Errorf("withDiscovery = %q, %v; want %q", got.introspection.url, err, tt.wantURL)
+			}
+		})
+	}
+}
