@@ -217,18 +217,26 @@ clean:
 help:
 	@grep -E '^## ' Makefile | sed 's/^## /  /'
 
-## check-options: remove each removable option from a temporary copy as docs/FORKING.md says (its files, its marked lines), then build and vet the copy (make test runs it)
+## check-options: remove each removable option from a temporary copy as docs/FORKING.md says (its files, its marked lines, its scheme in the spec), then generate, build and vet the copy (make test runs it)
 # Each copy is made at the same path, so that the build cache serves the
-# packages a removal does not touch.
-REMOVABLE_OPTIONS ?= dpop introspect oidc ratelimit telemetry
+# packages a removal does not touch. An option's scheme in openapi.yaml:
+# its entry under securitySchemes and every `- NAME: []` requirement.
+REMOVABLE_OPTIONS ?= apikey dpop introspect oidc ratelimit telemetry
 check-options:
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	for opt in $(REMOVABLE_OPTIONS); do \
+		case $$opt in apikey) scheme=apiKeyAuth ;; *) scheme= ;; esac; \
 		rm -rf "$$tmp/src" && mkdir "$$tmp/src" && \
 		git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$$tmp/src" && \
 		( cd "$$tmp/src" && \
 		  find . -iname "*$$opt*" -prune -exec rm -rf {} + && \
 		  grep -rl --include='*.go' "option:$$opt" . | xargs -r sed -i "/option:$$opt/d" && \
+		  if [ -n "$$scheme" ]; then \
+			awk -v s="$$scheme" '$$0 ~ "^ *- "s": \\[\\]$$" { next } \
+				drop && (/^      / || /^$$/) { next } { drop = 0 } \
+				$$0 == "    "s":" { drop = 1; next } { print }' openapi.yaml > openapi.tmp && mv openapi.tmp openapi.yaml && \
+			! grep -q "^ *- $$scheme: \[\]" openapi.yaml && \
+			$(OAPI_CODEGEN) -config gen/oapi-codegen.yaml openapi.yaml; fi && \
 		  $(GO) build ./... && $(GO) vet ./... ) || { echo "check-options: removing $$opt as docs/FORKING.md says breaks the build"; exit 1; }; \
 		echo "check-options: $$opt removed, the rest builds and vets"; \
 	done

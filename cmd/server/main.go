@@ -28,7 +28,6 @@ import (
 
 	"example.com/tasks/impl/api"
 	"example.com/tasks/impl/auth"
-	"example.com/tasks/impl/auth/apikey"
 	"example.com/tasks/impl/auth/jwttoken"
 	"example.com/tasks/impl/auth/protectedresource"
 	"example.com/tasks/impl/auth/statictoken"
@@ -76,7 +75,7 @@ type config struct {
 	db              string
 	validateResp    bool
 	requireIfMatch  bool
-	apiKeysFile     string
+	apiKeysFile     string // option:apikey
 	jwksURL         string
 	jwtIssuer       string
 	jwtAudience     string
@@ -121,7 +120,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.db, "db", "memory:", "where data is kept: "+backend.Forms)
 	fs.BoolVar(&c.requireIfMatch, "require-if-match", false, "answer 428 to a write without If-Match, so that no update is made blind")
 	fs.BoolVar(&c.validateResp, "validate-responses", false, "check every response against the spec; a drift is logged and answered 500 (development, CI)")
-	fs.StringVar(&c.apiKeysFile, "api-keys-file", "", "YAML file of API keys, as --tokens-file but without scopes")
+	fs.StringVar(&c.apiKeysFile, "api-keys-file", "", "YAML file of API keys, as --tokens-file but without scopes") // option:apikey
 	fs.StringVar(&c.jwksURL, "jwks-url", "", "the identity provider's JWKS URL: accept its JWTs (with --jwt-issuer, --jwt-audience); found by discovery when the spec declares openIdConnect")
 	fs.StringVar(&c.jwtIssuer, "jwt-issuer", "", "the iss every JWT must carry; found by discovery when the spec declares openIdConnect")
 	fs.StringVar(&c.jwtAudience, "jwt-audience", "", "the aud every JWT must include: this API's identifier at the identity provider")
@@ -283,11 +282,9 @@ func apiHandler(ctx context.Context, cfg config, doc *openapi3.T, db backend.DB,
 		return nil, err
 	}
 	schemes := []auth.SchemeFunc{auth.Bearer(tokens)}
-	keys, err := apiKeys(cfg, logger)
-	if err != nil {
-		return nil, err
-	}
-	schemes = append(schemes, keys)
+	if schemes, err = withAPIKeys(schemes, cfg, logger); err != nil { // option:apikey
+		return nil, err // option:apikey
+	} // option:apikey
 	var proofAlgorithms []string
 	if schemes, proofAlgorithms, err = withDPoP(schemes, doc, cfg, tokens, logger); err != nil { // option:dpop
 		return nil, err // option:dpop
@@ -424,18 +421,4 @@ func tokenVerifier(ctx context.Context, cfg config, doc *openapi3.T, client *htt
 	}
 	// JWTs first: a token not shaped like one costs it a count of dots.
 	return auth.Chain(jwt, static, opaque), nil
-}
-
-// apiKeys checks the spec's apiKey schemes with the keys of --api-keys-file;
-// without it, every key is refused.
-func apiKeys(cfg config, logger *slog.Logger) (auth.SchemeFunc, error) {
-	if cfg.apiKeysFile == "" {
-		return apikey.Scheme(nil), nil
-	}
-	v, err := apikey.Load(cfg.apiKeysFile)
-	if err != nil {
-		return nil, err
-	}
-	logger.Info("API keys loaded", "file", cfg.apiKeysFile, "count", v.Len())
-	return apikey.Scheme(v), nil
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"example.com/tasks/impl/auth"
-	"example.com/tasks/impl/auth/apikey"
+	"example.com/tasks/impl/auth/apikey" // option:apikey
 	"example.com/tasks/impl/httpapi"
 	"example.com/tasks/impl/validator"
 )
@@ -20,7 +20,9 @@ import (
 // v verifies bearer tokens and API keys alike.
 func Mount(t testing.TB, doc *openapi3.T, v auth.Verifier, handler http.HandlerFunc) http.Handler {
 	t.Helper()
-	a, err := auth.New(doc, auth.Bearer(v), apikey.Scheme(v))
+	schemes := []auth.SchemeFunc{auth.Bearer(v)}
+	schemes = append(schemes, apikey.Scheme(v)) // option:apikey
+	a, err := auth.New(doc, schemes...)
 	if err != nil {
 		t.Fatal(err)
 	}

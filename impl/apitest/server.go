@@ -15,7 +15,7 @@ import (
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/api"
 	"example.com/tasks/impl/auth"
-	"example.com/tasks/impl/auth/apikey"
+	"example.com/tasks/impl/auth/apikey" // option:apikey
 	"example.com/tasks/impl/auth/protectedresource"
 	"example.com/tasks/impl/auth/statictoken"
 	"example.com/tasks/impl/docs"
@@ -148,7 +148,9 @@ func Handler(tb testing.TB, cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	authn, err := auth.New(cfg.Spec, append([]auth.SchemeFunc{auth.Bearer(cfg.Verifier), apikey.Scheme(cfg.APIKeys)}, cfg.Schemes...)...)
+	schemes := []auth.SchemeFunc{auth.Bearer(cfg.Verifier)}
+	schemes = append(schemes, apikey.Scheme(cfg.APIKeys)) // option:apikey
+	authn, err := auth.New(cfg.Spec, append(schemes, cfg.Schemes...)...)
 	if err != nil {
 		return nil, err
 	}
