@@ -13,7 +13,7 @@ import (
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/api"
 	"example.com/tasks/impl/auth"
-	"example.com/tasks/impl/auth/apikey"
+	"example.com/tasks/impl/auth/apikey" // option:apikey
 	"example.com/tasks/impl/auth/statictoken"
 	"example.com/tasks/impl/httpapi"
 	"example.com/tasks/impl/spec"
@@ -44,7 +44,9 @@ func Example_generatedClient() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	authn, err := auth.New(doc, auth.Bearer(statictoken.Dev(spec.Scopes(doc))), apikey.Scheme(nil))
+	schemes := []auth.SchemeFunc{auth.Bearer(statictoken.Dev(spec.Scopes(doc)))}
+	schemes = append(schemes, apikey.Scheme(nil)) // option:apikey (no key is accepted)
+	authn, err := auth.New(doc, schemes...)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -18,7 +18,7 @@ import (
 	ourapi "example.com/tasks/impl/api"
 	"example.com/tasks/impl/apitest"
 	"example.com/tasks/impl/auth"
-	"example.com/tasks/impl/auth/apikey"
+	"example.com/tasks/impl/auth/apikey" // option:apikey
 	"example.com/tasks/impl/httpapi"
 	"example.com/tasks/impl/httplog"
 	"example.com/tasks/impl/spec"
@@ -149,7 +149,9 @@ func build(stack string, db backend.DB, accessLog string) (http.Handler, error) 
 		}
 		// As cmd/server builds it with its default flags (telemetry, rate
 		// limits and If-Match required are off: their zero values).
-		authn, err := auth.New(doc, auth.Bearer(auth.Chain(apitest.Tokens())), apikey.Scheme(nil))
+		schemes := []auth.SchemeFunc{auth.Bearer(apitest.Tokens())}
+		schemes = append(schemes, apikey.Scheme(nil)) // option:apikey
+		authn, err := auth.New(doc, schemes...)
 		if err != nil {
 			return nil, err
 		}
