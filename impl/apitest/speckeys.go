@@ -14,7 +14,7 @@ import (
 	"example.com/tasks/impl/spec"
 )
 
-// API keys are read from the spec here, so that a test that merely meets
+// API keys are read from the spec here (not from impl/auth/apikey, which a fork may remove), so that a test that merely meets
 // them (a 401's challenges, a CORS preflight) needs no edit when a fork adds
 // or removes an apiKey scheme (docs/FORKING.md).
 
