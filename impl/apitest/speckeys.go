@@ -14,9 +14,10 @@ import (
 	"example.com/tasks/impl/spec"
 )
 
-// API keys are read from the spec here (not from impl/auth/apikey, which a fork may remove), so that a test that merely meets
-// them (a 401's challenges, a CORS preflight) needs no edit when a fork adds
-// or removes an apiKey scheme (docs/FORKING.md).
+// API keys are read from the spec here, not from impl/auth/apikey (which a
+// fork may remove), so that a test that merely meets them (a 401's
+// challenges, a CORS preflight) needs no edit when a fork adds or removes an
+// apiKey scheme (docs/FORKING.md).
 
 // APIKeyHeader is the header of the spec's first apiKey scheme (by name);
 // "" when the spec declares none.
