@@ -8,22 +8,22 @@ import (
 	"strings"
 	"testing"
 
-	"example.com/tasks/impl/auth/jwttoken/jwttest"
+	"example.com/tasks/impl/auth/idptest"
 )
 
 // TestRunWithIntrospection starts the server with opaque tokens only, the
 // client secret read from a file, and calls it with a token the provider
 // issued.
 func TestRunWithIntrospection(t *testing.T) {
-	iss := jwttest.NewIssuer(t, jwttest.NewKey(t, "k", false))
+	iss := idptest.NewIssuer(t, idptest.NewKey(t, "k", false))
 	secretFile := filepath.Join(t.TempDir(), "secret")
-	if err := os.WriteFile(secretFile, []byte(jwttest.IntrospectionSecret+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(secretFile, []byte(idptest.IntrospectionSecret+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	addr, done, logs := startServer(t, ctx, []string{"--addr", "127.0.0.1:0", "--introspection-url", iss.Introspection,
-		"--introspection-client-secret-file", secretFile}, map[string]string{envName("introspection-client-id"): jwttest.IntrospectionClientID})
+		"--introspection-client-secret-file", secretFile}, map[string]string{envName("introspection-client-id"): idptest.IntrospectionClientID})
 	token := iss.Opaque(t, iss.OpaqueAnswer("alice", ""))
 	getMe(t, addr, "Authorization", "Bearer "+token)
 	cancel()
@@ -31,7 +31,7 @@ func TestRunWithIntrospection(t *testing.T) {
 		t.Fatal(err)
 	}
 	all := logs.String()
-	if !strings.Contains(all, `"msg":"token introspection enabled"`) || strings.Contains(all, token) || strings.Contains(all, jwttest.IntrospectionSecret) {
+	if !strings.Contains(all, `"msg":"token introspection enabled"`) || strings.Contains(all, token) || strings.Contains(all, idptest.IntrospectionSecret) {
 		t.Errorf("the log lacks the introspection line or holds a secret:\n%s", all)
 	}
 }

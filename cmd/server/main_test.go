@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"example.com/tasks/gen"
-	"example.com/tasks/impl/auth/jwttoken/jwttest"
+	"example.com/tasks/impl/auth/idptest"
 	"example.com/tasks/impl/auth/protectedresource"
 	"example.com/tasks/impl/auth/statictoken"
 	"example.com/tasks/impl/httplog"
@@ -136,12 +136,12 @@ func TestRunDevWarns(t *testing.T) {
 // TestRunWithJWT starts the server against a local identity provider,
 // configured from the environment.
 func TestRunWithJWT(t *testing.T) {
-	key := jwttest.NewKey(t, "k1", false)
-	iss := jwttest.NewIssuer(t, key)
+	key := idptest.NewKey(t, "k1", false)
+	iss := idptest.NewIssuer(t, key)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	addr, done, logs := startServer(t, ctx, []string{"--addr", "127.0.0.1:0"}, map[string]string{
-		envName("jwks-url"): iss.URL, envName("jwt-issuer"): iss.Name, envName("jwt-audience"): jwttest.Audience,
+		envName("jwks-url"): iss.URL, envName("jwt-issuer"): iss.Name, envName("jwt-audience"): idptest.Audience,
 		envName("public-url"): "https://api.example.com",
 	})
 	// The RFC 9728 metadata names the configured issuer.
@@ -217,9 +217,9 @@ func getMe(t *testing.T, addr, header, value string) {
 }
 
 func TestRunRefusesBadConfig(t *testing.T) {
-	iss := jwttest.NewIssuer(t, jwttest.NewKey(t, "k1", false))
+	iss := idptest.NewIssuer(t, idptest.NewKey(t, "k1", false))
 	jwtArgs := func(more ...string) []string {
-		return append([]string{"--jwks-url", iss.URL, "--jwt-issuer", iss.Name, "--jwt-audience", jwttest.Audience}, more...)
+		return append([]string{"--jwks-url", iss.URL, "--jwt-issuer", iss.Name, "--jwt-audience", idptest.Audience}, more...)
 	}
 	dir := t.TempDir()
 	keys, scopedKeys := filepath.Join(dir, "api-keys.yaml"), filepath.Join(dir, "scoped-api-keys.yaml")

@@ -8,7 +8,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"example.com/tasks/impl/apitest"
-	"example.com/tasks/impl/auth/jwttoken/jwttest"
+	"example.com/tasks/impl/auth/idptest"
 )
 
 // TestIntrospectionDiscovery: with --introspection-client-id and no
@@ -16,7 +16,7 @@ import (
 // spec's openIdConnect scheme.
 func TestIntrospectionDiscovery(t *testing.T) {
 	quiet := slog.New(slog.DiscardHandler)
-	iss := jwttest.NewIssuer(t, jwttest.NewKey(t, "k", false))
+	iss := idptest.NewIssuer(t, idptest.NewKey(t, "k", false))
 	oidcSpec := apitest.EditedSpec(t, "oidc", &openapi3.SecurityScheme{Type: "openIdConnect", OpenIdConnectUrl: iss.Discovery}, true)
 	for _, tt := range []struct {
 		name    string

@@ -8,7 +8,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"example.com/tasks/impl/apitest"
-	"example.com/tasks/impl/auth/jwttoken/jwttest"
+	"example.com/tasks/impl/auth/idptest"
 )
 
 // TestWithDiscovery: with a spec that declares openIdConnect, the audience
@@ -16,7 +16,7 @@ import (
 // stops the start.
 func TestWithDiscovery(t *testing.T) {
 	quiet := slog.New(slog.DiscardHandler)
-	iss := jwttest.NewIssuer(t, jwttest.NewKey(t, "k", false))
+	iss := idptest.NewIssuer(t, idptest.NewKey(t, "k", false))
 	oidcSpec := apitest.EditedSpec(t, "oidc", &openapi3.SecurityScheme{Type: "openIdConnect", OpenIdConnectUrl: iss.Discovery}, true)
 	tests := []struct {
 		name            string

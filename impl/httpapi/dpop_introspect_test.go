@@ -11,7 +11,7 @@ import (
 	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/dpop"
 	"example.com/tasks/impl/auth/introspect"
-	"example.com/tasks/impl/auth/jwttoken/jwttest"
+	"example.com/tasks/impl/auth/idptest"
 )
 
 // TestDPoPBoundOpaqueToken: an introspected opaque token whose answer
@@ -20,8 +20,8 @@ import (
 // it, and neither's other tests.)
 func TestDPoPBoundOpaqueToken(t *testing.T) {
 	t.Parallel()
-	iss := jwttest.NewIssuer(t, jwttest.NewKey(t, "k", false))
-	opaque, err := introspect.New(introspect.Config{URL: iss.Introspection, ClientID: jwttest.IntrospectionClientID, ClientSecret: jwttest.IntrospectionSecret})
+	iss := idptest.NewIssuer(t, idptest.NewKey(t, "k", false))
+	opaque, err := introspect.New(introspect.Config{URL: iss.Introspection, ClientID: idptest.IntrospectionClientID, ClientSecret: idptest.IntrospectionSecret})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func TestDPoPBoundOpaqueToken(t *testing.T) {
 	doc := apitest.EditedSpec(t, "dpopAuth", &openapi3.SecurityScheme{Type: "http", Scheme: "DPoP"}, false)
 	srv := apitest.NewServer(t, apitest.Config{Spec: doc, Verifier: opaque, Schemes: []auth.SchemeFunc{proofs.Scheme(opaque)}})
 	path := scopedGET(t, doc)
-	key := jwttest.NewDPoPKey(t)
+	key := idptest.NewDPoPKey(t)
 	bound := iss.Opaque(t, key.Bind(iss.OpaqueAnswer("alice", strings.Join(allScopes(doc), " "))))
 
 	for _, tt := range []struct {

@@ -14,7 +14,7 @@ import (
 	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/dpop"
 	"example.com/tasks/impl/auth/jwttoken"
-	"example.com/tasks/impl/auth/jwttoken/jwttest"
+	"example.com/tasks/impl/auth/idptest"
 	"example.com/tasks/impl/auth/protectedresource"
 )
 
@@ -25,8 +25,8 @@ import (
 func TestDPoP(t *testing.T) {
 	t.Parallel()
 	const public = "https://api.example.com"
-	k := jwttest.NewKey(t, "k", false)
-	iss := jwttest.NewIssuer(t, k)
+	k := idptest.NewKey(t, "k", false)
+	iss := idptest.NewIssuer(t, k)
 	proofs, err := dpop.New(dpop.Config{PublicURL: public})
 	tokens := iss.Verifier(t, jwttoken.Config{})
 	if err != nil {
@@ -47,7 +47,7 @@ func TestDPoP(t *testing.T) {
 	htu := public + base + path
 	all := strings.Join(allScopes(doc), " ")
 
-	key, thief := jwttest.NewDPoPKey(t), jwttest.NewDPoPKey(t)
+	key, thief := idptest.NewDPoPKey(t), idptest.NewDPoPKey(t)
 	bound := k.Sign(t, key.Bind(iss.Claims("alice", all)))
 	boundNoScopes := k.Sign(t, key.Bind(iss.Claims("alice", "")))
 	unbound := k.Sign(t, iss.Claims("alice", all))
@@ -148,8 +148,8 @@ func TestDPoPSchemeNeedsAChecker(t *testing.T) {
 // Signer.Editor, which signs a fresh proof for it.
 func TestGeneratedClientWithDPoP(t *testing.T) {
 	t.Parallel()
-	k := jwttest.NewKey(t, "k", false)
-	iss := jwttest.NewIssuer(t, k)
+	k := idptest.NewKey(t, "k", false)
+	iss := idptest.NewIssuer(t, k)
 	proofs, err := dpop.New(dpop.Config{}) // the server faces its clients: htu is the URL it sees
 	if err != nil {
 		t.Fatal(err)
@@ -157,7 +157,7 @@ func TestGeneratedClientWithDPoP(t *testing.T) {
 	doc := apitest.EditedSpec(t, "dpopAuth", &openapi3.SecurityScheme{Type: "http", Scheme: "DPoP"}, false)
 	srv := apitest.NewServer(t, dpopConfig(t, doc, iss, proofs))
 
-	key := jwttest.NewDPoPKey(t)
+	key := idptest.NewDPoPKey(t)
 	token := k.Sign(t, key.Bind(iss.Claims("alice", strings.Join(allScopes(doc), " "))))
 	signer := key.Signer // what a client program holds: dpop.NewSigner(privateKey, jwt.SigningMethodES256)
 
@@ -180,7 +180,7 @@ func TestGeneratedClientWithDPoP(t *testing.T) {
 		t.Fatalf("GET /me with the bound token as Bearer: %v %d %s", err, stolen.StatusCode(), stolen.Body)
 	}
 	// The same token and a proof signed by another key: refused.
-	thief := jwttest.NewDPoPKey(t).Signer
+	thief := idptest.NewDPoPKey(t).Signer
 	if r, err := c.GetMeWithResponse(ctx, thief.Editor(token)); err != nil || r.StatusCode() != http.StatusUnauthorized {
 		t.Fatalf("GET /me with the thief's proof: %v %d", err, r.StatusCode())
 	}
@@ -190,15 +190,15 @@ func TestGeneratedClientWithDPoP(t *testing.T) {
 // 401 use_dpop_nonce and a DPoP-Nonce; the retry with it passes.
 func TestDPoPNonce(t *testing.T) {
 	t.Parallel()
-	k := jwttest.NewKey(t, "k", false)
-	iss := jwttest.NewIssuer(t, k)
+	k := idptest.NewKey(t, "k", false)
+	iss := idptest.NewIssuer(t, k)
 	proofs, err := dpop.New(dpop.Config{Nonces: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	doc := apitest.EditedSpec(t, "dpopAuth", &openapi3.SecurityScheme{Type: "http", Scheme: "DPoP"}, true)
 	srv := apitest.NewServer(t, dpopConfig(t, doc, iss, proofs))
-	key := jwttest.NewDPoPKey(t)
+	key := idptest.NewDPoPKey(t)
 	token := k.Sign(t, key.Bind(iss.Claims("alice", strings.Join(allScopes(doc), " "))))
 	url := srv.API + scopedGET(t, doc)
 	send := func(nonce string) *http.Response {
@@ -229,7 +229,7 @@ func TestDPoPNonce(t *testing.T) {
 
 // dpopConfig is a server for doc that takes the JWTs of iss as bearer tokens
 // and, with their proofs, as DPoP tokens.
-func dpopConfig(t *testing.T, doc *openapi3.T, iss *jwttest.Issuer, proofs *dpop.Checker) apitest.Config {
+func dpopConfig(t *testing.T, doc *openapi3.T, iss *idptest.Issuer, proofs *dpop.Checker) apitest.Config {
 	jwts := iss.Verifier(t, jwttoken.Config{})
 	return apitest.Config{Spec: doc, Verifier: jwts, Schemes: []auth.SchemeFunc{proofs.Scheme(jwts)}}
 }
@@ -239,10 +239,10 @@ func dpopConfig(t *testing.T, doc *openapi3.T, iss *jwttest.Issuer, proofs *dpop
 // request with a fresh proof.
 func TestConformanceWithDPoP(t *testing.T) {
 	t.Parallel()
-	k := jwttest.NewKey(t, "k", false)
-	iss := jwttest.NewIssuer(t, k)
+	k := idptest.NewKey(t, "k", false)
+	iss := idptest.NewIssuer(t, k)
 	doc := apitest.EditedSpec(t, "dpopAuth", &openapi3.SecurityScheme{Type: "http", Scheme: "DPoP"}, true)
-	key := jwttest.NewDPoPKey(t)
+	key := idptest.NewDPoPKey(t)
 	scopes := strings.Join(allScopes(doc), " ")
 	creds := apitest.Credentials{
 		AllScopes: k.Sign(t, key.Bind(iss.Claims("conformance", scopes))),

@@ -12,7 +12,7 @@ import (
 	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/introspect"
 	"example.com/tasks/impl/auth/jwttoken"
-	"example.com/tasks/impl/auth/jwttoken/jwttest"
+	"example.com/tasks/impl/auth/idptest"
 	"example.com/tasks/impl/auth/protectedresource"
 	"example.com/tasks/impl/spec"
 )
@@ -22,9 +22,9 @@ import (
 // is down answers 503, never lets a token through.
 func TestIntrospection(t *testing.T) {
 	t.Parallel()
-	k := jwttest.NewKey(t, "k", false)
-	iss := jwttest.NewIssuer(t, k)
-	opaque, err := introspect.New(introspect.Config{URL: iss.Introspection, ClientID: jwttest.IntrospectionClientID, ClientSecret: jwttest.IntrospectionSecret, Audience: jwttest.Audience})
+	k := idptest.NewKey(t, "k", false)
+	iss := idptest.NewIssuer(t, k)
+	opaque, err := introspect.New(introspect.Config{URL: iss.Introspection, ClientID: idptest.IntrospectionClientID, ClientSecret: idptest.IntrospectionSecret, Audience: idptest.Audience})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,14 +124,14 @@ func get(t *testing.T, srv *apitest.Server, path, token string) answer {
 func TestConformanceWithIntrospection(t *testing.T) {
 	t.Parallel()
 	doc := apitest.Spec()
-	iss := jwttest.NewIssuer(t, jwttest.NewKey(t, "k", false))
+	iss := idptest.NewIssuer(t, idptest.NewKey(t, "k", false))
 	scopes := strings.Join(allScopes(doc), " ")
 	creds := apitest.Credentials{
 		AllScopes: iss.Opaque(t, iss.OpaqueAnswer("conformance", scopes)),
 		NoScopes:  iss.Opaque(t, iss.OpaqueAnswer("conformance", "")),
 		Invalid:   "conformance-invalid",
 	}
-	opaque, err := introspect.New(introspect.Config{URL: iss.Introspection, ClientID: jwttest.IntrospectionClientID, ClientSecret: jwttest.IntrospectionSecret})
+	opaque, err := introspect.New(introspect.Config{URL: iss.Introspection, ClientID: idptest.IntrospectionClientID, ClientSecret: idptest.IntrospectionSecret})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,12 +14,12 @@ import (
 	"example.com/tasks/impl/apitest"
 	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/jwttoken"
-	"example.com/tasks/impl/auth/jwttoken/jwttest"
+	"example.com/tasks/impl/auth/idptest"
 )
 
 // jwtServer is the API with static tokens and JWTs from iss both enabled,
 // as `--tokens-file --jwks-url` would start it.
-func jwtServer(t *testing.T, iss *jwttest.Issuer) *apitest.Server {
+func jwtServer(t *testing.T, iss *idptest.Issuer) *apitest.Server {
 	t.Helper()
 	return apitest.NewServer(t, apitest.Config{Verifier: auth.Chain(
 		iss.Verifier(t, jwttoken.Config{Leeway: 5 * time.Second}), apitest.Tokens(),
@@ -30,8 +30,8 @@ func jwtServer(t *testing.T, iss *jwttest.Issuer) *apitest.Server {
 // checked against the spec, and none repeats the token.
 func TestJWT(t *testing.T) {
 	t.Parallel()
-	es, rs := jwttest.NewKey(t, "es", false), jwttest.NewKey(t, "rs", true)
-	iss := jwttest.NewIssuer(t, es, rs)
+	es, rs := idptest.NewKey(t, "es", false), idptest.NewKey(t, "rs", true)
+	iss := idptest.NewIssuer(t, es, rs)
 	srv := jwtServer(t, iss)
 	now := time.Now()
 	claims := func(edit func(jwt.MapClaims)) jwt.MapClaims {
@@ -76,11 +76,11 @@ func TestJWT(t *testing.T) {
 		{"expired", "GET", es.Sign(t, claims(func(c jwt.MapClaims) { c["exp"] = now.Add(-time.Minute).Unix() })), 401, invalid("the token has expired")},
 		{"not yet valid", "GET", es.Sign(t, claims(func(c jwt.MapClaims) { c["nbf"] = now.Add(time.Minute).Unix() })), 401, invalid("the token is not valid yet (nbf is in the future)")},
 		{"wrong issuer", "GET", es.Sign(t, claims(func(c jwt.MapClaims) { c["iss"] = "https://evil.example/" })), 401, invalid("the token was not issued by " + iss.Name)},
-		{"wrong audience", "GET", es.Sign(t, claims(func(c jwt.MapClaims) { c["aud"] = "another-api" })), 401, invalid("the token is not meant for this API: its aud must include " + jwttest.Audience)},
+		{"wrong audience", "GET", es.Sign(t, claims(func(c jwt.MapClaims) { c["aud"] = "another-api" })), 401, invalid("the token is not meant for this API: its aud must include " + idptest.Audience)},
 		{"alg none", "GET", none(), 401, invalid("the token's signing algorithm is not accepted; accepted: " + strings.Join(jwttoken.DefaultAlgorithms, ", "))},
 		{"HS256 signed with the public key", "GET", hmac(rs.Public(t)), 401, invalid("the token's signing algorithm is not accepted; accepted: " + strings.Join(jwttoken.DefaultAlgorithms, ", "))},
-		{"unknown kid", "GET", jwttest.NewKey(t, "unknown", false).Sign(t, iss.Claims("alice", "tasks:read")), 401, invalid("no key the issuer publishes matches the token's kid and alg")},
-		{"forged signature", "GET", jwttest.NewKey(t, es.ID, false).Sign(t, iss.Claims("alice", "tasks:read")), 401, invalid("the token's signature does not verify")},
+		{"unknown kid", "GET", idptest.NewKey(t, "unknown", false).Sign(t, iss.Claims("alice", "tasks:read")), 401, invalid("no key the issuer publishes matches the token's kid and alg")},
+		{"forged signature", "GET", idptest.NewKey(t, es.ID, false).Sign(t, iss.Claims("alice", "tasks:read")), 401, invalid("the token's signature does not verify")},
 		{"a static token still works beside JWTs", "GET", apitest.CarolToken, 200, ""},
 		{"ID token of the same issuer", "GET", iss.IDToken(t, es, "alice"), 401, invalid("the token is not an access token: its typ header must be at+jwt (RFC 9068); an ID token or another JWT cannot be used here")},
 		{"typ JWT, not at+jwt", "GET", es.SignTyp(t, "JWT", iss.Claims("alice", "tasks:read")), 401, invalid("the token is not an access token: its typ header must be at+jwt (RFC 9068); an ID token or another JWT cannot be used here")},
@@ -137,8 +137,8 @@ func TestJWT(t *testing.T) {
 // on the task and an empty list.
 func TestOwnershipAcrossCredentials(t *testing.T) {
 	t.Parallel()
-	k := jwttest.NewKey(t, "k", false)
-	iss := jwttest.NewIssuer(t, k)
+	k := idptest.NewKey(t, "k", false)
+	iss := idptest.NewIssuer(t, k)
 	srv := jwtServer(t, iss)
 	ctx := context.Background()
 	aliceJWT := apitest.Bearer(k.Sign(t, iss.Claims("alice", "tasks:read tasks:write")))

@@ -11,7 +11,7 @@ import (
 
 	"example.com/tasks/impl/apitest"
 	"example.com/tasks/impl/auth/jwttoken"
-	"example.com/tasks/impl/auth/jwttoken/jwttest"
+	"example.com/tasks/impl/auth/idptest"
 	"example.com/tasks/impl/auth/oidc"
 	"example.com/tasks/impl/auth/protectedresource"
 )
@@ -22,8 +22,8 @@ import (
 // 9728 metadata lists the scopes its requirements name.
 func TestOpenIDConnectSpec(t *testing.T) {
 	t.Parallel()
-	k := jwttest.NewKey(t, "k", false)
-	iss := jwttest.NewIssuer(t, k)
+	k := idptest.NewKey(t, "k", false)
+	iss := idptest.NewIssuer(t, k)
 	doc := apitest.EditedSpec(t, "oidc", &openapi3.SecurityScheme{Type: "openIdConnect", OpenIdConnectUrl: iss.Discovery}, true)
 	url, err := oidc.DiscoveryURL(doc)
 	if err != nil {
@@ -33,7 +33,7 @@ func TestOpenIDConnectSpec(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := jwttoken.New(t.Context(), jwttoken.Config{JWKSURL: p.JWKSURI, Issuer: p.Issuer, Audience: jwttest.Audience})
+	v, err := jwttoken.New(t.Context(), jwttoken.Config{JWKSURL: p.JWKSURI, Issuer: p.Issuer, Audience: idptest.Audience})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestOpenIDConnectSpec(t *testing.T) {
 		{"access token with every scope", k.Sign(t, iss.Claims("alice", strings.Join(scopes, " "))), http.StatusOK, ""},
 		{"access token without scopes", k.Sign(t, iss.Claims("alice", "")), http.StatusForbidden, `error="insufficient_scope"`},
 		{"ID token of the same provider", iss.IDToken(t, k, "alice"), http.StatusUnauthorized, `error="invalid_token", error_description="the token is not an access token: its typ header must be at+jwt (RFC 9068)`},
-		{"access token of another issuer", jwttest.NewKey(t, "k", false).Sign(t, iss.Claims("alice", strings.Join(scopes, " "))), http.StatusUnauthorized, `error="invalid_token"`},
+		{"access token of another issuer", idptest.NewKey(t, "k", false).Sign(t, iss.Claims("alice", strings.Join(scopes, " "))), http.StatusUnauthorized, `error="invalid_token"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

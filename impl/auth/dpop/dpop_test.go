@@ -14,7 +14,7 @@ import (
 
 	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/dpop"
-	"example.com/tasks/impl/auth/jwttoken/jwttest"
+	"example.com/tasks/impl/auth/idptest"
 )
 
 // TestThumbprint is RFC 7638 §3.1's example.
@@ -50,7 +50,7 @@ func request(t *testing.T, proofs ...string) *http.Request {
 // TestCheck: every check of RFC 9449 §4.3, each with a proof that fails it.
 func TestCheck(t *testing.T) {
 	t.Parallel()
-	key, other := jwttest.NewDPoPKey(t), jwttest.NewDPoPKey(t)
+	key, other := idptest.NewDPoPKey(t), idptest.NewDPoPKey(t)
 	c, err := dpop.New(dpop.Config{PublicURL: "https://api.example.com"})
 	if err != nil {
 		t.Fatal(err)
@@ -140,7 +140,7 @@ func TestReplay(t *testing.T) {
 	var mu sync.Mutex
 	clock := time.Now()
 	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
-	key := jwttest.NewDPoPKey(t)
+	key := idptest.NewDPoPKey(t)
 	c, err := dpop.New(dpop.Config{PublicURL: "https://api.example.com", MaxAge: time.Minute, ReplayCacheSize: 2, Now: now})
 	if err != nil {
 		t.Fatal(err)
@@ -193,7 +193,7 @@ func TestNonces(t *testing.T) {
 	var mu sync.Mutex
 	clock := time.Now()
 	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
-	key := jwttest.NewDPoPKey(t)
+	key := idptest.NewDPoPKey(t)
 	c, err := dpop.New(dpop.Config{PublicURL: "https://api.example.com", MaxAge: time.Minute, Nonces: true, Now: now})
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,7 @@ import (
 
 	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/dpop"
-	"example.com/tasks/impl/auth/jwttoken/jwttest"
+	"example.com/tasks/impl/auth/idptest"
 )
 
 type verifierFunc func(context.Context, auth.Credential) (auth.Principal, error)
@@ -28,7 +28,7 @@ var dpopScheme = openapi3.NewSecurityScheme().WithType("http").WithScheme("DPoP"
 var fixedClock = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 // proofAt returns key's proof for GET target with token, issued at now.
-func proofAt(t *testing.T, key *jwttest.DPoPKey, token string, now time.Time, edit func(jwt.MapClaims)) string {
+func proofAt(t *testing.T, key *idptest.DPoPKey, token string, now time.Time, edit func(jwt.MapClaims)) string {
 	return key.Proof(t, "GET", target, token, func(_ *jwt.Token, c jwt.MapClaims) {
 		c["iat"] = now.Unix()
 		if edit != nil {
@@ -50,7 +50,7 @@ func dpopRequest(authz string, proofs ...string) *http.Request {
 // proof's key.
 func TestSchemeAuthenticate(t *testing.T) {
 	t.Parallel()
-	key, other := jwttest.NewDPoPKey(t), jwttest.NewDPoPKey(t)
+	key, other := idptest.NewDPoPKey(t), idptest.NewDPoPKey(t)
 	expired := auth.Errorf(auth.Expired, "the token has expired")
 	var verified []auth.Credential
 	v := verifierFunc(func(_ context.Context, c auth.Credential) (auth.Principal, error) {
@@ -131,7 +131,7 @@ func TestSchemeAuthenticate(t *testing.T) {
 // a full replay cache (Unavailable, with Retry-After).
 func TestSchemeReplayAndNonce(t *testing.T) {
 	t.Parallel()
-	key := jwttest.NewDPoPKey(t)
+	key := idptest.NewDPoPKey(t)
 	v := verifierFunc(func(context.Context, auth.Credential) (auth.Principal, error) {
 		return auth.Principal{Subject: "alice", JKT: key.JKT}, nil
 	})
@@ -214,7 +214,7 @@ func TestSchemeFunc(t *testing.T) {
 // a bound token passes with its proof and is refused as a Bearer token.
 func TestBoundTokenThroughAuthenticator(t *testing.T) {
 	t.Parallel()
-	key := jwttest.NewDPoPKey(t)
+	key := idptest.NewDPoPKey(t)
 	v := verifierFunc(func(_ context.Context, c auth.Credential) (auth.Principal, error) {
 		if c.Token == "bound" {
 			return auth.Principal{Subject: "alice", JKT: key.JKT}, nil

@@ -10,16 +10,16 @@ import (
 
 	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/introspect"
-	"example.com/tasks/impl/auth/jwttoken/jwttest"
+	"example.com/tasks/impl/auth/idptest"
 )
 
 func bearer(token string) auth.Credential {
 	return auth.Credential{Scheme: "bearerAuth", Token: token}
 }
 
-func newVerifier(t *testing.T, iss *jwttest.Issuer, edit func(*introspect.Config)) *introspect.Verifier {
+func newVerifier(t *testing.T, iss *idptest.Issuer, edit func(*introspect.Config)) *introspect.Verifier {
 	t.Helper()
-	cfg := introspect.Config{URL: iss.Introspection, ClientID: jwttest.IntrospectionClientID, ClientSecret: jwttest.IntrospectionSecret, Audience: jwttest.Audience}
+	cfg := introspect.Config{URL: iss.Introspection, ClientID: idptest.IntrospectionClientID, ClientSecret: idptest.IntrospectionSecret, Audience: idptest.Audience}
 	if edit != nil {
 		edit(&cfg)
 	}
@@ -34,7 +34,7 @@ func newVerifier(t *testing.T, iss *jwttest.Issuer, edit func(*introspect.Config
 // server reads.
 func TestAnswers(t *testing.T) {
 	t.Parallel()
-	iss := jwttest.NewIssuer(t, jwttest.NewKey(t, "k", false))
+	iss := idptest.NewIssuer(t, idptest.NewKey(t, "k", false))
 	v := newVerifier(t, iss, nil)
 	now := time.Now()
 	with := func(edit func(map[string]any)) string {
@@ -53,7 +53,7 @@ func TestAnswers(t *testing.T) {
 		wantJKT  string
 	}{
 		{name: "active", token: iss.Opaque(t, iss.OpaqueAnswer("alice", "a b")), wantScp: []string{"a", "b"}},
-		{name: "no exp, aud as an array with ours", token: with(func(a map[string]any) { delete(a, "exp"); a["aud"] = []string{"x", jwttest.Audience} }), wantScp: []string{"tasks:read", "tasks:write"}},
+		{name: "no exp, aud as an array with ours", token: with(func(a map[string]any) { delete(a, "exp"); a["aud"] = []string{"x", idptest.Audience} }), wantScp: []string{"tasks:read", "tasks:write"}},
 		{name: "key-bound", token: with(func(a map[string]any) { a["cnf"] = map[string]any{"jkt": "the-thumbprint"} }), wantScp: []string{"tasks:read", "tasks:write"}, wantJKT: "the-thumbprint"},
 		{name: "no aud", token: with(func(a map[string]any) { delete(a, "aud") }), wantScp: []string{"tasks:read", "tasks:write"}},
 		{name: "unknown", token: "never-issued", wantKind: auth.Invalid, wantDesc: "not active"},
@@ -61,14 +61,14 @@ func TestAnswers(t *testing.T) {
 		{name: "expired though active", token: with(func(a map[string]any) { a["exp"] = now.Add(-time.Minute).Unix() }), wantKind: auth.Expired, wantDesc: "expired"},
 		{name: "not valid yet", token: with(func(a map[string]any) { a["nbf"] = now.Add(time.Hour).Unix() }), wantKind: auth.Invalid, wantDesc: "nbf"},
 		{name: "no sub", token: with(func(a map[string]any) { delete(a, "sub") }), wantKind: auth.Invalid, wantDesc: "no subject"},
-		{name: "another audience", token: with(func(a map[string]any) { a["aud"] = "another-api" }), wantKind: auth.Invalid, wantDesc: "aud must include " + jwttest.Audience},
+		{name: "another audience", token: with(func(a map[string]any) { a["aud"] = "another-api" }), wantKind: auth.Invalid, wantDesc: "aud must include " + idptest.Audience},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			p, err := v.Verify(t.Context(), bearer(tt.token))
 			if tt.wantKind == 0 {
-				if err != nil || p.Subject != "alice" || !slices.Equal(p.Scopes, tt.wantScp) || p.ClientID != jwttest.ClientID || p.JKT != tt.wantJKT {
+				if err != nil || p.Subject != "alice" || !slices.Equal(p.Scopes, tt.wantScp) || p.ClientID != idptest.ClientID || p.JKT != tt.wantJKT {
 					t.Errorf("Verify = %+v, %v; want alice with %q, JKT %q", p, err, tt.wantScp, tt.wantJKT)
 				}
 				return
@@ -87,20 +87,20 @@ func TestUnavailable(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name  string
-		setup func(*jwttest.Issuer)
+		setup func(*idptest.Issuer)
 		edit  func(*introspect.Config)
 	}{
-		{name: "down", setup: func(iss *jwttest.Issuer) { iss.Down(true) }},
-		{name: "hangs past the timeout", setup: func(iss *jwttest.Issuer) { iss.Hang(true) }, edit: func(c *introspect.Config) { c.Timeout = 100 * time.Millisecond }},
-		{name: "no active member", setup: func(iss *jwttest.Issuer) { iss.AnswerIntrospection(`{"sub":"alice","scope":"tasks:write"}`) }},
-		{name: "active not a boolean", setup: func(iss *jwttest.Issuer) { iss.AnswerIntrospection(`{"active":"true","sub":"alice"}`) }},
-		{name: "not JSON", setup: func(iss *jwttest.Issuer) { iss.AnswerIntrospection(`<html>`) }},
+		{name: "down", setup: func(iss *idptest.Issuer) { iss.Down(true) }},
+		{name: "hangs past the timeout", setup: func(iss *idptest.Issuer) { iss.Hang(true) }, edit: func(c *introspect.Config) { c.Timeout = 100 * time.Millisecond }},
+		{name: "no active member", setup: func(iss *idptest.Issuer) { iss.AnswerIntrospection(`{"sub":"alice","scope":"tasks:write"}`) }},
+		{name: "active not a boolean", setup: func(iss *idptest.Issuer) { iss.AnswerIntrospection(`{"active":"true","sub":"alice"}`) }},
+		{name: "not JSON", setup: func(iss *idptest.Issuer) { iss.AnswerIntrospection(`<html>`) }},
 		{name: "our client secret refused", edit: func(c *introspect.Config) { c.ClientSecret = "wrong" }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			iss := jwttest.NewIssuer(t, jwttest.NewKey(t, "k", false))
+			iss := idptest.NewIssuer(t, idptest.NewKey(t, "k", false))
 			token := iss.Opaque(t, iss.OpaqueAnswer("alice", "tasks:write"))
 			if tt.setup != nil {
 				tt.setup(iss)
@@ -122,7 +122,7 @@ func TestUnavailable(t *testing.T) {
 // CacheTTL and never past exp, an inactive one for NegativeCacheTTL.
 func TestCache(t *testing.T) {
 	t.Parallel()
-	iss := jwttest.NewIssuer(t, jwttest.NewKey(t, "k", false))
+	iss := idptest.NewIssuer(t, idptest.NewKey(t, "k", false))
 	var mu sync.Mutex
 	clock := time.Now()
 	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }

@@ -14,7 +14,7 @@ import (
 
 	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/jwttoken"
-	"example.com/tasks/impl/auth/jwttoken/jwttest"
+	"example.com/tasks/impl/auth/idptest"
 )
 
 var quiet = slog.New(slog.DiscardHandler)
@@ -28,11 +28,11 @@ func bearer(token string) auth.Credential {
 // repeat the token.
 func TestAttacks(t *testing.T) {
 	t.Parallel()
-	es := jwttest.NewKey(t, "es-1", false)
-	rs := jwttest.NewKey(t, "rs-1", true)
-	unpublished := jwttest.NewKey(t, "es-1", false) // same kid, other key: a forgery
-	stranger := jwttest.NewKey(t, "who-knows", false)
-	iss := jwttest.NewIssuer(t, es, rs)
+	es := idptest.NewKey(t, "es-1", false)
+	rs := idptest.NewKey(t, "rs-1", true)
+	unpublished := idptest.NewKey(t, "es-1", false) // same kid, other key: a forgery
+	stranger := idptest.NewKey(t, "who-knows", false)
+	iss := idptest.NewIssuer(t, es, rs)
 	v := iss.Verifier(t, jwttoken.Config{Leeway: 30 * time.Second, Logger: quiet})
 
 	now := time.Now()
@@ -59,7 +59,7 @@ func TestAttacks(t *testing.T) {
 		{name: "scp as an array", token: es.Sign(t, with(func(c jwt.MapClaims) { delete(c, "scope"); c["scp"] = []string{"a", "b"} })), wantSub: "alice", wantScp: []string{"a", "b"}},
 		{name: "scp as a string", token: es.Sign(t, with(func(c jwt.MapClaims) { delete(c, "scope"); c["scp"] = "a b" })), wantSub: "alice", wantScp: []string{"a", "b"}},
 		{name: "scope and scp merged", token: es.Sign(t, with(func(c jwt.MapClaims) { c["scope"] = "a b"; c["scp"] = []string{"b", "c"} })), wantSub: "alice", wantScp: []string{"a", "b", "c"}},
-		{name: "aud as an array that includes ours", token: es.Sign(t, with(func(c jwt.MapClaims) { c["aud"] = []string{"other", jwttest.Audience} })), wantSub: "alice", wantScp: []string{"tasks:read", "tasks:write"}},
+		{name: "aud as an array that includes ours", token: es.Sign(t, with(func(c jwt.MapClaims) { c["aud"] = []string{"other", idptest.Audience} })), wantSub: "alice", wantScp: []string{"tasks:read", "tasks:write"}},
 		{name: "expired within the leeway", token: es.Sign(t, with(func(c jwt.MapClaims) { c["exp"] = now.Add(-10 * time.Second).Unix() })), wantSub: "alice", wantScp: []string{"tasks:read", "tasks:write"}},
 		{name: "nbf within the leeway", token: es.Sign(t, with(func(c jwt.MapClaims) { c["nbf"] = now.Add(10 * time.Second).Unix() })), wantSub: "alice", wantScp: []string{"tasks:read", "tasks:write"}},
 
@@ -70,7 +70,7 @@ func TestAttacks(t *testing.T) {
 		{name: "no sub", token: es.Sign(t, with(func(c jwt.MapClaims) { delete(c, "sub") })), wantKind: auth.Invalid, wantDesc: "no sub claim"},
 		{name: "wrong issuer", token: es.Sign(t, with(func(c jwt.MapClaims) { c["iss"] = "https://evil.example/" })), wantKind: auth.Invalid, wantDesc: "not issued by " + iss.Name},
 		{name: "no issuer", token: es.Sign(t, with(func(c jwt.MapClaims) { delete(c, "iss") })), wantKind: auth.Invalid, wantDesc: "lacks a required claim"},
-		{name: "wrong audience", token: es.Sign(t, with(func(c jwt.MapClaims) { c["aud"] = "another-api" })), wantKind: auth.Invalid, wantDesc: "aud must include " + jwttest.Audience},
+		{name: "wrong audience", token: es.Sign(t, with(func(c jwt.MapClaims) { c["aud"] = "another-api" })), wantKind: auth.Invalid, wantDesc: "aud must include " + idptest.Audience},
 		{name: "scope of the wrong type", token: es.Sign(t, with(func(c jwt.MapClaims) { c["scope"] = 42 })), wantKind: auth.Invalid, wantDesc: "not a well-formed JWT"},
 
 		{name: "alg none", token: signNone(t, es.ID, iss.Claims("alice", "tasks:write")), wantKind: auth.Invalid, wantDesc: "signing algorithm is not accepted"},
@@ -142,7 +142,7 @@ func signHMAC(t *testing.T, kid string, secret []byte, c jwt.MapClaims) string {
 }
 
 // retype signs with k but names another key's kid.
-func retype(t *testing.T, k *jwttest.Key, kid string, c jwt.MapClaims) string {
+func retype(t *testing.T, k *idptest.Key, kid string, c jwt.MapClaims) string {
 	forged := *k
 	forged.ID = kid
 	return forged.Sign(t, c)
@@ -158,7 +158,7 @@ func encode(t *testing.T, c jwt.MapClaims) string {
 
 func TestConfigRefusesUnsafeSettings(t *testing.T) {
 	t.Parallel()
-	iss := jwttest.NewIssuer(t, jwttest.NewKey(t, "k", false))
+	iss := idptest.NewIssuer(t, idptest.NewKey(t, "k", false))
 	good := iss.Config()
 	tests := []struct {
 		name string
@@ -194,11 +194,11 @@ func TestConfigRefusesUnsafeSettings(t *testing.T) {
 // token; a key withdrawn is refused once the set has been refetched.
 func TestKeyRotation(t *testing.T) {
 	t.Parallel()
-	k1, k2, k3 := jwttest.NewKey(t, "k1", false), jwttest.NewKey(t, "k2", false), jwttest.NewKey(t, "k3", false)
-	iss := jwttest.NewIssuer(t, k1)
+	k1, k2, k3 := idptest.NewKey(t, "k1", false), idptest.NewKey(t, "k2", false), idptest.NewKey(t, "k3", false)
+	iss := idptest.NewIssuer(t, k1)
 	// No rate limit here: every unknown kid refetches.
 	v := iss.Verifier(t, jwttoken.Config{UnknownKIDInterval: time.Nanosecond, Logger: quiet})
-	verify := func(k *jwttest.Key) error {
+	verify := func(k *idptest.Key) error {
 		_, err := v.Verify(t.Context(), bearer(k.Sign(t, iss.Claims("alice", ""))))
 		return err
 	}
@@ -229,8 +229,8 @@ func TestKeyRotation(t *testing.T) {
 // in between (that is the window CacheTTL bounds).
 func TestVerifiedTokenCache(t *testing.T) {
 	t.Parallel()
-	k1, k2, k3 := jwttest.NewKey(t, "k1", false), jwttest.NewKey(t, "k2", false), jwttest.NewKey(t, "k3", false)
-	iss := jwttest.NewIssuer(t, k1, k2)
+	k1, k2, k3 := idptest.NewKey(t, "k1", false), idptest.NewKey(t, "k2", false), idptest.NewKey(t, "k3", false)
+	iss := idptest.NewIssuer(t, k1, k2)
 	var mu sync.Mutex
 	now := time.Now()
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
@@ -284,8 +284,8 @@ func TestVerifiedTokenCache(t *testing.T) {
 // makes the verifier refetch the JWKS once, not once per token.
 func TestUnknownKIDFloodIsRateLimited(t *testing.T) {
 	t.Parallel()
-	good := jwttest.NewKey(t, "good", false)
-	iss := jwttest.NewIssuer(t, good)
+	good := idptest.NewKey(t, "good", false)
+	iss := idptest.NewIssuer(t, good)
 	v := iss.Verifier(t, jwttoken.Config{UnknownKIDInterval: time.Hour, Logger: quiet})
 	if n := iss.Fetches(); n != 1 {
 		t.Fatalf("%d fetches at start, want 1", n)
@@ -296,7 +296,7 @@ func TestUnknownKIDFloodIsRateLimited(t *testing.T) {
 	var accepted int
 	for i := range flood {
 		wg.Go(func() {
-			forged := jwttest.NewKey(t, fmt.Sprintf("kid-%d", i), false)
+			forged := idptest.NewKey(t, fmt.Sprintf("kid-%d", i), false)
 			if _, err := v.Verify(t.Context(), bearer(forged.Sign(t, iss.Claims("mallory", "tasks:write")))); err == nil {
 				mu.Lock()
 				accepted++
@@ -322,8 +322,8 @@ func TestUnknownKIDFloodIsRateLimited(t *testing.T) {
 // cached keys keep working and unknown kids are refused, not left waiting.
 func TestJWKSOutage(t *testing.T) {
 	t.Parallel()
-	good := jwttest.NewKey(t, "good", false)
-	iss := jwttest.NewIssuer(t, good)
+	good := idptest.NewKey(t, "good", false)
+	iss := idptest.NewIssuer(t, good)
 	v := iss.Verifier(t, jwttoken.Config{
 		RefreshInterval:    time.Millisecond, // refresh attempts all through the outage
 		UnknownKIDInterval: time.Nanosecond,
@@ -335,7 +335,7 @@ func TestJWKSOutage(t *testing.T) {
 		if _, err := v.Verify(t.Context(), bearer(good.Sign(t, iss.Claims("alice", "")))); err != nil {
 			t.Errorf("%s: a token signed by a cached key: %v", phase, err)
 		}
-		stranger := jwttest.NewKey(t, "stranger", false)
+		stranger := idptest.NewKey(t, "stranger", false)
 		var ae *auth.Error
 		if _, err := v.Verify(t.Context(), bearer(stranger.Sign(t, iss.Claims("alice", "")))); !errors.As(err, &ae) || ae.Kind != auth.Invalid {
 			t.Errorf("%s: unknown kid: %v, want an Invalid *auth.Error", phase, err)
@@ -358,8 +358,8 @@ func TestJWKSOutage(t *testing.T) {
 // off), "repeated" is the same token again, served from the cache.
 func BenchmarkVerify(b *testing.B) {
 	for _, rsaKey := range []bool{false, true} {
-		k := jwttest.NewKey(b, "k", rsaKey)
-		iss := jwttest.NewIssuer(b, k)
+		k := idptest.NewKey(b, "k", rsaKey)
+		iss := idptest.NewIssuer(b, k)
 		cred := bearer(k.Sign(b, iss.Claims("alice", "tasks:read tasks:write")))
 		for _, c := range []struct {
 			name string
@@ -382,10 +382,10 @@ func BenchmarkVerify(b *testing.B) {
 // sends `typ: JWT` or none are accepted; every other check still runs.
 func TestSkipTypCheck(t *testing.T) {
 	t.Parallel()
-	k := jwttest.NewKey(t, "k", false)
-	iss := jwttest.NewIssuer(t, k)
+	k := idptest.NewKey(t, "k", false)
+	iss := idptest.NewIssuer(t, k)
 	v := iss.Verifier(t, jwttoken.Config{SkipTypCheck: true, Logger: quiet})
-	for _, typ := range []string{"JWT", "", jwttest.AccessTokenTyp} {
+	for _, typ := range []string{"JWT", "", idptest.AccessTokenTyp} {
 		if _, err := v.Verify(t.Context(), bearer(k.SignTyp(t, typ, iss.Claims("alice", "")))); err != nil {
 			t.Errorf("typ %q refused with the check off: %v", typ, err)
 		}
@@ -403,8 +403,8 @@ func TestSkipTypCheck(t *testing.T) {
 // Bearer can refuse it and DPoP check its proof.
 func TestChainContract(t *testing.T) {
 	t.Parallel()
-	es := jwttest.NewKey(t, "es-1", false)
-	iss := jwttest.NewIssuer(t, es)
+	es := idptest.NewKey(t, "es-1", false)
+	iss := idptest.NewIssuer(t, es)
 	v := iss.Verifier(t, jwttoken.Config{Logger: quiet})
 	for _, opaque := range []string{"opaque", "one.dot", "four.dots.in.it", ""} {
 		_, err := v.Verify(t.Context(), bearer(opaque))

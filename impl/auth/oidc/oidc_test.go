@@ -6,7 +6,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"example.com/tasks/impl/auth/jwttoken/jwttest"
+	"example.com/tasks/impl/auth/idptest"
 	"example.com/tasks/impl/auth/oidc"
 )
 
@@ -15,7 +15,7 @@ func TestDiscover(t *testing.T) {
 	tests := []struct {
 		name    string
 		edit    map[string]any
-		url     func(iss *jwttest.Issuer) string
+		url     func(iss *idptest.Issuer) string
 		down    bool
 		wantErr string
 	}{
@@ -27,15 +27,15 @@ func TestDiscover(t *testing.T) {
 		{name: "jwks_uri over plain http", edit: map[string]any{"jwks_uri": "http://idp.example.com/jwks"}, wantErr: "must use https"},
 		{name: "introspection over plain http", edit: map[string]any{"introspection_endpoint": "http://idp.example.com/i"}, wantErr: "must use https"},
 		{name: "provider down", down: true, wantErr: "503"},
-		{name: "not a discovery URL", url: func(iss *jwttest.Issuer) string { return iss.URL }, wantErr: "ends in /.well-known/openid-configuration"},
-		{name: "remote plain http", url: func(*jwttest.Issuer) string {
+		{name: "not a discovery URL", url: func(iss *idptest.Issuer) string { return iss.URL }, wantErr: "ends in /.well-known/openid-configuration"},
+		{name: "remote plain http", url: func(*idptest.Issuer) string {
 			return "http://idp.example.com/.well-known/openid-configuration"
 		}, wantErr: "must use https"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			iss := jwttest.NewIssuer(t, jwttest.NewKey(t, "k", false))
+			iss := idptest.NewIssuer(t, idptest.NewKey(t, "k", false))
 			for k, v := range tt.edit {
 				if s, ok := v.(string); ok && strings.HasPrefix(s, "PREFIX") {
 					tt.edit[k] = strings.TrimSuffix(iss.Name, "/") + strings.TrimPrefix(s, "PREFIX")

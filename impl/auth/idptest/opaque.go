@@ -1,4 +1,4 @@
-package jwttest
+package idptest
 
 import (
 	"crypto/rand"

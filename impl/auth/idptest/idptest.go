@@ -1,8 +1,8 @@
-// Package jwttest is a local identity provider for tests: a JWKS endpoint on
+// Package idptest is a local identity provider for tests: a JWKS endpoint on
 // httptest whose keys can be rotated, and which can be taken down or made to
 // hang, an OpenID Connect discovery document, and a signer for tokens with
 // any header and claims, forged ones included.
-package jwttest
+package idptest
 
 import (
 	"crypto"
@@ -22,8 +22,6 @@ import (
 
 	"github.com/MicahParks/jwkset"
 	"github.com/golang-jwt/jwt/v5"
-
-	"example.com/tasks/impl/auth/jwttoken"
 )
 
 // Audience is the audience of every Issuer's tokens.
@@ -287,22 +285,4 @@ func (iss *Issuer) IDToken(t testing.TB, k *Key, sub string) string {
 	c["nonce"] = "n-0S6_WzA2Mj"
 	c["auth_time"] = time.Now().Unix()
 	return k.SignTyp(t, "JWT", c)
-}
-
-// Config returns the verifier configuration that trusts iss.
-func (iss *Issuer) Config() jwttoken.Config {
-	return jwttoken.Config{JWKSURL: iss.URL, Issuer: iss.Name, Audience: Audience}
-}
-
-// Verifier returns a verifier for iss's tokens, with cfg's other settings,
-// that stops refreshing when t ends.
-func (iss *Issuer) Verifier(t testing.TB, cfg jwttoken.Config) *jwttoken.Verifier {
-	t.Helper()
-	base := iss.Config()
-	cfg.JWKSURL, cfg.Issuer, cfg.Audience = base.JWKSURL, base.Issuer, base.Audience
-	v, err := jwttoken.New(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
 }
