@@ -31,12 +31,8 @@ func withDPoP(schemes []auth.SchemeFunc, doc *openapi3.T, c config, tokens auth.
 	if !dpop.Declared(doc) {
 		return schemes, nil, nil
 	}
-	var algs []string
-	for a := range strings.SplitSeq(c.jwtAlgorithms, ",") {
-		if a = strings.TrimSpace(a); a != "" {
-			algs = append(algs, a)
-		}
-	}
+	var algs []string            // nil: auth.SigningAlgorithms
+	algs = c.jwt.algorithmList() // option:jwt
 	checker, err := dpop.New(dpop.Config{PublicURL: c.publicURL, Algorithms: algs, MaxAge: c.dpop.maxAge, Nonces: c.dpop.nonce})
 	if err != nil {
 		return nil, nil, err

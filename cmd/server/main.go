@@ -28,7 +28,6 @@ import (
 
 	"example.com/tasks/impl/api"
 	"example.com/tasks/impl/auth"
-	"example.com/tasks/impl/auth/jwttoken"
 	"example.com/tasks/impl/auth/protectedresource"
 	"example.com/tasks/impl/auth/statictoken"
 	"example.com/tasks/impl/docs"
@@ -76,15 +75,12 @@ type config struct {
 	validateResp    bool
 	requireIfMatch  bool
 	apiKeysFile     string // option:apikey
-	jwksURL         string
 	jwtIssuer       string
 	jwtAudience     string
-	jwtAlgorithms   string
-	jwtLeeway       time.Duration
+	jwt             jwtConfig // option:jwt
 	adminAddr       string
 	drainDelay      time.Duration
 	rateLimit       rateLimitConfig // option:ratelimit
-	jwtSkipTypCheck bool
 	publicURL       string
 	introspection   introspectionConfig // option:introspect
 	dpop            dpopConfig          // option:dpop
@@ -121,15 +117,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.BoolVar(&c.requireIfMatch, "require-if-match", false, "answer 428 to a write without If-Match, so that no update is made blind")
 	fs.BoolVar(&c.validateResp, "validate-responses", false, "check every response against the spec; a drift is logged and answered 500 (development, CI)")
 	fs.StringVar(&c.apiKeysFile, "api-keys-file", "", "YAML file of API keys, as --tokens-file but without scopes") // option:apikey
-	fs.StringVar(&c.jwksURL, "jwks-url", "", "the identity provider's JWKS URL: accept its JWTs (with --jwt-issuer, --jwt-audience); found by discovery when the spec declares openIdConnect")
+	c.jwt.flags(fs)                                                                                                 // option:jwt
 	fs.StringVar(&c.jwtIssuer, "jwt-issuer", "", "the iss every JWT must carry; found by discovery when the spec declares openIdConnect")
 	fs.StringVar(&c.jwtAudience, "jwt-audience", "", "the aud every JWT must include: this API's identifier at the identity provider")
-	fs.StringVar(&c.jwtAlgorithms, "jwt-algorithms", strings.Join(jwttoken.DefaultAlgorithms, ","), "accepted JWT signing algorithms, comma-separated; asymmetric only")
-	fs.DurationVar(&c.jwtLeeway, "jwt-leeway", 30*time.Second, "clock skew allowed on JWT exp, nbf and iat")
 	fs.StringVar(&c.adminAddr, "admin-addr", "", "listen address of the admin endpoints /livez, /readyz and /metrics (HOST:PORT); empty turns them off")
 	fs.DurationVar(&c.drainDelay, "drain-delay", 0, "on SIGTERM, how long /readyz answers 503 while the API still serves, before the graceful shutdown")
 	c.rateLimit.flags(fs) // option:ratelimit
-	fs.BoolVar(&c.jwtSkipTypCheck, "jwt-skip-typ-check", false, "accept JWTs whose typ header is not at+jwt (RFC 9068), for providers that do not set it; an ID token then passes if its aud names this API")
 	fs.StringVar(&c.publicURL, "public-url", "", "the origin clients reach the API at, e.g. https://api.example.com (behind a proxy, the proxy's): serves the RFC 9728 protected resource metadata and points 401/403 challenges to it")
 	c.introspection.flags(fs) // option:introspect
 	c.dpop.flags(fs)          // option:dpop
@@ -372,9 +365,6 @@ func nonEmpty(values ...string) []string {
 // accident, and every write needs a bearer token.
 func tokenVerifier(ctx context.Context, cfg config, doc *openapi3.T, client *http.Client, logger *slog.Logger) (auth.Verifier, error) {
 	var static, jwt, opaque auth.Verifier
-	if n := len(nonEmpty(cfg.jwksURL, cfg.jwtIssuer, cfg.jwtAudience)); n != 0 && n != 3 {
-		return nil, errors.New("--jwks-url, --jwt-issuer and --jwt-audience go together")
-	}
 	switch {
 	case cfg.tokensFile != "" && cfg.dev:
 		return nil, errors.New("--tokens-file and --dev are exclusive: development tokens are public")
@@ -391,26 +381,11 @@ func tokenVerifier(ctx context.Context, cfg config, doc *openapi3.T, client *htt
 			"subjects", fmt.Sprintf("dev-rw (%s), dev-ro (%s)", strings.Join(all, " "), strings.Join(read, " ")))
 		static = statictoken.Dev(all, read)
 	}
-	if cfg.jwksURL != "" {
-		var algs []string
-		for a := range strings.SplitSeq(cfg.jwtAlgorithms, ",") {
-			if a = strings.TrimSpace(a); a != "" {
-				algs = append(algs, a)
-			}
-		}
-		v, err := jwttoken.New(ctx, jwttoken.Config{
-			JWKSURL: cfg.jwksURL, Issuer: cfg.jwtIssuer, Audience: cfg.jwtAudience,
-			Algorithms: algs, Leeway: cfg.jwtLeeway, Logger: logger, HTTPClient: client, SkipTypCheck: cfg.jwtSkipTypCheck,
-		})
-		if err != nil {
-			return nil, err
-		}
-		logger.Info("JWT verification enabled", "jwks_url", cfg.jwksURL, "issuer", cfg.jwtIssuer,
-			"audience", cfg.jwtAudience, "algorithms", strings.Join(algs, ","), "leeway", cfg.jwtLeeway.String(),
-			"typ_check", !cfg.jwtSkipTypCheck)
-		jwt = v
-	}
 	var err error
+	jwt, err = jwtVerifier(ctx, cfg, client, logger) // option:jwt
+	if err != nil {
+		return nil, err
+	}
 	opaque, err = opaqueVerifier(cfg.introspection, cfg.jwtAudience, logger) // option:introspect
 	if err != nil {
 		return nil, err

@@ -16,8 +16,6 @@ import (
 	"time"
 
 	"example.com/tasks/gen"
-	"example.com/tasks/impl/auth/idptest"
-	"example.com/tasks/impl/auth/protectedresource"
 	"example.com/tasks/impl/auth/statictoken"
 	"example.com/tasks/impl/httplog"
 )
@@ -133,71 +131,6 @@ func TestRunDevWarns(t *testing.T) {
 	}
 }
 
-// TestRunWithJWT starts the server against a local identity provider,
-// configured from the environment.
-func TestRunWithJWT(t *testing.T) {
-	key := idptest.NewKey(t, "k1", false)
-	iss := idptest.NewIssuer(t, key)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	addr, done, logs := startServer(t, ctx, []string{"--addr", "127.0.0.1:0"}, map[string]string{
-		envName("jwks-url"): iss.URL, envName("jwt-issuer"): iss.Name, envName("jwt-audience"): idptest.Audience,
-		envName("public-url"): "https://api.example.com",
-	})
-	// The RFC 9728 metadata names the configured issuer.
-	resp, err := http.Get("http://" + addr + "/.well-known/oauth-protected-resource/v1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var meta protectedresource.Metadata
-	err = json.NewDecoder(resp.Body).Decode(&meta)
-	resp.Body.Close()
-	if err != nil || meta.Resource != "https://api.example.com/v1" || len(meta.AuthorizationServers) != 1 || meta.AuthorizationServers[0] != iss.Name {
-		t.Errorf("metadata: %v %+v", err, meta)
-	}
-	token := key.Sign(t, iss.Claims("alice", "tasks:read"))
-	getMe(t, addr, "Authorization", "Bearer "+token)
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	all := logs.String()
-	for _, want := range []string{`"msg":"JWT verification enabled"`, `"subject":"alice"`} {
-		if !strings.Contains(all, want) {
-			t.Errorf("log lacks %s:\n%s", want, all)
-		}
-	}
-	if strings.Contains(all, token) {
-		t.Error("the log contains a credential")
-	}
-}
-
-// TestRunWithAPIKeys starts the server with API keys beside the
-// development tokens.
-func TestRunWithAPIKeys(t *testing.T) {
-	keysFile := filepath.Join(t.TempDir(), "api-keys.yaml")
-	if err := os.WriteFile(keysFile, []byte("tokens:\n  - {subject: bot, sha256: "+statictoken.Digest("bot-key")+"}\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	addr, done, logs := startServer(t, ctx, []string{"--addr", "127.0.0.1:0", "--dev", "--api-keys-file", keysFile}, nil)
-	getMe(t, addr, "X-API-Key", "bot-key")
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	all := logs.String()
-	for _, want := range []string{`"msg":"API keys loaded"`, `"subject":"bot"`} {
-		if !strings.Contains(all, want) {
-			t.Errorf("log lacks %s:\n%s", want, all)
-		}
-	}
-	if strings.Contains(all, "bot-key") {
-		t.Error("the log contains a credential")
-	}
-}
-
 // getMe calls GET /v1/me on the server at addr with one credential header
 // and expects 200 with a principal.
 func getMe(t *testing.T, addr, header, value string) {
@@ -216,25 +149,29 @@ func getMe(t *testing.T, addr, header, value string) {
 	}
 }
 
+// badConfig is a configuration run must refuse, with an error containing want.
+type badConfig struct {
+	name string
+	args []string
+	env  map[string]string
+	want string
+}
+
+// refuses checks that run refuses each configuration.
+func refuses(t *testing.T, tests []badConfig) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := run(context.Background(), tt.args, func(k string) string { return tt.env[k] }, io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("run = %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
 func TestRunRefusesBadConfig(t *testing.T) {
-	iss := idptest.NewIssuer(t, idptest.NewKey(t, "k1", false))
-	jwtArgs := func(more ...string) []string {
-		return append([]string{"--jwks-url", iss.URL, "--jwt-issuer", iss.Name, "--jwt-audience", idptest.Audience}, more...)
-	}
-	dir := t.TempDir()
-	keys, scopedKeys := filepath.Join(dir, "api-keys.yaml"), filepath.Join(dir, "scoped-api-keys.yaml")
-	for file, scopes := range map[string]string{keys: "", scopedKeys: "tasks:write"} {
-		entry := "tokens:\n  - {subject: bot, scopes: [" + scopes + "], sha256: " + statictoken.Digest("k") + "}\n"
-		if err := os.WriteFile(file, []byte(entry), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	tests := []struct {
-		name string
-		args []string
-		env  map[string]string
-		want string
-	}{
+	refuses(t, []badConfig{
 		{"no tokens at all", nil, nil, "no tokens configured"},
 		{"dev and a tokens file", []string{"--dev", "--tokens-file", "x.yaml"}, nil, "exclusive"},
 		{"missing tokens file", []string{"--tokens-file", "/nonexistent/tokens.yaml"}, nil, "no such file"},
@@ -244,24 +181,9 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		{"no header room", []string{"--dev", "--max-header-bytes", "0"}, nil, "--max-header-bytes"},
 		{"no header time", []string{"--dev"}, map[string]string{envName("read-header-timeout"): "0s"}, "--read-header-timeout"},
 		{"address in use or invalid", []string{"--dev", "--addr", "256.0.0.1:http"}, nil, "listen"},
-		{"JWKS URL without issuer", []string{"--jwks-url", iss.URL, "--jwt-audience", "a"}, nil, "go together"},
-		{"issuer alone, from the environment", nil, map[string]string{envName("jwt-issuer"): "x"}, "go together"},
-		{"HMAC allowed", jwtArgs("--jwt-algorithms", "RS256,HS256"), nil, `"HS256" cannot be allowed`},
-		{"none allowed", jwtArgs("--jwt-algorithms", "none"), nil, `"none" cannot be allowed`},
-		{"JWKS over plain http", []string{"--jwks-url", "http://idp.example.com/jwks", "--jwt-issuer", "i", "--jwt-audience", "a"}, nil, "must use https"},
-		{"API keys with scopes", []string{"--dev", "--api-keys-file", scopedKeys}, nil, "API keys carry no scopes"},
-		{"API keys alone", []string{"--api-keys-file", keys}, nil, "no tokens configured"},
 		{"public URL over plain http", []string{"--dev", "--public-url", "http://api.example.com"}, nil, "must use https"},
 		{"public URL with a fragment, from the environment", []string{"--dev"}, map[string]string{envName("public-url"): "https://api.example.com#x"}, "fragment"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := run(context.Background(), tt.args, func(k string) string { return tt.env[k] }, io.Discard, io.Discard)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("run = %v, want an error containing %q", err, tt.want)
-			}
-		})
-	}
+	})
 }
 
 // TestHelpListsEveryFlagWithItsVariable: --help names, for every flag it

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 
@@ -23,7 +21,8 @@ func withDiscovery(ctx context.Context, doc *openapi3.T, c config, logger *slog.
 	if err != nil {
 		return c, err
 	}
-	needJWT := c.jwtAudience != "" && (c.jwksURL == "" || c.jwtIssuer == "")
+	needJWT := false
+	needJWT = c.jwtWantsDiscovery() // option:jwt
 	needIntrospection := false
 	needIntrospection = c.introspection.wantsDiscovery() // option:introspect
 	if url != "" && (needJWT || needIntrospection) {
@@ -31,17 +30,14 @@ func withDiscovery(ctx context.Context, doc *openapi3.T, c config, logger *slog.
 		if err != nil {
 			return c, fmt.Errorf("the spec's openIdConnectUrl: %w", err)
 		}
-		if needJWT {
-			c.jwksURL = cmp.Or(c.jwksURL, p.JWKSURI)
-			c.jwtIssuer = cmp.Or(c.jwtIssuer, p.Issuer)
-		}
+		c.jwtDiscovered(p.JWKSURI, p.Issuer)                                             // option:jwt
 		if err := c.introspection.discovered(p.IntrospectionEndpoint, url); err != nil { // option:introspect
 			return c, err // option:introspect
 		} // option:introspect
-		logger.Info("OpenID Connect discovery", "url", url, "issuer", c.jwtIssuer, "jwks_url", c.jwksURL)
+		logger.Info("OpenID Connect discovery", "url", url, "issuer", p.Issuer)
 	}
-	if url != "" && c.jwtAudience == "" && (c.jwksURL != "" || c.jwtIssuer != "") {
-		return c, errors.New("--jwt-audience is required to verify the tokens of the spec's openIdConnect provider (--jwks-url and --jwt-issuer are optional: discovery finds them)")
-	}
+	if err := c.jwtNeedsAudience(url); err != nil { // option:jwt
+		return c, err // option:jwt
+	} // option:jwt
 	return c, nil
 }

@@ -9,8 +9,8 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/examples"
-	"example.com/tasks/impl/spec"
 )
 
 // problemRef is the one error schema every error response must use.
@@ -70,7 +70,7 @@ func (l *linter) operation(path string, item *openapi3.PathItem, method string, 
 		l.requirements(ptr+"/security", name, *op.Security, line)
 	}
 
-	reqs := spec.Requirements(l.doc, op)
+	reqs := auth.Requirements(l.doc, op)
 	secured := len(reqs) > 0 && !slices.ContainsFunc(reqs, func(r openapi3.SecurityRequirement) bool { return len(r) == 0 })
 	scoped := slices.ContainsFunc(reqs, func(r openapi3.SecurityRequirement) bool {
 		return slices.ContainsFunc(slices.Collect(maps.Values(r)), func(s []string) bool { return len(s) > 0 })

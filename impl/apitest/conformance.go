@@ -14,9 +14,9 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/go-openapi/jsonpointer"
 
+	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/statictoken"
 	"example.com/tasks/impl/examples"
-	"example.com/tasks/impl/spec"
 )
 
 // Credentials are the tokens the conformance suite presents.
@@ -129,7 +129,7 @@ func (s *suite) fail(op operation, c, format string, args ...any) {
 }
 
 func (s *suite) check(op operation) {
-	reqs := spec.Requirements(s.doc, op.op)
+	reqs := auth.Requirements(s.doc, op.op)
 	public := len(reqs) == 0 || slices.ContainsFunc(reqs, func(r openapi3.SecurityRequirement) bool { return len(r) == 0 })
 	params, err := s.linkedParams(op)
 	if err != nil {
@@ -233,7 +233,7 @@ func (s *suite) linkedParams(target operation) (map[string]string, error) {
 // expressions ($response.body#/pointer, $response.header.Name) on its answer.
 func (s *suite) follow(src operation, link *openapi3.Link) (map[string]string, error) {
 	var as openapi3.SecurityRequirement
-	if reqs := spec.Requirements(s.doc, src.op); len(reqs) > 0 {
+	if reqs := auth.Requirements(s.doc, src.op); len(reqs) > 0 {
 		as = reqs[0]
 	}
 	req, err := s.request(src, nil, as, s.creds.AllScopes)

@@ -6,7 +6,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"example.com/tasks/impl/spec"
+	"example.com/tasks/impl/auth"
 )
 
 // ScopedRead returns the path (without the base path) of a GET operation
@@ -20,7 +20,7 @@ func ScopedRead(doc *openapi3.T) (path string, ok bool) {
 			slices.ContainsFunc(op.Parameters, func(r *openapi3.ParameterRef) bool { return r.Value.Required }) {
 			continue
 		}
-		for _, req := range spec.Requirements(doc, op) {
+		for _, req := range auth.Requirements(doc, op) {
 			for _, scopes := range req {
 				if len(scopes) > 0 {
 					return p, true

@@ -11,7 +11,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"example.com/tasks/gen"
-	"example.com/tasks/impl/spec"
+	"example.com/tasks/impl/auth"
 )
 
 // API keys are read from the spec here, not from impl/auth/apikey (which a
@@ -61,7 +61,7 @@ func APIKeyChallenges(method, path string) string {
 		panic("apitest: no operation for " + method + " " + path)
 	}
 	var out []string
-	for _, req := range spec.Requirements(doc, op) {
+	for _, req := range auth.Requirements(doc, op) {
 		for _, name := range slices.Sorted(maps.Keys(req)) {
 			s := doc.Components.SecuritySchemes[name].Value
 			if s.Type != "apiKey" {

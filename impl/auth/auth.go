@@ -59,6 +59,17 @@ type Verifier interface {
 	Verify(ctx context.Context, cred Credential) (Principal, error)
 }
 
+// SigningAlgorithms are the asymmetric JWS algorithms (RFC 7518 §3.1, RFC
+// 8037) that golang-jwt implements: what a signed token (JWT) or proof
+// (DPoP) may be signed with. `none` has no signature, and HMAC would take a
+// public key as its secret.
+var SigningAlgorithms = []string{
+	"RS256", "RS384", "RS512",
+	"PS256", "PS384", "PS512",
+	"ES256", "ES384", "ES512",
+	"EdDSA",
+}
+
 type principalKey struct{}
 
 // NewContext returns ctx carrying p.

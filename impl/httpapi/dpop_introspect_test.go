@@ -10,8 +10,8 @@ import (
 	"example.com/tasks/impl/apitest"
 	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/dpop"
-	"example.com/tasks/impl/auth/introspect"
 	"example.com/tasks/impl/auth/idptest"
+	"example.com/tasks/impl/auth/introspect"
 )
 
 // TestDPoPBoundOpaqueToken: an introspected opaque token whose answer

@@ -13,8 +13,8 @@ import (
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/apitest"
 	"example.com/tasks/impl/auth"
-	"example.com/tasks/impl/auth/jwttoken"
 	"example.com/tasks/impl/auth/idptest"
+	"example.com/tasks/impl/auth/jwttoken"
 )
 
 // jwtServer is the API with static tokens and JWTs from iss both enabled,

@@ -11,6 +11,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"example.com/tasks/impl/apitest"
+	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/protectedresource"
 	"example.com/tasks/impl/spec"
 )
@@ -144,7 +145,7 @@ func scopedGET(t *testing.T, doc *openapi3.T) string {
 		if op == nil || strings.Contains(path, "{") {
 			continue
 		}
-		for _, req := range spec.Requirements(doc, op) {
+		for _, req := range auth.Requirements(doc, op) {
 			for _, scopes := range req {
 				if len(scopes) > 0 {
 					return path

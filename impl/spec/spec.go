@@ -16,6 +16,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"example.com/tasks/gen"
+	"example.com/tasks/impl/auth"
 )
 
 // Load returns the spec embedded in gen, validated.
@@ -49,15 +50,6 @@ func BasePath(doc *openapi3.T) (string, error) {
 	return strings.TrimSuffix(u.Path, "/"), nil
 }
 
-// Requirements returns the security requirements that apply to op: its own
-// if it declares any (an empty list makes it public), else the global ones.
-func Requirements(doc *openapi3.T, op *openapi3.Operation) openapi3.SecurityRequirements {
-	if op.Security != nil {
-		return *op.Security
-	}
-	return doc.Security
-}
-
 // Scopes returns every scope the spec declares (in its oauth2 flows and
 // openIdConnect requirements), sorted, and of those the read scopes: the ones
 // that no operation with an unsafe method (POST, PUT, PATCH, DELETE)
@@ -83,7 +75,7 @@ func Scopes(doc *openapi3.T) (all, read []string) {
 	for _, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			unsafe := method != http.MethodGet && method != http.MethodHead && method != http.MethodOptions
-			for _, req := range Requirements(doc, op) {
+			for _, req := range auth.Requirements(doc, op) {
 				for _, scopes := range req {
 					for _, name := range scopes {
 						set[name] = set[name] || unsafe

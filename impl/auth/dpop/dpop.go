@@ -33,7 +33,6 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"example.com/tasks/impl/auth"
-	"example.com/tasks/impl/auth/jwttoken"
 	"example.com/tasks/impl/auth/protectedresource"
 )
 
@@ -54,7 +53,7 @@ type Config struct {
 	// clients directly).
 	PublicURL string
 	// Algorithms is the allow-list of proof signing algorithms; nil means
-	// jwttoken.DefaultAlgorithms (asymmetric only: none and HMAC are never
+	// auth.SigningAlgorithms (asymmetric only: none and HMAC are never
 	// allowed, as for access tokens).
 	Algorithms []string
 	// MaxAge is how old a proof's iat may be (0: DefaultMaxAge): the window
@@ -102,14 +101,14 @@ func New(cfg Config) (*Checker, error) {
 		c.origin = origin
 	}
 	if c.algs == nil {
-		c.algs = jwttoken.DefaultAlgorithms
+		c.algs = auth.SigningAlgorithms
 	}
 	if len(c.algs) == 0 {
 		return nil, errors.New("dpop: the algorithm allow-list is empty")
 	}
 	for _, a := range c.algs {
-		if !slices.Contains(jwttoken.DefaultAlgorithms, a) {
-			return nil, fmt.Errorf("dpop: algorithm %q cannot be allowed: only asymmetric ones (%s)", a, strings.Join(jwttoken.DefaultAlgorithms, ", "))
+		if !slices.Contains(auth.SigningAlgorithms, a) {
+			return nil, fmt.Errorf("dpop: algorithm %q cannot be allowed: only asymmetric ones (%s)", a, strings.Join(auth.SigningAlgorithms, ", "))
 		}
 	}
 	if c.now == nil {

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"example.com/tasks/impl/auth"
-	"example.com/tasks/impl/auth/introspect"
 	"example.com/tasks/impl/auth/idptest"
+	"example.com/tasks/impl/auth/introspect"
 )
 
 func bearer(token string) auth.Credential {

@@ -46,15 +46,9 @@ import (
 	"example.com/tasks/impl/auth/tokencache"
 )
 
-// DefaultAlgorithms are the asymmetric JWS algorithms (RFC 7518 §3.1, RFC
-// 8037) that golang-jwt implements: the allow-list when Config gives none,
-// and the only ones Config may name.
-var DefaultAlgorithms = []string{
-	"RS256", "RS384", "RS512",
-	"PS256", "PS384", "PS512",
-	"ES256", "ES384", "ES512",
-	"EdDSA",
-}
+// DefaultAlgorithms are auth.SigningAlgorithms: the allow-list when Config
+// gives none, and the only ones Config may name.
+var DefaultAlgorithms = auth.SigningAlgorithms
 
 // Defaults for the zero values of Config.
 const (

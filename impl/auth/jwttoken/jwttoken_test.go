@@ -13,8 +13,8 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"example.com/tasks/impl/auth"
-	"example.com/tasks/impl/auth/jwttoken"
 	"example.com/tasks/impl/auth/idptest"
+	"example.com/tasks/impl/auth/jwttoken"
 )
 
 var quiet = slog.New(slog.DiscardHandler)

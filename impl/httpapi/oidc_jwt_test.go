@@ -10,8 +10,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"example.com/tasks/impl/apitest"
-	"example.com/tasks/impl/auth/jwttoken"
 	"example.com/tasks/impl/auth/idptest"
+	"example.com/tasks/impl/auth/jwttoken"
 	"example.com/tasks/impl/auth/oidc"
 	"example.com/tasks/impl/auth/protectedresource"
 )

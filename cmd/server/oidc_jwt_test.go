@@ -46,8 +46,8 @@ func TestWithDiscovery(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || got.jwksURL != tt.wantJWKS || got.jwtIssuer != tt.wantI {
-				t.Errorf("withDiscovery = %q %q, %v; want %q %q", got.jwksURL, got.jwtIssuer, err, tt.wantJWKS, tt.wantI)
+			if err != nil || got.jwt.jwksURL != tt.wantJWKS || got.jwtIssuer != tt.wantI {
+				t.Errorf("withDiscovery = %q %q, %v; want %q %q", got.jwt.jwksURL, got.jwtIssuer, err, tt.wantJWKS, tt.wantI)
 			}
 		})
 	}

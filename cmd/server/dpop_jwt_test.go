@@ -8,8 +8,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"example.com/tasks/impl/apitest"
+	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/dpop"
-	"example.com/tasks/impl/auth/jwttoken"
 	"example.com/tasks/impl/spec"
 )
 
@@ -22,7 +22,7 @@ func TestWithDPoP(t *testing.T) {
 		t.Fatal(err)
 	}
 	declared := apitest.EditedSpec(t, "dpopAuth", &openapi3.SecurityScheme{Type: "http", Scheme: "DPoP"}, false)
-	base := config{jwtAlgorithms: "ES256, EdDSA", publicURL: "https://api.example.com", dpop: dpopConfig{maxAge: dpop.DefaultMaxAge}}
+	base := config{jwt: jwtConfig{algorithms: "ES256, EdDSA"}, publicURL: "https://api.example.com", dpop: dpopConfig{maxAge: dpop.DefaultMaxAge}}
 
 	if schemes, algs, err := withDPoP(nil, real, base, nil, quiet); len(schemes) != 0 || algs != nil || err != nil {
 		t.Errorf("the real spec: %d schemes, %v, %v; want no DPoP", len(schemes), algs, err)
@@ -33,7 +33,7 @@ func TestWithDPoP(t *testing.T) {
 	}
 	for _, edit := range []func(*config){
 		func(c *config) { c.publicURL = "http://api.example.com" },
-		func(c *config) { c.jwtAlgorithms = "HS256" },
+		func(c *config) { c.jwt.algorithms = "HS256" },
 	} {
 		c := base
 		edit(&c)
@@ -42,9 +42,9 @@ func TestWithDPoP(t *testing.T) {
 		}
 	}
 	c := base
-	c.jwtAlgorithms = strings.Join(jwttoken.DefaultAlgorithms, ",")
+	c.jwt.algorithms = strings.Join(auth.SigningAlgorithms, ",")
 	c.publicURL = ""
-	if _, algs, err := withDPoP(nil, declared, c, nil, quiet); err != nil || len(algs) != len(jwttoken.DefaultAlgorithms) {
+	if _, algs, err := withDPoP(nil, declared, c, nil, quiet); err != nil || len(algs) != len(auth.SigningAlgorithms) {
 		t.Errorf("without a public URL: %v", err)
 	}
 }

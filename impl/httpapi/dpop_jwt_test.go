@@ -13,8 +13,8 @@ import (
 	"example.com/tasks/impl/apitest"
 	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/dpop"
-	"example.com/tasks/impl/auth/jwttoken"
 	"example.com/tasks/impl/auth/idptest"
+	"example.com/tasks/impl/auth/jwttoken"
 	"example.com/tasks/impl/auth/protectedresource"
 )
 
