@@ -31,15 +31,18 @@ func withDPoP(schemes []auth.SchemeFunc, doc *openapi3.T, c config, tokens auth.
 	if !dpop.Declared(doc) {
 		return schemes, nil, nil
 	}
-	var algs []string            // nil: auth.SigningAlgorithms
-	algs = c.jwt.algorithmList() // option:jwt
-	checker, err := dpop.New(dpop.Config{PublicURL: c.publicURL, Algorithms: algs, MaxAge: c.dpop.maxAge, Nonces: c.dpop.nonce})
+	checker, err := dpop.New(dpop.Config{
+		PublicURL:  c.publicURL,
+		Algorithms: c.jwt.algorithmList(), // option:jwt (without it: auth.SigningAlgorithms)
+		MaxAge:     c.dpop.maxAge,
+		Nonces:     c.dpop.nonce,
+	})
 	if err != nil {
 		return nil, nil, err
 	}
 	if c.publicURL == "" {
 		logger.Warn("DPoP proofs are checked against the URL this server sees; behind a proxy, set --public-url to the URL clients use")
 	}
-	logger.Info("DPoP enabled", "algorithms", strings.Join(algs, ","), "proof_max_age", c.dpop.maxAge.String(), "nonces", c.dpop.nonce, "replay_cache", "per instance")
+	logger.Info("DPoP enabled", "algorithms", strings.Join(checker.Algorithms(), ","), "proof_max_age", c.dpop.maxAge.String(), "nonces", c.dpop.nonce, "replay_cache", "per instance")
 	return append(schemes, checker.Scheme(tokens)), checker.Algorithms(), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -21,11 +22,11 @@ func withDiscovery(ctx context.Context, doc *openapi3.T, c config, logger *slog.
 	if err != nil {
 		return c, err
 	}
-	needJWT := false
-	needJWT = c.jwtWantsDiscovery() // option:jwt
-	needIntrospection := false
-	needIntrospection = c.introspection.wantsDiscovery() // option:introspect
-	if url != "" && (needJWT || needIntrospection) {
+	wanted := []bool{ // who needs the document
+		c.jwtWantsDiscovery(),            // option:jwt
+		c.introspection.wantsDiscovery(), // option:introspect
+	}
+	if url != "" && slices.Contains(wanted, true) {
 		p, err := oidc.Discover(ctx, nil, url)
 		if err != nil {
 			return c, fmt.Errorf("the spec's openIdConnectUrl: %w", err)

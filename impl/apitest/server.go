@@ -154,8 +154,6 @@ func Handler(tb testing.TB, cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	var middleware func(http.Handler) http.Handler
-	middleware = withTelemetry(cfg.Telemetry, authn) // option:telemetry
 	var metadata *protectedresource.Document
 	if cfg.Metadata != nil {
 		mc := *cfg.Metadata
@@ -179,7 +177,7 @@ func Handler(tb testing.TB, cfg Config) (http.Handler, error) {
 		Checks:            cfg.Checks,
 		ValidateResponses: cfg.ValidateResponses,
 		CORSOrigins:       cfg.CORSOrigins,
-		Middleware:        middleware,
+		Middleware:        withTelemetry(cfg.Telemetry, authn), // option:telemetry
 	})
 }
 
