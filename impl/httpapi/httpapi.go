@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/go-chi/chi/v5"
@@ -83,7 +84,7 @@ func New(cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	fail := failures{realm: cmp.Or(cfg.Realm, spec.Name(doc))}
+	fail := failures{realm: cmp.Or(cfg.Realm, spec.Name(doc)), missing: &sync.Map{}}
 	if cfg.Metadata != nil {
 		fail.metadata = cfg.Metadata.URL
 	}
