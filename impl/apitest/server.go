@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
@@ -237,4 +239,20 @@ func (b *Buffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// StaticTokens returns a verifier of the given tokens, each its own subject
+// with the scopes listed beside it ("a, b"), read as a --tokens-file is.
+func StaticTokens(tb testing.TB, scopesBySecret map[string]string) *statictoken.Verifier {
+	tb.Helper()
+	var b strings.Builder
+	b.WriteString("tokens:\n")
+	for secret, scopes := range scopesBySecret {
+		fmt.Fprintf(&b, "  - {subject: %s, scopes: [%s], sha256: %s}\n", secret, scopes, statictoken.Digest(secret))
+	}
+	v, err := statictoken.Parse([]byte(b.String()))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return v
 }

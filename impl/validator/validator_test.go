@@ -12,7 +12,6 @@ import (
 
 	"example.com/tasks/impl/apitest"
 	"example.com/tasks/impl/auth"
-	"example.com/tasks/impl/auth/statictoken"
 )
 
 // testSpec has no counterpart in code: every rule below is enforced only
@@ -76,19 +75,7 @@ components:
 // scopes its name says.
 func tokens(t *testing.T) auth.Verifier {
 	t.Helper()
-	parse := func(scopesBySecret map[string]string) *statictoken.Verifier {
-		var b strings.Builder
-		b.WriteString("tokens:\n")
-		for secret, scopes := range scopesBySecret {
-			fmt.Fprintf(&b, "  - {subject: %s, scopes: [%s], sha256: %s}\n", secret, scopes, statictoken.Digest(secret))
-		}
-		v, err := statictoken.Parse([]byte(b.String()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-	return parse(map[string]string{"tok-none": "", "tok-a": "a", "tok-b": "b", "tok-ab": "a, b", "tok-reports": "reports:read"})
+	return apitest.StaticTokens(t, map[string]string{"tok-none": "", "tok-a": "a", "tok-b": "b", "tok-ab": "a, b", "tok-reports": "reports:read"})
 }
 
 // newRouter mounts every operation of spec behind the validator; each

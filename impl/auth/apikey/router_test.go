@@ -12,7 +12,6 @@ import (
 
 	"example.com/tasks/impl/apitest"
 	"example.com/tasks/impl/auth"
-	"example.com/tasks/impl/auth/statictoken"
 )
 
 // routerSpec accepts a bearer token or an API key (OR), or both (AND).
@@ -60,21 +59,9 @@ func router(t *testing.T) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parse := func(scopesBySecret map[string]string) *statictoken.Verifier {
-		var b strings.Builder
-		b.WriteString("tokens:\n")
-		for secret, scopes := range scopesBySecret {
-			fmt.Fprintf(&b, "  - {subject: %s, scopes: [%s], sha256: %s}\n", secret, scopes, statictoken.Digest(secret))
-		}
-		v, err := statictoken.Parse([]byte(b.String()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
 	v := bySchemeName{
-		"apiKeyAuth": parse(map[string]string{"key-1": "", "key-2": ""}),
-		"":           parse(map[string]string{"tok-a": "a", "tok-b": "b"}),
+		"apiKeyAuth": apitest.StaticTokens(t, map[string]string{"key-1": "", "key-2": ""}),
+		"":           apitest.StaticTokens(t, map[string]string{"tok-a": "a", "tok-b": "b"}),
 	}
 	return apitest.Mount(t, doc, v, func(w http.ResponseWriter, r *http.Request) {
 		p, _ := auth.FromContext(r.Context())
