@@ -6,7 +6,6 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/spec"
 	"example.com/tasks/impl/store"
 	"example.com/tasks/impl/telemetry"
@@ -31,7 +30,7 @@ func startTelemetry(ctx context.Context, cfg config, doc *openapi3.T, getenv fun
 		shutdown:   tel.Shutdown,
 	}
 	if tel.MeterProvider() != nil {
-		obs.observeAuth = func(ctx context.Context, o auth.Outcome) { telemetry.RecordAuth(ctx, o.Type, o.Result()) }
+		obs.observeAuth = telemetry.ObserveAuth
 	}
 	return obs, nil
 }

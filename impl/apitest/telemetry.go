@@ -1,7 +1,6 @@
 package apitest
 
 import (
-	"context"
 	"net/http"
 
 	"example.com/tasks/impl/auth"
@@ -15,7 +14,7 @@ func withTelemetry(tel *telemetry.Telemetry, authn *auth.Authenticator) func(htt
 		return nil
 	}
 	if tel.MeterProvider() != nil {
-		authn.Observe(func(ctx context.Context, o auth.Outcome) { telemetry.RecordAuth(ctx, o.Type, o.Result()) })
+		authn.Observe(telemetry.ObserveAuth)
 	}
 	return tel.Middleware
 }

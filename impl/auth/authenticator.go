@@ -45,14 +45,11 @@ func Requirements(doc *openapi3.T, op *openapi3.Operation) openapi3.SecurityRequ
 // Schemes returns the Info of every scheme the spec's requirements name, in
 // challenge order, once each.
 func (a *Authenticator) Schemes() []*Info {
-	var out []*Info
+	var all []*Info
 	for _, name := range slices.Sorted(maps.Keys(a.schemes)) {
-		if i := a.schemes[name].Info(); !slices.Contains(out, i) {
-			out = append(out, i)
-		}
+		all = append(all, a.schemes[name].Info())
 	}
-	slices.SortStableFunc(out, func(x, y *Info) int { return cmp.Compare(challengeOrder(x), challengeOrder(y)) })
-	return out
+	return inChallengeOrder(all)
 }
 
 // CredentialHeaders lists the request headers that carry credentials for the
@@ -285,12 +282,22 @@ func failure(failures []schemeFailure, pol *Policy) (Outcome, error) {
 // accepted lists the schemes srs accept, once each: the bearer token first,
 // then other OAuth schemes, then the rest in the order srs name them.
 func (a *Authenticator) accepted(srs openapi3.SecurityRequirements) []*Info {
-	var out []*Info
+	var all []*Info
 	for _, req := range srs {
 		for _, name := range slices.Sorted(maps.Keys(req)) {
-			if i := a.schemes[name].Info(); !slices.Contains(out, i) {
-				out = append(out, i)
-			}
+			all = append(all, a.schemes[name].Info())
+		}
+	}
+	return inChallengeOrder(all)
+}
+
+// inChallengeOrder returns infos once each, in challengeOrder, the others
+// in the order given.
+func inChallengeOrder(infos []*Info) []*Info {
+	var out []*Info
+	for _, i := range infos {
+		if !slices.Contains(out, i) {
+			out = append(out, i)
 		}
 	}
 	slices.SortStableFunc(out, func(x, y *Info) int { return cmp.Compare(challengeOrder(x), challengeOrder(y)) })
@@ -316,13 +323,10 @@ func needs(alternatives []requirement) string {
 	for _, req := range alternatives {
 		var infos []*Info
 		for _, c := range req {
-			if i := c.scheme.Info(); !slices.Contains(infos, i) {
-				infos = append(infos, i)
-			}
+			infos = append(infos, c.scheme.Info())
 		}
-		slices.SortStableFunc(infos, func(x, y *Info) int { return cmp.Compare(challengeOrder(x), challengeOrder(y)) })
 		var all []string
-		for _, i := range infos {
+		for _, i := range inChallengeOrder(infos) {
 			all = append(all, i.Needs)
 		}
 		if d := strings.Join(all, " and "); d != "" && !slices.Contains(out, d) {

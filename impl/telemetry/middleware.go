@@ -16,6 +16,8 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/semconv/v1.43.0/httpconv"
 	"go.opentelemetry.io/otel/trace"
+
+	"example.com/tasks/impl/auth"
 )
 
 // Middleware makes one server span per request and records its duration,
@@ -116,6 +118,10 @@ func RecordAuth(ctx context.Context, scheme, result string) {
 		t.authN.Add(ctx, 1, metric.WithAttributes(attribute.String("auth.scheme", scheme), attribute.String("auth.result", result)))
 	}
 }
+
+// ObserveAuth records an authentication outcome, for
+// auth.Authenticator.Observe.
+func ObserveAuth(ctx context.Context, o auth.Outcome) { RecordAuth(ctx, o.Type, o.Result()) }
 
 // knownMethods are the methods the conventions name; any other is recorded
 // as _OTHER so that a client cannot grow the metrics' cardinality.
