@@ -266,7 +266,7 @@ func apiHandler(ctx context.Context, cfg config, doc *openapi3.T, db backend.DB,
 	if err != nil {
 		return nil, err
 	}
-	impl, err := api.New(api.Stores{Tasks: db}, basePath)
+	impl, err := api.New(db, basePath)
 	if err != nil {
 		return nil, err
 	}

@@ -74,8 +74,8 @@ func (h *tasks) CreateTask(ctx context.Context, req *api.NewTask) (api.CreateTas
 	p, _ := auth.FromContext(ctx)
 	now := time.Now().UTC()
 	t := domain.Task{
-		ID: uuid.New(), Owner: p.Subject, Title: string(req.Title), Status: string(api.TaskStatusTodo),
-		Description: string(req.Description.Or("")), CreatedAt: now, UpdatedAt: now,
+		Record: domain.Record{ID: uuid.New(), Owner: p.Subject, CreatedAt: now, UpdatedAt: now},
+		Title:  string(req.Title), Status: string(api.TaskStatusTodo), Description: string(req.Description.Or("")),
 	}
 	if st, ok := req.Status.Get(); ok {
 		t.Status = string(st)

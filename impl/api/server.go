@@ -9,18 +9,18 @@
 //
 // The domain types and each resource's store interface live in impl/domain,
 // which knows no HTTP; the handlers reach a resource's store through the
-// field of Stores that New is given (s.stores.Tasks). Adding a resource adds
-// its files, a field of Stores, and its store in cmd/server's call of New.
+// domain.Stores that New is given. Adding a resource (`make resource`) adds
+// its files here and in the layers below, and its store interface to
+// domain.Stores; nothing else of this package changes.
 package api
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
-	"reflect"
-	"strings"
 	"time"
+
+	"github.com/google/uuid"
 
 	"example.com/tasks/gen"
 	"example.com/tasks/impl/auth"
@@ -29,48 +29,32 @@ import (
 	"example.com/tasks/impl/problem"
 )
 
-// Stores are the stores the handlers use: one field per resource, typed
-// with that resource's store interface from impl/domain. Adding a resource
-// adds a field. cmd/server fills every field with the one database that
-// impl/store/backend opens, which implements them all; a test may give each
-// resource a fake of its own.
-type Stores struct {
-	Tasks domain.TaskStore
-}
-
-// missing names the fields of st that are nil. New refuses them: a store
-// left out of the composition root is a start-up error, never a nil pointer
-// at the first request.
-func (st Stores) missing() []string {
-	var names []string
-	v := reflect.ValueOf(st)
-	for i := range v.NumField() {
-		if v.Field(i).IsNil() {
-			names = append(names, v.Type().Field(i).Name)
-		}
-	}
-	return names
-}
-
 // Server implements the API over the stores.
 type Server struct {
-	stores  Stores
+	stores  domain.Stores
 	baseURL string           // the spec's server path, for Location headers
 	now     func() time.Time // replaceable in tests
 }
 
 var _ gen.StrictServerInterface = (*Server)(nil)
 
-// New returns a Server over stores, each resource's store: in cmd/server,
-// an engine's database (impl/store/sqlite or impl/store/postgres, opened by
-// impl/store/backend) in every field. baseURL is the path the API is served
-// under (the spec's `servers` URL), for Location headers. It fails if a
-// store is missing.
-func New(stores Stores, baseURL string) (*Server, error) {
-	if names := stores.missing(); len(names) > 0 {
-		return nil, fmt.Errorf("api: no store for %s", strings.Join(names, ", "))
+// New returns a Server over stores, every resource's store: in cmd/server
+// the database impl/store/backend opens (an engine's DB implements them
+// all). baseURL is the path the API is served under (the spec's `servers`
+// URL), for Location headers.
+func New(stores domain.Stores, baseURL string) (*Server, error) {
+	if stores == nil {
+		return nil, errors.New("api: no stores")
 	}
 	return &Server{stores: stores, baseURL: baseURL, now: time.Now}, nil
+}
+
+// newRecord is a new row's Record: a new id, the caller as its owner, the
+// parent's id for a nested resource (uuid.Nil for a top-level one), and
+// now as both its timestamps.
+func (s *Server) newRecord(p auth.Principal, parent uuid.UUID) domain.Record {
+	now := s.now().UTC()
+	return domain.Record{ID: uuid.New(), Owner: p.Subject, Parent: parent, CreatedAt: now, UpdatedAt: now}
 }
 
 // principal returns the caller. The authenticator ran before every secured

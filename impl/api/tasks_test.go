@@ -19,8 +19,11 @@ import (
 )
 
 // fakeTasks is a domain.TaskStore in memory, with the contract's semantics
-// (owners, versions, conditional writes, Key order), and ways to fail.
+// (owners, versions, conditional writes, Key order), and ways to fail. The
+// embedded domain.Stores stands for the other resources' stores, which a
+// task handler never calls (nil: a call would panic).
 type fakeTasks struct {
+	domain.Stores
 	mu   sync.Mutex
 	rows map[uuid.UUID]domain.Task
 	// err, when set, is what every call returns.
@@ -154,14 +157,18 @@ const (
 
 var (
 	aliceTask = domain.Task{
-		ID: uuid.MustParse("00000000-0000-4000-8000-00000000000a"), Owner: alice,
-		Title: "write tests", Description: "for the handlers", Status: "todo", Version: 1,
-		CreatedAt: testNow.Add(-time.Hour), UpdatedAt: testNow.Add(-time.Hour),
+		Record: domain.Record{
+			ID: uuid.MustParse("00000000-0000-4000-8000-00000000000a"), Owner: alice, Version: 1,
+			CreatedAt: testNow.Add(-time.Hour), UpdatedAt: testNow.Add(-time.Hour),
+		},
+		Title: "write tests", Description: "for the handlers", Status: "todo",
 	}
 	bobTask = domain.Task{
-		ID: uuid.MustParse("00000000-0000-4000-8000-00000000000b"), Owner: bob,
-		Title: "bob's", Status: "todo", Version: 1,
-		CreatedAt: testNow.Add(-time.Hour), UpdatedAt: testNow.Add(-time.Hour),
+		Record: domain.Record{
+			ID: uuid.MustParse("00000000-0000-4000-8000-00000000000b"), Owner: bob, Version: 1,
+			CreatedAt: testNow.Add(-time.Hour), UpdatedAt: testNow.Add(-time.Hour),
+		},
+		Title: "bob's", Status: "todo",
 	}
 	missingID = uuid.MustParse("00000000-0000-4000-8000-0000000000ff")
 )
@@ -203,7 +210,7 @@ func TestCreateTask(t *testing.T) {
 			t.Parallel()
 			f := newFakeTasks()
 			call := newCall(alice)
-			resp, err := newTestServer(Stores{Tasks: f}).CreateTask(call.ctx, gen.CreateTaskRequestObject{Body: &c.body})
+			resp, err := newTestServer(f).CreateTask(call.ctx, gen.CreateTaskRequestObject{Body: &c.body})
 			r := call.render(t, resp, err)
 			if r.status != http.StatusCreated {
 				t.Fatalf("status %d, want 201; body %s", r.status, r.body)
@@ -255,7 +262,7 @@ func TestGetTask(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			call := newCall(alice)
-			resp, err := newTestServer(Stores{Tasks: newFakeTasks(aliceTask, bobTask)}).GetTask(call.ctx,
+			resp, err := newTestServer(newFakeTasks(aliceTask, bobTask)).GetTask(call.ctx,
 				gen.GetTaskRequestObject{Id: c.id, Params: gen.GetTaskParams{IfNoneMatch: c.ifNoneMatch}})
 			r := call.render(t, resp, err)
 			switch c.status {
@@ -289,7 +296,7 @@ func tasksOf(owner string, n int) []domain.Task {
 	var tasks []domain.Task
 	for i := range n {
 		at := testNow.Add(time.Duration(i-n) * time.Second)
-		tasks = append(tasks, domain.Task{ID: uuid.New(), Owner: owner, Title: fmt.Sprint(i), Status: "todo", Version: 1, CreatedAt: at, UpdatedAt: at})
+		tasks = append(tasks, domain.Task{Record: domain.Record{ID: uuid.New(), Owner: owner, Version: 1, CreatedAt: at, UpdatedAt: at}, Title: fmt.Sprint(i), Status: "todo"})
 	}
 	return tasks
 }
@@ -298,7 +305,7 @@ func TestListTasks(t *testing.T) {
 	t.Parallel()
 	mine := tasksOf(alice, 25)
 	f := newFakeTasks(append(tasksOf(bob, 3), mine...)...)
-	s := newTestServer(Stores{Tasks: f})
+	s := newTestServer(f)
 	list := func(t *testing.T, limit *int32, cursor *string) (gen.TaskPage, result) {
 		t.Helper()
 		call := newCall(alice)
@@ -425,7 +432,7 @@ func TestConditionalWrites(t *testing.T) {
 				t.Parallel()
 				f := newFakeTasks(aliceTask)
 				call := newCall(alice)
-				resp, err := w.do(newTestServer(Stores{Tasks: f}), call.ctx, aliceTask.ID, c.ifMatch)
+				resp, err := w.do(newTestServer(f), call.ctx, aliceTask.ID, c.ifMatch)
 				r := call.render(t, resp, err)
 				stored, ok := f.get(aliceTask.ID)
 				if !c.goes {
@@ -469,7 +476,7 @@ func TestWritesToMissingTasks(t *testing.T) {
 					t.Parallel()
 					f := newFakeTasks(aliceTask, bobTask)
 					call := newCall(alice)
-					resp, err := w.do(newTestServer(Stores{Tasks: f}), call.ctx, id, ifMatch)
+					resp, err := w.do(newTestServer(f), call.ctx, id, ifMatch)
 					checkProblem(t, call.render(t, resp, err), http.StatusNotFound, gen.ProblemCodeNotFound)
 					if got, _ := f.get(bobTask.ID); got != bobTask {
 						t.Errorf("bob's task changed: %+v", got)
@@ -498,7 +505,7 @@ func TestPatchMerges(t *testing.T) {
 			t.Parallel()
 			f := newFakeTasks(aliceTask)
 			call := newCall(alice)
-			resp, err := newTestServer(Stores{Tasks: f}).PatchTask(call.ctx, gen.PatchTaskRequestObject{Id: aliceTask.ID, Body: &c.patch})
+			resp, err := newTestServer(f).PatchTask(call.ctx, gen.PatchTaskRequestObject{Id: aliceTask.ID, Body: &c.patch})
 			if r := call.render(t, resp, err); r.status != http.StatusOK {
 				t.Fatalf("status %d: %s", r.status, r.body)
 			}
@@ -520,7 +527,7 @@ func TestPatchMerges(t *testing.T) {
 func TestPatchUnderConcurrentWrites(t *testing.T) {
 	t.Parallel()
 	raced := func(version int64) domain.Task {
-		return domain.Task{Title: aliceTask.Title, Status: "done", Version: version}
+		return domain.Task{Record: domain.Record{Version: version}, Title: aliceTask.Title, Status: "done"}
 	}
 	for _, c := range []struct {
 		name    string
@@ -531,7 +538,7 @@ func TestPatchUnderConcurrentWrites(t *testing.T) {
 		reads   int
 		writes  int
 	}{
-		{"no If-Match, one race", nil, 1, http.StatusOK, domain.Task{Title: "patched", Status: "done", Version: 3}, 2, 2},
+		{"no If-Match, one race", nil, 1, http.StatusOK, domain.Task{Record: domain.Record{Version: 3}, Title: "patched", Status: "done"}, 2, 2},
 		{"no If-Match, races every time", nil, patchAttempts, http.StatusInternalServerError, raced(1 + patchAttempts), patchAttempts, patchAttempts},
 		{"If-Match, one race", ptr(`"1"`), 1, http.StatusPreconditionFailed, raced(2), 1, 1},
 		{"If-Match star, one race", ptr(`*`), 1, http.StatusPreconditionFailed, raced(2), 1, 1},
@@ -542,7 +549,7 @@ func TestPatchUnderConcurrentWrites(t *testing.T) {
 			f := newFakeTasks(aliceTask)
 			f.races = c.races
 			call := newCall(alice)
-			resp, err := newTestServer(Stores{Tasks: f}).PatchTask(call.ctx, gen.PatchTaskRequestObject{
+			resp, err := newTestServer(f).PatchTask(call.ctx, gen.PatchTaskRequestObject{
 				Id: aliceTask.ID, Params: gen.PatchTaskParams{IfMatch: c.ifMatch}, Body: &gen.TaskPatch{Title: ptr("patched")}})
 			r := call.render(t, resp, err)
 			if r.status != c.status {
@@ -590,7 +597,7 @@ func TestStoreUnavailable(t *testing.T) {
 			f := newFakeTasks(aliceTask)
 			f.err = fmt.Errorf("%w: %s", domain.ErrUnavailable, secret)
 			call := newCall(alice)
-			resp, err := op(newTestServer(Stores{Tasks: f}), call.ctx)
+			resp, err := op(newTestServer(f), call.ctx)
 			r := call.render(t, resp, err)
 			checkProblem(t, r, http.StatusServiceUnavailable, gen.ProblemCodeServiceUnavailable)
 			if ra := r.header.Get("Retry-After"); ra != retryAfter {
@@ -608,7 +615,7 @@ func TestStoreUnavailable(t *testing.T) {
 			f := newFakeTasks(aliceTask)
 			f.err = errors.New(secret)
 			call := newCall(alice)
-			resp, err := op(newTestServer(Stores{Tasks: f}), call.ctx)
+			resp, err := op(newTestServer(f), call.ctx)
 			r := call.render(t, resp, err)
 			checkProblem(t, r, http.StatusInternalServerError, gen.ProblemCodeInternalError)
 			if r.header.Get("Retry-After") != "" || strings.Contains(string(r.body), "10.0.0.7") {

@@ -97,7 +97,7 @@ func Seed(tb testing.TB, db backend.DB) uuid.UUID {
 // SeedTask is Seed for a program (docs/ogen-bench's bench-http servers).
 func SeedTask(ctx context.Context, db backend.DB) (uuid.UUID, error) {
 	now := time.Now().UTC()
-	t := domain.Task{ID: uuid.New(), Owner: "alice", Title: "seeded", Status: "todo", CreatedAt: now, UpdatedAt: now}
+	t := domain.Task{Record: domain.Record{ID: uuid.New(), Owner: "alice", CreatedAt: now, UpdatedAt: now}, Title: "seeded", Status: "todo"}
 	_, err := db.CreateTask(ctx, t)
 	return t.ID, err
 }
@@ -168,7 +168,7 @@ func bareChi(db backend.DB) http.Handler {
 			return
 		}
 		now := time.Now().UTC()
-		t := domain.Task{ID: uuid.New(), Owner: p.subject, Title: in.Title, Status: in.Status, CreatedAt: now, UpdatedAt: now}
+		t := domain.Task{Record: domain.Record{ID: uuid.New(), Owner: p.subject, CreatedAt: now, UpdatedAt: now}, Title: in.Title, Status: in.Status}
 		if _, err := s.CreateTask(r.Context(), t); err != nil {
 			fail(w, http.StatusInternalServerError, "")
 			return

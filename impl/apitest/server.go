@@ -87,7 +87,7 @@ func API(tb testing.TB, db backend.DB) gen.StrictServerInterface {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	a, err := api.New(api.Stores{Tasks: db}, base)
+	a, err := api.New(db, base)
 	if err != nil {
 		tb.Fatal(err)
 	}

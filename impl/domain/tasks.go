@@ -2,27 +2,17 @@ package domain
 
 import (
 	"context"
-	"time"
 
 	"github.com/google/uuid"
 )
 
 // Task is a stored task.
 type Task struct {
-	ID          uuid.UUID
-	Owner       string
+	Record
 	Title       string
-	Description string
+	Description string // "" when the task has none
 	Status      string
-	// Version is 1 when the task is created and grows by one with each
-	// update; it is the task's ETag.
-	Version   int64
-	CreatedAt time.Time
-	UpdatedAt time.Time
 }
-
-// Key returns t's position in its owner's list.
-func (t Task) Key() Key { return Key{CreatedAt: t.CreatedAt, ID: t.ID} }
 
 // TaskStore keeps tasks; each engine implements it in its tasks.go. Every
 // method that takes an owner only ever sees that owner's tasks.

@@ -40,7 +40,7 @@ func Example_generatedClient() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	impl, err := api.New(api.Stores{Tasks: db}, basePath)
+	impl, err := api.New(db, basePath)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -128,7 +128,7 @@ func (s *freshStore) reset() {
 	if err != nil {
 		panic(err)
 	}
-	_, _ = db.CreateTask(ctx, domain.Task{ID: fuzzTaskID, Owner: "alice", Title: "seed", Status: "todo"})
+	_, _ = db.CreateTask(ctx, domain.Task{Record: domain.Record{ID: fuzzTaskID, Owner: "alice"}, Title: "seed", Status: "todo"})
 	if s.DB != nil {
 		s.DB.Close()
 	}

@@ -412,7 +412,7 @@ func newOwner() string { return "owner-" + uuid.NewString() }
 
 func newTask(owner, title string) domain.Task {
 	now := time.Now().UTC()
-	return domain.Task{ID: uuid.New(), Owner: owner, Title: title, Status: "todo", CreatedAt: now, UpdatedAt: now}
+	return domain.Task{Record: domain.Record{ID: uuid.New(), Owner: owner, CreatedAt: now, UpdatedAt: now}, Title: title, Status: "todo"}
 }
 
 func mustCreate(t *testing.T, s domain.TaskStore, tk domain.Task) domain.Task {

@@ -24,11 +24,10 @@ import (
 const Forms = "memory:, sqlite:PATH or postgres://…"
 
 // DB is an open database: an engine's DB (*sqlite.DB, *postgres.DB). It
-// embeds the store interface of every resource (impl/domain), so an engine
-// that lacks a method does not compile, and cmd/server hands it to
-// impl/api as each resource's store. A new resource embeds its store here.
+// embeds domain.Stores, every resource's store interface, so an engine
+// that lacks a method does not compile; cmd/server hands it to impl/api.
 type DB interface {
-	domain.TaskStore
+	domain.Stores
 
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error

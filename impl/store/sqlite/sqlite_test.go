@@ -62,7 +62,7 @@ func TestMemoryIsOneDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	task := domain.Task{ID: uuid.New(), Owner: "o", Title: "t", Status: "todo", CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	task := domain.Task{Record: domain.Record{ID: uuid.New(), Owner: "o", CreatedAt: time.Now(), UpdatedAt: time.Now()}, Title: "t", Status: "todo"}
 	if _, err := db.CreateTask(ctx, task); err != nil {
 		t.Fatal(err)
 	}

@@ -143,7 +143,7 @@ func build(stack string, db backend.DB, accessLog string) (http.Handler, error) 
 		if err != nil {
 			return nil, err
 		}
-		impl, err := ourapi.New(ourapi.Stores{Tasks: db}, base)
+		impl, err := ourapi.New(db, base)
 		if err != nil {
 			return nil, err
 		}

@@ -1,0 +1,206 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"example.com/tasks/impl/domain"
+	"example.com/tasks/impl/store"
+)
+
+// table holds the queries every resource has, written once: a resource's
+// file (tasks.go) declares its table and calls these methods. The owner,
+// and a nested resource's parent, are in every WHERE clause.
+//
+// Besides its own columns, every table has those of domain.Record: id,
+// owner, the parent's id column for a nested resource, version,
+// created_at and updated_at (see a migration).
+type table[T any, R domain.Row[T]] struct {
+	name string // the table, e.g. "comments"
+	// parent is set for a nested resource: the parent's table and the
+	// column holding its id, e.g. {"tasks", "task_id"}.
+	parent struct{ table, column string }
+	// columns are the resource's own columns; values and scan return, in
+	// their order, the arguments that write them and the destinations that
+	// read them.
+	columns []string
+	values  func(*T) []any
+	scan    func(*T) []any
+}
+
+// all lists every column, in the order scanRow reads them.
+func (t table[T, R]) all() string {
+	cols := []string{"id", "owner"}
+	if t.parent.column != "" {
+		cols = append(cols, t.parent.column)
+	}
+	return strings.Join(append(append(cols, "version", "created_at", "updated_at"), t.columns...), ", ")
+}
+
+// where is the WHERE clause that scopes a query to one owner (and parent),
+// with its arguments.
+func (t table[T, R]) where(owner string, parent uuid.UUID) (string, []any) {
+	if t.parent.column == "" {
+		return "owner = ?", []any{owner}
+	}
+	return "owner = ? AND " + t.parent.column + " = ?", []any{owner, parent.String()}
+}
+
+func (t table[T, R]) create(ctx context.Context, d *DB, v T) (T, error) {
+	r := R(&v).Rec()
+	r.Version = 1
+	r.CreatedAt, r.UpdatedAt = store.Timestamp(r.CreatedAt), store.Timestamp(r.UpdatedAt)
+	args := []any{r.ID.String(), r.Owner}
+	if t.parent.column != "" {
+		args = append(args, r.Parent.String())
+	}
+	args = append(append(args, r.Version, fromTime(r.CreatedAt), fromTime(r.UpdatedAt)), t.values(&v)...)
+	_, err := d.db.ExecContext(ctx, `INSERT INTO `+t.name+` (`+t.all()+`) VALUES (?`+strings.Repeat(", ?", len(args)-1)+`)`, args...)
+	if t.parent.column != "" && isForeignKey(err) {
+		// The parent does not exist for this owner: the foreign key is on
+		// (owner, parent id), so another owner's row does not count.
+		return v, domain.ErrNotFound
+	}
+	if err != nil {
+		return v, wrap("create in "+t.name, err)
+	}
+	return v, nil
+}
+
+func (t table[T, R]) get(ctx context.Context, d *DB, owner string, parent, id uuid.UUID) (T, error) {
+	where, args := t.where(owner, parent)
+	v, err := t.scanRow(d.db.QueryRowContext(ctx, `SELECT `+t.all()+` FROM `+t.name+` WHERE `+where+` AND id = ?`, append(args, id.String())...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, domain.ErrNotFound
+	}
+	if err != nil {
+		return v, wrap("get from "+t.name, err)
+	}
+	return v, nil
+}
+
+// update writes v's own columns and UpdatedAt over the row v.ID, if its
+// version is match (any version for domain.AnyVersion).
+func (t table[T, R]) update(ctx context.Context, d *DB, owner string, v T, match int64) (T, error) {
+	r := R(&v).Rec()
+	where, scope := t.where(owner, r.Parent)
+	set := make([]string, 0, len(t.columns)+2)
+	for _, c := range t.columns {
+		set = append(set, c+" = ?")
+	}
+	set = append(set, "updated_at = ?", "version = version + 1")
+	args := append(append(t.values(&v), fromTime(store.Timestamp(r.UpdatedAt))), scope...)
+	// One statement checks the owner and the version and writes: no other
+	// writer can slip in between.
+	got, err := t.scanRow(d.db.QueryRowContext(ctx, `UPDATE `+t.name+` SET `+strings.Join(set, ", ")+`
+		WHERE `+where+` AND id = ? AND (? = 0 OR version = ?) RETURNING `+t.all(),
+		append(args, r.ID.String(), match, match)...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, store.WhyNoRow(match, t.exists(ctx, d, owner, r.Parent, r.ID))
+	}
+	if err != nil {
+		return v, wrap("update in "+t.name, err)
+	}
+	return got, nil
+}
+
+func (t table[T, R]) delete(ctx context.Context, d *DB, owner string, parent, id uuid.UUID, match int64) error {
+	where, args := t.where(owner, parent)
+	res, err := d.db.ExecContext(ctx, `DELETE FROM `+t.name+` WHERE `+where+` AND id = ? AND (? = 0 OR version = ?)`,
+		append(args, id.String(), match, match)...)
+	if err != nil {
+		return wrap("delete from "+t.name, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return wrap("delete from "+t.name, err)
+	} else if n == 0 {
+		return store.WhyNoRow(match, t.exists(ctx, d, owner, parent, id))
+	}
+	return nil
+}
+
+func (t table[T, R]) exists(ctx context.Context, d *DB, owner string, parent, id uuid.UUID) func() (bool, error) {
+	return func() (bool, error) {
+		where, args := t.where(owner, parent)
+		return d.exists(ctx, `SELECT 1 FROM `+t.name+` WHERE `+where+` AND id = ?`, append(args, id.String())...)
+	}
+}
+
+// list returns up to limit rows in domain.Key order after the key after,
+// and whether more follow. A nested resource's list is ErrNotFound when
+// the parent does not exist for owner.
+func (t table[T, R]) list(ctx context.Context, d *DB, owner string, parent uuid.UUID, after *domain.Key, limit int) ([]T, bool, error) {
+	where, args := t.where(owner, parent)
+	if after != nil {
+		where += " AND (created_at, id) > (?, ?)"
+		args = append(args, fromTime(after.CreatedAt), after.ID.String())
+	}
+	// One more than asked tells whether more follow.
+	rows, err := d.db.QueryContext(ctx, `SELECT `+t.all()+` FROM `+t.name+` WHERE `+where+`
+		ORDER BY created_at, id LIMIT ?`, append(args, limit+1)...)
+	if err != nil {
+		return nil, false, wrap("list "+t.name, err)
+	}
+	defer rows.Close()
+	items := make([]T, 0, limit)
+	for rows.Next() {
+		v, err := t.scanRow(rows)
+		if err != nil {
+			return nil, false, wrap("list "+t.name, err)
+		}
+		items = append(items, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, wrap("list "+t.name, err)
+	}
+	if len(items) == 0 && t.parent.column != "" {
+		// An empty list, or no such parent: only the second is a 404.
+		ok, err := d.exists(ctx, `SELECT 1 FROM `+t.parent.table+` WHERE owner = ? AND id = ?`, owner, parent.String())
+		if err != nil {
+			return nil, false, err
+		}
+		if !ok {
+			return nil, false, domain.ErrNotFound
+		}
+	}
+	items, more := store.Page(items, limit)
+	return items, more, nil
+}
+
+func (t table[T, R]) scanRow(row interface{ Scan(...any) error }) (T, error) {
+	var v T
+	r := R(&v).Rec()
+	var id, parent string
+	var created, updated int64
+	dest := []any{&id, &r.Owner}
+	if t.parent.column != "" {
+		dest = append(dest, &parent)
+	}
+	dest = append(append(dest, &r.Version, &created, &updated), t.scan(&v)...)
+	if err := row.Scan(dest...); err != nil {
+		return v, err
+	}
+	var err error
+	if r.ID, err = uuid.Parse(id); err != nil {
+		return v, fmt.Errorf("stored id %q: %w", id, err)
+	}
+	if parent != "" {
+		if r.Parent, err = uuid.Parse(parent); err != nil {
+			return v, fmt.Errorf("stored parent id %q: %w", parent, err)
+		}
+	}
+	r.CreatedAt, r.UpdatedAt = toTime(created), toTime(updated)
+	return v, nil
+}
+
+// isForeignKey reports whether err is a foreign key constraint failure.
+func isForeignKey(err error) bool {
+	var se interface{ Code() int }
+	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+}
