@@ -27,3 +27,8 @@ const AnyVersion int64 = 0
 // of PostgreSQL's timestamptz. Engines truncate to it, so a row reads back
 // exactly as it was returned when written.
 const Precision = time.Microsecond
+
+// Timestamp is t as every engine stores it: UTC, truncated to Precision.
+// Handlers apply it to the times a client sends, so that what a write
+// answers is what a later read returns.
+func Timestamp(t time.Time) time.Time { return t.Truncate(Precision).UTC() }

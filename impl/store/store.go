@@ -1,5 +1,5 @@
 // Package store holds what the storage engines share: helpers for
-// conditional writes, pages and timestamps, and the options an engine is
+// conditional writes and pages, and the options an engine is
 // opened with (telemetry). The contract they implement, each resource's
 // store interface and the errors it returns, is in impl/domain.
 //
@@ -10,15 +10,7 @@
 // imports HTTP code.
 package store
 
-import (
-	"time"
-
-	"example.com/tasks/impl/domain"
-)
-
-// Timestamp is t as every engine stores it: UTC, truncated to
-// domain.Precision.
-func Timestamp(t time.Time) time.Time { return t.Truncate(domain.Precision).UTC() }
+import "example.com/tasks/impl/domain"
 
 // WhyNoRow tells apart the two reasons a conditional write (one statement
 // that checks owner and version as it writes) touched no row: the owner has

@@ -63,7 +63,7 @@ func (t table[T, R]) where(a *args, owner string, parent uuid.UUID) string {
 func (t table[T, R]) create(ctx context.Context, d *DB, v T) (T, error) {
 	r := R(&v).Rec()
 	r.Version = 1
-	r.CreatedAt, r.UpdatedAt = store.Timestamp(r.CreatedAt), store.Timestamp(r.UpdatedAt)
+	r.CreatedAt, r.UpdatedAt = domain.Timestamp(r.CreatedAt), domain.Timestamp(r.UpdatedAt)
 	values := []any{r.ID, r.Owner}
 	if t.parent.column != "" {
 		values = append(values, r.Parent)
@@ -108,7 +108,7 @@ func (t table[T, R]) update(ctx context.Context, d *DB, owner string, v T, match
 	for i, value := range t.values(&v) {
 		set = append(set, t.columns[i]+" = "+a.add(value))
 	}
-	set = append(set, "updated_at = "+a.add(store.Timestamp(r.UpdatedAt)), "version = version + 1")
+	set = append(set, "updated_at = "+a.add(domain.Timestamp(r.UpdatedAt)), "version = version + 1")
 	where := t.where(&a, owner, r.Parent) + " AND id = " + a.add(r.ID)
 	m := a.add(match)
 	// One statement checks the owner and the version and writes. Under READ

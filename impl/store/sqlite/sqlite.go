@@ -128,6 +128,45 @@ func (d *DB) exists(ctx context.Context, query string, args ...any) (bool, error
 func fromTime(t time.Time) int64 { return t.UnixMicro() }
 func toTime(us int64) time.Time  { return time.UnixMicro(us).UTC() }
 
+// timeColumn writes and reads a resource's time.Time field as Unix
+// microseconds: a table's values and scan return timeColumn{&v.Field}.
+type timeColumn struct{ t *time.Time }
+
+func (c timeColumn) Value() (driver.Value, error) { return fromTime(*c.t), nil }
+
+func (c timeColumn) Scan(src any) error {
+	us, ok := src.(int64)
+	if !ok {
+		return fmt.Errorf("sqlite: a time column holds %T, want an integer", src)
+	}
+	*c.t = toTime(us)
+	return nil
+}
+
+// optionalTimeColumn is timeColumn for an optional field (*time.Time):
+// NULL when it is nil.
+type optionalTimeColumn struct{ t **time.Time }
+
+func (c optionalTimeColumn) Value() (driver.Value, error) {
+	if *c.t == nil {
+		return nil, nil
+	}
+	return fromTime(**c.t), nil
+}
+
+func (c optionalTimeColumn) Scan(src any) error {
+	if src == nil {
+		*c.t = nil
+		return nil
+	}
+	var t time.Time
+	if err := (timeColumn{&t}).Scan(src); err != nil {
+		return err
+	}
+	*c.t = &t
+	return nil
+}
+
 // wrap marks the errors that mean "the database is not there right now" as
 // domain.ErrUnavailable, so that clients get a 503 they may retry rather than
 // a 500: a locked or busy database (the busy timeout ran out), one that

@@ -55,7 +55,7 @@ func (t table[T, R]) where(owner string, parent uuid.UUID) (string, []any) {
 func (t table[T, R]) create(ctx context.Context, d *DB, v T) (T, error) {
 	r := R(&v).Rec()
 	r.Version = 1
-	r.CreatedAt, r.UpdatedAt = store.Timestamp(r.CreatedAt), store.Timestamp(r.UpdatedAt)
+	r.CreatedAt, r.UpdatedAt = domain.Timestamp(r.CreatedAt), domain.Timestamp(r.UpdatedAt)
 	args := []any{r.ID.String(), r.Owner}
 	if t.parent.column != "" {
 		args = append(args, r.Parent.String())
@@ -95,7 +95,7 @@ func (t table[T, R]) update(ctx context.Context, d *DB, owner string, v T, match
 		set = append(set, c+" = ?")
 	}
 	set = append(set, "updated_at = ?", "version = version + 1")
-	args := append(append(t.values(&v), fromTime(store.Timestamp(r.UpdatedAt))), scope...)
+	args := append(append(t.values(&v), fromTime(domain.Timestamp(r.UpdatedAt))), scope...)
 	// One statement checks the owner and the version and writes: no other
 	// writer can slip in between.
 	got, err := t.scanRow(d.db.QueryRowContext(ctx, `UPDATE `+t.name+` SET `+strings.Join(set, ", ")+`
