@@ -19,7 +19,7 @@ BASE         ?= $(shell git rev-parse -q --verify origin/main >/dev/null 2>&1 &&
 RUN_FLAGS    ?= --dev --db sqlite:data/app.db
 MIGRATE_FLAGS ?= --db sqlite:data/app.db
 
-.PHONY: all check-options rename check-rename generate check-generated build run migrate test unit lint lint-spec lint-spec-redocly spec-diff spec-diff-files tidy-check clean fuzz load bench bench-smoke ogen-bench bench-http bench-http-smoke
+.PHONY: all check-options rename resource check-rename generate check-generated build run migrate test unit lint lint-spec lint-spec-redocly spec-diff spec-diff-files tidy-check clean fuzz load bench bench-smoke ogen-bench bench-http bench-http-smoke
 .PHONY: node e2e swagger-ui check-ts-types check-swagger-ui
 
 # The ogen comparison (docs/PERFORMANCE.md) is a module of its own, which a
@@ -41,6 +41,12 @@ rename:
 	@if [ -z "$(MODULE)" ] || [ -z "$(NAME)" ] || [ -z "$(ENV_PREFIX)" ]; then \
 		echo 'usage: make rename MODULE=example.com/acme/orders-api NAME="Orders API" ENV_PREFIX=ORDERS'; exit 2; fi
 	$(GO) run ./cmd/rename -module "$(MODULE)" -name "$(NAME)" -env-prefix "$(ENV_PREFIX)"
+
+## resource: add a resource: make resource NAME=project FIELDS="name:string:1..100,archived:boolean?" [PARENT=task] [PLURAL=…] [SCOPES="read write"] [DRY_RUN=1] (docs/FORKING.md)
+resource:
+	@if [ -z "$(NAME)" ] || [ -z "$(FIELDS)" ]; then \
+		echo 'usage: make resource NAME=project FIELDS="name:string:1..100,archived:boolean?" [PARENT=task] [PLURAL=…] [SCOPES="read write"] [DRY_RUN=1]'; exit 2; fi
+	$(GO) run ./cmd/resource -name "$(NAME)" -parent "$(PARENT)" -fields "$(FIELDS)" -plural "$(PLURAL)" -scopes "$(SCOPES)" $(if $(filter-out 0,$(DRY_RUN)),-dry-run)
 
 ## check-rename: rename a temporary clone, then build, vet and run its Go tests; and a gonew copy (make test runs it)
 check-rename:
