@@ -197,9 +197,13 @@ func (r *resource) Security(write bool) string {
 
 // ExampleID is the example id of the resource (and of its parent): fixed,
 // so that regenerating gives the same spec.
-func (r *resource) ExampleID() string { return uuid.NewSHA1(uuid.NameSpaceOID, []byte(r.Name.Snake)).String() }
+func (r *resource) ExampleID() string {
+	return uuid.NewSHA1(uuid.NameSpaceOID, []byte(r.Name.Snake)).String()
+}
 
-func (p *parent) ExampleID() string { return uuid.NewSHA1(uuid.NameSpaceOID, []byte(p.Name.Snake)).String() }
+func (p *parent) ExampleID() string {
+	return uuid.NewSHA1(uuid.NameSpaceOID, []byte(p.Name.Snake)).String()
+}
 
 // Example renders an example of the resource as one line of JSON (which is
 // YAML too): all its members (as stored, with id and times) or the body of
