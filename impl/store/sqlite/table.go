@@ -23,9 +23,7 @@ import (
 // created_at and updated_at (see a migration).
 type table[T any, R domain.Row[T]] struct {
 	name string // the table, e.g. "comments"
-	// parent is set for a nested resource: the parent's table and the
-	// column holding its id, e.g. {"tasks", "task_id"}.
-	parent struct{ table, column string }
+	parent parentRef // set for a nested resource
 	// columns are the resource's own columns; values and scan return, in
 	// their order, the arguments that write them and the destinations that
 	// read them.
@@ -33,6 +31,10 @@ type table[T any, R domain.Row[T]] struct {
 	values  func(*T) []any
 	scan    func(*T) []any
 }
+
+// parentRef names a nested resource's parent: its table and the column
+// holding its id, e.g. {"tasks", "task_id"}.
+type parentRef struct{ table, column string }
 
 // all lists every column, in the order scanRow reads them.
 func (t table[T, R]) all() string {
