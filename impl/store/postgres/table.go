@@ -22,7 +22,7 @@ import (
 // owner, the parent's id column for a nested resource, version,
 // created_at and updated_at (see a migration).
 type table[T any, R domain.Row[T]] struct {
-	name string // the table, e.g. "comments"
+	name   string    // the table, e.g. "comments"
 	parent parentRef // set for a nested resource
 	// columns are the resource's own columns; values and scan return, in
 	// their order, the arguments that write them and the destinations that
