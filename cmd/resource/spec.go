@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"text/template"
 
@@ -284,7 +285,12 @@ func (f field) Schema(nullable bool) string {
 	case "date-time":
 		line("format: date-time")
 	case "enum":
-		line("enum: [%s]", strings.Join(f.Enum, ", "))
+		// Quoted: YAML reads true, null or 1.0 unquoted as no string.
+		quoted := make([]string, len(f.Enum))
+		for i, v := range f.Enum {
+			quoted[i] = strconv.Quote(v)
+		}
+		line("enum: [%s]", strings.Join(quoted, ", "))
 	}
 	line("example: %s", f.Sample())
 	return b.String()
