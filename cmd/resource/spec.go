@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -566,6 +567,24 @@ func (r *resource) ExamplePath() string {
 		p = strings.Replace(p, "{"+r.Parent.Param+"}", r.Parent.ExampleID(), 1)
 	}
 	return strings.Replace(p, "{id}", r.ExampleID(), 1)
+}
+
+// ServerPath is the path of the spec's first server URL (/v1), which a
+// Location holds before the resource's path: "" for none.
+func (r *resource) ServerPath() string {
+	servers := get(r.spec.tree, "servers")
+	if servers == nil || servers.Kind != yaml.SequenceNode || len(servers.Content) == 0 {
+		return ""
+	}
+	first := get(servers.Content[0], "url")
+	if first == nil {
+		return ""
+	}
+	u, err := url.Parse(first.Value)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSuffix(u.Path, "/")
 }
 
 // NewParentParam reports whether the spec lacks the parameter of the
