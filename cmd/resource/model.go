@@ -117,15 +117,12 @@ func parseField(s string) (field, error) {
 	if !nameRE.MatchString(name) {
 		return field{}, errors.New("a name is snake_case: lower-case letters and digits, words joined by _")
 	}
+	// An enum's values may not hold a colon, so this cut is safe.
 	typ, bounds, hasBounds := strings.Cut(rest, ":")
-	if m := enumRE.FindStringSubmatch(strings.TrimSuffix(typ, "?")); m != nil {
-		// An enum's values may not hold a colon, so the cut above is safe.
-		typ = strings.Replace(typ, m[0], "enum", 1)
-		f, err := parseField(name + ":" + typ + map[bool]string{true: ":" + bounds}[hasBounds])
-		if err != nil {
-			return f, err
-		}
-		f.Enum = strings.Split(m[1], "|")
+	f := field{Name: newNames(name)}
+	f.Type, f.Optional = strings.CutSuffix(typ, "?")
+	if m := enumRE.FindStringSubmatch(f.Type); m != nil {
+		f.Type, f.Enum = "enum", strings.Split(m[1], "|")
 		for _, v := range f.Enum {
 			if !enumValueRE.MatchString(v) {
 				return f, fmt.Errorf("enum value %q: use letters, digits, _ . and -", v)
@@ -134,15 +131,18 @@ func parseField(s string) (field, error) {
 		if len(slices.Compact(slices.Sorted(slices.Values(f.Enum)))) != len(f.Enum) {
 			return f, errors.New("an enum value is given twice")
 		}
-		return f, nil
+	} else if f.Type == "enum" {
+		return f, errors.New("an enum lists its values: enum(a|b|c)")
 	}
-	f := field{Name: newNames(name)}
-	f.Type, f.Optional = strings.CutSuffix(typ, "?")
 	switch f.Type {
 	case "string", "text", "integer", "number":
-	case "boolean", "date-time", "enum":
+	case "boolean", "date-time":
 		if hasBounds {
 			return f, fmt.Errorf("a %s takes no min..max", f.Type)
+		}
+	case "enum":
+		if hasBounds {
+			return f, errors.New("an enum takes no min..max")
 		}
 	default:
 		return f, fmt.Errorf("unknown type %q: want string, text, integer, number, boolean, date-time or enum(a|b|c)", f.Type)
@@ -153,16 +153,14 @@ func parseField(s string) (field, error) {
 			return f, fmt.Errorf("bounds %q: want min..max, min.. or ..max", bounds)
 		}
 		f.Min, f.Max = lo, hi
-		var err error
-		if f.Min, f.Max, err = f.checkBounds(); err != nil {
-			return f, err
-		}
 	}
-	switch {
-	case f.Type == "string" && f.Max == "":
-		f.Max = defaultStringMax
-	case f.Type == "text" && f.Max == "":
-		f.Max = defaultTextMax
+	if f.Max == "" {
+		// The default length, which a minimum must not pass either.
+		f.Max = map[string]string{"string": defaultStringMax, "text": defaultTextMax}[f.Type]
+	}
+	var err error
+	if f.Min, f.Max, err = f.checkBounds(); err != nil {
+		return f, err
 	}
 	return f, nil
 }
