@@ -35,7 +35,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"text/template"
@@ -217,8 +216,6 @@ func (r *resource) Paths() []string { return []string{r.Collection(), r.Item()} 
 // ReadWriteDiffer reports whether a token with only the read scope is
 // refused a write: the generated test checks the 403 when it is.
 func (r *resource) ReadWriteDiffer() bool { return r.Read != r.Write }
-
-var moduleRE = regexp.MustCompile(`(?m)^module\s+(\S+)`)
 
 func newResource(o options) (*resource, error) {
 	if !nameRE.MatchString(o.name) {
