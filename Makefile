@@ -124,8 +124,10 @@ migrate:
 test: check-generated tidy-check lint lint-spec spec-diff unit bench-smoke ogen-bench bench-http-smoke e2e check-rename check-options
 
 ## unit: the Go tests, with the race detector, and the tests of the spec guards (they run make and npm)
+# -timeout 30m: cmd/resource's end-to-end test builds and tests a copy of the
+# repository, over 10 minutes on a cold build cache.
 unit: $(NPM_CI)
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 	$(GO) test -count=1 -timeout 30m -tags guards ./cmd/speclint
 
 ## fuzz: run every fuzz target for FUZZTIME each (`make test` runs their seed corpora)

@@ -111,7 +111,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("git add: %w", err)
 		}
 	}
-	r.report(stdout, files)
+	r.report(stdout, files, !o.noGenerate)
 	return nil
 }
 
@@ -146,17 +146,21 @@ func (f file) shown() string {
 
 func lines(b []byte) int { return bytes.Count(b, []byte("\n")) }
 
-// report prints what was written and what to do next.
-func (r *resource) report(w io.Writer, files []file) {
+// report prints what was written and what to do next; generated tells
+// whether make generate and git add ran (not under -no-generate).
+func (r *resource) report(w io.Writer, files []file, generated bool) {
 	fmt.Fprintf(w, "Added the %s %q (%s):\n", r.Kind(), r.Name.Snake, strings.Join(r.Paths(), ", "))
 	for _, f := range files {
 		fmt.Fprintf(w, "  %-8s %-48s %5d lines\n", f.verb(), f.path, lines(f.content))
 	}
-	fmt.Fprintf(w, "  %-8s %-48s\n", "changed", "gen/ (make generate)")
+	staged := "Nothing is generated or staged (-no-generate): run\nmake generate, then git add them and gen/."
+	if generated {
+		fmt.Fprintf(w, "  %-8s %-48s\n", "changed", "gen/ (make generate)")
+		staged = "Everything is staged (git add); review it with\ngit diff --cached."
+	}
 	fmt.Fprintf(w, `
 Existing files changed: openapi.yaml (its section), impl/domain/stores.go (the
-registration point). Everything is staged (git add); review it with
-git diff --cached.
+registration point). %[3]s
 
 Next:
   make test                     the new tests pass as they are
@@ -164,7 +168,7 @@ Next:
   write the business rules by hand: validation beyond the spec's in
   impl/api/%[1]s.go (%[2]sFromAPI), queries beyond CRUD in the store files,
   and describe the resource in openapi.yaml (see docs/FORKING.md)
-`, r.Plural.Snake, r.Name.Camel)
+`, r.Plural.Snake, r.Name.Camel, staged)
 }
 
 // resource is what the templates are given.

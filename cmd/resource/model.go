@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -10,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/gobuffalo/flect"
+
+	"example.com/tasks/impl/validator"
 )
 
 // names are one name in the spellings the generated files need.
@@ -54,6 +57,16 @@ type field struct {
 	Optional bool
 	Min, Max string // the bounds given, "" for none: a length or a range
 }
+
+// maxExactInteger is the largest integer every JSON implementation holds
+// exactly (RFC 7493 §2.2): the samples stay within ±maxExactInteger, and
+// an integer field must allow one such value.
+const maxExactInteger = 1<<53 - 1
+
+// maxTestedLength is the longest string the generated tests send: a
+// longer one would be refused for the body's size (413) before its length
+// is checked. A longer minimum is refused; a longer maximum is not tested.
+const maxTestedLength = validator.DefaultMaxBodyBytes / 4
 
 // Default lengths of a string field given no bounds: a client cannot make
 // the server store megabytes in a name by accident.
@@ -104,15 +117,12 @@ func parseField(s string) (field, error) {
 	if !nameRE.MatchString(name) {
 		return field{}, errors.New("a name is snake_case: lower-case letters and digits, words joined by _")
 	}
+	// An enum's values may not hold a colon, so this cut is safe.
 	typ, bounds, hasBounds := strings.Cut(rest, ":")
-	if m := enumRE.FindStringSubmatch(strings.TrimSuffix(typ, "?")); m != nil {
-		// An enum's values may not hold a colon, so the cut above is safe.
-		typ = strings.Replace(typ, m[0], "enum", 1)
-		f, err := parseField(name + ":" + typ + map[bool]string{true: ":" + bounds}[hasBounds])
-		if err != nil {
-			return f, err
-		}
-		f.Enum = strings.Split(m[1], "|")
+	f := field{Name: newNames(name)}
+	f.Type, f.Optional = strings.CutSuffix(typ, "?")
+	if m := enumRE.FindStringSubmatch(f.Type); m != nil {
+		f.Type, f.Enum = "enum", strings.Split(m[1], "|")
 		for _, v := range f.Enum {
 			if !enumValueRE.MatchString(v) {
 				return f, fmt.Errorf("enum value %q: use letters, digits, _ . and -", v)
@@ -121,15 +131,18 @@ func parseField(s string) (field, error) {
 		if len(slices.Compact(slices.Sorted(slices.Values(f.Enum)))) != len(f.Enum) {
 			return f, errors.New("an enum value is given twice")
 		}
-		return f, nil
+	} else if f.Type == "enum" {
+		return f, errors.New("an enum lists its values: enum(a|b|c)")
 	}
-	f := field{Name: newNames(name)}
-	f.Type, f.Optional = strings.CutSuffix(typ, "?")
 	switch f.Type {
 	case "string", "text", "integer", "number":
-	case "boolean", "date-time", "enum":
+	case "boolean", "date-time":
 		if hasBounds {
 			return f, fmt.Errorf("a %s takes no min..max", f.Type)
+		}
+	case "enum":
+		if hasBounds {
+			return f, errors.New("an enum takes no min..max")
 		}
 	default:
 		return f, fmt.Errorf("unknown type %q: want string, text, integer, number, boolean, date-time or enum(a|b|c)", f.Type)
@@ -140,45 +153,90 @@ func parseField(s string) (field, error) {
 			return f, fmt.Errorf("bounds %q: want min..max, min.. or ..max", bounds)
 		}
 		f.Min, f.Max = lo, hi
-		if err := f.checkBounds(); err != nil {
-			return f, err
-		}
 	}
-	switch {
-	case f.Type == "string" && f.Max == "":
-		f.Max = defaultStringMax
-	case f.Type == "text" && f.Max == "":
-		f.Max = defaultTextMax
+	if f.Max == "" {
+		// The default length, which a minimum must not pass either.
+		f.Max = map[string]string{"string": defaultStringMax, "text": defaultTextMax}[f.Type]
+	}
+	var err error
+	if f.Min, f.Max, err = f.checkBounds(); err != nil {
+		return f, err
 	}
 	return f, nil
 }
 
-func (f field) checkBounds() error {
-	parse := func(s string) (float64, error) {
+// checkBounds parses the bounds given and returns them as the spec will
+// hold them: numbers in JSON's spelling (010 is 10, which YAML would read
+// as 8; +5 is 5), "" where none is given.
+func (f field) checkBounds() (lo, hi string, err error) {
+	parse := func(s string) (float64, string, error) {
 		if s == "" {
-			return 0, nil
+			return 0, "", nil
 		}
 		if f.Type == "number" {
-			return strconv.ParseFloat(s, 64)
+			v, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				return 0, "", err
+			}
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return 0, "", errors.New("not a finite number")
+			}
+			return v, jsonNumber(v), nil
 		}
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err == nil && f.Type != "integer" && n < 0 {
 			err = errors.New("a length is not negative")
 		}
-		return float64(n), err
+		return float64(n), strconv.FormatInt(n, 10), err
 	}
-	lo, err := parse(f.Min)
+	loV, lo, err := parse(f.Min)
 	if err != nil {
-		return fmt.Errorf("min %q: %w", f.Min, err)
+		return "", "", fmt.Errorf("min %q: %w", f.Min, err)
 	}
-	hi, err := parse(f.Max)
+	if f.Length() && loV > maxTestedLength {
+		return "", "", fmt.Errorf("min %s: a value that long would not fit in a request body (a server takes %d bytes unless configured)", f.Min, validator.DefaultMaxBodyBytes)
+	}
+	hiV, hi, err := parse(f.Max)
 	if err != nil {
-		return fmt.Errorf("max %q: %w", f.Max, err)
+		return "", "", fmt.Errorf("max %q: %w", f.Max, err)
 	}
-	if f.Min != "" && f.Max != "" && lo > hi {
-		return fmt.Errorf("min %s is above max %s", f.Min, f.Max)
+	if lo != "" && hi != "" && (loV > hiV || f.Type != "number" && mustInt(lo) > mustInt(hi)) {
+		return "", "", fmt.Errorf("min %s is above max %s", f.Min, f.Max)
 	}
-	return nil
+	if f.Type == "integer" && (lo != "" && mustInt(lo) > maxExactInteger || hi != "" && mustInt(hi) < -maxExactInteger) {
+		return "", "", fmt.Errorf("bounds %s..%s: allow an integer within ±%d, which JSON numbers hold exactly (RFC 7493 §2.2)", f.Min, f.Max, int64(maxExactInteger))
+	}
+	return lo, hi, nil
+}
+
+// mustInt parses an integer checkBounds has checked.
+func mustInt(s string) int64 {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		panic(err)
+	}
+	return n
+}
+
+// floatLiteral is jsonNumber made a float literal in Go, so that a
+// number field's value in an `any` is a float64 as JSON decodes it, and
+// 1e20 does not overflow an int: 1.0, 100000000000000000000.0.
+func floatLiteral(v float64) string {
+	s := jsonNumber(v)
+	if !strings.ContainsAny(s, ".e") {
+		s += ".0" // JSON reads it as the same number
+	}
+	return s
+}
+
+// jsonNumber spells v as encoding/json does: 0.5, 100, 1e+21. It is a
+// number in YAML and a float or integer literal in Go.
+func jsonNumber(v float64) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // checkBounds refuses NaN and infinities
+	}
+	return string(b)
 }
 
 // Length reports whether the bounds are a string's length.
@@ -217,17 +275,47 @@ func (f field) sample(n int) (jsonValue, goValue string) {
 		s := []string{"first ", "second "}[n-1] + f.Name.Words
 		lo, _ := strconv.Atoi(f.Min)
 		hi, _ := strconv.Atoi(f.Max)
-		for len(s) < lo {
-			s += "x"
-		}
+		s += strings.Repeat("x", max(lo-len(s), 0))
 		if len(s) > hi {
-			s = s[len(s)-hi:] // the end differs between the two samples
+			s = s[:hi] // the first letter differs between the two samples
 		}
 		q := strconv.Quote(s)
 		return q, q
-	case "integer", "number":
-		step := map[string]float64{"integer": 1, "number": 0.25}[f.Type]
-		v := map[string]float64{"integer": 7, "number": 1.5}[f.Type]
+	case "integer":
+		// In int64 (a float64 cannot hold every integer near the bounds),
+		// and within ±maxExactInteger (checkBounds makes sure the bounds
+		// allow it): kin-openapi reads the spec's examples, which are
+		// samples, as float64s.
+		const exact = maxExactInteger
+		lo, loErr := strconv.ParseInt(f.Min, 10, 64)
+		hi, hiErr := strconv.ParseInt(f.Max, 10, 64)
+		if loErr != nil {
+			lo = math.MinInt64
+		}
+		if hiErr != nil {
+			hi = math.MaxInt64
+		}
+		v := int64(7)
+		switch {
+		case loErr == nil:
+			v = lo
+		case hiErr == nil:
+			v = hi
+		}
+		lo, hi = max(lo, -exact), min(hi, exact)
+		v = min(max(v, lo), hi)
+		if n == 2 {
+			switch {
+			case v < hi:
+				v++
+			case v > lo:
+				v--
+			}
+		}
+		s := strconv.FormatInt(v, 10)
+		return s, s
+	case "number":
+		v := 1.5
 		lo, loErr := strconv.ParseFloat(f.Min, 64)
 		hi, hiErr := strconv.ParseFloat(f.Max, 64)
 		switch {
@@ -237,16 +325,28 @@ func (f field) sample(n int) (jsonValue, goValue string) {
 			v = hi
 		}
 		if n == 2 {
-			if hiErr != nil || v+step <= hi {
-				v += step
-			} else if loErr != nil || v-step >= lo {
-				v -= step
+			// A step of 0.25, or less to stay in bounds; the next float64
+			// where v+0.25 is v (from 2^53 on).
+			step := func(dir float64) float64 {
+				w := v + dir*0.25
+				if w == v {
+					w = math.Nextafter(v, dir*math.Inf(1))
+				}
+				if dir > 0 && hiErr == nil {
+					w = min(w, hi)
+				}
+				if dir < 0 && loErr == nil {
+					w = max(w, lo)
+				}
+				return w
+			}
+			if up := step(+1); up != v && !math.IsInf(up, 0) {
+				v = up
+			} else if down := step(-1); !math.IsInf(down, 0) {
+				v = down
 			}
 		}
-		s := strconv.FormatFloat(v, 'f', -1, 64)
-		if f.Type == "number" && !strings.ContainsAny(s, ".e") {
-			s += ".0" // a float literal in Go; JSON reads it as the same number
-		}
+		s := floatLiteral(v)
 		return s, s
 	case "boolean":
 		return strconv.FormatBool(n == 1), strconv.FormatBool(n == 1)
@@ -292,19 +392,39 @@ func (f field) Differs() bool { return f.Sample() != f.Sample2() }
 
 // beyond returns bound moved by one in direction dir, as a Go literal;
 // false when there is no bound or no number beyond it (math.MaxInt64).
+//
+// The validator compares numbers as float64, in which integers beyond 2^53
+// are rounded: 2^53+1 is not above a maximum of 2^53. So the value
+// returned differs from the bound as a float64 too: bound±1 where that
+// holds, else the next float64, as an integer that fits an int64.
 func (f field) beyond(bound string, dir int64) (string, bool) {
 	if bound == "" {
 		return "", false
 	}
 	if f.Type == "number" {
 		v, _ := strconv.ParseFloat(bound, 64)
-		return strconv.FormatFloat(v+float64(dir), 'g', -1, 64), true
+		w := v + float64(dir)
+		if w == v {
+			w = math.Nextafter(v, float64(dir)*math.Inf(1))
+		}
+		if math.IsInf(w, 0) {
+			return "", false
+		}
+		return floatLiteral(w), true
 	}
 	v, _ := strconv.ParseInt(bound, 10, 64)
 	if (dir > 0 && v == math.MaxInt64) || (dir < 0 && v == math.MinInt64) {
 		return "", false
 	}
-	return strconv.FormatInt(v+dir, 10), true
+	w := v + dir
+	if float64(w) == float64(v) {
+		next := math.Nextafter(float64(v), float64(dir)*math.Inf(1))
+		if next >= 0x1p63 || next < -0x1p63 {
+			return "", false // no int64 is beyond it as a float64
+		}
+		w = int64(next)
+	}
+	return strconv.FormatInt(w, 10), true
 }
 
 // invalid is a value of the field the spec refuses, as a Go expression of
@@ -320,8 +440,9 @@ func (f field) Invalid() []invalid {
 			lo, _ := strconv.Atoi(f.Min)
 			out = append(out, invalid{"shorter than " + f.Min, fmt.Sprintf("strings.Repeat(\"x\", %d)", lo-1)})
 		}
-		hi, _ := strconv.Atoi(f.Max)
-		out = append(out, invalid{"longer than " + f.Max, fmt.Sprintf("strings.Repeat(\"x\", %d)", hi+1)})
+		if hi, _ := strconv.Atoi(f.Max); hi < maxTestedLength {
+			out = append(out, invalid{"longer than " + f.Max, fmt.Sprintf("strings.Repeat(\"x\", %d)", hi+1)})
+		}
 		if f.Type == "string" {
 			out = append(out, invalid{"a line break in one line", `"a\nb"`})
 		} else {
@@ -344,7 +465,11 @@ func (f field) Invalid() []invalid {
 	case "date-time":
 		out = append(out, invalid{"not a date-time", `"yesterday"`})
 	case "enum":
-		out = append(out, invalid{"not one of the values", `"not-a-value"`})
+		v := "not-a-value"
+		for slices.Contains(f.Enum, v) {
+			v += "-"
+		}
+		out = append(out, invalid{"not one of the values", strconv.Quote(v)})
 	}
 	if !f.Optional {
 		out = append(out, invalid{"null", "nil"})

@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"text/template"
 
@@ -284,7 +286,12 @@ func (f field) Schema(nullable bool) string {
 	case "date-time":
 		line("format: date-time")
 	case "enum":
-		line("enum: [%s]", strings.Join(f.Enum, ", "))
+		// Quoted: YAML reads true, null or 1.0 unquoted as no string.
+		quoted := make([]string, len(f.Enum))
+		for i, v := range f.Enum {
+			quoted[i] = strconv.Quote(v)
+		}
+		line("enum: [%s]", strings.Join(quoted, ", "))
 	}
 	line("example: %s", f.Sample())
 	return b.String()
@@ -560,6 +567,24 @@ func (r *resource) ExamplePath() string {
 		p = strings.Replace(p, "{"+r.Parent.Param+"}", r.Parent.ExampleID(), 1)
 	}
 	return strings.Replace(p, "{id}", r.ExampleID(), 1)
+}
+
+// ServerPath is the path of the spec's first server URL (/v1), which a
+// Location holds before the resource's path: "" for none.
+func (r *resource) ServerPath() string {
+	servers := get(r.spec.tree, "servers")
+	if servers == nil || servers.Kind != yaml.SequenceNode || len(servers.Content) == 0 {
+		return ""
+	}
+	first := get(servers.Content[0], "url")
+	if first == nil {
+		return ""
+	}
+	u, err := url.Parse(first.Value)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSuffix(u.Path, "/")
 }
 
 // NewParentParam reports whether the spec lacks the parameter of the
