@@ -151,11 +151,11 @@ func lines(b []byte) int { return bytes.Count(b, []byte("\n")) }
 func (r *resource) report(w io.Writer, files []file, generated bool) {
 	fmt.Fprintf(w, "Added the %s %q (%s):\n", r.Kind(), r.Name.Snake, strings.Join(r.Paths(), ", "))
 	for _, f := range files {
-		fmt.Fprintf(w, "  %-8s %-48s %5d lines\n", f.verb(), f.path, lines(f.content))
+		fmt.Fprintf(w, "  %-8s %-58s %5d lines\n", f.verb(), f.path, lines(f.content))
 	}
 	staged := "Nothing is generated or staged (-no-generate): run\nmake generate, then git add them and gen/."
 	if generated {
-		fmt.Fprintf(w, "  %-8s %-48s\n", "changed", "gen/ (make generate)")
+		fmt.Fprintf(w, "  %-8s %-58s\n", "changed", "gen/ (make generate)")
 		staged = "Everything is staged (git add); review it with\ngit diff --cached."
 	}
 	fmt.Fprintf(w, `
