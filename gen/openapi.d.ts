@@ -541,7 +541,7 @@ export interface components {
          */
         TaskID: string;
         /**
-         * @description The largest number of tasks to return.
+         * @description The largest number of items to return.
          * @example 20
          */
         Limit: number;
@@ -673,7 +673,7 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description The largest number of tasks to return.
+                 * @description The largest number of items to return.
                  * @example 20
                  */
                 limit?: components["parameters"]["Limit"];
