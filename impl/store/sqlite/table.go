@@ -63,7 +63,7 @@ func (t table[T, R]) create(ctx context.Context, d *DB, v T) (T, error) {
 		args = append(args, r.Parent.String())
 	}
 	args = append(append(args, r.Version, fromTime(r.CreatedAt), fromTime(r.UpdatedAt)), t.values(&v)...)
-	_, err := d.db.ExecContext(ctx, `INSERT INTO `+t.name+` (`+t.all()+`) VALUES (?`+strings.Repeat(", ?", len(args)-1)+`)`, args...)
+	_, err := d.exec(ctx, `INSERT INTO `+t.name+` (`+t.all()+`) VALUES (?`+strings.Repeat(", ?", len(args)-1)+`)`, args...)
 	if t.parent.column != "" && isForeignKey(err) {
 		// The parent does not exist for this owner: the foreign key is on
 		// (owner, parent id), so another owner's row does not count.
@@ -77,7 +77,7 @@ func (t table[T, R]) create(ctx context.Context, d *DB, v T) (T, error) {
 
 func (t table[T, R]) get(ctx context.Context, d *DB, owner string, parent, id uuid.UUID) (T, error) {
 	where, args := t.where(owner, parent)
-	v, err := t.scanRow(d.db.QueryRowContext(ctx, `SELECT `+t.all()+` FROM `+t.name+` WHERE `+where+` AND id = ?`, append(args, id.String())...))
+	v, err := t.scanRow(d.queryRow(ctx, d.read, `SELECT `+t.all()+` FROM `+t.name+` WHERE `+where+` AND id = ?`, append(args, id.String())...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, domain.ErrNotFound
 	}
@@ -100,7 +100,7 @@ func (t table[T, R]) update(ctx context.Context, d *DB, owner string, v T, match
 	args := append(append(t.values(&v), fromTime(domain.Timestamp(r.UpdatedAt))), scope...)
 	// One statement checks the owner and the version and writes: no other
 	// writer can slip in between.
-	got, err := t.scanRow(d.db.QueryRowContext(ctx, `UPDATE `+t.name+` SET `+strings.Join(set, ", ")+`
+	got, err := t.scanRow(d.queryRow(ctx, d.write, `UPDATE `+t.name+` SET `+strings.Join(set, ", ")+`
 		WHERE `+where+` AND id = ? AND (? = 0 OR version = ?) RETURNING `+t.all(),
 		append(args, r.ID.String(), match, match)...))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -114,7 +114,7 @@ func (t table[T, R]) update(ctx context.Context, d *DB, owner string, v T, match
 
 func (t table[T, R]) delete(ctx context.Context, d *DB, owner string, parent, id uuid.UUID, match int64) error {
 	where, args := t.where(owner, parent)
-	res, err := d.db.ExecContext(ctx, `DELETE FROM `+t.name+` WHERE `+where+` AND id = ? AND (? = 0 OR version = ?)`,
+	res, err := d.exec(ctx, `DELETE FROM `+t.name+` WHERE `+where+` AND id = ? AND (? = 0 OR version = ?)`,
 		append(args, id.String(), match, match)...)
 	if err != nil {
 		return wrap("delete from "+t.name, err)
@@ -144,7 +144,7 @@ func (t table[T, R]) list(ctx context.Context, d *DB, owner string, parent uuid.
 		args = append(args, fromTime(after.CreatedAt), after.ID.String())
 	}
 	// One more than asked tells whether more follow.
-	rows, err := d.db.QueryContext(ctx, `SELECT `+t.all()+` FROM `+t.name+` WHERE `+where+`
+	rows, err := d.query(ctx, d.read, `SELECT `+t.all()+` FROM `+t.name+` WHERE `+where+`
 		ORDER BY created_at, id LIMIT ?`, append(args, limit+1)...)
 	if err != nil {
 		return nil, false, wrap("list "+t.name, err)
