@@ -149,6 +149,7 @@ func open(dsn string, o store.Options) (*sql.DB, error) {
 		otelsql.WithAttributes(semconv.DBSystemNameSQLite),
 		otelsql.WithSpanOptions(otelsql.SpanOptions{OmitConnResetSession: true, OmitRows: true, OmitConnPrepare: true}))
 }
+
 // New uses db as it is, for reads and writes, with no migration: for a
 // pool configured by the caller, and for tests that need a database that
 // fails.
