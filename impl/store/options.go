@@ -31,8 +31,8 @@ type Options struct {
 	Readers int
 }
 
-// WithReaders sizes SQLite's read pool: n connections (n > 0). PostgreSQL
-// sizes its pool from its URL (pool_max_conns).
+// WithReaders sizes SQLite's read pool: n connections, or its default for
+// 0. PostgreSQL sizes its pool from its URL (pool_max_conns).
 func WithReaders(n int) Option { return func(o *Options) { o.Readers = n } }
 
 // WithTelemetry has the database report its calls to t.
