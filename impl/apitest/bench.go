@@ -159,7 +159,7 @@ func bareChi(db backend.DB) http.Handler {
 			fail(w, http.StatusNotFound, "")
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"id": t.ID, "title": t.Title, "status": t.Status, "created_at": t.CreatedAt, "updated_at": t.UpdatedAt})
+		writeJSON(w, http.StatusOK, toJSON(t))
 	}))
 	r.Post("/v1/tasks", authed("tasks:write", func(w http.ResponseWriter, r *http.Request, p principal) {
 		var in struct{ Title, Status string }
@@ -173,7 +173,24 @@ func bareChi(db backend.DB) http.Handler {
 			fail(w, http.StatusInternalServerError, "")
 			return
 		}
-		writeJSON(w, http.StatusCreated, map[string]any{"id": t.ID, "title": t.Title, "status": t.Status, "created_at": t.CreatedAt, "updated_at": t.UpdatedAt})
+		writeJSON(w, http.StatusCreated, toJSON(t))
 	}))
 	return r
+}
+
+// taskJSON is a task as bare chi renders it: the spec's Task, but for the
+// description, which the benchmarks never set. A struct, as a hand-written
+// handler would use, not a map: a map costs encoding/json about 15 more
+// allocations per task, which would make the baseline the slowest stack on
+// a page of 20.
+type taskJSON struct {
+	ID        uuid.UUID `json:"id"`
+	Title     string    `json:"title"`
+	Status    string    `json:"status"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+func toJSON(t domain.Task) taskJSON {
+	return taskJSON{ID: t.ID, Title: t.Title, Status: t.Status, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
 }
