@@ -62,7 +62,7 @@ func serve(args []string) error {
 		return err
 	}
 	defer db.Close()
-	id, err := apitest.SeedTask(ctx, db)
+	id, err := apitest.SeedStore(ctx, db)
 	if err != nil {
 		return err
 	}
