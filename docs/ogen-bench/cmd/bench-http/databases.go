@@ -1,22 +1,28 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-
-	"github.com/jackc/pgx/v5"
-
-	"example.com/tasks/impl/store/postgres/pgtest"
 )
 
-// databases are the databases -dbs may name, in the tables' order.
-var databases = []string{"memory", "sqlite", "postgres"}
+// databases are the databases -dbs may name, in the tables' order;
+// postgres.go adds "postgres".
+var databases = []string{"memory", "sqlite"}
+
+// postgresServer is the run's PostgreSQL server; startPostgres starts one
+// (postgres.go sets it).
+type postgresServer interface {
+	// create makes an empty database and returns its URL.
+	create(name string) (string, error)
+	drop(name string) error
+	close() error
+}
+
+var startPostgres func() (postgresServer, error)
 
 // parseDBs reads -dbs: names of databases, comma-separated, returned in the
 // order of databases.
@@ -42,7 +48,7 @@ type databaseSet struct {
 	round    int
 	// pg is the run's PostgreSQL server, nil if postgres is not in -dbs or
 	// did not start; pgErr says why it did not.
-	pg      *pgtest.Server
+	pg      postgresServer
 	pgErr   error
 	created []string // this round's PostgreSQL databases
 }
@@ -54,7 +60,7 @@ func openDatabases(dbs []string, dir string) (*databaseSet, error) {
 	d := &databaseSet{dir: dir}
 	if slices.Contains(dbs, "postgres") {
 		fmt.Fprintln(os.Stderr, "starting PostgreSQL (impl/store/postgres/pgtest)")
-		d.pg, d.pgErr = pgtest.Start()
+		d.pg, d.pgErr = startPostgres()
 	}
 	return d, d.newRound()
 }
@@ -79,16 +85,12 @@ func (d *databaseSet) fresh(db, name string) (string, error) {
 		if d.pg == nil {
 			return "", fmt.Errorf("postgres did not start: %w", d.pgErr)
 		}
-		if err := d.pgExec("CREATE DATABASE " + pgx.Identifier{name}.Sanitize()); err != nil {
-			return "", err
-		}
-		d.created = append(d.created, name)
-		u, err := url.Parse(d.pg.URL())
+		url, err := d.pg.create(name)
 		if err != nil {
 			return "", err
 		}
-		u.Path = "/" + name
-		return u.String(), nil
+		d.created = append(d.created, name)
+		return url, nil
 	}
 	return "", fmt.Errorf("unknown database %q", db)
 }
@@ -98,30 +100,17 @@ func (d *databaseSet) fresh(db, name string) (string, error) {
 func (d *databaseSet) endRound() error {
 	var errs []error
 	for _, name := range d.created {
-		// FORCE: a stopped server's sessions may not have ended yet.
-		errs = append(errs, d.pgExec("DROP DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"))
+		errs = append(errs, d.pg.drop(name))
 	}
 	d.created = nil
 	errs = append(errs, os.RemoveAll(d.roundDir), d.newRound())
 	return errors.Join(errs...)
 }
 
-// pgExec runs one statement on the PostgreSQL server's postgres database.
-func (d *databaseSet) pgExec(sql string) error {
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, d.pg.URL())
-	if err != nil {
-		return err
-	}
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, sql)
-	return err
-}
-
 // close stops the PostgreSQL server and removes its folder.
 func (d *databaseSet) close() {
 	if d.pg != nil {
-		if err := d.pg.Close(); err != nil {
+		if err := d.pg.close(); err != nil {
 			fmt.Fprintln(os.Stderr, "bench-http:", err)
 		}
 		d.pg = nil
