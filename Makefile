@@ -201,11 +201,11 @@ bench-smoke:
 		$(GO) test -run '^$$' -bench Startup -benchtime=1x ./impl/validator 2>&1) || { echo "$$out"; exit 1; }; \
 	echo "benchmarks ran"
 
-## bench-http: bare chi, full (access log to a file), full (log discarded) and ogen as server processes under loopback load, from outside (docs/PERFORMANCE.md); knobs BENCH_HTTP_ROUNDS, BENCH_HTTP_REQUESTS, BENCH_HTTP_WARMUP, BENCH_HTTP_CONNECTIONS, BENCH_HTTP_PROFILE (a folder for CPU profiles), BENCH_HTTP_PIN (yes: servers on CPU 0, load on the others)
+## bench-http: bare chi, full (access log to a file), full (log discarded) and ogen as server processes on each database, and bare chi on a Go map, under loopback load, from outside (docs/PERFORMANCE.md); knobs BENCH_HTTP_DBS (some of memory,sqlite,postgres; all by default), BENCH_HTTP_ROUNDS, BENCH_HTTP_REQUESTS, BENCH_HTTP_WARMUP, BENCH_HTTP_CONNECTIONS, BENCH_HTTP_PROFILE (a folder for CPU profiles), BENCH_HTTP_PIN (yes: servers on CPU 0, load and PostgreSQL on the others)
 bench-http:
 	$(OGEN_MAKE) bench-http $(if $(BENCH_HTTP_PROFILE),BENCH_HTTP_PROFILE=$(abspath $(BENCH_HTTP_PROFILE)))
 
-# bench-http-smoke: bench-http briefly, statuses checked, no timing judged
+# bench-http-smoke: bench-http briefly, every stack on every database, statuses and list items checked, no timing judged
 bench-http-smoke:
 	$(OGEN_MAKE) bench-http-smoke
 

@@ -72,6 +72,7 @@ type config struct {
 	shutdownTimeout time.Duration
 	logFormat       string
 	db              string
+	dbReaders       int
 	validateResp    bool
 	requireIfMatch  bool
 	apiKeysFile     string // option:apikey
@@ -114,6 +115,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 20*time.Second, "grace period for in-flight requests on SIGINT/SIGTERM")
 	fs.StringVar(&c.logFormat, "log-format", "json", "log format: json or text")
 	fs.StringVar(&c.db, "db", "memory:", "where data is kept: "+backend.Forms)
+	fs.IntVar(&c.dbReaders, "db-readers", 0, "SQLite (memory:, sqlite:): connections that read at once, beside the one that writes; 0 is one per CPU (GOMAXPROCS). PostgreSQL sizes its pool in its URL (pool_max_conns)")
 	fs.BoolVar(&c.requireIfMatch, "require-if-match", false, "answer 428 to a write without If-Match, so that no update is made blind")
 	fs.BoolVar(&c.validateResp, "validate-responses", false, "check every response against the spec; a drift is logged and answered 500 (development, CI)")
 	fs.StringVar(&c.apiKeysFile, "api-keys-file", "", "YAML file of API keys, as --tokens-file but without scopes") // option:apikey
@@ -153,6 +155,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	if c.limits.MaxHeaderBytes <= 0 {
 		errs = append(errs, errors.New("--max-header-bytes must be positive"))
+	}
+	if c.dbReaders < 0 {
+		errs = append(errs, errors.New("--db-readers must not be negative"))
 	}
 	if c.drainDelay < 0 {
 		errs = append(errs, errors.New("--drain-delay must not be negative"))
@@ -209,7 +214,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	} // option:oidc
 	// A database that is wrong or unreachable stops the start: no fallback.
 	db, err := backend.Open(ctx, cfg.db, logger,
-		store.WithTelemetry(obs.store))
+		store.WithTelemetry(obs.store), store.WithReaders(cfg.dbReaders))
 	if err != nil {
 		return fmt.Errorf("--db: %w", err)
 	}

@@ -1,8 +1,10 @@
 package ogenbench_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -38,6 +40,8 @@ func TestServerKeepsTheContract(t *testing.T) {
 		apitest.Scenario{Name: "UnknownField400", Method: "POST", Path: "/v1/tasks", Token: apitest.AliceToken, Body: `{"title":"x","owner":"bob"}`, Want: http.StatusBadRequest},
 		apitest.Scenario{Name: "BadStatus400", Method: "POST", Path: "/v1/tasks", Token: apitest.AliceToken, Body: `{"title":"x","status":"later"}`, Want: http.StatusBadRequest},
 		apitest.Scenario{Name: "ControlChar400", Method: "POST", Path: "/v1/tasks", Token: apitest.AliceToken, Body: `{"title":"a\u0000b"}`, Want: http.StatusBadRequest},
+		apitest.Scenario{Name: "BadCursor400", Method: "GET", Path: "/v1/tasks?cursor=zz", Token: apitest.BobToken, Want: http.StatusBadRequest},
+		apitest.Scenario{Name: "Limit0400", Method: "GET", Path: "/v1/tasks?limit=0", Token: apitest.BobToken, Want: http.StatusBadRequest},
 	)
 	for _, sc := range cases {
 		t.Run(sc.Name, func(t *testing.T) {
@@ -45,8 +49,8 @@ func TestServerKeepsTheContract(t *testing.T) {
 			req := sc.Request()
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
-			if rec.Code != sc.Want {
-				t.Fatalf("status %d, want %d: %s", rec.Code, sc.Want, rec.Body)
+			if err := sc.Check(rec.Code, rec.Body.Bytes()); err != nil {
+				t.Fatal(err)
 			}
 			if err := checker.Check(req, rec.Code, rec.Header(), rec.Body.Bytes()); err != nil {
 				t.Error(err)
@@ -63,5 +67,45 @@ func TestServerKeepsTheContract(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestListPages follows the list's next cursor: the ogen server pages
+// through bob's tasks as ours does, each once, in order.
+func TestListPages(t *testing.T) {
+	t.Parallel()
+	db := apitest.MemoryDB(t)
+	apitest.Seed(t, db)
+	h, err := ogenbench.New(db, apitest.Tokens())
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _, err := db.ListTasks(t.Context(), "bob", nil, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	path := "/v1/tasks?limit=7"
+	for range len(all) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, apitest.Scenario{Method: "GET", Path: path, Token: apitest.BobToken}.Request())
+		var page gen.TaskPage
+		if err := json.Unmarshal(rec.Body.Bytes(), &page); rec.Code != http.StatusOK || err != nil {
+			t.Fatalf("%s: status %d, %v: %s", path, rec.Code, err, rec.Body)
+		}
+		for _, it := range page.Items {
+			got = append(got, it.Id.String())
+		}
+		if page.NextCursor == nil {
+			break
+		}
+		path = "/v1/tasks?limit=7&cursor=" + *page.NextCursor
+	}
+	var want []string
+	for _, task := range all {
+		want = append(want, task.ID.String())
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("pages hold %v, want %v", got, want)
 	}
 }

@@ -26,7 +26,14 @@ type Option func(*Options)
 // Options are what Option sets.
 type Options struct {
 	Telemetry Telemetry
+	// Readers is how many connections of SQLite's read pool may be open
+	// at once; 0 means its default (sqlite.Readers).
+	Readers int
 }
+
+// WithReaders sizes SQLite's read pool: n connections, or its default for
+// 0. PostgreSQL sizes its pool from its URL (pool_max_conns).
+func WithReaders(n int) Option { return func(o *Options) { o.Readers = n } }
 
 // WithTelemetry has the database report its calls to t.
 func WithTelemetry(t Telemetry) Option { return func(o *Options) { o.Telemetry = t } }

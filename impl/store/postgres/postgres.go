@@ -58,6 +58,13 @@ func Open(ctx context.Context, url string, logger *slog.Logger, opts ...store.Op
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = connectTimeout
 	}
+	// Prepared statements: pgx's default mode (cache_statement) prepares a
+	// query on a connection the first time it runs there and keeps it (512
+	// per connection), so PostgreSQL parses and plans each query once per
+	// connection; the queries of table.go are the same text each time, so
+	// they hit the cache. A pooler in transaction mode that cannot keep
+	// prepared statements (PgBouncer before 1.21) needs
+	// default_query_exec_mode=exec in the URL, which pgx reads.
 	// Times read back in UTC, as every engine returns them (pgx's default
 	// is the machine's zone): a client sees the offset it was given.
 	cfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {

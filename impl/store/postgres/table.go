@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -30,53 +31,104 @@ type table[T any, R domain.Row[T]] struct {
 	columns []string
 	values  func(*T) []any
 	scan    func(*T) []any
-}
 
-// args collects a statement's arguments; add returns the placeholder of
-// the one it adds ($1, $2, ...).
-type args []any
-
-func (a *args) add(v any) string {
-	*a = append(*a, v)
-	return "$" + strconv.Itoa(len(*a))
+	once sync.Once
+	sql  tableSQL // its statements, written once (statements)
 }
 
 // parentRef names a nested resource's parent: its table and the column
 // holding its id, e.g. {"tasks", "task_id"}.
 type parentRef struct{ table, column string }
 
-// all lists every column, in the order scanRow reads them.
-func (t table[T, R]) all() string {
-	cols := []string{"id", "owner"}
-	if t.parent.column != "" {
-		cols = append(cols, t.parent.column)
-	}
-	return strings.Join(append(append(cols, "version", "created_at", "updated_at"), t.columns...), ", ")
+// tableSQL is the text of a table's statements, built once. pgx prepares
+// each on a connection the first time it runs there (postgres.go).
+type tableSQL struct {
+	insert, get, update, delete, exists, list, listAfter, parentExists string
 }
 
-// where is the WHERE clause that scopes a query to one owner (and parent).
-func (t table[T, R]) where(a *args, owner string, parent uuid.UUID) string {
+// statements returns the table's statements. Every WHERE clause starts with
+// the scope: the owner, and the parent of a nested resource (scope).
+func (t *table[T, R]) statements() *tableSQL {
+	t.once.Do(func() {
+		n := 0
+		next := func() string { n++; return "$" + strconv.Itoa(n) }
+		cols := []string{"id", "owner"}
+		if t.parent.column != "" {
+			cols = append(cols, t.parent.column)
+		}
+		cols = append(append(cols, "version", "created_at", "updated_at"), t.columns...)
+		all := strings.Join(cols, ", ")
+		// where writes the scope and the id, numbered from $1 onwards after
+		// the placeholders already taken.
+		where := func(withID bool) string {
+			w := " WHERE owner = " + next()
+			if t.parent.column != "" {
+				w += " AND " + t.parent.column + " = " + next()
+			}
+			if withID {
+				w += " AND id = " + next()
+			}
+			return w
+		}
+		reset := func() { n = 0 }
+
+		marks := make([]string, len(cols))
+		for i := range marks {
+			marks[i] = next()
+		}
+		t.sql.insert = `INSERT INTO ` + t.name + ` (` + all + `) VALUES (` + strings.Join(marks, ", ") + `)`
+		reset()
+		t.sql.get = `SELECT ` + all + ` FROM ` + t.name + where(true)
+		reset()
+		t.sql.exists = `SELECT 1 FROM ` + t.name + where(true)
+		reset()
+		set := ""
+		for _, c := range t.columns {
+			set += c + " = " + next() + ", "
+		}
+		set += "updated_at = " + next() + ", version = version + 1"
+		w := where(true)
+		m := next()
+		// One statement checks the owner and the version and writes. Under
+		// READ COMMITTED a concurrent writer waits for the row lock, then
+		// re-checks the version against the row as committed: only one of
+		// them matches.
+		t.sql.update = `UPDATE ` + t.name + ` SET ` + set + w + ` AND (` + m + `::bigint = 0 OR version = ` + m + `) RETURNING ` + all
+		reset()
+		w = where(true)
+		m = next()
+		t.sql.delete = `DELETE FROM ` + t.name + w + ` AND (` + m + `::bigint = 0 OR version = ` + m + `)`
+		reset()
+		// One more than asked tells whether more follow.
+		t.sql.list = `SELECT ` + all + ` FROM ` + t.name + where(false) + ` ORDER BY created_at, id LIMIT ` + next()
+		reset()
+		w = where(false)
+		t.sql.listAfter = `SELECT ` + all + ` FROM ` + t.name + w + ` AND (created_at, id) > (` + next() + `, ` + next() + `) ORDER BY created_at, id LIMIT ` + next()
+		t.sql.parentExists = `SELECT 1 FROM ` + t.parent.table + ` WHERE owner = $1 AND id = $2`
+	})
+	return &t.sql
+}
+
+// scope returns the arguments of a WHERE clause's scope, with room for
+// more.
+func (t *table[T, R]) scope(owner string, parent uuid.UUID, more int) []any {
+	args := make([]any, 0, 2+more)
 	if t.parent.column == "" {
-		return "owner = " + a.add(owner)
+		return append(args, owner)
 	}
-	return "owner = " + a.add(owner) + " AND " + t.parent.column + " = " + a.add(parent)
+	return append(args, owner, parent)
 }
 
-func (t table[T, R]) create(ctx context.Context, d *DB, v T) (T, error) {
+func (t *table[T, R]) create(ctx context.Context, d *DB, v T) (T, error) {
 	r := R(&v).Rec()
 	r.Version = 1
 	r.CreatedAt, r.UpdatedAt = domain.Timestamp(r.CreatedAt), domain.Timestamp(r.UpdatedAt)
-	values := []any{r.ID, r.Owner}
+	args := []any{r.ID, r.Owner}
 	if t.parent.column != "" {
-		values = append(values, r.Parent)
+		args = append(args, r.Parent)
 	}
-	values = append(append(values, r.Version, r.CreatedAt, r.UpdatedAt), t.values(&v)...)
-	var a args
-	marks := make([]string, len(values))
-	for i, v := range values {
-		marks[i] = a.add(v)
-	}
-	_, err := d.pool.Exec(ctx, `INSERT INTO `+t.name+` (`+t.all()+`) VALUES (`+strings.Join(marks, ", ")+`)`, a...)
+	args = append(append(args, r.Version, r.CreatedAt, r.UpdatedAt), t.values(&v)...)
+	_, err := d.pool.Exec(ctx, t.statements().insert, args...)
 	if t.parent.column != "" && isForeignKey(err) {
 		// The parent does not exist for this owner: the foreign key is on
 		// (owner, parent id), so another owner's row does not count.
@@ -88,10 +140,8 @@ func (t table[T, R]) create(ctx context.Context, d *DB, v T) (T, error) {
 	return v, nil
 }
 
-func (t table[T, R]) get(ctx context.Context, d *DB, owner string, parent, id uuid.UUID) (T, error) {
-	var a args
-	where := t.where(&a, owner, parent)
-	v, err := t.scanRow(d.pool.QueryRow(ctx, `SELECT `+t.all()+` FROM `+t.name+` WHERE `+where+` AND id = `+a.add(id), a...))
+func (t *table[T, R]) get(ctx context.Context, d *DB, owner string, parent, id uuid.UUID) (T, error) {
+	v, err := t.scanRow(d.pool.QueryRow(ctx, t.statements().get, append(t.scope(owner, parent, 1), id)...))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return v, domain.ErrNotFound
 	}
@@ -103,21 +153,11 @@ func (t table[T, R]) get(ctx context.Context, d *DB, owner string, parent, id uu
 
 // update writes v's own columns and UpdatedAt over the row v.ID, if its
 // version is match (any version for domain.AnyVersion).
-func (t table[T, R]) update(ctx context.Context, d *DB, owner string, v T, match int64) (T, error) {
+func (t *table[T, R]) update(ctx context.Context, d *DB, owner string, v T, match int64) (T, error) {
 	r := R(&v).Rec()
-	var a args
-	set := make([]string, 0, len(t.columns)+2)
-	for i, value := range t.values(&v) {
-		set = append(set, t.columns[i]+" = "+a.add(value))
-	}
-	set = append(set, "updated_at = "+a.add(domain.Timestamp(r.UpdatedAt)), "version = version + 1")
-	where := t.where(&a, owner, r.Parent) + " AND id = " + a.add(r.ID)
-	m := a.add(match)
-	// One statement checks the owner and the version and writes. Under READ
-	// COMMITTED a concurrent writer waits for the row lock, then re-checks
-	// the version against the row as committed: only one of them matches.
-	got, err := t.scanRow(d.pool.QueryRow(ctx, `UPDATE `+t.name+` SET `+strings.Join(set, ", ")+`
-		WHERE `+where+` AND (`+m+`::bigint = 0 OR version = `+m+`) RETURNING `+t.all(), a...))
+	args := append(t.values(&v), domain.Timestamp(r.UpdatedAt))
+	args = append(append(args, t.scope(owner, r.Parent, 0)...), r.ID, match)
+	got, err := t.scanRow(d.pool.QueryRow(ctx, t.statements().update, args...))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return v, store.WhyNoRow(match, t.exists(ctx, d, owner, r.Parent, r.ID))
 	}
@@ -127,11 +167,8 @@ func (t table[T, R]) update(ctx context.Context, d *DB, owner string, v T, match
 	return got, nil
 }
 
-func (t table[T, R]) delete(ctx context.Context, d *DB, owner string, parent, id uuid.UUID, match int64) error {
-	var a args
-	where := t.where(&a, owner, parent) + " AND id = " + a.add(id)
-	m := a.add(match)
-	tag, err := d.pool.Exec(ctx, `DELETE FROM `+t.name+` WHERE `+where+` AND (`+m+`::bigint = 0 OR version = `+m+`)`, a...)
+func (t *table[T, R]) delete(ctx context.Context, d *DB, owner string, parent, id uuid.UUID, match int64) error {
+	tag, err := d.pool.Exec(ctx, t.statements().delete, append(t.scope(owner, parent, 2), id, match)...)
 	if err != nil {
 		return wrap("delete from "+t.name, err)
 	}
@@ -141,26 +178,21 @@ func (t table[T, R]) delete(ctx context.Context, d *DB, owner string, parent, id
 	return nil
 }
 
-func (t table[T, R]) exists(ctx context.Context, d *DB, owner string, parent, id uuid.UUID) func() (bool, error) {
+func (t *table[T, R]) exists(ctx context.Context, d *DB, owner string, parent, id uuid.UUID) func() (bool, error) {
 	return func() (bool, error) {
-		var a args
-		where := t.where(&a, owner, parent) + " AND id = " + a.add(id)
-		return d.exists(ctx, `SELECT 1 FROM `+t.name+` WHERE `+where, a...)
+		return d.exists(ctx, t.statements().exists, append(t.scope(owner, parent, 1), id)...)
 	}
 }
 
 // list returns up to limit rows in domain.Key order after the key after,
 // and whether more follow. A nested resource's list is ErrNotFound when
 // the parent does not exist for owner.
-func (t table[T, R]) list(ctx context.Context, d *DB, owner string, parent uuid.UUID, after *domain.Key, limit int) ([]T, bool, error) {
-	var a args
-	where := t.where(&a, owner, parent)
+func (t *table[T, R]) list(ctx context.Context, d *DB, owner string, parent uuid.UUID, after *domain.Key, limit int) ([]T, bool, error) {
+	query, args := t.statements().list, t.scope(owner, parent, 3)
 	if after != nil {
-		where += " AND (created_at, id) > (" + a.add(after.CreatedAt) + ", " + a.add(after.ID) + ")"
+		query, args = t.statements().listAfter, append(args, after.CreatedAt, after.ID)
 	}
-	// One more than asked tells whether more follow.
-	rows, err := d.pool.Query(ctx, `SELECT `+t.all()+` FROM `+t.name+` WHERE `+where+`
-		ORDER BY created_at, id LIMIT `+a.add(limit+1), a...)
+	rows, err := d.pool.Query(ctx, query, append(args, limit+1)...)
 	if err != nil {
 		return nil, false, wrap("list "+t.name, err)
 	}
@@ -170,7 +202,7 @@ func (t table[T, R]) list(ctx context.Context, d *DB, owner string, parent uuid.
 	}
 	if len(items) == 0 && t.parent.column != "" {
 		// An empty list, or no such parent: only the second is a 404.
-		ok, err := d.exists(ctx, `SELECT 1 FROM `+t.parent.table+` WHERE owner = $1 AND id = $2`, owner, parent)
+		ok, err := d.exists(ctx, t.statements().parentExists, owner, parent)
 		if err != nil {
 			return nil, false, err
 		}
@@ -182,7 +214,7 @@ func (t table[T, R]) list(ctx context.Context, d *DB, owner string, parent uuid.
 	return items, more, nil
 }
 
-func (t table[T, R]) scanRow(row pgx.Row) (T, error) {
+func (t *table[T, R]) scanRow(row pgx.Row) (T, error) {
 	var v T
 	r := R(&v).Rec()
 	dest := []any{&r.ID, &r.Owner}

@@ -45,10 +45,10 @@ func Each(t *testing.T, test func(t *testing.T, e Engine)) {
 	engines := []struct {
 		name       string
 		persistent bool
-		url        func(t *testing.T) string
+		url        func(t testing.TB) string
 	}{
-		{"memory", false, func(*testing.T) string { return "memory:" }},
-		{"sqlite", true, func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "test.db") }},
+		{"memory", false, func(testing.TB) string { return "memory:" }},
+		{"sqlite", true, func(t testing.TB) string { return "sqlite:" + filepath.Join(t.TempDir(), "test.db") }},
 		{"postgres", true, postgresURL},
 	}
 	for _, e := range engines {
@@ -93,7 +93,29 @@ func Main(m *testing.M) {
 	os.Exit(code)
 }
 
-func postgresURL(t *testing.T) string {
+// Bench runs bench once per engine, as sub-benchmarks named after them,
+// each on a new database (PostgreSQL's server shared as with Each).
+func Bench(b *testing.B, bench func(b *testing.B, db backend.DB)) {
+	for _, e := range []struct {
+		name string
+		url  func(tb testing.TB) string
+	}{
+		{"memory", func(testing.TB) string { return "memory:" }},
+		{"sqlite", func(tb testing.TB) string { return "sqlite:" + filepath.Join(tb.TempDir(), "bench.db") }},
+		{"postgres", postgresURL},
+	} {
+		b.Run(e.name, func(b *testing.B) {
+			db, err := backend.Open(context.Background(), e.url(b), quiet)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			bench(b, db)
+		})
+	}
+}
+
+func postgresURL(t testing.TB) string {
 	if !shared.main {
 		return pgtest.New(t).URL()
 	}

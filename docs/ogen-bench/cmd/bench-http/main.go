@@ -1,16 +1,29 @@
-// Command bench-http measures the stacks as server processes, from outside
-// (make bench-http; docs/PERFORMANCE.md): bare chi (apitest.BareChi), our
-// full stack as cmd/server serves it with its JSON access log to a file, the
-// same with the log discarded, and the ogen server of this module. Each runs
-// as its own process (this program, re-run as "serve") with the same store,
-// tokens and http.Server settings. For every round, scenario (apitest.Scenarios)
-// and stack, in an order rotated each round, it sends a warm-up, then a fixed
-// number of requests over keep-alive connections on 127.0.0.1, and records
-// the server process's CPU time (/proc/PID/stat), the requests per second and
-// the allocations (runtime.MemStats.Mallocs, asked of the server). It prints
-// the medians as tables with ratios to bare chi and to ogen.
+// Command bench-http measures what ships: the stacks as server processes on
+// each database, loaded from outside (make bench-http; docs/PERFORMANCE.md).
 //
-//	bench-http -rounds 5 -requests 20000 -connections 16
+// The stacks: bare chi (apitest.BareChi), our full stack as cmd/server
+// serves it with its JSON access log to a file, the same with the log
+// discarded, and the ogen server of this module, each on every database of
+// -dbs: memory: (SQLite in the process's memory, cmd/server's default), a
+// SQLite file in a temporary folder, and PostgreSQL (a throwaway server from
+// impl/store/postgres/pgtest, started once per run). One more stack has no
+// database at all: bare-chi-map, bare chi over a Go map (mapstore.go), the
+// reference of every row: above it are the database and the stack.
+//
+// Each server is a process of its own (this program, re-run as "serve
+// -stack NAME -db URL") with a database of its own, fresh each round, seeded
+// alike (apitest.SeedStore), and the same tokens and http.Server settings.
+// For every round, scenario (apitest.Scenarios) and server, in an order
+// rotated each round, it sends a warm-up, then a fixed number of requests
+// over keep-alive connections on 127.0.0.1, and records the server process's
+// CPU time (/proc/PID/stat; PostgreSQL's own processes are not counted), the
+// requests per second and the allocations (runtime.MemStats.Mallocs, asked
+// of the server). Every answer's status is checked, and a list's items on
+// a sample (Scenario.Check). It prints a table per scenario, a row per stack
+// and database: the medians of the rounds, and ratios to bare-chi-map and,
+// on the same database, to bare chi and to ogen.
+//
+//	bench-http -rounds 5 -requests 20000 -connections 16 -dbs memory,sqlite,postgres
 package main
 
 import (
@@ -21,6 +34,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -50,8 +64,11 @@ func main() {
 type options struct {
 	rounds, requests, warmup, connections int
 	maxTime                               time.Duration
+	// dbs are the databases every stack but bare-chi-map runs on, in the
+	// order of the databases list.
+	dbs []string
 	// profiles, when set, is the folder each measured phase's CPU profile
-	// is written to, as SCENARIO-STACK.pprof (the last round's).
+	// is written to, as SCENARIO-STACK-DB.pprof (the last round's).
 	profiles string
 	// serverCPUs, when set, is the CPU list (taskset -c) the server
 	// processes run on, so that the load generator does not share their
@@ -59,17 +76,37 @@ type options struct {
 	serverCPUs string
 }
 
+// target is one server of a round: a stack on a database (db is "" for
+// bare-chi-map, which has none).
+type target struct{ stack, db string }
+
+func (t target) String() string {
+	if t.db == "" {
+		return t.stack
+	}
+	return t.stack + "/" + t.db
+}
+
 func bench(args []string) error {
 	var o options
+	var dbList string
 	fs := flag.NewFlagSet("bench-http", flag.ContinueOnError)
-	fs.IntVar(&o.rounds, "rounds", 5, "rounds; each runs every scenario on every stack, the stacks in an order rotated each round")
-	fs.IntVar(&o.requests, "requests", 20000, "measured requests per scenario, stack and round")
+	fs.IntVar(&o.rounds, "rounds", 5, "rounds; each runs every scenario on every stack and database, in an order rotated each round")
+	fs.IntVar(&o.requests, "requests", 20000, "measured requests per scenario, server and round")
 	fs.IntVar(&o.warmup, "warmup", 2000, "requests sent before each measurement, not measured")
 	fs.IntVar(&o.connections, "connections", 16, "keep-alive connections, each with one request in flight")
+	fs.StringVar(&dbList, "dbs", strings.Join(databases, ","), "the databases the stacks run on, comma-separated: "+strings.Join(databases, ", "))
 	fs.DurationVar(&o.maxTime, "max-time", 2*time.Minute, "the longest one warm-up or measurement may take before the run fails")
 	fs.StringVar(&o.serverCPUs, "server-cpus", "", "run the servers on these CPUs only (taskset -c LIST, e.g. 0); run the harness on the others (taskset -c)")
-	fs.StringVar(&o.profiles, "cpuprofile", "", "a folder to write the server's CPU profile of each measured phase to, as SCENARIO-STACK.pprof (go tool pprof)")
+	fs.StringVar(&o.profiles, "cpuprofile", "", "a folder to write the server's CPU profile of each measured phase to, as SCENARIO-STACK-DB.pprof (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if o.rounds < 1 || o.requests < 1 || o.warmup < 0 || o.connections < 1 {
+		return errors.New("-rounds, -requests and -connections must be positive, -warmup not negative")
+	}
+	var err error
+	if o.dbs, err = parseDBs(dbList); err != nil {
 		return err
 	}
 	if o.profiles != "" {
@@ -77,54 +114,87 @@ func bench(args []string) error {
 			return err
 		}
 	}
-	if o.rounds < 1 || o.requests < 1 || o.warmup < 0 || o.connections < 1 {
-		return errors.New("-rounds, -requests and -connections must be positive, -warmup not negative")
-	}
 	dir, err := os.MkdirTemp("", "bench-http-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	dbs, err := openDatabases(o.dbs, dir)
+	if err != nil {
+		return err
+	}
+	defer dbs.close()
+	// The servers die with this process (Pdeathsig); PostgreSQL is a
+	// daemon of its own and must be stopped on an interrupt too.
+	interrupt := make(chan os.Signal, 1)
+	signal.Notify(interrupt, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-interrupt
+		dbs.close()
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}()
 
-	// results[stack][scenario] holds one sample per round.
-	results := map[string][][]sample{}
-	for _, s := range stacks {
-		results[s] = make([][]sample, len(apitest.Scenarios(uuid.Nil)))
+	targets := []target{{stack: bareChiMap}}
+	for _, db := range o.dbs {
+		if db == "postgres" && dbs.pgErr != nil {
+			fmt.Fprintln(os.Stderr, "postgres: not measured:", dbs.pgErr)
+			continue
+		}
+		for _, s := range stacks {
+			targets = append(targets, target{s, db})
+		}
+	}
+	// results[target][scenario] holds one sample per round.
+	nScenarios := len(apitest.Scenarios(uuid.Nil))
+	results := map[target][][]sample{}
+	for _, t := range targets {
+		results[t] = make([][]sample, nScenarios)
 	}
 	start := time.Now()
 	for round := range o.rounds {
-		order := append(slices.Clone(stacks[round%len(stacks):]), stacks[:round%len(stacks)]...)
-		fmt.Fprintf(os.Stderr, "round %d of %d: %s\n", round+1, o.rounds, strings.Join(order, ", "))
-		servers := map[string]*server{}
-		for _, s := range order {
-			srv, err := start1(s, filepath.Join(dir, fmt.Sprintf("access-%d.log", round)), o.serverCPUs)
-			if err != nil {
-				stopAll(servers)
-				return err
-			}
-			servers[s] = srv
-		}
-		for i := range results[bareChi] {
-			for _, s := range order {
-				sm, err := servers[s].measure(i, s, o)
-				if err != nil {
-					stopAll(servers)
-					return fmt.Errorf("%s: %w", s, err)
-				}
-				results[s][i] = append(results[s][i], sm)
-				fmt.Fprintf(os.Stderr, "  %-15s %-10s %6.1f µs CPU/req %8.0f req/s %6.1f allocs/req\n",
-					servers[s].scenarios[i].Name, s, sm.cpu, sm.rps, sm.allocs)
-			}
-		}
-		if err := stopAll(servers); err != nil {
-			return err
-		}
-		if err := os.Remove(filepath.Join(dir, fmt.Sprintf("access-%d.log", round))); err != nil {
+		order := append(slices.Clone(targets[round%len(targets):]), targets[:round%len(targets)]...)
+		fmt.Fprintf(os.Stderr, "round %d of %d: %d servers\n", round+1, o.rounds, len(order))
+		if err := runRound(round, order, o, dbs, results); err != nil {
 			return err
 		}
 	}
-	report(os.Stdout, results, o, time.Since(start))
+	report(os.Stdout, results, targets, o, dbs.pgErr, time.Since(start))
 	return nil
+}
+
+// runRound starts a server per target, each on a fresh database, measures
+// every scenario on each in order, and stops them.
+func runRound(round int, order []target, o options, dbs *databaseSet, results map[target][][]sample) (err error) {
+	servers := map[target]*server{}
+	defer func() { err = errors.Join(err, dbs.endRound()) }()
+	for _, t := range order {
+		url, err := dbs.fresh(t.db, fmt.Sprintf("r%d_%s", round+1, strings.ReplaceAll(t.stack, "-", "_")))
+		if err != nil {
+			stopAll(servers)
+			return fmt.Errorf("%s: %w", t, err)
+		}
+		accessLog := filepath.Join(dbs.roundDir, "access-"+t.db+".log")
+		srv, err := start1(t, url, accessLog, o.serverCPUs)
+		if err != nil {
+			stopAll(servers)
+			return err
+		}
+		servers[t] = srv
+	}
+	for i := range results[order[0]] {
+		for _, t := range order {
+			sm, err := servers[t].measure(i, t, o)
+			if err != nil {
+				stopAll(servers)
+				return fmt.Errorf("%s: %w", t, err)
+			}
+			results[t][i] = append(results[t][i], sm)
+			fmt.Fprintf(os.Stderr, "  %-15s %-20s %7.1f µs CPU/req %8.0f req/s %6.1f allocs/req\n",
+				servers[t].scenarios[i].Name, t, sm.cpu, sm.rps, sm.allocs)
+		}
+	}
+	return stopAll(servers)
 }
 
 // sample is one measurement: per request, server CPU in µs and allocations;
@@ -140,14 +210,17 @@ type server struct {
 	scenarios []apitest.Scenario
 }
 
-// start1 starts the stack's server process, on cpus if set, and waits for
-// it to listen.
-func start1(stack, accessLog, cpus string) (*server, error) {
+// start1 starts t's server process on the database at dbURL ("" for
+// bare-chi-map), on cpus if set, and waits for it to listen.
+func start1(t target, dbURL, accessLog, cpus string) (*server, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	args := []string{self, "serve", "-stack", stack, "-access-log", accessLog}
+	args := []string{self, "serve", "-stack", t.stack, "-access-log", accessLog}
+	if dbURL != "" {
+		args = append(args, "-db", dbURL)
+	}
 	if cpus != "" {
 		// taskset execs the server: the process's id stays the server's.
 		args = append([]string{"taskset", "-c", cpus}, args...)
@@ -171,12 +244,12 @@ func start1(stack, accessLog, cpus string) (*server, error) {
 	f, err := s.line("ready", 3)
 	if err != nil {
 		s.stop()
-		return nil, fmt.Errorf("%s: %w", stack, err)
+		return nil, fmt.Errorf("%s: %w", t, err)
 	}
 	id, err := uuid.Parse(f[2])
 	if err != nil {
 		s.stop()
-		return nil, fmt.Errorf("%s: %w", stack, err)
+		return nil, fmt.Errorf("%s: %w", t, err)
 	}
 	s.addr, s.scenarios = f[1], apitest.Scenarios(id)
 	return s, nil
@@ -226,8 +299,8 @@ func (s *server) mallocs() (uint64, error) {
 	return strconv.ParseUint(f[1], 10, 64)
 }
 
-// measure runs scenario i on stack: the warm-up, then the measured requests.
-func (s *server) measure(i int, stack string, o options) (sample, error) {
+// measure runs scenario i on t: the warm-up, then the measured requests.
+func (s *server) measure(i int, t target, o options) (sample, error) {
 	sc := s.scenarios[i]
 	if o.warmup > 0 {
 		if err := load(s.addr, sc, o.warmup, o.connections, o.maxTime); err != nil {
@@ -243,7 +316,7 @@ func (s *server) measure(i int, stack string, o options) (sample, error) {
 		return sample{}, err
 	}
 	if o.profiles != "" {
-		if _, err := s.command("profile " + filepath.Join(o.profiles, sc.Name+"-"+stack+".pprof")); err != nil {
+		if _, err := s.command("profile " + filepath.Join(o.profiles, sc.Name+"-"+strings.ReplaceAll(t.String(), "/", "-")+".pprof")); err != nil {
 			return sample{}, err
 		}
 	}
@@ -279,109 +352,12 @@ func (s *server) stop() error {
 	return s.cmd.Wait()
 }
 
-func stopAll(servers map[string]*server) error {
+func stopAll(servers map[target]*server) error {
 	var errs []error
-	for name, s := range servers {
+	for t, s := range servers {
 		if err := s.stop(); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			errs = append(errs, fmt.Errorf("%s: %w", t, err))
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// Column and row titles of the tables.
-var (
-	stackTitle = map[string]string{
-		bareChi: "bare chi", full: "full (access log to a file)",
-		fullNoLg: "full, log discarded", ogen: "ogen",
-	}
-	scenarioTitle = map[string]string{
-		"GetByID": "authorized GET by id (200)", "NoToken401": "no token (401)",
-		"Scope403": "missing scope (403)", "Post": "POST small body (201)",
-		"InvalidBody400": "POST invalid body (400)",
-	}
-)
-
-// report prints one table per measure: the median of the rounds per stack
-// with its spread (± the largest distance of a round from it), its ratio to
-// bare chi, and both full stacks against ogen; each ratio is the median of
-// the rounds' ratios.
-func report(w io.Writer, results map[string][][]sample, o options, took time.Duration) {
-	where := "servers and load generator sharing the CPUs"
-	if o.serverCPUs != "" {
-		where = "servers on CPUs " + o.serverCPUs + ", load generator on the others"
-	}
-	fmt.Fprintf(w, "bench-http: %d rounds × %d requests (after %d warm-up) per scenario and stack, %d connections, %s, medians; took %s\n",
-		o.rounds, o.requests, o.warmup, o.connections, where, took.Round(time.Second))
-	for _, m := range []struct {
-		title  string
-		format string
-		value  func(sample) float64
-	}{
-		{"server CPU per request (µs; × bare chi)", "%.1f", func(s sample) float64 { return s.cpu }},
-		{"requests per second (× bare chi)", "%.0f", func(s sample) float64 { return s.rps }},
-		{"allocations per request (× bare chi)", "%.1f", func(s sample) float64 { return s.allocs }},
-	} {
-		fmt.Fprintf(w, "\n%s\n\n| request |", m.title)
-		for _, s := range stacks {
-			fmt.Fprintf(w, " %s |", stackTitle[s])
-		}
-		fmt.Fprintf(w, " full ÷ ogen | full, log discarded ÷ ogen |\n|---|")
-		fmt.Fprint(w, strings.Repeat("---|", len(stacks)+2), "\n")
-		for i, sc := range apitest.Scenarios(uuid.Nil) {
-			med, spread := map[string]float64{}, map[string]float64{}
-			for _, s := range stacks {
-				med[s], spread[s] = median(results[s][i], m.value)
-			}
-			title := scenarioTitle[sc.Name]
-			if title == "" {
-				title = sc.Name
-			}
-			fmt.Fprintf(w, "| %s |", title)
-			for _, s := range stacks {
-				fmt.Fprintf(w, " "+m.format+" ±%.0f%%", med[s], 100*spread[s])
-				if s != bareChi {
-					fmt.Fprintf(w, " (%.2f×)", ratio(results[s][i], results[bareChi][i], m.value))
-				}
-				fmt.Fprint(w, " |")
-			}
-			fmt.Fprintf(w, " %.2f | %.2f |\n", ratio(results[full][i], results[ogen][i], m.value),
-				ratio(results[fullNoLg][i], results[ogen][i], m.value))
-		}
-	}
-}
-
-// ratio is the median of the rounds' ratios of a's value to b's: each round
-// runs both stacks within a minute, so that a slow stretch of the machine
-// (the spread of a column) mostly cancels out of the ratio.
-func ratio(a, b []sample, value func(sample) float64) float64 {
-	r := make([]float64, len(a))
-	for i := range a {
-		r[i] = value(a[i]) / value(b[i])
-	}
-	med, _ := medianOf(r)
-	return med
-}
-
-// median returns the median of the samples' values and their spread: the
-// largest distance of one from the median, as a fraction of it.
-func median(samples []sample, value func(sample) float64) (med, spread float64) {
-	v := make([]float64, len(samples))
-	for i, s := range samples {
-		v[i] = value(s)
-	}
-	return medianOf(v)
-}
-
-// medianOf returns the median of v and its spread (v is sorted in place).
-func medianOf(v []float64) (med, spread float64) {
-	slices.Sort(v)
-	med = v[len(v)/2]
-	if len(v)%2 == 0 {
-		med = (v[len(v)/2-1] + v[len(v)/2]) / 2
-	}
-	if med != 0 {
-		spread = max(med-v[0], v[len(v)-1]-med) / med
-	}
-	return med, spread
 }

@@ -19,6 +19,7 @@ import (
 	"example.com/tasks/impl/apitest"
 	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/apikey" // option:apikey
+	"example.com/tasks/impl/domain"
 	"example.com/tasks/impl/httpapi"
 	"example.com/tasks/impl/httplog"
 	"example.com/tasks/impl/spec"
@@ -26,22 +27,26 @@ import (
 	"example.com/tasks/impl/validator"
 )
 
-// The stacks, in the order of the table's columns.
+// The stacks, in the order of the tables' rows. bareChiMap is bare chi
+// over a Go map (mapStore) instead of a database: the reference every row
+// is compared with. The others run on each database of -dbs.
 const (
-	bareChi  = "bare-chi"
-	full     = "full"
-	fullNoLg = "full-nolog"
-	ogen     = "ogen"
+	bareChiMap = "bare-chi-map"
+	bareChi    = "bare-chi"
+	full       = "full"
+	fullNoLg   = "full-nolog"
+	ogen       = "ogen"
 )
 
 var stacks = []string{bareChi, full, fullNoLg, ogen}
 
-// serve is the server process of one stack (bench-http serve -stack NAME):
-// the database cmd/server opens by default (SQLite in memory) seeded as
-// apitest.Seed does, the test tokens, and cmd/server's http.Server settings,
-// listening on 127.0.0.1. It prints "ready ADDR TASK-ID", then answers the
-// harness's commands on stdin, so that it counts allocations and profiles
-// without the served handler knowing of it:
+// serve is the server process of one stack (bench-http serve -stack NAME
+// -db URL): the database at URL (as cmd/server's --db opens it, migrated)
+// or, for bare-chi-map, a mapStore, seeded by apitest.SeedStore, the test
+// tokens, and cmd/server's http.Server settings, listening on 127.0.0.1.
+// It prints "ready ADDR TASK-ID", then answers the harness's commands on
+// stdin, so that it counts allocations and profiles without the served
+// handler knowing of it:
 //
 //	stats           → "stats MALLOCS" (runtime.MemStats.Mallocs)
 //	profile FILE    → "profile": CPU profile to FILE from now
@@ -50,23 +55,35 @@ var stacks = []string{bareChi, full, fullNoLg, ogen}
 // It stops when stdin closes.
 func serve(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	stack := fs.String("stack", "", "the stack to serve: "+fmt.Sprint(stacks))
+	stack := fs.String("stack", "", "the stack to serve: "+bareChiMap+" or one of "+fmt.Sprint(stacks))
+	dbURL := fs.String("db", "", "the database, as cmd/server's --db takes it ("+backend.Forms+"); none for "+bareChiMap)
 	accessLog := fs.String("access-log", "", "the file the full stack writes its JSON access log to, as cmd/server writes it to stdout")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	ctx := context.Background()
-	quiet := slog.New(slog.DiscardHandler)
-	db, err := backend.Open(ctx, "memory:", quiet)
-	if err != nil {
-		return err
+	var (
+		h     http.Handler
+		store domain.TaskStore // what the scenarios' tasks are seeded into
+	)
+	if *stack == bareChiMap {
+		if *dbURL != "" {
+			return errors.New(bareChiMap + " has no database: no -db")
+		}
+		m := newMapStore()
+		h, store = apitest.BareChiHandler(m), m
+	} else {
+		db, err := backend.Open(ctx, *dbURL, slog.New(slog.DiscardHandler))
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		if h, err = build(*stack, db, *accessLog); err != nil {
+			return err
+		}
+		store = db
 	}
-	defer db.Close()
-	id, err := apitest.SeedTask(ctx, db)
-	if err != nil {
-		return err
-	}
-	h, err := build(*stack, db, *accessLog)
+	id, err := apitest.SeedStore(ctx, store)
 	if err != nil {
 		return err
 	}
@@ -114,7 +131,7 @@ func serve(args []string) error {
 	return nil
 }
 
-// build returns the stack's handler over db.
+// build returns the handler of a stack with a database over db.
 func build(stack string, db backend.DB, accessLog string) (http.Handler, error) {
 	switch stack {
 	case bareChi:
@@ -163,5 +180,5 @@ func build(stack string, db backend.DB, accessLog string) (http.Handler, error) 
 			Validator:     validator.New(doc, validator.DefaultMaxBodyBytes),
 		})
 	}
-	return nil, fmt.Errorf("unknown stack %q: want one of %v", stack, stacks)
+	return nil, fmt.Errorf("unknown stack %q: want %s or one of %v", stack, bareChiMap, stacks)
 }
