@@ -4,9 +4,10 @@
 // migrated when the database opens.
 //
 // DB implements each resource's store interface in a file of its own
-// (tasks.go). Queries are hand-written, one per operation, rather than
-// generated with sqlc: the owner check sits in each WHERE clause where a
-// reader can see it.
+// (tasks.go), which declares the resource's table: its name, columns and
+// how to read and write its fields. The queries every resource has are
+// hand-written once, in table.go, rather than generated with sqlc: the
+// owner check sits in each WHERE clause where a reader can see it.
 package sqlite
 
 import (
