@@ -10,8 +10,6 @@ package ogenbench
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/binary"
 	"errors"
 	"net/http"
 	"strconv"
@@ -23,6 +21,7 @@ import (
 	"github.com/ogen-go/ogen/ogenerrors"
 
 	"example.com/tasks/docs/ogen-bench/api"
+	ourapi "example.com/tasks/impl/api"
 	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/domain"
 	"example.com/tasks/impl/spec"
@@ -76,7 +75,7 @@ func (h *tasks) ListTasks(ctx context.Context, params api.ListTasksParams) (api.
 	p, _ := auth.FromContext(ctx)
 	var after *domain.Key
 	if c, ok := params.Cursor.Get(); ok {
-		k, ok := decodeCursor(c)
+		k, ok := ourapi.DecodeCursor(c)
 		if !ok {
 			return &api.BadRequestHeaders{Response: problem(http.StatusBadRequest, api.ProblemCodeValidationFailed,
 				"cursor is not one this server issued")}, nil
@@ -94,7 +93,7 @@ func (h *tasks) ListTasks(ctx context.Context, params api.ListTasksParams) (api.
 		page.Items = append(page.Items, toAPI(t))
 	}
 	if more && len(rows) > 0 {
-		page.NextCursor = api.NewOptString(encodeCursor(rows[len(rows)-1].Key()))
+		page.NextCursor = api.NewOptString(ourapi.EncodeCursor(rows[len(rows)-1].Key()))
 	}
 	return page, nil
 }
@@ -129,24 +128,6 @@ func toAPI(t domain.Task) api.Task {
 		out.Description = api.NewOptString(t.Description)
 	}
 	return out
-}
-
-// encodeCursor and decodeCursor make the cursors our server makes
-// (impl/api/cursor.go): the key's creation time in Unix nanoseconds and its
-// id, base64url-encoded.
-func encodeCursor(k domain.Key) string {
-	var b [24]byte
-	binary.BigEndian.PutUint64(b[:8], uint64(k.CreatedAt.UnixNano()))
-	copy(b[8:], k.ID[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
-func decodeCursor(s string) (domain.Key, bool) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(b) != 24 {
-		return domain.Key{}, false
-	}
-	return domain.Key{CreatedAt: time.Unix(0, int64(binary.BigEndian.Uint64(b[:8]))).UTC(), ID: uuid.UUID(b[8:])}, true
 }
 
 func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }

@@ -35,7 +35,7 @@ func page[T interface{ Key() domain.Key }, I any](limit *gen.Limit, cursor *gen.
 	}
 	var after *domain.Key
 	if cursor != nil {
-		k, ok := decodeCursor(*cursor)
+		k, ok := DecodeCursor(*cursor)
 		if !ok {
 			return nil, nil, errBadCursor
 		}
@@ -51,7 +51,7 @@ func page[T interface{ Key() domain.Key }, I any](limit *gen.Limit, cursor *gen.
 	}
 	var next *string
 	if more && len(rows) > 0 {
-		c := encodeCursor(rows[len(rows)-1].Key())
+		c := EncodeCursor(rows[len(rows)-1].Key())
 		next = &c
 	}
 	return items, next, nil
@@ -59,7 +59,7 @@ func page[T interface{ Key() domain.Key }, I any](limit *gen.Limit, cursor *gen.
 
 // badCursor is the 400 body for errBadCursor.
 func badCursor(ctx context.Context) gen.BadRequestApplicationProblemPlusJSONResponse {
-	detail := errBadCursor.Error()[len("api: "):]
+	const detail = "cursor is not one this server issued"
 	body := problem.Body(ctx, http.StatusBadRequest, gen.ProblemCodeValidationFailed, detail)
 	name, in := "cursor", gen.Query
 	body.Errors = &[]gen.ValidationError{{Detail: detail, Parameter: &name, In: &in}}

@@ -371,7 +371,7 @@ func TestListTasks(t *testing.T) {
 			t.Errorf("status %d, body %s; want 200 with \"items\":[]", r.status, r.body)
 		}
 	})
-	for _, bad := range []string{"not-a-cursor", "AAAA", encodeCursor(mine[0].Key()) + "AA"} {
+	for _, bad := range []string{"not-a-cursor", "AAAA", EncodeCursor(mine[0].Key()) + "AA"} {
 		t.Run("bad cursor "+bad, func(t *testing.T) {
 			t.Parallel()
 			_, r := list(t, nil, &bad)

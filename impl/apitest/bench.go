@@ -2,8 +2,6 @@ package apitest
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -16,6 +14,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
+	"example.com/tasks/impl/api"
 	"example.com/tasks/impl/domain"
 	"example.com/tasks/impl/store/backend"
 )
@@ -219,7 +218,7 @@ func BareChiHandler(s domain.TaskStore) http.Handler {
 		}
 		var after *domain.Key
 		if c := q.Get("cursor"); c != "" {
-			k, ok := decodeCursor(c)
+			k, ok := api.DecodeCursor(c)
 			if !ok {
 				fail(w, http.StatusBadRequest, "")
 				return
@@ -236,7 +235,7 @@ func BareChiHandler(s domain.TaskStore) http.Handler {
 			page.Items = append(page.Items, toJSON(t))
 		}
 		if more && len(tasks) > 0 {
-			page.NextCursor = encodeCursor(tasks[len(tasks)-1].Key())
+			page.NextCursor = api.EncodeCursor(tasks[len(tasks)-1].Key())
 		}
 		writeJSON(w, http.StatusOK, page)
 	}))
@@ -291,22 +290,4 @@ func toJSON(t domain.Task) taskJSON {
 type taskPage struct {
 	Items      []taskJSON `json:"items"`
 	NextCursor string     `json:"next_cursor,omitempty"`
-}
-
-// encodeCursor and decodeCursor are bare chi's cursors, made as impl/api
-// makes its own (its cursor.go): the key's creation time in Unix
-// nanoseconds and its id, base64url-encoded.
-func encodeCursor(k domain.Key) string {
-	var b [24]byte
-	binary.BigEndian.PutUint64(b[:8], uint64(k.CreatedAt.UnixNano()))
-	copy(b[8:], k.ID[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
-func decodeCursor(s string) (domain.Key, bool) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(b) != 24 {
-		return domain.Key{}, false
-	}
-	return domain.Key{CreatedAt: time.Unix(0, int64(binary.BigEndian.Uint64(b[:8]))).UTC(), ID: uuid.UUID(b[8:])}, true
 }
