@@ -29,21 +29,26 @@ func TestLingeringClose(t *testing.T) {
 	srv := apitest.NewServer(t, apitest.Config{})
 	path := apitest.Spec().Servers[0].URL + "/tasks"
 	const size = 6 << 20 // several MiB, over the 1 MiB limit
+	alice := "Authorization: Bearer " + apitest.AliceToken + "\r\n"
+	length := fmt.Sprintf("Content-Length: %d\r\n", size)
 	tests := []struct {
 		name   string
 		header string
 		status int
 	}{
-		{name: "413 body over the limit", status: http.StatusRequestEntityTooLarge,
-			header: "Authorization: Bearer " + apitest.AliceToken + "\r\n"},
-		{name: "401 no credentials", status: http.StatusUnauthorized},
+		{name: "413 Content-Length over the limit", status: http.StatusRequestEntityTooLarge,
+			header: alice + length},
+		// The limit trips while the body is read: 1 MiB of it was read.
+		{name: "413 chunked body over the limit", status: http.StatusRequestEntityTooLarge,
+			header: alice + "Transfer-Encoding: chunked\r\n"},
+		{name: "401 no credentials", status: http.StatusUnauthorized, header: length},
 	}
 	for _, tt := range tests {
 		for i := range 20 {
 			t.Run(fmt.Sprintf("%s/%d", tt.name, i), func(t *testing.T) {
 				t.Parallel()
 				head := "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
-					tt.header + fmt.Sprintf("Content-Length: %d\r\n\r\n", size)
+					tt.header + "\r\n"
 				// 96 chunks of 64 KiB, 8 ms apart: the body takes longer to
 				// send than net/http waits before it closes (500 ms).
 				x := sendBody(t, srv.URL, head, size, 8*time.Millisecond)
@@ -126,7 +131,8 @@ type sent struct {
 }
 
 // sendBody writes head and then a body of size bytes to a new connection to url,
-// in chunks of 64 KiB with pace between them, while it reads the answer, as
+// in chunks of 64 KiB with pace between them (in the chunked coding when
+// head says so; written counts their payload), while it reads the answer, as
 // HTTP clients do. It returns once the body is sent or a write fails, and
 // the answer is read; the connection gets 30 s.
 func sendBody(t *testing.T, url, head string, size int, pace time.Duration) sent {
@@ -146,15 +152,23 @@ func sendBody(t *testing.T, url, head string, size int, pace time.Duration) sent
 		if _, x.writeErr = io.WriteString(conn, head); x.writeErr != nil {
 			return
 		}
+		chunked := strings.Contains(head, "Transfer-Encoding: chunked")
 		chunk := bytes.Repeat([]byte{' '}, 64<<10)
 		for x.written < size {
-			n, err := conn.Write(chunk[:min(len(chunk), size-x.written)])
-			x.written += n
-			if err != nil {
+			payload := chunk[:min(len(chunk), size-x.written)]
+			p := payload
+			if chunked {
+				p = fmt.Appendf(nil, "%x\r\n%s\r\n", len(payload), payload)
+			}
+			if _, err := conn.Write(p); err != nil {
 				x.writeErr = err
 				return
 			}
+			x.written += len(payload)
 			time.Sleep(pace)
+		}
+		if chunked {
+			_, x.writeErr = io.WriteString(conn, "0\r\n\r\n")
 		}
 	}()
 	x.resp, x.readErr = http.ReadResponse(bufio.NewReader(conn), nil)
