@@ -25,7 +25,10 @@ import (
 //   - turns a panic into a problem+json 500, logged with its stack (chi's
 //     middleware.Recoverer answers with an empty text body and prints to
 //     stderr, past the structured log);
-//   - writes the access-log line (impl/httplog) once the request is answered.
+//   - writes the access-log line (impl/httplog) once the request is answered;
+//   - after an answer given before the body was read (401, 413, 415),
+//     reads and discards the rest of the body, within bounds, so that the
+//     client reads the answer rather than a connection reset (linger.go).
 //
 // These were five middleware layers; each cost a handler call, and the
 // request id and the log each a context value and a copy of the request.
@@ -44,6 +47,10 @@ func Edge(logger *slog.Logger, credentials []string) func(http.Handler) http.Han
 			}
 			securityHeaders(h, r, credentials)
 			w, r, entry := httplog.Begin(w, r, ids.next())
+			body := newLingeringBody(r)
+			if body != nil {
+				r.Body = body // r is Begin's copy: net/http keeps its own
+			}
 			defer func() {
 				v := recover()
 				abort := v == http.ErrAbortHandler //nolint:errorlint // sentinel value, compared as net/http does
@@ -53,6 +60,9 @@ func Edge(logger *slog.Logger, credentials []string) func(http.Handler) http.Han
 				entry.Log(logger, r)
 				if abort {
 					panic(v) // net/http's way to abort a response; it logs nothing
+				}
+				if body != nil {
+					body.linger(w, r)
 				}
 			}()
 			next.ServeHTTP(w, r)
