@@ -24,10 +24,10 @@ func TestWithDPoP(t *testing.T) {
 	declared := apitest.EditedSpec(t, "dpopAuth", &openapi3.SecurityScheme{Type: "http", Scheme: "DPoP"}, false)
 	base := config{jwt: jwtConfig{algorithms: "ES256, EdDSA"}, publicURL: "https://api.example.com", dpop: dpopConfig{maxAge: dpop.DefaultMaxAge}}
 
-	if schemes, algs, err := withDPoP(nil, real, base, nil, quiet); len(schemes) != 0 || algs != nil || err != nil {
+	if schemes, algs, err := withDPoP(nil, real, base, nil, nil, quiet); len(schemes) != 0 || algs != nil || err != nil {
 		t.Errorf("the real spec: %d schemes, %v, %v; want no DPoP", len(schemes), algs, err)
 	}
-	schemes, algs, err := withDPoP(nil, declared, base, nil, quiet)
+	schemes, algs, err := withDPoP(nil, declared, base, nil, nil, quiet)
 	if err != nil || len(schemes) != 1 || strings.Join(algs, " ") != "ES256 EdDSA" {
 		t.Fatalf("a DPoP spec: %d schemes, %v, %v", len(schemes), algs, err)
 	}
@@ -37,14 +37,14 @@ func TestWithDPoP(t *testing.T) {
 	} {
 		c := base
 		edit(&c)
-		if _, _, err := withDPoP(nil, declared, c, nil, quiet); err == nil {
+		if _, _, err := withDPoP(nil, declared, c, nil, nil, quiet); err == nil {
 			t.Errorf("%+v accepted", c)
 		}
 	}
 	c := base
 	c.jwt.algorithms = strings.Join(auth.SigningAlgorithms, ",")
 	c.publicURL = ""
-	if _, algs, err := withDPoP(nil, declared, c, nil, quiet); err != nil || len(algs) != len(auth.SigningAlgorithms) {
+	if _, algs, err := withDPoP(nil, declared, c, nil, nil, quiet); err != nil || len(algs) != len(auth.SigningAlgorithms) {
 		t.Errorf("without a public URL: %v", err)
 	}
 }

@@ -26,13 +26,16 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"example.com/tasks/impl/admin"
 	"example.com/tasks/impl/api"
 	"example.com/tasks/impl/auth"
+	"example.com/tasks/impl/auth/dpop" // option:dpop
 	"example.com/tasks/impl/auth/protectedresource"
 	"example.com/tasks/impl/auth/statictoken"
 	"example.com/tasks/impl/docs"
 	"example.com/tasks/impl/httpapi"
 	"example.com/tasks/impl/httplog"
+	"example.com/tasks/impl/ratelimit" // option:ratelimit
 	"example.com/tasks/impl/spec"
 	"example.com/tasks/impl/store"
 	"example.com/tasks/impl/store/backend"
@@ -85,6 +88,7 @@ type config struct {
 	publicURL       string
 	introspection   introspectionConfig // option:introspect
 	dpop            dpopConfig          // option:dpop
+	redis           redisConfig         // option:redis
 }
 
 // parseConfig reads flags from args; a flag not given falls back to its
@@ -128,6 +132,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.publicURL, "public-url", "", "the origin clients reach the API at, e.g. https://api.example.com (behind a proxy, the proxy's): serves the RFC 9728 protected resource metadata and points 401/403 challenges to it")
 	c.introspection.flags(fs) // option:introspect
 	c.dpop.flags(fs)          // option:dpop
+	c.redis.flags(fs)         // option:redis
 	// Every flag falls back to its environment variable; --help names it.
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " (env " + envName(f.Name) + ")" })
 
@@ -219,11 +224,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("--db: %w", err)
 	}
 	defer db.Close()
-	handler, err := apiHandler(ctx, cfg, doc, db, obs, logger)
+	// Without Redis, each instance keeps its own limits and proofs seen.
+	var shared sharedState
+	if shared, err = connectRedis(ctx, cfg, doc, obs.store.Meter, logger); err != nil { // option:redis
+		return err // option:redis
+	} // option:redis
+	defer shared.Close()
+	handler, err := apiHandler(ctx, cfg, doc, db, shared, obs, logger)
 	if err != nil {
 		return err
 	}
-	adm, err := startAdmin(ctx, cfg, db, obs.metrics, logger)
+	adm, err := startAdmin(ctx, cfg, db, shared.ready, obs.metrics, logger)
 	if err != nil {
 		return err
 	}
@@ -266,7 +277,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // scheme's checker, the validator, the rate limit and the RFC 9728
 // metadata, handed to httpapi. An option's wiring is its file in this
 // folder and the lines here marked with its name (docs/FORKING.md).
-func apiHandler(ctx context.Context, cfg config, doc *openapi3.T, db backend.DB, obs observability, logger *slog.Logger) (http.Handler, error) {
+func apiHandler(ctx context.Context, cfg config, doc *openapi3.T, db backend.DB, shared sharedState, obs observability, logger *slog.Logger) (http.Handler, error) {
 	basePath, err := spec.BasePath(doc)
 	if err != nil {
 		return nil, err
@@ -284,7 +295,7 @@ func apiHandler(ctx context.Context, cfg config, doc *openapi3.T, db backend.DB,
 		return nil, err // option:apikey
 	} // option:apikey
 	var proofAlgorithms []string
-	if schemes, proofAlgorithms, err = withDPoP(schemes, doc, cfg, tokens, logger); err != nil { // option:dpop
+	if schemes, proofAlgorithms, err = withDPoP(schemes, doc, cfg, tokens, shared.proofs, logger); err != nil { // option:dpop
 		return nil, err // option:dpop
 	} // option:dpop
 	authn, err := auth.New(doc, schemes...)
@@ -295,7 +306,7 @@ func apiHandler(ctx context.Context, cfg config, doc *openapi3.T, db backend.DB,
 		authn.Observe(obs.observeAuth)
 	}
 	var checks []httpapi.Check
-	if checks, err = withRateLimit(checks, cfg, logger); err != nil { // option:ratelimit
+	if checks, err = withRateLimit(checks, cfg, shared.limits, logger); err != nil { // option:ratelimit
 		return nil, err // option:ratelimit
 	} // option:ratelimit
 	var metadata *protectedresource.Document
@@ -327,6 +338,22 @@ func apiHandler(ctx context.Context, cfg config, doc *openapi3.T, db backend.DB,
 		CORSOrigins:       cfg.corsOrigins,
 		Middleware:        obs.middleware,
 	})
+}
+
+// sharedState is what the instances share, in Redis when --redis-url is
+// set (redis.go); its zero value keeps each in the instance's memory.
+type sharedState struct {
+	limits ratelimit.Store  // rate-limit counts; option:ratelimit
+	proofs dpop.ReplayCache // DPoP proofs seen; option:dpop
+	ready  []admin.Dependency
+	close  func() error
+}
+
+// Close closes the connection to Redis, if any.
+func (s sharedState) Close() {
+	if s.close != nil {
+		_ = s.close()
+	}
 }
 
 // observability is what the server's parts take from telemetry

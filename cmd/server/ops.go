@@ -20,13 +20,13 @@ type adminServer struct {
 }
 
 // startAdmin serves the admin endpoints on cfg.adminAddr, or returns nil
-// when it is not set. /readyz pings db.
-func startAdmin(ctx context.Context, cfg config, db admin.Pinger, metrics http.Handler, logger *slog.Logger) (*adminServer, error) {
+// when it is not set. /readyz pings db, then deps.
+func startAdmin(ctx context.Context, cfg config, db admin.Pinger, deps []admin.Dependency, metrics http.Handler, logger *slog.Logger) (*adminServer, error) {
 	if cfg.adminAddr == "" {
 		return nil, nil
 	}
 	a := &adminServer{
-		Admin:  admin.New(admin.Config{Logger: logger, DB: db, Metrics: metrics}),
+		Admin:  admin.New(admin.Config{Logger: logger, DB: db, Dependencies: deps, Metrics: metrics}),
 		served: make(chan error, 1),
 	}
 	a.srv = httpapi.NewServer(ctx, a.Admin, cfg.limits, logger)

@@ -4,7 +4,10 @@
 //	/livez    200 while the process serves (it checks nothing else, so a
 //	          slow database never gets a healthy process restarted)
 //	/readyz   200 when the database answers a ping within a deadline and the
-//	          server is not draining; otherwise 503 problem+json, Retry-After
+//	          server is not draining; otherwise 503 problem+json, Retry-After.
+//	          Other dependencies (Redis) are pinged too: a required one that
+//	          fails makes it 503; one the server works without is named in
+//	          the 200's "degraded" list
 //	/metrics  Prometheus text format, when metrics are on
 //
 // Every error is a problem+json body written by impl/problem.
@@ -44,6 +47,19 @@ type Config struct {
 	PingTimeout time.Duration
 	// Metrics serves /metrics; nil leaves it out (404).
 	Metrics http.Handler
+	// Dependencies are pinged by /readyz after the database.
+	Dependencies []Dependency
+}
+
+// Dependency is a service other than the database that readiness reports.
+type Dependency struct {
+	Name string // "redis"
+	Ping func(context.Context) error
+	// Required: when it fails, the instance is not ready (503). Otherwise
+	// the instance serves without it, and /readyz says so but stays 200:
+	// every instance shares the dependency, so a 503 would take them all
+	// out of the load balancer at once.
+	Required bool
 }
 
 // Admin is the admin handler and the readiness switch cmd/server flips on
@@ -94,7 +110,21 @@ func (a *Admin) ready(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeOK(w)
+	var degraded []string
+	for _, d := range a.cfg.Dependencies {
+		ctx, cancel := context.WithTimeout(r.Context(), a.cfg.PingTimeout)
+		err := d.Ping(ctx)
+		cancel()
+		switch {
+		case err == nil:
+		case d.Required:
+			notReady(w, r, d.Name+" does not answer")
+			return
+		default:
+			degraded = append(degraded, d.Name)
+		}
+	}
+	writeReady(w, degraded)
 }
 
 func notReady(w http.ResponseWriter, r *http.Request, detail string) {
@@ -107,8 +137,15 @@ func notReady(w http.ResponseWriter, r *http.Request, detail string) {
 }
 
 // writeOK answers as the public health check does.
-func writeOK(w http.ResponseWriter) {
+func writeOK(w http.ResponseWriter) { writeReady(w, nil) }
+
+// writeReady answers as the public health check does, naming the
+// dependencies that fail without making the instance unready.
+func writeReady(w http.ResponseWriter, degraded []string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	_ = json.NewEncoder(w).Encode(gen.Health{Status: gen.Ok})
+	_ = json.NewEncoder(w).Encode(struct {
+		gen.Health
+		Degraded []string `json:"degraded,omitempty"`
+	}{gen.Health{Status: gen.Ok}, degraded})
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"testing"
 	"time"
 
@@ -35,28 +36,38 @@ func TestEndpoints(t *testing.T) {
 	t.Parallel()
 	metrics := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "up 1\n") })
 	cases := []struct {
-		name    string
-		db      admin.Pinger
-		drain   bool
-		path    string
-		status  int
-		metrics http.Handler
+		name     string
+		db       admin.Pinger
+		drain    bool
+		path     string
+		status   int
+		metrics  http.Handler
+		deps     []admin.Dependency
+		degraded []string
 	}{
-		{"live", pinger{err: errors.New("down")}, false, "/livez", http.StatusOK, nil},
-		{"live while draining", nil, true, "/livez", http.StatusOK, nil},
-		{"ready", pinger{}, false, "/readyz", http.StatusOK, nil},
-		{"ready with nothing to ping", nil, false, "/readyz", http.StatusOK, nil},
-		{"database fails", pinger{err: errors.New("connection refused")}, false, "/readyz", http.StatusServiceUnavailable, nil},
-		{"database too slow", pinger{delay: time.Minute}, false, "/readyz", http.StatusServiceUnavailable, nil},
-		{"draining", pinger{}, true, "/readyz", http.StatusServiceUnavailable, nil},
-		{"metrics", nil, false, "/metrics", http.StatusOK, metrics},
-		{"metrics off", nil, false, "/metrics", http.StatusNotFound, nil},
-		{"unknown", nil, false, "/v1/health", http.StatusNotFound, nil},
+		{"live", pinger{err: errors.New("down")}, false, "/livez", http.StatusOK, nil, nil, nil},
+		{"live while draining", nil, true, "/livez", http.StatusOK, nil, nil, nil},
+		{"ready", pinger{}, false, "/readyz", http.StatusOK, nil, nil, nil},
+		{"ready with nothing to ping", nil, false, "/readyz", http.StatusOK, nil, nil, nil},
+		{"database fails", pinger{err: errors.New("connection refused")}, false, "/readyz", http.StatusServiceUnavailable, nil, nil, nil},
+		{"database too slow", pinger{delay: time.Minute}, false, "/readyz", http.StatusServiceUnavailable, nil, nil, nil},
+		{"draining", pinger{}, true, "/readyz", http.StatusServiceUnavailable, nil, nil, nil},
+		{"metrics", nil, false, "/metrics", http.StatusOK, metrics, nil, nil},
+		{"metrics off", nil, false, "/metrics", http.StatusNotFound, nil, nil, nil},
+		{"unknown", nil, false, "/v1/health", http.StatusNotFound, nil, nil, nil},
+		{"optional dependency fails", pinger{}, false, "/readyz", http.StatusOK, nil,
+			[]admin.Dependency{{Name: "redis", Ping: pinger{err: errors.New("down")}.Ping}}, []string{"redis"}},
+		{"optional dependency too slow", pinger{}, false, "/readyz", http.StatusOK, nil,
+			[]admin.Dependency{{Name: "redis", Ping: pinger{delay: time.Minute}.Ping}}, []string{"redis"}},
+		{"required dependency fails", pinger{}, false, "/readyz", http.StatusServiceUnavailable, nil,
+			[]admin.Dependency{{Name: "redis", Ping: pinger{err: errors.New("down")}.Ping, Required: true}}, nil},
+		{"dependencies answer", pinger{}, false, "/readyz", http.StatusOK, nil,
+			[]admin.Dependency{{Name: "redis", Ping: pinger{}.Ping, Required: true}}, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			a := admin.New(admin.Config{Logger: slog.New(slog.DiscardHandler), DB: c.db, PingTimeout: 50 * time.Millisecond, Metrics: c.metrics})
+			a := admin.New(admin.Config{Logger: slog.New(slog.DiscardHandler), DB: c.db, PingTimeout: 50 * time.Millisecond, Metrics: c.metrics, Dependencies: c.deps})
 			if c.drain {
 				a.Drain()
 			}
@@ -75,9 +86,15 @@ func TestEndpoints(t *testing.T) {
 					t.Errorf("body %q", rec.Body)
 				}
 			case rec.Code == http.StatusOK:
-				var h gen.Health
+				var h struct {
+					gen.Health
+					Degraded []string `json:"degraded"`
+				}
 				if err := json.Unmarshal(rec.Body.Bytes(), &h); err != nil || h.Status != gen.Ok || rec.Header().Get("Content-Type") != "application/json" {
 					t.Errorf("body %s (%v), want {\"status\":\"ok\"}", rec.Body, err)
+				}
+				if !slices.Equal(h.Degraded, c.degraded) {
+					t.Errorf("degraded %q, want %q", h.Degraded, c.degraded)
 				}
 			default:
 				var p gen.Problem

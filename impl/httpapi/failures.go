@@ -40,6 +40,7 @@ func (f failures) write(w http.ResponseWriter, r *http.Request, err error) {
 func (f failures) problem(ctx context.Context, err error) error {
 	var ae *auth.Error
 	var over overQuota
+	var later retryLater
 	switch {
 	case errors.As(err, &ae):
 		return f.auth(ctx, ae)
@@ -50,8 +51,25 @@ func (f failures) problem(ctx context.Context, err error) error {
 			Detail: over.Error(),
 			Header: http.Header{"Retry-After": {seconds(over.RetryAfter())}},
 		}
+	case errors.As(err, &later):
+		httplog.SetError(ctx, err) // its cause is for the log, never the client
+		return &problem.Error{
+			Status: http.StatusServiceUnavailable,
+			Code:   gen.ProblemCodeServiceUnavailable,
+			Detail: later.Error(),
+			Header: http.Header{"Retry-After": {seconds(later.RetryLater())}},
+			Err:    err,
+		}
 	}
 	return err
+}
+
+// retryLater is the error of a Check that cannot decide now, such as the
+// rate limiter's when its shared store is down (ratelimit.Unavailable): a
+// 503 with Retry-After. Its message is the client's; its cause is logged.
+type retryLater interface {
+	error
+	RetryLater() time.Duration
 }
 
 // overQuota is the error of a Check that refuses a client over its quota

@@ -7,8 +7,8 @@
 // N+1st is refused, however many arrive at once) and needs one atomic
 // increment with an expiry per request, which any shared store offers.
 // The counts live behind Store: Memory keeps them in the process, so limits
-// are per instance; a fork running several instances implements Store on a
-// shared database (Redis INCR with EXPIRE, a PostgreSQL upsert).
+// are per instance; impl/redisstore keeps them in Redis, shared by every
+// instance. When a shared Store fails, Limiter.Fallback says what happens.
 package ratelimit
 
 import (
@@ -71,9 +71,30 @@ type Limiter struct {
 	// ClientAddress returns the address to key anonymous requests on; nil
 	// means ClientAddress(nil), the connection's peer.
 	ClientAddress func(*http.Request) string
+	// Fallback counts when Store fails (fail open): a Memory, so that
+	// while a shared Store is down each instance still limits alone. nil
+	// fails closed: the request is refused with an *Unavailable (503).
+	Fallback Store
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
+
+// Unavailable is the error of a request whose quota cannot be checked
+// because Store failed and there is no Fallback: the HTTP edge answers it
+// with 503 and Retry-After. Err, the cause, is for the log only.
+type Unavailable struct {
+	Err error
+}
+
+func (e *Unavailable) Error() string {
+	return "the rate limit cannot be checked now; retry later"
+}
+
+func (e *Unavailable) Unwrap() error { return e.Err }
+
+// RetryLater is how long the client should wait: about the time a shared
+// store takes to be found back.
+func (e *Unavailable) RetryLater() time.Duration { return time.Second }
 
 // Exceeded is the error of a request over its quota: the HTTP edge answers
 // it with 429 and Retry-After.
@@ -114,7 +135,12 @@ func (l *Limiter) Check(w http.ResponseWriter, r *http.Request) error {
 	}
 	u, err := l.Store.Take(r.Context(), key, *p, now)
 	if err != nil {
-		return fmt.Errorf("rate limit: %w", err)
+		if l.Fallback == nil {
+			return &Unavailable{Err: err}
+		}
+		if u, err = l.Fallback.Take(r.Context(), key, *p, now); err != nil {
+			return &Unavailable{Err: err}
+		}
 	}
 	// Whole seconds, rounded up: a client that waits t seconds finds
 	// the new window open.

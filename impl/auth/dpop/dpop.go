@@ -9,13 +9,14 @@
 // it: the RFC 7638 thumbprint (three lines of canonical JSON), the htu
 // comparison (RFC 9449 §4.3) and the replay cache.
 //
-// The replay cache is per instance: a proof replayed within its window to
-// another instance behind the same load balancer is not caught. Keep
-// MaxAge short, or route a client to one instance.
+// The replay cache is per instance unless Config.Replay is shared (Redis,
+// impl/redisstore): with the default, a proof replayed within its window to
+// another instance behind the same load balancer is not caught.
 package dpop
 
 import (
 	"cmp"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -62,9 +63,12 @@ type Config struct {
 	MaxAge time.Duration
 	// Leeway is how far in the future a proof's iat may be: clock skew.
 	Leeway time.Duration
-	// ReplayCacheSize bounds the jti values remembered (0: default). When
-	// that many proofs arrived within MaxAge, new ones are answered 503
-	// rather than let a replay through.
+	// Replay remembers the proofs seen; nil: one in this process's memory,
+	// holding at most ReplayCacheSize proofs.
+	Replay ReplayCache
+	// ReplayCacheSize bounds the jti values the memory cache remembers (0:
+	// default). When that many proofs arrived within MaxAge, new ones are
+	// answered 503 rather than let a replay through.
 	ReplayCacheSize int
 	// Nonces requires a server-provided nonce in every proof (RFC 9449
 	// §8-9; see nonce.go).
@@ -81,7 +85,7 @@ type Checker struct {
 	maxAge time.Duration
 	leeway time.Duration
 	now    func() time.Time
-	seen   replayCache
+	seen   ReplayCache
 	nonces *nonces // nil: nonces are off
 }
 
@@ -119,7 +123,10 @@ func New(cfg Config) (*Checker, error) {
 	}
 	// iat is checked here, against MaxAge and Leeway, not by the parser.
 	c.parser = jwt.NewParser(jwt.WithValidMethods(c.algs), jwt.WithoutClaimsValidation())
-	c.seen = replayCache{max: cmp.Or(cfg.ReplayCacheSize, DefaultReplayCacheSize), ttl: c.maxAge + c.leeway, keys: map[[sha256.Size]byte]struct{}{}}
+	c.seen = cfg.Replay
+	if c.seen == nil {
+		c.seen = &memoryCache{max: cmp.Or(cfg.ReplayCacheSize, DefaultReplayCacheSize), now: c.now, keys: map[[sha256.Size]byte]struct{}{}}
+	}
 	return c, nil
 }
 
@@ -225,15 +232,19 @@ func (c *Checker) Check(r *http.Request, token string) (string, error) {
 		return bad("the DPoP proof's ath is not the hash of the access token")
 	}
 	// Last, so that a proof refused for another reason is not remembered.
-	switch c.seen.add(sha256.Sum256([]byte(jkt+" "+claims.JTI)), now) {
-	case replayed:
-		return bad("the DPoP proof was used before: make a new one for each request")
-	case full:
+	// A proof is remembered for as long as it could be accepted.
+	fresh, err := c.seen.Add(r.Context(), sha256.Sum256([]byte(jkt+" "+claims.JTI)), c.maxAge+c.leeway)
+	switch {
+	case err != nil:
+		// Never a pass: a proof that cannot be checked may be a replay.
 		return "", &auth.Error{
 			Kind:        auth.Unavailable,
-			Description: "the server is receiving more DPoP proofs than it can check for replay; retry later",
+			Description: "the server cannot check DPoP proofs for replay now; retry later",
 			RetryAfter:  time.Second,
+			Err:         err,
 		}
+	case !fresh:
+		return bad("the DPoP proof was used before: make a new one for each request")
 	}
 	return jkt, nil
 }
@@ -347,12 +358,24 @@ func normalise(u *url.URL) string {
 	return scheme + "://" + host + b.String()
 }
 
-// replayCache remembers the proofs seen within their window: by digest,
-// in arrival order, each for the same ttl, so the oldest is always first.
-type replayCache struct {
+// ReplayCache remembers the proofs accepted, by digest (of the key's
+// thumbprint and the jti), each for ttl. Add reports whether key is new,
+// and remembers it; an error means it cannot tell, and the proof is
+// refused. It must be exact under concurrent calls: of two Adds of one key,
+// one reports new. impl/redisstore has one that instances share.
+type ReplayCache interface {
+	Add(ctx context.Context, key [sha256.Size]byte, ttl time.Duration) (bool, error)
+}
+
+// errFull is memoryCache's answer when it holds its maximum.
+var errFull = errors.New("dpop: the replay cache is full: more proofs arrive within their window than it may hold")
+
+// memoryCache is the ReplayCache in the process: by digest, in arrival
+// order, each for the same ttl, so the oldest is always first.
+type memoryCache struct {
 	mu    sync.Mutex
 	max   int
-	ttl   time.Duration
+	now   func() time.Time
 	keys  map[[sha256.Size]byte]struct{}
 	order []seenProof
 }
@@ -362,15 +385,8 @@ type seenProof struct {
 	until time.Time
 }
 
-type addResult int
-
-const (
-	added addResult = iota
-	replayed
-	full
-)
-
-func (rc *replayCache) add(key [sha256.Size]byte, now time.Time) addResult {
+func (rc *memoryCache) Add(_ context.Context, key [sha256.Size]byte, ttl time.Duration) (bool, error) {
+	now := rc.now()
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	expired := 0
@@ -382,14 +398,14 @@ func (rc *replayCache) add(key [sha256.Size]byte, now time.Time) addResult {
 	// entries, when the capacity runs out.
 	rc.order = rc.order[expired:]
 	if _, ok := rc.keys[key]; ok {
-		return replayed
+		return false, nil
 	}
 	if len(rc.order) >= rc.max {
-		return full
+		return false, errFull
 	}
 	rc.keys[key] = struct{}{}
-	rc.order = append(rc.order, seenProof{key: key, until: now.Add(rc.ttl)})
-	return added
+	rc.order = append(rc.order, seenProof{key: key, until: now.Add(ttl)})
+	return true, nil
 }
 
 // Declared reports whether doc declares an http security scheme DPoP: the
