@@ -223,7 +223,7 @@ func (c *Client) probe() {
 // marked down.
 func (c *Client) gauge(mp metric.MeterProvider) error {
 	meter := mp.Meter("redisstore")
-	g, err := meter.Int64ObservableGauge("redis.available", metric.WithUnit("1"),
+	g, err := meter.Int64ObservableGauge("redis.available",
 		metric.WithDescription("1 while Redis answers, 0 while it is marked down (shared rate limits and DPoP replay checks unavailable)"))
 	if err != nil {
 		return err
