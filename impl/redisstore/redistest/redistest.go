@@ -34,23 +34,48 @@ type Server struct {
 // when t ends; it fails t if it cannot.
 func New(t testing.TB, password string) *Server {
 	t.Helper()
+	s, err := Start(password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return s
+}
+
+// Start starts a server on a free port of 127.0.0.1, with password when it
+// is not "", its files in a new temporary folder. Close stops it.
+func Start(password string) (*Server, error) {
 	bin := os.Getenv("REDIS_SERVER")
 	if bin == "" {
 		var err error
 		if bin, err = exec.LookPath("redis-server"); err != nil {
-			t.Fatal(InstallHint)
+			return nil, errors.New(InstallHint)
 		}
 	}
 	port, err := freePort()
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	s := &Server{bin: bin, dir: t.TempDir(), port: port, password: password}
+	dir, err := os.MkdirTemp("", "redistest-")
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{bin: bin, dir: dir, port: port, password: password}
 	if err := s.Resume(); err != nil {
-		t.Fatal(err)
+		os.RemoveAll(dir)
+		return nil, err
 	}
-	t.Cleanup(func() { _ = s.Pause() })
-	return s
+	return s, nil
+}
+
+// Close stops the server and removes its folder.
+func (s *Server) Close() error {
+	_ = s.Pause()
+	return os.RemoveAll(s.dir)
 }
 
 // URL is the server's redis:// URL, without the password.

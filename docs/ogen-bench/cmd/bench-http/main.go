@@ -45,6 +45,7 @@ import (
 	"github.com/google/uuid"
 
 	"example.com/tasks/impl/apitest"
+	"example.com/tasks/impl/redisstore/redistest"
 )
 
 func main() {
@@ -74,6 +75,9 @@ type options struct {
 	// processes run on, so that the load generator does not share their
 	// cores.
 	serverCPUs string
+	// redis adds the limit stacks; redisURL is the server they count in.
+	redis    bool
+	redisURL string
 }
 
 // target is one server of a round: a stack on a database (db is "" for
@@ -98,6 +102,7 @@ func bench(args []string) error {
 	fs.StringVar(&dbList, "dbs", strings.Join(databases, ","), "the databases the stacks run on, comma-separated: "+strings.Join(databases, ", "))
 	fs.DurationVar(&o.maxTime, "max-time", 2*time.Minute, "the longest one warm-up or measurement may take before the run fails")
 	fs.StringVar(&o.serverCPUs, "server-cpus", "", "run the servers on these CPUs only (taskset -c LIST, e.g. 0); run the harness on the others (taskset -c)")
+	fs.BoolVar(&o.redis, "redis", true, "also run the full stack with a rate limit counted in memory and in Redis (redis-server), on the first database of -dbs")
 	fs.StringVar(&o.profiles, "cpuprofile", "", "a folder to write the server's CPU profile of each measured phase to, as SCENARIO-STACK-DB.pprof (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -124,13 +129,24 @@ func bench(args []string) error {
 		return err
 	}
 	defer dbs.close()
-	// The servers die with this process (Pdeathsig); PostgreSQL is a
-	// daemon of its own and must be stopped on an interrupt too.
+	var rds *redistest.Server
+	if o.redis {
+		if rds, err = redistest.Start(""); err != nil {
+			return fmt.Errorf("-redis: %w", err)
+		}
+		defer rds.Close()
+		o.redisURL = rds.URL()
+	}
+	// The servers die with this process (Pdeathsig); PostgreSQL and Redis
+	// are daemons of their own and must be stopped on an interrupt too.
 	interrupt := make(chan os.Signal, 1)
 	signal.Notify(interrupt, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-interrupt
 		dbs.close()
+		if rds != nil {
+			_ = rds.Close()
+		}
 		os.RemoveAll(dir)
 		os.Exit(1)
 	}()
@@ -144,6 +160,9 @@ func bench(args []string) error {
 		for _, s := range stacks {
 			targets = append(targets, target{s, db})
 		}
+	}
+	if o.redis {
+		targets = append(targets, target{limitMemory, o.dbs[0]}, target{limitRedis, o.dbs[0]})
 	}
 	// results[target][scenario] holds one sample per round.
 	nScenarios := len(apitest.Scenarios(uuid.Nil))
@@ -175,7 +194,7 @@ func runRound(round int, order []target, o options, dbs *databaseSet, results ma
 			return fmt.Errorf("%s: %w", t, err)
 		}
 		accessLog := filepath.Join(dbs.roundDir, "access-"+t.db+".log")
-		srv, err := start1(t, url, accessLog, o.serverCPUs)
+		srv, err := start1(t, url, accessLog, o)
 		if err != nil {
 			stopAll(servers)
 			return err
@@ -212,7 +231,7 @@ type server struct {
 
 // start1 starts t's server process on the database at dbURL ("" for
 // bare-chi-map), on cpus if set, and waits for it to listen.
-func start1(t target, dbURL, accessLog, cpus string) (*server, error) {
+func start1(t target, dbURL, accessLog string, o options) (*server, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -221,9 +240,12 @@ func start1(t target, dbURL, accessLog, cpus string) (*server, error) {
 	if dbURL != "" {
 		args = append(args, "-db", dbURL)
 	}
-	if cpus != "" {
+	if t.stack == limitRedis {
+		args = append(args, "-redis", o.redisURL)
+	}
+	if o.serverCPUs != "" {
 		// taskset execs the server: the process's id stays the server's.
-		args = append([]string{"taskset", "-c", cpus}, args...)
+		args = append([]string{"taskset", "-c", o.serverCPUs}, args...)
 	}
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stderr = os.Stderr

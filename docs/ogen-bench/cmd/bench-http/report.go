@@ -17,6 +17,7 @@ var (
 	stackTitle = map[string]string{
 		bareChiMap: "bare chi", bareChi: "bare chi", full: "full (access log to a file)",
 		fullNoLg: "full, log discarded", ogen: "ogen",
+		limitMemory: "full, rate limit in memory", limitRedis: "full, rate limit in Redis",
 	}
 	scenarioTitle = map[string]string{
 		"GetByID": "authorized GET by id (200)", "List20": "authorized list, a page of 20 (200)",
@@ -70,6 +71,35 @@ func report(w io.Writer, results map[target][][]sample, targets []target, o opti
 		if pgMissing {
 			fmt.Fprintf(w, "| every stack | postgres | NOT MEASURED | | | | | |\n")
 		}
+	}
+	if o.redis {
+		redisCost(w, results, o.dbs[0])
+	}
+}
+
+// redisCost prints what counting the rate limit in Redis costs the server
+// per request, against counting it in memory: the difference of the
+// medians, and the ratios (a 401 is not counted, so costs nothing more).
+func redisCost(w io.Writer, results map[target][][]sample, db string) {
+	mem, rds := target{limitMemory, db}, target{limitRedis, db}
+	fmt.Fprintf(w, "\nThe rate limit counted in Redis (one script per request, over loopback), against in memory, on %s\n\n", db)
+	fmt.Fprintf(w, "| scenario | CPU µs/req, memory → Redis | req/s, memory → Redis | allocs/req, memory → Redis | ÷ memory |\n|---|--:|--:|--:|---|\n")
+	for i, sc := range apitest.Scenarios(uuid.Nil) {
+		cpu := func(t target) float64 {
+			v, _ := median(results[t][i], func(s sample) float64 { return s.cpu })
+			return v
+		}
+		rps := func(t target) float64 {
+			v, _ := median(results[t][i], func(s sample) float64 { return s.rps })
+			return v
+		}
+		allocs := func(t target) float64 {
+			v, _ := median(results[t][i], func(s sample) float64 { return s.allocs })
+			return v
+		}
+		fmt.Fprintf(w, "| %s | %.1f → %.1f (%+.1f) | %.0f → %.0f | %.1f → %.1f (%+.1f) | %s |\n", sc.Name,
+			cpu(mem), cpu(rds), cpu(rds)-cpu(mem), rps(mem), rps(rds), allocs(mem), allocs(rds), allocs(rds)-allocs(mem),
+			ratios(results, rds, mem, i))
 	}
 }
 

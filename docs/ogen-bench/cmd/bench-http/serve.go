@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"strings"
+	"time"
 
 	ogenbench "example.com/tasks/docs/ogen-bench"
 	ourapi "example.com/tasks/impl/api"
@@ -22,6 +23,8 @@ import (
 	"example.com/tasks/impl/domain"
 	"example.com/tasks/impl/httpapi"
 	"example.com/tasks/impl/httplog"
+	"example.com/tasks/impl/ratelimit"
+	"example.com/tasks/impl/redisstore"
 	"example.com/tasks/impl/spec"
 	"example.com/tasks/impl/store/backend"
 	"example.com/tasks/impl/validator"
@@ -36,6 +39,11 @@ const (
 	full       = "full"
 	fullNoLg   = "full-nolog"
 	ogen       = "ogen"
+	// The full stack, log discarded, with a per-subject and per-address
+	// rate limit (so high that nothing is refused) counted in the
+	// process's memory, and in Redis (-redis): what shared limits cost.
+	limitMemory = "limit-memory"
+	limitRedis  = "limit-redis"
 )
 
 var stacks = []string{bareChi, full, fullNoLg, ogen}
@@ -58,6 +66,7 @@ func serve(args []string) error {
 	stack := fs.String("stack", "", "the stack to serve: "+bareChiMap+" or one of "+fmt.Sprint(stacks))
 	dbURL := fs.String("db", "", "the database, as cmd/server's --db takes it ("+backend.Forms+"); none for "+bareChiMap)
 	accessLog := fs.String("access-log", "", "the file the full stack writes its JSON access log to, as cmd/server writes it to stdout")
+	redisURL := fs.String("redis", "", "the Redis the "+limitRedis+" stack counts in")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -78,7 +87,7 @@ func serve(args []string) error {
 			return err
 		}
 		defer db.Close()
-		if h, err = build(*stack, db, *accessLog); err != nil {
+		if h, err = build(ctx, *stack, db, *accessLog, *redisURL); err != nil {
 			return err
 		}
 		store = db
@@ -132,13 +141,13 @@ func serve(args []string) error {
 }
 
 // build returns the handler of a stack with a database over db.
-func build(stack string, db backend.DB, accessLog string) (http.Handler, error) {
+func build(ctx context.Context, stack string, db backend.DB, accessLog, redisURL string) (http.Handler, error) {
 	switch stack {
 	case bareChi:
 		return apitest.BareChi.Build(db), nil
 	case ogen:
 		return ogenbench.New(db, apitest.Tokens())
-	case full, fullNoLg:
+	case full, fullNoLg, limitMemory, limitRedis:
 		logger := slog.New(slog.DiscardHandler)
 		if stack == full {
 			if accessLog == "" {
@@ -172,13 +181,40 @@ func build(stack string, db backend.DB, accessLog string) (http.Handler, error) 
 		if err != nil {
 			return nil, err
 		}
+		checks, err := rateLimit(ctx, stack, redisURL)
+		if err != nil {
+			return nil, err
+		}
 		return httpapi.New(httpapi.Config{
 			Logger:        logger,
 			Spec:          doc,
 			API:           impl,
 			Authenticator: authn,
 			Validator:     validator.New(doc, validator.DefaultMaxBodyBytes),
+			Checks:        checks,
 		})
 	}
 	return nil, fmt.Errorf("unknown stack %q: want %s or one of %v", stack, bareChiMap, stacks)
+}
+
+// rateLimit is the rate limiter's check of the limit stacks, as cmd/server
+// builds it with --rate-limit and --rate-limit-anonymous (and --redis-url
+// for limitRedis), with quotas no run reaches; none for the other stacks.
+func rateLimit(ctx context.Context, stack, redisURL string) ([]httpapi.Check, error) {
+	var counts ratelimit.Store
+	switch stack {
+	case limitMemory:
+		counts = ratelimit.NewMemory()
+	case limitRedis:
+		r, err := redisstore.Open(ctx, redisstore.Config{URL: redisURL, Namespace: "bench"})
+		if err != nil {
+			return nil, err
+		}
+		counts = r.Limits()
+	default:
+		return nil, nil
+	}
+	p := &ratelimit.Policy{Name: "bench", Quota: 1 << 30, Window: time.Hour}
+	l := &ratelimit.Limiter{Store: counts, Subject: p, Anonymous: p}
+	return []httpapi.Check{l.Check}, nil
 }
