@@ -9,10 +9,10 @@ BENCHSTAT    := $(GO) run golang.org/x/perf/cmd/benchstat
 BENCH_COUNT  ?= 10
 BENCH_TIME   ?= 2000x
 BENCH_OUT    ?= $(or $(TMPDIR),/tmp)/tasks-bench.txt
-BENCH_PKGS   := ./impl/httpapi ./impl/validator ./impl/auth/... ./impl/httplog
+BENCH_PKGS   := ./impl/httpapi ./impl/validator ./impl/auth/... ./impl/httplog ./impl/redisstore
 # Every benchmark but start-up, which is timed apart: one iteration is a whole
 # spec load, a third of a second at 1,000 operations.
-BENCH_PER_REQUEST := ^Benchmark(Request|Scaling|Verify|Log)
+BENCH_PER_REQUEST := ^Benchmark(Request|Scaling|Verify|Log|Take|ProofsAdd)
 # spec-diff compares openapi.yaml with its version at BASE: origin/main if
 # there is one, else the previous commit.
 BASE         ?= $(shell git rev-parse -q --verify origin/main >/dev/null 2>&1 && echo origin/main || echo HEAD~1)
