@@ -97,11 +97,17 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout = timeout, timeout, timeout, timeout
 	// One retry, on a fresh connection: after Redis restarts, the pool's
-	// connections are dead, and the first command on each fails.
+	// connections are dead, and the first command on each fails. A dial
+	// is not retried (go-redis would try 5 times, 100 ms apart): the probe
+	// is the retry, and a request does not wait for it.
 	opts.MaxRetries = 1
+	opts.DialerRetries = 1
 	// CLIENT SETINFO is refused by Redis before 7.2 and by proxies; it
 	// names the library, which no one here reads.
 	opts.DisableIdentity = true
+	// go-redis prints its own lines (dial failures) to stderr, unstructured;
+	// the transitions logged here say the same once.
+	quietLibrary.Do(func() { redis.SetLogger(discard{}) })
 	c := &Client{
 		rdb: redis.NewClient(opts), addr: opts.Addr, ns: cfg.Namespace, timeout: timeout,
 		logger: cfg.Logger, closing: make(chan struct{}),
@@ -124,6 +130,13 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	return c, nil
 }
+
+var quietLibrary sync.Once
+
+// discard is a go-redis logger that prints nothing.
+type discard struct{}
+
+func (discard) Printf(context.Context, string, ...any) {}
 
 // Addr is the server's host:port, for logs (the URL may hold a password).
 func (c *Client) Addr() string { return c.addr }
