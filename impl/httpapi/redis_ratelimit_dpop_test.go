@@ -31,7 +31,8 @@ type instance struct {
 	redis *redisstore.Client
 }
 
-// TestSharedAcrossInstances: two instances behind one public URL, sharing
+// TestSharedAcrossInstances (named after the three options it needs, so
+// that removing any of them removes it): two instances behind one public URL, sharing
 // one Redis, share a quota exactly under concurrency and refuse a DPoP
 // proof replayed from one to the other. With Redis killed, no proof passes
 // unchecked (503, Retry-After), the rate limit fails as configured (open:
