@@ -304,7 +304,7 @@ func (v *Verifier) verify(ctx context.Context, cred auth.Credential) (auth.Princ
 		return auth.Principal{}, time.Time{}, v.rejection(token, err)
 	}
 	if c.Subject == "" {
-		return auth.Principal{}, time.Time{}, auth.Errorf(auth.Invalid, "the token has no sub claim: it must name its subject")
+		return auth.Principal{}, time.Time{}, auth.Refusedf(auth.Invalid, auth.ReasonClaims, "the token has no sub claim: it must name its subject")
 	}
 	scopes := slices.Clone([]string(c.Scope))
 	for _, s := range c.Scp {
@@ -328,38 +328,40 @@ func accessTokenTyp(typ any) bool {
 	return strings.EqualFold(s, "at+jwt") || strings.EqualFold(s, "application/at+jwt")
 }
 
-var errNotJWT = &auth.Error{Kind: auth.Invalid, Description: "the token is not a well-formed JWT", Err: auth.ErrUnknown}
+var errNotJWT = &auth.Error{Kind: auth.Invalid, Reason: auth.ReasonMalformed, Description: "the token is not a well-formed JWT", Err: auth.ErrUnknown}
 
 // rejection explains why a token was refused. The description goes to the
 // client, so it names what is wrong and what is expected, and never repeats
 // anything read from the token.
 func (v *Verifier) rejection(token *jwt.Token, err error) *auth.Error {
-	invalid := func(format string, args ...any) *auth.Error { return auth.Errorf(auth.Invalid, format, args...) }
+	invalid := func(reason, format string, args ...any) *auth.Error {
+		return auth.Refusedf(auth.Invalid, reason, format, args...)
+	}
 	switch {
 	case errors.Is(err, jwt.ErrTokenMalformed):
-		return invalid("the token is not a well-formed JWT")
+		return invalid(auth.ReasonMalformed, "the token is not a well-formed JWT")
 	case token != nil && !slices.Contains(v.algs, fmt.Sprint(token.Header["alg"])):
-		return invalid("the token's signing algorithm is not accepted; accepted: %s", strings.Join(v.algs, ", "))
+		return invalid(auth.ReasonAlgorithm, "the token's signing algorithm is not accepted; accepted: %s", strings.Join(v.algs, ", "))
 	case errors.Is(err, errNotAccessToken):
-		return invalid("the token is not an access token: its typ header must be at+jwt (RFC 9068); an ID token or another JWT cannot be used here")
+		return invalid(auth.ReasonTyp, "the token is not an access token: its typ header must be at+jwt (RFC 9068); an ID token or another JWT cannot be used here")
 	case errors.Is(err, jwt.ErrTokenUnverifiable):
-		return invalid("no key the issuer publishes matches the token's kid and alg")
+		return invalid(auth.ReasonUnknownKID, "no key the issuer publishes matches the token's kid and alg")
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
-		return invalid("the token's signature does not verify")
+		return invalid(auth.ReasonSignature, "the token's signature does not verify")
 	case errors.Is(err, jwt.ErrTokenExpired):
-		return auth.Errorf(auth.Expired, "the token has expired")
+		return auth.Refusedf(auth.Expired, auth.ReasonExpired, "the token has expired")
 	case errors.Is(err, jwt.ErrTokenNotValidYet):
-		return invalid("the token is not valid yet (nbf is in the future)")
+		return invalid(auth.ReasonNotYetValid, "the token is not valid yet (nbf is in the future)")
 	case errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
-		return invalid("the token was issued in the future (iat)")
+		return invalid(auth.ReasonNotYetValid, "the token was issued in the future (iat)")
 	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
-		return invalid("the token was not issued by %s", v.issuer)
+		return invalid(auth.ReasonIssuer, "the token was not issued by %s", v.issuer)
 	case errors.Is(err, jwt.ErrTokenInvalidAudience):
-		return invalid("the token is not meant for this API: its aud must include %s", v.audience)
+		return invalid(auth.ReasonAudience, "the token is not meant for this API: its aud must include %s", v.audience)
 	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
-		return invalid("the token lacks a required claim: iss, aud, exp and sub are required")
+		return invalid(auth.ReasonClaims, "the token lacks a required claim: iss, aud, exp and sub are required")
 	}
-	return invalid("the token is not valid")
+	return invalid("invalid", "the token is not valid")
 }
 
 // limitedBody caps JWKS responses: a key set is a few kilobytes, and a

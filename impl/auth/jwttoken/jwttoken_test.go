@@ -49,6 +49,7 @@ func TestAttacks(t *testing.T) {
 		token      string
 		wantKind   auth.Kind // 0: accepted
 		wantDesc   string    // a substring of the description
+		wantReason string    // the code operators see
 		wantSub    string
 		wantScp    []string
 		wantClient string
@@ -63,32 +64,32 @@ func TestAttacks(t *testing.T) {
 		{name: "expired within the leeway", token: es.Sign(t, with(func(c jwt.MapClaims) { c["exp"] = now.Add(-10 * time.Second).Unix() })), wantSub: "alice", wantScp: []string{"tasks:read", "tasks:write"}},
 		{name: "nbf within the leeway", token: es.Sign(t, with(func(c jwt.MapClaims) { c["nbf"] = now.Add(10 * time.Second).Unix() })), wantSub: "alice", wantScp: []string{"tasks:read", "tasks:write"}},
 
-		{name: "expired", token: es.Sign(t, with(func(c jwt.MapClaims) { c["exp"] = now.Add(-time.Hour).Unix() })), wantKind: auth.Expired, wantDesc: "the token has expired"},
-		{name: "not yet valid", token: es.Sign(t, with(func(c jwt.MapClaims) { c["nbf"] = now.Add(time.Hour).Unix() })), wantKind: auth.Invalid, wantDesc: "not valid yet"},
-		{name: "issued in the future", token: es.Sign(t, with(func(c jwt.MapClaims) { c["iat"] = now.Add(time.Hour).Unix() })), wantKind: auth.Invalid, wantDesc: "issued in the future"},
-		{name: "no exp", token: es.Sign(t, with(func(c jwt.MapClaims) { delete(c, "exp") })), wantKind: auth.Invalid, wantDesc: "lacks a required claim"},
-		{name: "no sub", token: es.Sign(t, with(func(c jwt.MapClaims) { delete(c, "sub") })), wantKind: auth.Invalid, wantDesc: "no sub claim"},
-		{name: "wrong issuer", token: es.Sign(t, with(func(c jwt.MapClaims) { c["iss"] = "https://evil.example/" })), wantKind: auth.Invalid, wantDesc: "not issued by " + iss.Name},
-		{name: "no issuer", token: es.Sign(t, with(func(c jwt.MapClaims) { delete(c, "iss") })), wantKind: auth.Invalid, wantDesc: "lacks a required claim"},
-		{name: "wrong audience", token: es.Sign(t, with(func(c jwt.MapClaims) { c["aud"] = "another-api" })), wantKind: auth.Invalid, wantDesc: "aud must include " + idptest.Audience},
-		{name: "scope of the wrong type", token: es.Sign(t, with(func(c jwt.MapClaims) { c["scope"] = 42 })), wantKind: auth.Invalid, wantDesc: "not a well-formed JWT"},
+		{name: "expired", token: es.Sign(t, with(func(c jwt.MapClaims) { c["exp"] = now.Add(-time.Hour).Unix() })), wantKind: auth.Expired, wantDesc: "the token has expired", wantReason: "expired"},
+		{name: "not yet valid", token: es.Sign(t, with(func(c jwt.MapClaims) { c["nbf"] = now.Add(time.Hour).Unix() })), wantKind: auth.Invalid, wantDesc: "not valid yet", wantReason: "not_yet_valid"},
+		{name: "issued in the future", token: es.Sign(t, with(func(c jwt.MapClaims) { c["iat"] = now.Add(time.Hour).Unix() })), wantKind: auth.Invalid, wantDesc: "issued in the future", wantReason: "not_yet_valid"},
+		{name: "no exp", token: es.Sign(t, with(func(c jwt.MapClaims) { delete(c, "exp") })), wantKind: auth.Invalid, wantDesc: "lacks a required claim", wantReason: "claims"},
+		{name: "no sub", token: es.Sign(t, with(func(c jwt.MapClaims) { delete(c, "sub") })), wantKind: auth.Invalid, wantDesc: "no sub claim", wantReason: "claims"},
+		{name: "wrong issuer", token: es.Sign(t, with(func(c jwt.MapClaims) { c["iss"] = "https://evil.example/" })), wantKind: auth.Invalid, wantDesc: "not issued by " + iss.Name, wantReason: "issuer"},
+		{name: "no issuer", token: es.Sign(t, with(func(c jwt.MapClaims) { delete(c, "iss") })), wantKind: auth.Invalid, wantDesc: "lacks a required claim", wantReason: "claims"},
+		{name: "wrong audience", token: es.Sign(t, with(func(c jwt.MapClaims) { c["aud"] = "another-api" })), wantKind: auth.Invalid, wantDesc: "aud must include " + idptest.Audience, wantReason: "audience"},
+		{name: "scope of the wrong type", token: es.Sign(t, with(func(c jwt.MapClaims) { c["scope"] = 42 })), wantKind: auth.Invalid, wantDesc: "not a well-formed JWT", wantReason: "malformed"},
 
-		{name: "alg none", token: signNone(t, es.ID, iss.Claims("alice", "tasks:write")), wantKind: auth.Invalid, wantDesc: "signing algorithm is not accepted"},
-		{name: "HS256 signed with the RSA public key", token: signHMAC(t, rs.ID, rs.Public(t), iss.Claims("alice", "tasks:write")), wantKind: auth.Invalid, wantDesc: "signing algorithm is not accepted"},
-		{name: "HS256 signed with the EC public key", token: signHMAC(t, es.ID, es.Public(t), iss.Claims("alice", "tasks:write")), wantKind: auth.Invalid, wantDesc: "signing algorithm is not accepted"},
-		{name: "alg of another published key", token: retype(t, rs, es.ID, iss.Claims("alice", "")), wantKind: auth.Invalid, wantDesc: "no key the issuer publishes matches"},
-		{name: "unknown kid", token: stranger.Sign(t, iss.Claims("alice", "tasks:write")), wantKind: auth.Invalid, wantDesc: "no key the issuer publishes matches"},
-		{name: "published kid, forged signature", token: unpublished.Sign(t, iss.Claims("alice", "tasks:write")), wantKind: auth.Invalid, wantDesc: "signature does not verify"},
-		{name: "payload swapped under a valid signature", token: parts[0] + "." + encode(t, iss.Claims("mallory", "tasks:write")) + "." + parts[2], wantKind: auth.Invalid, wantDesc: "signature does not verify"},
-		{name: "signature stripped", token: parts[0] + "." + parts[1] + ".", wantKind: auth.Invalid, wantDesc: "signature does not verify"},
-		{name: "not a JWT", token: "aaa.bbb.ccc", wantKind: auth.Invalid, wantDesc: "not a well-formed JWT"},
+		{name: "alg none", token: signNone(t, es.ID, iss.Claims("alice", "tasks:write")), wantKind: auth.Invalid, wantDesc: "signing algorithm is not accepted", wantReason: "algorithm"},
+		{name: "HS256 signed with the RSA public key", token: signHMAC(t, rs.ID, rs.Public(t), iss.Claims("alice", "tasks:write")), wantKind: auth.Invalid, wantDesc: "signing algorithm is not accepted", wantReason: "algorithm"},
+		{name: "HS256 signed with the EC public key", token: signHMAC(t, es.ID, es.Public(t), iss.Claims("alice", "tasks:write")), wantKind: auth.Invalid, wantDesc: "signing algorithm is not accepted", wantReason: "algorithm"},
+		{name: "alg of another published key", token: retype(t, rs, es.ID, iss.Claims("alice", "")), wantKind: auth.Invalid, wantDesc: "no key the issuer publishes matches", wantReason: "unknown_kid"},
+		{name: "unknown kid", token: stranger.Sign(t, iss.Claims("alice", "tasks:write")), wantKind: auth.Invalid, wantDesc: "no key the issuer publishes matches", wantReason: "unknown_kid"},
+		{name: "published kid, forged signature", token: unpublished.Sign(t, iss.Claims("alice", "tasks:write")), wantKind: auth.Invalid, wantDesc: "signature does not verify", wantReason: "signature"},
+		{name: "payload swapped under a valid signature", token: parts[0] + "." + encode(t, iss.Claims("mallory", "tasks:write")) + "." + parts[2], wantKind: auth.Invalid, wantDesc: "signature does not verify", wantReason: "signature"},
+		{name: "signature stripped", token: parts[0] + "." + parts[1] + ".", wantKind: auth.Invalid, wantDesc: "signature does not verify", wantReason: "signature"},
+		{name: "not a JWT", token: "aaa.bbb.ccc", wantKind: auth.Invalid, wantDesc: "not a well-formed JWT", wantReason: "malformed"},
 
 		{name: "typ application/at+jwt", token: es.SignTyp(t, "application/AT+JWT", iss.Claims("alice", "a")), wantSub: "alice", wantScp: []string{"a"}},
 		{name: "client_id read", token: es.Sign(t, with(func(c jwt.MapClaims) { c["client_id"] = "app" })), wantSub: "alice", wantScp: []string{"tasks:read", "tasks:write"}, wantClient: "app"},
-		{name: "ID token of the same issuer", token: iss.IDToken(t, es, "alice"), wantKind: auth.Invalid, wantDesc: "not an access token: its typ header must be at+jwt (RFC 9068)"},
-		{name: "typ JWT", token: es.SignTyp(t, "JWT", iss.Claims("alice", "tasks:read")), wantKind: auth.Invalid, wantDesc: "typ header must be at+jwt"},
-		{name: "no typ", token: es.SignTyp(t, "", iss.Claims("alice", "tasks:read")), wantKind: auth.Invalid, wantDesc: "typ header must be at+jwt"},
-		{name: "logout token typ", token: es.SignTyp(t, "logout+jwt", iss.Claims("alice", "tasks:read")), wantKind: auth.Invalid, wantDesc: "typ header must be at+jwt"},
+		{name: "ID token of the same issuer", token: iss.IDToken(t, es, "alice"), wantKind: auth.Invalid, wantDesc: "not an access token: its typ header must be at+jwt (RFC 9068)", wantReason: "typ"},
+		{name: "typ JWT", token: es.SignTyp(t, "JWT", iss.Claims("alice", "tasks:read")), wantKind: auth.Invalid, wantDesc: "typ header must be at+jwt", wantReason: "typ"},
+		{name: "no typ", token: es.SignTyp(t, "", iss.Claims("alice", "tasks:read")), wantKind: auth.Invalid, wantDesc: "typ header must be at+jwt", wantReason: "typ"},
+		{name: "logout token typ", token: es.SignTyp(t, "logout+jwt", iss.Claims("alice", "tasks:read")), wantKind: auth.Invalid, wantDesc: "typ header must be at+jwt", wantReason: "typ"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,8 +108,8 @@ func TestAttacks(t *testing.T) {
 			if !errors.As(err, &ae) {
 				t.Fatalf("accepted or not an *auth.Error: %+v, %v", p, err)
 			}
-			if ae.Kind != tt.wantKind || !strings.Contains(ae.Description, tt.wantDesc) {
-				t.Errorf("got %v %q, want %v containing %q", ae.Kind, ae.Description, tt.wantKind, tt.wantDesc)
+			if ae.Kind != tt.wantKind || !strings.Contains(ae.Description, tt.wantDesc) || ae.ReasonCode() != tt.wantReason {
+				t.Errorf("got %v %q (%s), want %v containing %q (%s)", ae.Kind, ae.Description, ae.ReasonCode(), tt.wantKind, tt.wantDesc, tt.wantReason)
 			}
 			for _, part := range strings.Split(tt.token, ".") {
 				if len(part) > 3 && strings.Contains(ae.Description, part) {
