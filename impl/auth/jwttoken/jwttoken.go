@@ -6,7 +6,8 @@
 // algorithms checked before any key is looked up), and
 // github.com/MicahParks/keyfunc/v3, on github.com/MicahParks/jwkset, keeps
 // the keys: a cache refreshed in the background, and a refetch when a token
-// names an unknown `kid`, behind a rate limiter. github.com/lestrrat-go/jwx/v3
+// names an unknown `kid`, behind a rate limiter (concurrent lookups of one
+// kid share a refetch: golang.org/x/sync/singleflight). github.com/lestrrat-go/jwx/v3
 // caches and refreshes a JWKS as well, but has no rate-limited refetch on an
 // unknown kid: that would be hand-written here, and it is the part that must
 // hold under a flood of forged tokens.
@@ -37,8 +38,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/MicahParks/jwkset"
 	"github.com/MicahParks/keyfunc/v3"
 	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/sync/singleflight"
 	"golang.org/x/time/rate"
 
 	"example.com/tasks/impl/auth"
@@ -51,9 +54,21 @@ import (
 var DefaultAlgorithms = auth.SigningAlgorithms
 
 // Defaults for the zero values of Config.
+//
+// DefaultRefreshInterval bounds how long a key the issuer withdraws (a
+// compromised key, say) keeps verifying new tokens: 5 minutes, against the
+// 5 to 60 minutes an access token lives, for one GET of a few kilobytes per
+// instance every 5 minutes. Tokens verified before the withdrawal stay
+// trusted up to CacheTTL longer.
+//
+// DefaultUnknownKIDInterval bounds how long a token signed by a key just
+// published waits for it: a rotation, or two within a minute, costs a valid
+// token a wait of at most 5 seconds and never a 401; a flood of tokens with
+// made-up kids costs the issuer at most one fetch per 5 seconds (12 a
+// minute) per instance, however many arrive.
 const (
-	DefaultRefreshInterval    = 15 * time.Minute
-	DefaultUnknownKIDInterval = time.Minute
+	DefaultRefreshInterval    = 5 * time.Minute
+	DefaultUnknownKIDInterval = 5 * time.Second
 	DefaultHTTPTimeout        = 10 * time.Second
 	DefaultCacheSize          = 10_000
 	DefaultCacheTTL           = time.Minute
@@ -74,11 +89,15 @@ type Config struct {
 	Algorithms []string
 	// Leeway is the clock skew allowed on exp, nbf and iat; keep it small.
 	Leeway time.Duration
-	// RefreshInterval is how often the keys are refetched in the background.
+	// RefreshInterval is how often the keys are refetched in the background
+	// (0: DefaultRefreshInterval): a key the issuer withdraws stops
+	// verifying new tokens within it.
 	RefreshInterval time.Duration
 	// UnknownKIDInterval is the least time between two refetches caused by
-	// a token whose kid is not in the cache: a flood of forged tokens costs
-	// the issuer at most one request per interval.
+	// a token whose kid is not in the cache (0: DefaultUnknownKIDInterval):
+	// a flood of forged tokens costs the issuer at most one request per
+	// interval, and a token signed by a key just published waits at most
+	// this long.
 	UnknownKIDInterval time.Duration
 	// HTTPTimeout bounds each JWKS request, and how long a request with an
 	// unknown kid may wait for its refetch.
@@ -145,24 +164,33 @@ func New(ctx context.Context, cfg Config) (*Verifier, error) {
 		client = &c
 	}
 	client.Transport = limitedBody{base: client.Transport}
-	fail := false
-	keys, err := keyfunc.NewDefaultOverrideCtx(ctx, []string{cfg.JWKSURL}, keyfunc.Override{
-		Client:                    client,
-		HTTPTimeout:               timeout,
-		NoErrorReturnFirstHTTPReq: &fail,
-		RefreshInterval:           cmp.Or(cfg.RefreshInterval, DefaultRefreshInterval),
-		RefreshUnknownKID:         rate.NewLimiter(rate.Every(cmp.Or(cfg.UnknownKIDInterval, DefaultUnknownKIDInterval)), 1),
-		// A request with an unknown kid waits for the limiter only when its
-		// turn is due within this time; otherwise it is rejected at once.
-		RateLimitWaitMax: timeout,
-		RefreshErrorHandlerFunc: func(u string) func(context.Context, error) {
-			return func(ctx context.Context, err error) {
-				logger.WarnContext(ctx, "JWKS refresh failed; the cached keys stay in use", "url", u, "error", err)
-			}
+	// What keyfunc.NewDefaultOverrideCtx builds, with the lookups of one
+	// kid shared (sharedLookups).
+	remote, err := jwkset.NewStorageFromHTTP(cfg.JWKSURL, jwkset.HTTPClientStorageOptions{
+		Client:          client,
+		Ctx:             ctx,
+		HTTPTimeout:     timeout,
+		RefreshInterval: cmp.Or(cfg.RefreshInterval, DefaultRefreshInterval),
+		RefreshErrorHandler: func(ctx context.Context, err error) {
+			logger.WarnContext(ctx, "JWKS refresh failed; the cached keys stay in use", "url", cfg.JWKSURL, "error", err)
 		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("jwttoken: first fetch of %s: %w", cfg.JWKSURL, err)
+	}
+	set, err := jwkset.NewHTTPClient(jwkset.HTTPClientOptions{
+		HTTPURLs:          map[string]jwkset.Storage{cfg.JWKSURL: remote},
+		RefreshUnknownKID: rate.NewLimiter(rate.Every(cmp.Or(cfg.UnknownKIDInterval, DefaultUnknownKIDInterval)), 1),
+		// A request with an unknown kid waits for the limiter only when its
+		// turn is due within this time; otherwise it is rejected at once.
+		RateLimitWaitMax: timeout,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("jwttoken: %w", err)
+	}
+	keys, err := keyfunc.New(keyfunc.Options{Ctx: ctx, Storage: &sharedLookups{Storage: set, cached: remote}})
+	if err != nil {
+		return nil, fmt.Errorf("jwttoken: %w", err)
 	}
 	now := cfg.Now
 	if now == nil {
@@ -362,6 +390,33 @@ func (v *Verifier) rejection(token *jwt.Token, err error) *auth.Error {
 		return invalid(auth.ReasonClaims, "the token lacks a required claim: iss, aud, exp and sub are required")
 	}
 	return invalid("invalid", "the token is not valid")
+}
+
+// sharedLookups makes concurrent lookups of one unknown kid share one: when
+// the first tokens signed by a new key arrive together, one refetches the
+// set and the others wait for its answer, instead of each queueing at the
+// rate limiter (and being refused when its turn is too far off). Lookups
+// of different kids still meet at the limiter: a flood of made-up kids
+// costs one fetch per UnknownKIDInterval.
+type sharedLookups struct {
+	jwkset.Storage                // the refetching client
+	cached         jwkset.Storage // the keys in memory
+	group          singleflight.Group
+}
+
+func (s *sharedLookups) KeyRead(ctx context.Context, kid string) (jwkset.JWK, error) {
+	if k, err := s.cached.KeyRead(ctx, kid); err == nil {
+		return k, nil
+	}
+	k, err, _ := s.group.Do(kid, func() (any, error) {
+		// Not the first caller's context alone: others wait on it. The
+		// lookup is bounded by RateLimitWaitMax and the HTTP timeout.
+		return s.Storage.KeyRead(context.WithoutCancel(ctx), kid)
+	})
+	if err != nil {
+		return jwkset.JWK{}, err
+	}
+	return k.(jwkset.JWK), nil
 }
 
 // limitedBody caps JWKS responses: a key set is a few kilobytes, and a

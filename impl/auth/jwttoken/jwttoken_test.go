@@ -225,6 +225,92 @@ func TestKeyRotation(t *testing.T) {
 	}
 }
 
+// TestTwoRotationsWithinAMinute: with the default intervals, a provider
+// that rotates its signing key twice in a row costs the tokens signed by
+// the newest key a short wait, never a refusal (the finding: an unknown
+// kid looked up at most once a minute made them 401 until then).
+func TestTwoRotationsWithinAMinute(t *testing.T) {
+	t.Parallel()
+	k1, k2, k3 := idptest.NewKey(t, "k1", false), idptest.NewKey(t, "k2", false), idptest.NewKey(t, "k3", false)
+	iss := idptest.NewIssuer(t, k1)
+	v := iss.Verifier(t, jwttoken.Config{Logger: quiet}) // default intervals
+	start := time.Now()
+	for _, rotation := range []struct {
+		key       *idptest.Key
+		published []*idptest.Key
+	}{{k2, []*idptest.Key{k1, k2}}, {k3, []*idptest.Key{k2, k3}}} {
+		iss.Publish(t, rotation.published...)
+		if _, err := v.Verify(t.Context(), bearer(rotation.key.Sign(t, iss.Claims("alice", "")))); err != nil {
+			t.Fatalf("a token signed by %s, just published: %v", rotation.key.ID, err)
+		}
+	}
+	took := time.Since(start)
+	t.Logf("two rotations: %s, %d JWKS fetches", took.Round(time.Millisecond), iss.Fetches())
+	if took > jwttoken.DefaultUnknownKIDInterval+2*time.Second {
+		t.Errorf("two rotations took %s, want about DefaultUnknownKIDInterval (%s)", took, jwttoken.DefaultUnknownKIDInterval)
+	}
+	if n := iss.Fetches(); n != 3 {
+		t.Errorf("%d JWKS fetches, want 3 (start + one per rotation)", n)
+	}
+}
+
+// TestNewKidLookupsAreShared: the first tokens of a new key, arriving
+// together, share one refetch and all pass, though the limiter would let
+// only one of them fetch within the hour.
+func TestNewKidLookupsAreShared(t *testing.T) {
+	t.Parallel()
+	k1, k2 := idptest.NewKey(t, "k1", false), idptest.NewKey(t, "k2", false)
+	iss := idptest.NewIssuer(t, k1)
+	v := iss.Verifier(t, jwttoken.Config{UnknownKIDInterval: time.Hour, Logger: quiet})
+	iss.Publish(t, k1, k2)
+	const clients = 100
+	tokens := make([]string, clients)
+	for i := range tokens {
+		tokens[i] = k2.Sign(t, iss.Claims(fmt.Sprintf("user-%d", i), ""))
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, clients)
+	for i := range clients {
+		wg.Go(func() { _, errs[i] = v.Verify(t.Context(), bearer(tokens[i])) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Errorf("tokens of the new key refused: %v", err)
+	}
+	if n := iss.Fetches(); n != 2 {
+		t.Errorf("%d JWKS fetches, want 2 (start + one shared)", n)
+	}
+}
+
+// TestWithdrawnKeyStopsVerifying: a key the issuer withdraws stops
+// verifying new tokens at the next periodic refresh (RefreshInterval),
+// with no token needed to trigger it.
+func TestWithdrawnKeyStopsVerifying(t *testing.T) {
+	t.Parallel()
+	k1, k2 := idptest.NewKey(t, "k1", false), idptest.NewKey(t, "k2", false)
+	iss := idptest.NewIssuer(t, k1, k2)
+	const interval = 200 * time.Millisecond
+	v := iss.Verifier(t, jwttoken.Config{RefreshInterval: interval, UnknownKIDInterval: time.Hour, Logger: quiet})
+	verify := func(k *idptest.Key) error {
+		_, err := v.Verify(t.Context(), bearer(k.Sign(t, iss.Claims("alice", ""))))
+		return err
+	}
+	if err := verify(k1); err != nil {
+		t.Fatalf("k1 while published: %v", err)
+	}
+	iss.Publish(t, k2) // k1 withdrawn
+	withdrawn := time.Now()
+	// Two fetches later, one whole refresh has read the new set.
+	iss.WaitFetches(t, iss.Fetches()+2)
+	var ae *auth.Error
+	if err := verify(k1); !errors.As(err, &ae) || ae.ReasonCode() != auth.ReasonUnknownKID {
+		t.Fatalf("k1 after it was withdrawn and %s passed: %v, want refused as unknown_kid", time.Since(withdrawn), err)
+	}
+	if err := verify(k2); err != nil {
+		t.Errorf("k2: %v", err)
+	}
+}
+
 // TestVerifiedTokenCache: a verified token is served from the cache until
 // CacheTTL, and never past its exp, even when its key has been withdrawn
 // in between (that is the window CacheTTL bounds).
