@@ -9,9 +9,9 @@
 // for Config.NegativeCacheTTL (a client retrying a bad token, or a flood of
 // them, does not reach the provider each time), but a refusal that time will
 // lift (nbf or iat in the future) never past the moment a retry would pass.
-// When the endpoint cannot be
-// reached or answers nonsense, the request is answered 503 with Retry-After:
-// no token is ever let through because the provider could not be asked.
+// When the endpoint cannot be reached or answers nonsense, the request is
+// answered 503 with Retry-After: no token is ever let through because the
+// provider could not be asked.
 //
 // The answer is judged as a JWT would be: it must describe an access token
 // (an active refresh token or ID token is refused: the provider answers for
@@ -230,9 +230,8 @@ func (v *Verifier) judge(a answer, now time.Time) (auth.Principal, time.Time, *a
 	}
 	for _, m := range accessToken {
 		if got := m.get(a); got != "" && !slices.ContainsFunc(m.values, func(w string) bool { return strings.EqualFold(got, w) }) {
-			// The member's value is the provider's, not the client's: it may
-			// be named, though the description stays a fixed sentence.
-			return refuse(auth.ReasonTokenType, "the token is not an access token (the identity provider's answer says %s is not one of %s)", m.member, strings.Join(m.values, ", "))
+			// Names the member, never its value: a fixed set of descriptions.
+			return refuse(auth.ReasonTokenType, "the token is not an access token: the identity provider's answer gives a %s other than %s", m.member, strings.Join(m.values, ", "))
 		}
 	}
 	if a.Sub == "" {
