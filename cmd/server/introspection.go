@@ -20,7 +20,7 @@ type introspectionConfig struct {
 }
 
 func (c *introspectionConfig) flags(fs *flag.FlagSet) {
-	fs.StringVar(&c.url, "introspection-url", "", "the identity provider's RFC 7662 introspection endpoint: accept its opaque tokens (with --introspection-client-id and a secret)")
+	fs.StringVar(&c.url, "introspection-url", "", "the identity provider's RFC 7662 introspection endpoint: accept its opaque tokens (with --introspection-client-id, a secret and --audience)")
 	fs.StringVar(&c.clientID, "introspection-client-id", "", "this server's client id at the introspection endpoint")
 	fs.StringVar(&c.clientSecret, "introspection-client-secret", "", "this server's client secret at the introspection endpoint (prefer --introspection-client-secret-file)")
 	fs.StringVar(&c.secretFile, "introspection-client-secret-file", "", "a file holding the introspection client secret (a mounted secret)")
@@ -45,14 +45,18 @@ func (c *introspectionConfig) discovered(endpoint, url string) error {
 }
 
 // opaqueVerifier returns the introspection verifier, or nil when no
-// introspection URL is configured. audience, when set, must be among the
-// aud values the provider answers with.
-func opaqueVerifier(c introspectionConfig, audience string, logger *slog.Logger) (auth.Verifier, error) {
+// introspection URL is configured. It checks the answers against idp:
+// audience (required), issuer and leeway.
+func opaqueVerifier(c introspectionConfig, idp idpConfig, logger *slog.Logger) (auth.Verifier, error) {
 	if c.url == "" {
 		if c.clientID != "" || c.clientSecret != "" || c.secretFile != "" {
 			return nil, errors.New("--introspection-client-id and its secret need --introspection-url")
 		}
 		return nil, nil
+	}
+	if idp.audience == "" {
+		// The provider answers active for a token it issued to any API.
+		return nil, errors.New("--introspection-url needs --audience: this API's identifier at the provider (without it, a token for another API would pass)")
 	}
 	secret := c.clientSecret
 	switch {
@@ -67,11 +71,13 @@ func opaqueVerifier(c introspectionConfig, audience string, logger *slog.Logger)
 		secret = strings.TrimRight(string(b), "\r\n")
 	}
 	v, err := introspect.New(introspect.Config{
-		URL: c.url, ClientID: c.clientID, ClientSecret: secret, Audience: audience, CacheTTL: c.cacheTTL,
+		URL: c.url, ClientID: c.clientID, ClientSecret: secret, CacheTTL: c.cacheTTL,
+		Audience: idp.audience, Issuer: idp.issuer, Leeway: idp.leeway,
 	})
 	if err != nil {
 		return nil, err
 	}
-	logger.Info("token introspection enabled", "url", c.url, "client_id", c.clientID, "cache_ttl", c.cacheTTL.String())
+	logger.Info("token introspection enabled", "url", c.url, "client_id", c.clientID, "cache_ttl", c.cacheTTL.String(),
+		"audience", idp.audience, "issuer", idp.issuer, "leeway", idp.leeway.String())
 	return v, nil
 }

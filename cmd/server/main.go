@@ -2,8 +2,9 @@
 //
 //	go run ./cmd/server --dev                      development tokens, see README
 //	go run ./cmd/server --tokens-file tokens.yaml  real static tokens
-//	go run ./cmd/server --jwks-url URL --jwt-issuer ISS --jwt-audience AUD   JWTs
-//	go run ./cmd/server --jwt-audience AUD         JWTs, when the spec declares openIdConnect
+//	go run ./cmd/server --jwks-url URL --issuer ISS --audience AUD   JWTs
+//	go run ./cmd/server --introspection-url URL --audience AUD …  opaque tokens
+//	go run ./cmd/server --audience AUD             JWTs, when the spec declares openIdConnect
 //	go run ./cmd/server migrate --db URL           apply schema migrations, then exit
 //
 // Every flag has an environment fallback, listed by --help.
@@ -78,9 +79,8 @@ type config struct {
 	dbReaders       int
 	validateResp    bool
 	requireIfMatch  bool
-	apiKeysFile     string // option:apikey
-	jwtIssuer       string
-	jwtAudience     string
+	apiKeysFile     string    // option:apikey
+	idp             idpConfig // the identity provider: issuer, audience, leeway
 	jwt             jwtConfig // option:jwt
 	adminAddr       string
 	drainDelay      time.Duration
@@ -124,8 +124,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.BoolVar(&c.validateResp, "validate-responses", false, "check every response against the spec; a drift is logged and answered 500 (development, CI)")
 	fs.StringVar(&c.apiKeysFile, "api-keys-file", "", "YAML file of API keys, as --tokens-file but without scopes") // option:apikey
 	c.jwt.flags(fs)                                                                                                 // option:jwt
-	fs.StringVar(&c.jwtIssuer, "jwt-issuer", "", "the iss every JWT must carry; found by discovery when the spec declares openIdConnect")
-	fs.StringVar(&c.jwtAudience, "jwt-audience", "", "the aud every JWT must include: this API's identifier at the identity provider")
+	c.idp.flags(fs)
 	fs.StringVar(&c.adminAddr, "admin-addr", "", "listen address of the admin endpoints /livez, /readyz and /metrics (HOST:PORT); empty turns them off")
 	fs.DurationVar(&c.drainDelay, "drain-delay", 0, "on SIGTERM, how long /readyz answers 503 while the API still serves, before the graceful shutdown")
 	c.rateLimit.flags(fs) // option:ratelimit
@@ -133,6 +132,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	c.introspection.flags(fs) // option:introspect
 	c.dpop.flags(fs)          // option:dpop
 	c.redis.flags(fs)         // option:redis
+	addFormerNames(fs)
 	// Every flag falls back to its environment variable; --help names it.
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " (env " + envName(f.Name) + ")" })
 
@@ -152,6 +152,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 			}
 		}
 	})
+	errs = append(errs, useFormerNames(fs, func(name string) bool { return given[name] || getenv(envName(name)) != "" }))
+	if c.idp.leeway < 0 {
+		errs = append(errs, errors.New("--leeway must not be negative"))
+	}
 	if c.logFormat != "json" && c.logFormat != "text" {
 		errs = append(errs, fmt.Errorf("--log-format must be json or text, not %q", c.logFormat))
 	}
@@ -316,7 +320,7 @@ func apiHandler(ctx context.Context, cfg config, doc *openapi3.T, db backend.DB,
 			PublicURL: cfg.publicURL,
 			Scopes:    scopes,
 			// The metadata names the issuer whose tokens are accepted.
-			AuthorizationServers: nonEmpty(cfg.jwtIssuer),
+			AuthorizationServers: cfg.idp.authorizationServers(),
 			DPoPAlgorithms:       proofAlgorithms,
 		})
 		if err != nil {
@@ -418,13 +422,22 @@ func tokenVerifier(ctx context.Context, cfg config, doc *openapi3.T, client *htt
 	if err != nil {
 		return nil, err
 	}
-	opaque, err = opaqueVerifier(cfg.introspection, cfg.jwtAudience, logger) // option:introspect
+	opaque, err = opaqueVerifier(cfg.introspection, cfg.idp, logger) // option:introspect
 	if err != nil {
+		return nil, err
+	}
+	providers := 0 // verifiers of the identity provider's tokens
+	for _, v := range []auth.Verifier{jwt, opaque} {
+		if v != nil {
+			providers++
+		}
+	}
+	if err := cfg.idp.check(providers, cfg.publicURL); err != nil {
 		return nil, err
 	}
 	if static == nil && jwt == nil && opaque == nil {
 		return nil, errors.New("no tokens configured: pass --tokens-file FILE (see `go run ./cmd/mint-token -h`), " +
-			"--jwks-url URL with --jwt-issuer and --jwt-audience, --introspection-url URL with its client, or --dev for local development")
+			"--jwks-url URL with --issuer and --audience, --introspection-url URL with its client and --audience, or --dev for local development")
 	}
 	// JWTs first: a token not shaped like one costs it a count of dots.
 	return auth.Chain(jwt, static, opaque), nil

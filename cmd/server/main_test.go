@@ -16,8 +16,10 @@ import (
 	"time"
 
 	"example.com/tasks/gen"
+	"example.com/tasks/impl/auth/protectedresource"
 	"example.com/tasks/impl/auth/statictoken"
 	"example.com/tasks/impl/httplog"
+	"example.com/tasks/impl/spec"
 )
 
 // startServer runs the real server through run on a free port and returns
@@ -240,4 +242,69 @@ func TestAccessLogWhileServing(t *testing.T) {
 		}
 		time.Sleep(httplog.BufferDelay / 10)
 	}
+}
+
+// getRefused calls GET /v1/me on the server at addr with a bearer token
+// and expects 401 invalid_token, and an access-log line for the request
+// (logs are written in batches: waited for) that names reason and not the
+// token.
+func getRefused(t *testing.T, addr string, logs *lines, token, reason string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", "http://"+addr+"/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p gen.Problem
+	err = json.NewDecoder(resp.Body).Decode(&p)
+	resp.Body.Close()
+	challenge := resp.Header.Get("WWW-Authenticate")
+	if err != nil || resp.StatusCode != http.StatusUnauthorized || !strings.Contains(challenge, `error="invalid_token"`) || p.Instance == nil {
+		t.Fatalf("status %d, WWW-Authenticate %q, %v: want 401 invalid_token", resp.StatusCode, challenge, err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		for _, l := range strings.Split(logs.String(), "\n") {
+			var line struct {
+				Msg        string `json:"msg"`
+				RequestID  string `json:"request_id"`
+				AuthReason string `json:"auth_reason"`
+			}
+			if json.Unmarshal([]byte(l), &line) != nil || line.Msg != "request" {
+				continue
+			}
+			if line.RequestID == *p.Instance {
+				if line.AuthReason != reason || strings.Contains(l, token) {
+					t.Errorf("log line %s: want auth_reason %q and no token", l, reason)
+				}
+				return
+			}
+		}
+	}
+	t.Errorf("no log line for request %s", *p.Instance)
+}
+
+// authorizationServers returns what the RFC 9728 metadata of the server at
+// addr names as authorization servers.
+func authorizationServers(t *testing.T, addr string) []string {
+	t.Helper()
+	doc, err := spec.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := spec.BasePath(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get("http://" + addr + protectedresource.WellKnown + base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var meta protectedresource.Metadata
+	err = json.NewDecoder(resp.Body).Decode(&meta)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("metadata: %d, %v", resp.StatusCode, err)
+	}
+	return meta.AuthorizationServers
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -12,8 +13,8 @@ import (
 )
 
 // withDiscovery completes the JWT settings from the OpenID Connect discovery
-// document the spec's openIdConnect scheme names: with --jwt-audience, that
-// URL is all the server needs. --jwks-url and --jwt-issuer, when given,
+// document the spec's openIdConnect scheme names: with --audience, that
+// URL is all the server needs. --jwks-url and --issuer, when given,
 // override what the document says. With --introspection-client-id and no
 // --introspection-url, the document's introspection_endpoint is used. A provider that cannot be reached, or a
 // document that fails OpenID Connect Discovery §4.3, stops the start.
@@ -22,6 +23,9 @@ func withDiscovery(ctx context.Context, doc *openapi3.T, c config, logger *slog.
 	if err != nil {
 		return c, err
 	}
+	if err := c.jwtNeedsAudience(url); err != nil { // option:jwt
+		return c, err // option:jwt
+	} // option:jwt
 	wanted := []bool{ // who needs the document
 		c.jwtWantsDiscovery(),            // option:jwt
 		c.introspection.wantsDiscovery(), // option:introspect
@@ -31,14 +35,12 @@ func withDiscovery(ctx context.Context, doc *openapi3.T, c config, logger *slog.
 		if err != nil {
 			return c, fmt.Errorf("the spec's openIdConnectUrl: %w", err)
 		}
-		c.jwtDiscovered(p.JWKSURI, p.Issuer)                                             // option:jwt
+		c.idp.issuer = cmp.Or(c.idp.issuer, p.Issuer)                                    // iss checks, RFC 9728
+		c.jwtDiscovered(p.JWKSURI)                                                       // option:jwt
 		if err := c.introspection.discovered(p.IntrospectionEndpoint, url); err != nil { // option:introspect
 			return c, err // option:introspect
 		} // option:introspect
 		logger.Info("OpenID Connect discovery", "url", url, "issuer", p.Issuer)
 	}
-	if err := c.jwtNeedsAudience(url); err != nil { // option:jwt
-		return c, err // option:jwt
-	} // option:jwt
 	return c, nil
 }

@@ -27,12 +27,12 @@ func TestWithDiscovery(t *testing.T) {
 		wantJWKS, wantI string
 		wantErr         string
 	}{
-		{name: "audience alone", doc: oidcSpec, in: config{jwtAudience: "api"}, wantJWKS: iss.URL, wantI: iss.Name},
-		{name: "the flags override", doc: oidcSpec, in: config{jwtAudience: "api", jwtIssuer: "https://other.example/"}, wantJWKS: iss.URL, wantI: "https://other.example/"},
+		{name: "audience alone", doc: oidcSpec, in: config{idp: idpConfig{audience: "api"}}, wantJWKS: iss.URL, wantI: iss.Name},
+		{name: "the flags override", doc: oidcSpec, in: config{idp: idpConfig{audience: "api", issuer: "https://other.example/"}}, wantJWKS: iss.URL, wantI: "https://other.example/"},
 		{name: "no audience, no JWTs", doc: oidcSpec, in: config{}},
-		{name: "issuer alone", doc: oidcSpec, in: config{jwtIssuer: "x"}, wantErr: "--jwt-audience is required"},
-		{name: "issuer mismatch", doc: oidcSpec, in: config{jwtAudience: "api"}, edit: map[string]any{"issuer": "https://evil.example/"}, wantErr: "§4.3"},
-		{name: "provider down", doc: oidcSpec, in: config{jwtAudience: "api"}, down: true, wantErr: "openIdConnectUrl"},
+		{name: "issuer alone", doc: oidcSpec, in: config{idp: idpConfig{issuer: "x"}}, wantErr: "--audience is required"},
+		{name: "issuer mismatch", doc: oidcSpec, in: config{idp: idpConfig{audience: "api"}}, edit: map[string]any{"issuer": "https://evil.example/"}, wantErr: "§4.3"},
+		{name: "provider down", doc: oidcSpec, in: config{idp: idpConfig{audience: "api"}}, down: true, wantErr: "openIdConnectUrl"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -46,8 +46,8 @@ func TestWithDiscovery(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || got.jwt.jwksURL != tt.wantJWKS || got.jwtIssuer != tt.wantI {
-				t.Errorf("withDiscovery = %q %q, %v; want %q %q", got.jwt.jwksURL, got.jwtIssuer, err, tt.wantJWKS, tt.wantI)
+			if err != nil || got.jwt.jwksURL != tt.wantJWKS || got.idp.issuer != tt.wantI {
+				t.Errorf("withDiscovery = %q %q, %v; want %q %q", got.jwt.jwksURL, got.idp.issuer, err, tt.wantJWKS, tt.wantI)
 			}
 		})
 	}

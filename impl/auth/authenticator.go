@@ -156,6 +156,9 @@ type Outcome struct {
 	Kind Kind   // why it failed; 0 when it succeeded
 	// Undecided is a verifier that failed (a 500) or could not decide now.
 	Undecided bool
+	// Reason is the refusal's code (Error.ReasonCode); "" when it succeeded
+	// or a verifier failed.
+	Reason string
 }
 
 // Result names the outcome: ok, missing, malformed, invalid, expired,
@@ -252,7 +255,11 @@ func failure(failures []schemeFailure, pol *Policy) (Outcome, error) {
 		var ae *Error
 		if !errors.As(f.err, &ae) || ae.Kind == Unavailable {
 			// A verifier failed, or cannot decide now: fail closed.
-			return Outcome{Type: f.info.Type, Undecided: true}, f.err
+			o := Outcome{Type: f.info.Type, Undecided: true}
+			if ae != nil {
+				o.Reason = ae.ReasonCode()
+			}
+			return o, f.err
 		}
 		if ae.Kind == InsufficientScope {
 			for _, s := range ae.Scopes {
@@ -265,7 +272,7 @@ func failure(failures []schemeFailure, pol *Policy) (Outcome, error) {
 			best, from = ae, f.info
 		}
 	}
-	o := Outcome{Type: from.Type, Kind: best.Kind}
+	o := Outcome{Type: from.Type, Kind: best.Kind, Reason: best.ReasonCode()}
 	switch best.Kind {
 	case Missing:
 		return o, pol.missing

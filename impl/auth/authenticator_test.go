@@ -584,7 +584,7 @@ func TestOutcome(t *testing.T) {
 		_, _, _ = a.Authenticate(context.Background(), get(both), a.Policy(op))
 	}
 	_, _, _ = a.Authenticate(context.Background(), get(nil), a.Policy(ops[1]))
-	want := []Outcome{{Type: "bearer"}, {Type: "api_key"}, {Type: "api_key", Kind: Missing}}
+	want := []Outcome{{Type: "bearer"}, {Type: "api_key"}, {Type: "api_key", Kind: Missing, Reason: ReasonMissing}}
 	if !slices.Equal(got, want) {
 		t.Errorf("outcomes %+v, want %+v (nothing for the public operation)", got, want)
 	}

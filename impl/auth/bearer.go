@@ -43,7 +43,7 @@ func (b *bearer) Authenticate(ctx context.Context, r *http.Request, name string)
 	}
 	p, err := b.v.Verify(ctx, Credential{Scheme: name, Token: token})
 	if err == nil && p.JKT != "" {
-		return Principal{}, Errorf(Invalid, "the token is DPoP-bound: send it with Authorization: DPoP and a DPoP proof")
+		return Principal{}, Refusedf(Invalid, ReasonKeyBound, "the token is DPoP-bound: send it with Authorization: DPoP and a DPoP proof")
 	}
 	return p, err
 }

@@ -64,6 +64,10 @@ type Error struct {
 	RetryAfter time.Duration
 	// Err is the cause, for the log only: never sent to the client.
 	Err error
+	// Reason is a short code for operators (the access log, the
+	// auth.outcomes metric) naming what was wrong, one of the Reason*
+	// constants; "" falls back to one from the kind (see ReasonCode).
+	Reason string
 
 	// Set by the Authenticator on the error it returns: the schemes the
 	// operation accepts (one challenge each, in order) and the one whose
@@ -86,13 +90,67 @@ func Errorf(k Kind, format string, args ...any) *Error {
 	return &Error{Kind: k, Description: fmt.Sprintf(format, args...)}
 }
 
+// Refusedf returns an *Error of kind k with reason and a formatted
+// description.
+func Refusedf(k Kind, reason, format string, args ...any) *Error {
+	return &Error{Kind: k, Reason: reason, Description: fmt.Sprintf(format, args...)}
+}
+
+// Reasons: why a credential was refused, in a word an operator can grep and
+// a metric can carry (a closed set, so its cardinality stays small). They
+// say what was wrong, never anything read from the credential.
+const (
+	ReasonMissing           = "missing"            // no credential sent
+	ReasonMalformed         = "malformed"          // cannot be parsed
+	ReasonUnknown           = "unknown"            // no verifier knows it (static token, API key)
+	ReasonInactive          = "inactive"           // the provider says it is not active (RFC 7662)
+	ReasonTokenType         = "token_type"         // a refresh or ID token introspected as an access token
+	ReasonTyp               = "typ"                // a JWT whose typ is not at+jwt (RFC 9068)
+	ReasonAlgorithm         = "algorithm"          // a signing algorithm not allowed
+	ReasonUnknownKID        = "unknown_kid"        // no published key matches its kid
+	ReasonSignature         = "signature"          // the signature does not verify
+	ReasonExpired           = "expired"            // exp passed (beyond the leeway)
+	ReasonNotYetValid       = "not_yet_valid"      // nbf or iat in the future (beyond the leeway)
+	ReasonIssuer            = "issuer"             // iss is not the configured issuer
+	ReasonAudience          = "audience"           // aud does not name this API
+	ReasonClaims            = "claims"             // a required claim (sub, exp…) is missing or ill-typed
+	ReasonKeyBound          = "key_bound"          // a DPoP-bound token sent as Bearer
+	ReasonInsufficientScope = "insufficient_scope" // valid, but lacks a scope
+	ReasonUnavailable       = "unavailable"        // the provider cannot be asked now
+)
+
+// ReasonCode returns e.Reason, or when it is unset a code derived from the
+// kind (or from Code, such as RFC 9449's invalid_dpop_proof).
+func (e *Error) ReasonCode() string {
+	switch {
+	case e.Reason != "":
+		return e.Reason
+	case e.Code != "":
+		return e.Code
+	}
+	switch e.Kind {
+	case Missing:
+		return ReasonMissing
+	case Malformed:
+		return ReasonMalformed
+	case Expired:
+		return ReasonExpired
+	case InsufficientScope:
+		return ReasonInsufficientScope
+	case Unavailable:
+		return ReasonUnavailable
+	}
+	return "invalid"
+}
+
 // ErrUnknown is a Verifier's answer to a token it does not know: Chain asks
 // the next verifier, and the client gets 401 invalid_token if none knows it.
-var ErrUnknown = &Error{Kind: Invalid, Description: "the token is not recognised"}
+var ErrUnknown = &Error{Kind: Invalid, Reason: ReasonUnknown, Description: "the token is not recognised"}
 
 func insufficientScope(required []string) *Error {
 	return &Error{
 		Kind:        InsufficientScope,
+		Reason:      ReasonInsufficientScope,
 		Description: "the token lacks a required scope: " + strings.Join(required, " "),
 		Scopes:      required,
 	}

@@ -92,6 +92,7 @@ type overQuota interface {
 // per scheme the operation accepts, Bearer first, the error parameters on
 // the challenge of the scheme at fault.
 func (f failures) auth(ctx context.Context, e *auth.Error) *problem.Error {
+	httplog.SetAuthReason(ctx, e.ReasonCode())
 	if e.Kind == auth.Missing && f.missing != nil {
 		if pe, ok := f.missing.Load(e); ok {
 			return pe.(*problem.Error)

@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"example.com/tasks/impl/apitest"
+	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/spec"
 	"example.com/tasks/impl/telemetry"
 )
@@ -43,6 +44,8 @@ func TestTelemetryThroughTheRouter(t *testing.T) {
 		{"Bearer " + apitest.AliceToken, "ok"},
 		{"Bearer " + apitest.AliceToken, "ok"},
 	}
+	// A refusal carries its reason (auth.reason), a success none.
+	reasons := map[string]string{"missing": auth.ReasonMissing, "malformed": auth.ReasonMalformed, "invalid": auth.ReasonUnknown, "insufficient_scope": auth.ReasonInsufficientScope}
 	for _, r := range requests {
 		req, _ := http.NewRequest("GET", srv.API+path, nil)
 		if r.auth != "" {
@@ -66,9 +69,11 @@ func TestTelemetryThroughTheRouter(t *testing.T) {
 				for _, dp := range sum.DataPoints {
 					scheme, _ := dp.Attributes.Value("auth.scheme")
 					result, _ := dp.Attributes.Value("auth.result")
+					reason, _ := dp.Attributes.Value("auth.reason")
 					got[scheme.AsString()+" "+result.AsString()] += dp.Value
-					if dp.Attributes.HasValue("enduser.id") || dp.Attributes.Len() != 2 {
-						t.Errorf("auth.outcomes attributes %v: scheme and result only", dp.Attributes.ToSlice())
+					want := reasons[result.AsString()]
+					if dp.Attributes.HasValue("enduser.id") || reason.AsString() != want || dp.Attributes.Len() != 2+min(1, len(want)) {
+						t.Errorf("auth.outcomes attributes %v: scheme, result and the reason %q only", dp.Attributes.ToSlice(), want)
 					}
 				}
 			}

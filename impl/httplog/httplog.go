@@ -20,11 +20,12 @@ import (
 type entryKey struct{}
 
 // Entry is one request's line, begun by Begin, filled in by inner handlers
-// (SetSubject, SetError, SetClientGone) and written by Log.
+// (SetSubject, SetAuthReason, SetError, SetClientGone) and written by Log.
 type Entry struct {
 	id       string
 	start    time.Time
 	subject  string
+	reason   string
 	err      error
 	gone     bool
 	response response
@@ -65,6 +66,16 @@ func SetSubject(ctx context.Context, subject string) {
 	}
 }
 
+// SetAuthReason records why the request's credential was refused: a short
+// code (auth.Error.ReasonCode), never the credential or its digest, so that
+// an operator facing a wall of 401s sees why without asking the client. It
+// does nothing outside Begin.
+func SetAuthReason(ctx context.Context, reason string) {
+	if e := entryOf(ctx); e != nil {
+		e.reason = reason
+	}
+}
+
 // SetError records why a request failed on the server's side (a 500). It does
 // nothing outside Begin.
 func SetError(ctx context.Context, err error) {
@@ -83,7 +94,8 @@ func SetClientGone(ctx context.Context) {
 
 // Log writes the entry's line once r is answered: request id, method, the
 // route pattern (not the raw path, which may hold ids), status, size of the
-// body, duration, the trace id when tracing is on, and the subject.
+// body, duration, the trace id when tracing is on, the subject, and why a
+// credential was refused (auth_reason).
 func (e *Entry) Log(logger *slog.Logger, r *http.Request) {
 	status, bytes := e.response.status, e.response.bytes
 	level := slog.LevelInfo
@@ -105,7 +117,7 @@ func (e *Entry) Log(logger *slog.Logger, r *http.Request) {
 		route = rc.RoutePattern()
 	}
 	// Room for every attribute, so that appending does not allocate.
-	attrs := make([]slog.Attr, 0, 9)
+	attrs := make([]slog.Attr, 0, 10)
 	attrs = append(attrs,
 		slog.String("request_id", e.id),
 		slog.String("method", r.Method),
@@ -119,6 +131,9 @@ func (e *Entry) Log(logger *slog.Logger, r *http.Request) {
 	}
 	if e.subject != "" {
 		attrs = append(attrs, slog.String("subject", e.subject))
+	}
+	if e.reason != "" {
+		attrs = append(attrs, slog.String("auth_reason", e.reason))
 	}
 	if e.err != nil {
 		attrs = append(attrs, slog.String("error", e.err.Error()))

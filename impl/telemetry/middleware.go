@@ -114,14 +114,26 @@ type telemetryKey struct{}
 // who the caller is. Outside Middleware, or with metrics off, it does
 // nothing.
 func RecordAuth(ctx context.Context, scheme, result string) {
-	if t, ok := ctx.Value(telemetryKey{}).(*Telemetry); ok {
-		t.authN.Add(ctx, 1, metric.WithAttributes(attribute.String("auth.scheme", scheme), attribute.String("auth.result", result)))
-	}
+	recordAuth(ctx, scheme, result, "")
 }
 
-// ObserveAuth records an authentication outcome, for
-// auth.Authenticator.Observe.
-func ObserveAuth(ctx context.Context, o auth.Outcome) { RecordAuth(ctx, o.Type, o.Result()) }
+// recordAuth is RecordAuth with the refusal's reason (auth.reason, one of
+// auth's Reason* codes: a closed set, so the cardinality stays small).
+func recordAuth(ctx context.Context, scheme, result, reason string) {
+	t, ok := ctx.Value(telemetryKey{}).(*Telemetry)
+	if !ok {
+		return
+	}
+	attrs := []attribute.KeyValue{attribute.String("auth.scheme", scheme), attribute.String("auth.result", result)}
+	if reason != "" {
+		attrs = append(attrs, attribute.String("auth.reason", reason))
+	}
+	t.authN.Add(ctx, 1, metric.WithAttributes(attrs...))
+}
+
+// ObserveAuth records an authentication outcome, with the reason of a
+// refusal, for auth.Authenticator.Observe.
+func ObserveAuth(ctx context.Context, o auth.Outcome) { recordAuth(ctx, o.Type, o.Result(), o.Reason) }
 
 // knownMethods are the methods the conventions name; any other is recorded
 // as _OTHER so that a client cannot grow the metrics' cardinality.

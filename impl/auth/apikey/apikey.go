@@ -92,7 +92,7 @@ func (s *scheme) Authenticate(ctx context.Context, r *http.Request, name string)
 	return p, err
 }
 
-var errUnknown = &auth.Error{Kind: auth.Invalid, Description: "the API key is not recognised"}
+var errUnknown = &auth.Error{Kind: auth.Invalid, Reason: auth.ReasonUnknown, Description: "the API key is not recognised"}
 
 // fromHeader extracts the API key from header. It returns an *auth.Error of
 // kind Missing when the header is absent and Malformed when it is repeated,

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+	"time"
 )
 
 // The client credentials the introspection endpoint takes. The secret has
@@ -34,6 +35,27 @@ func (iss *Issuer) OpaqueAnswer(sub, scope string) map[string]any {
 	c["client_id"] = ClientID
 	c["token_type"] = "Bearer"
 	return c
+}
+
+// RefreshAnswer returns the members Ory Hydra answers for one of its
+// refresh tokens, introspected although the server asked about an access
+// token: active, the API's audience, a month to live, and only token_use
+// to tell it apart.
+func (iss *Issuer) RefreshAnswer(sub, scope string) map[string]any {
+	a := iss.OpaqueAnswer(sub, scope)
+	a["token_use"] = "refresh_token"
+	a["exp"] = time.Now().Add(30 * 24 * time.Hour).Unix()
+	return a
+}
+
+// IDTokenAnswer returns the members Keycloak answers for an ID token: typ
+// ID, the client (and here the API too) as its audience.
+func (iss *Issuer) IDTokenAnswer(sub string) map[string]any {
+	a := iss.OpaqueAnswer(sub, "")
+	delete(a, "token_type")
+	a["typ"] = "ID"
+	a["aud"] = []string{ClientID, Audience}
+	return a
 }
 
 // Revoke makes token inactive.

@@ -7,9 +7,17 @@
 // active token for at most Config.CacheTTL and never past its exp (a revoked
 // token keeps working until then, so keep CacheTTL short), an inactive one
 // for Config.NegativeCacheTTL (a client retrying a bad token, or a flood of
-// them, does not reach the provider each time). When the endpoint cannot be
-// reached or answers nonsense, the request is answered 503 with Retry-After:
-// no token is ever let through because the provider could not be asked.
+// them, does not reach the provider each time), but a refusal that time will
+// lift (nbf or iat in the future) never past the moment a retry would pass.
+// When the endpoint cannot be reached or answers nonsense, the request is
+// answered 503 with Retry-After: no token is ever let through because the
+// provider could not be asked.
+//
+// The answer is judged as a JWT would be: it must describe an access token
+// (an active refresh token or ID token is refused: the provider answers for
+// whatever it is given, whatever token_type_hint said), for this API (aud)
+// from this issuer (iss, when the answer names one), within its validity
+// period give or take Config.Leeway.
 //
 // Written here because no maintained Go library is a resource server's
 // introspection client: the OAuth 2.0 libraries (golang.org/x/oauth2, Ory's
@@ -54,14 +62,22 @@ type Config struct {
 	// ClientID and ClientSecret authenticate this server to the provider
 	// (RFC 6749 §2.3.1 HTTP Basic). Never log the secret.
 	ClientID, ClientSecret string
-	// Audience, when set, must be among the answer's aud values if the
-	// answer has any (many providers send none for opaque tokens).
+	// Audience, when set, must be among the answer's aud values; an answer
+	// that names no audience is refused too, since a token for another API
+	// of the same provider would look the same. Ory Hydra names one only
+	// when the client asked for it (the audience parameter).
 	Audience string
+	// Issuer, when set, must equal the answer's iss if it has one (RFC
+	// 7662 makes iss optional).
+	Issuer string
+	// Leeway is the clock skew allowed on exp, nbf and iat, as for JWTs.
+	Leeway time.Duration
 	// CacheTTL is the longest an active answer is trusted (0: default). A
 	// token revoked at the provider is accepted for up to this long.
 	CacheTTL time.Duration
-	// NegativeCacheTTL is how long an inactive answer is remembered (0:
-	// default; negative: not at all).
+	// NegativeCacheTTL is how long a refusal is remembered (0: default;
+	// negative: not at all); one that time will lift (nbf, iat in the
+	// future) only until it would lift.
 	NegativeCacheTTL time.Duration
 	// CacheSize bounds each cache, the active and the inactive one (0:
 	// default; negative: no cache at all).
@@ -94,6 +110,9 @@ func New(cfg Config) (*Verifier, error) {
 	}
 	if cfg.ClientID == "" || cfg.ClientSecret == "" {
 		errs = append(errs, errors.New("a client id and a client secret are required to call the introspection endpoint"))
+	}
+	if cfg.Leeway < 0 {
+		errs = append(errs, errors.New("the leeway must not be negative"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("introspect: %w", err)
@@ -144,12 +163,12 @@ func (v *Verifier) Verify(ctx context.Context, cred auth.Credential) (auth.Princ
 			Err:         err, // the cause is for the log, never the client
 		}
 	}
-	p, exp, rejected := v.judge(a, now)
+	p, until, rejected := v.judge(a, now)
 	switch {
 	case rejected != nil && v.cfg.NegativeCacheTTL > 0:
-		v.inactive.Add(key, rejected, now.Add(v.cfg.NegativeCacheTTL))
+		v.inactive.Add(key, rejected, tokencache.Until(now, v.cfg.NegativeCacheTTL, until))
 	case rejected == nil:
-		v.active.Add(key, p, tokencache.Until(now, v.cfg.CacheTTL, exp))
+		v.active.Add(key, p, tokencache.Until(now, v.cfg.CacheTTL, until))
 	}
 	if rejected != nil {
 		return auth.Principal{}, rejected
@@ -163,46 +182,102 @@ type answer struct {
 	Scope    string          `json:"scope"`
 	Sub      string          `json:"sub"`
 	ClientID string          `json:"client_id"`
+	Iss      string          `json:"iss"`
 	Exp      *json.Number    `json:"exp"`
 	Nbf      *json.Number    `json:"nbf"`
+	Iat      *json.Number    `json:"iat"`
 	Aud      json.RawMessage `json:"aud"`
 	Cnf      struct {
 		JKT string `json:"jkt"` // RFC 9449 §6.2: the DPoP key the token is bound to
 	} `json:"cnf"`
+	// What kind of token it is: RFC 7662's token_type, and what providers
+	// send beside it (see accessToken).
+	TokenType string `json:"token_type"`
+	TokenUse  string `json:"token_use"`
+	Typ       string `json:"typ"`
 }
 
-// judge applies the answer: active, sub, exp, nbf and aud.
+// accessToken lists, for each member an answer may name the kind of token
+// in, the values that mean an access token (compared case-insensitively).
+// Anything else, such as Ory Hydra's `token_use: refresh_token` or
+// Keycloak's `typ: Refresh` or `typ: ID`, is another kind of token the
+// provider answered for: an allow-list, so that a kind not foreseen here is
+// refused (and logged as token_type) rather than accepted.
+var accessToken = []struct {
+	member string
+	get    func(answer) string
+	values []string
+}{
+	// RFC 7662 §2.2: an RFC 6749 §7.1 access token type; RFC 8693's
+	// identifier of an access token.
+	{"token_type", func(a answer) string { return a.TokenType }, []string{"bearer", "dpop", "access_token", "urn:ietf:params:oauth:token-type:access_token"}},
+	// Ory Hydra and Fosite: access_token or refresh_token; Amazon Cognito's
+	// claim of the same name says access or id.
+	{"token_use", func(a answer) string { return a.TokenUse }, []string{"access_token", "access"}},
+	// Keycloak: Bearer (or DPoP) for an access token, Refresh, Offline, ID…
+	{"typ", func(a answer) string { return a.Typ }, []string{"bearer", "dpop", "at+jwt", "application/at+jwt"}},
+}
+
+// judge applies the answer: active, the kind of token, sub, iss, aud, exp,
+// nbf and iat. It returns the principal, or the refusal, and until when
+// that answer may be remembered (zero: no bound but the cache's TTL).
 func (v *Verifier) judge(a answer, now time.Time) (auth.Principal, time.Time, *auth.Error) {
-	invalid := func(format string, args ...any) *auth.Error { return auth.Errorf(auth.Invalid, format, args...) }
+	refuse := func(reason, format string, args ...any) (auth.Principal, time.Time, *auth.Error) {
+		return auth.Principal{}, time.Time{}, auth.Refusedf(auth.Invalid, reason, format, args...)
+	}
 	if !*a.Active {
-		return auth.Principal{}, time.Time{}, invalid("the identity provider says the token is not active (unknown, revoked or expired)")
+		return refuse(auth.ReasonInactive, "the identity provider says the token is not active (unknown, revoked or expired)")
 	}
-	var exp time.Time
-	if a.Exp != nil {
-		exp = unix(*a.Exp)
-		if !now.Before(exp) {
-			return auth.Principal{}, time.Time{}, auth.Errorf(auth.Expired, "the token has expired")
+	for _, m := range accessToken {
+		if got := m.get(a); got != "" && !slices.ContainsFunc(m.values, func(w string) bool { return strings.EqualFold(got, w) }) {
+			// Names the member, never its value: a fixed set of descriptions.
+			return refuse(auth.ReasonTokenType, "the token is not an access token: the identity provider's answer gives a %s other than %s", m.member, strings.Join(m.values, ", "))
 		}
-	}
-	if a.Nbf != nil && now.Before(unix(*a.Nbf)) {
-		return auth.Principal{}, time.Time{}, invalid("the token is not valid yet (nbf is in the future)")
 	}
 	if a.Sub == "" {
-		return auth.Principal{}, time.Time{}, invalid("the identity provider names no subject (sub) for the token")
+		return refuse(auth.ReasonClaims, "the identity provider names no subject (sub) for the token")
 	}
-	if v.cfg.Audience != "" && len(a.Aud) > 0 {
-		var one string
-		var many []string
-		if json.Unmarshal(a.Aud, &one) == nil {
-			many = []string{one}
-		} else if json.Unmarshal(a.Aud, &many) != nil {
-			many = nil
-		}
-		if !slices.Contains(many, v.cfg.Audience) {
-			return auth.Principal{}, time.Time{}, invalid("the token is not meant for this API: its aud must include %s", v.cfg.Audience)
+	if v.cfg.Issuer != "" && a.Iss != "" && a.Iss != v.cfg.Issuer {
+		return refuse(auth.ReasonIssuer, "the token was not issued by %s", v.cfg.Issuer)
+	}
+	if v.cfg.Audience != "" && !slices.Contains(audiences(a.Aud), v.cfg.Audience) {
+		return refuse(auth.ReasonAudience, "the token is not meant for this API: its aud must include %s", v.cfg.Audience)
+	}
+	var until time.Time
+	if a.Exp != nil {
+		until = unix(*a.Exp).Add(v.cfg.Leeway)
+		if !now.Before(until) {
+			return auth.Principal{}, time.Time{}, auth.Refusedf(auth.Expired, auth.ReasonExpired, "the token has expired")
 		}
 	}
-	return auth.Principal{Subject: a.Sub, Scopes: strings.Fields(a.Scope), ClientID: a.ClientID, JKT: a.Cnf.JKT}, exp, nil
+	for _, t := range []struct {
+		at   *json.Number
+		desc string
+	}{{a.Nbf, "the token is not valid yet (nbf is in the future)"}, {a.Iat, "the token was issued in the future (iat)"}} {
+		if t.at == nil {
+			continue
+		}
+		// Remembered only until the skew it shows would be forgiven: a
+		// client that retries then is not refused from the cache.
+		if lifts := unix(*t.at).Add(-v.cfg.Leeway); now.Before(lifts) {
+			return auth.Principal{}, lifts, auth.Refusedf(auth.Invalid, auth.ReasonNotYetValid, "%s", t.desc)
+		}
+	}
+	return auth.Principal{Subject: a.Sub, Scopes: strings.Fields(a.Scope), ClientID: a.ClientID, JKT: a.Cnf.JKT}, until, nil
+}
+
+// audiences reads aud, a string or an array of strings (RFC 7662 §2.2, as
+// RFC 7519 §4.1.3); nil when absent or neither.
+func audiences(raw json.RawMessage) []string {
+	var one string
+	if json.Unmarshal(raw, &one) == nil {
+		return []string{one}
+	}
+	var many []string
+	if json.Unmarshal(raw, &many) == nil {
+		return many
+	}
+	return nil
 }
 
 func unix(n json.Number) time.Time {

@@ -19,7 +19,8 @@ func bearer(token string) auth.Credential {
 
 func newVerifier(t *testing.T, iss *idptest.Issuer, edit func(*introspect.Config)) *introspect.Verifier {
 	t.Helper()
-	cfg := introspect.Config{URL: iss.Introspection, ClientID: idptest.IntrospectionClientID, ClientSecret: idptest.IntrospectionSecret, Audience: idptest.Audience}
+	cfg := introspect.Config{URL: iss.Introspection, ClientID: idptest.IntrospectionClientID, ClientSecret: idptest.IntrospectionSecret,
+		Audience: idptest.Audience, Issuer: iss.Name, Leeway: 30 * time.Second}
 	if edit != nil {
 		edit(&cfg)
 	}
@@ -45,23 +46,41 @@ func TestAnswers(t *testing.T) {
 	revoked := iss.Opaque(t, iss.OpaqueAnswer("alice", "x"))
 	iss.Revoke(revoked)
 	tests := []struct {
-		name     string
-		token    string
-		wantKind auth.Kind
-		wantDesc string
-		wantScp  []string
-		wantJKT  string
+		name       string
+		token      string
+		wantKind   auth.Kind
+		wantDesc   string
+		wantReason string
+		wantScp    []string
+		wantJKT    string
 	}{
 		{name: "active", token: iss.Opaque(t, iss.OpaqueAnswer("alice", "a b")), wantScp: []string{"a", "b"}},
 		{name: "no exp, aud as an array with ours", token: with(func(a map[string]any) { delete(a, "exp"); a["aud"] = []string{"x", idptest.Audience} }), wantScp: []string{"tasks:read", "tasks:write"}},
 		{name: "key-bound", token: with(func(a map[string]any) { a["cnf"] = map[string]any{"jkt": "the-thumbprint"} }), wantScp: []string{"tasks:read", "tasks:write"}, wantJKT: "the-thumbprint"},
-		{name: "no aud", token: with(func(a map[string]any) { delete(a, "aud") }), wantScp: []string{"tasks:read", "tasks:write"}},
-		{name: "unknown", token: "never-issued", wantKind: auth.Invalid, wantDesc: "not active"},
-		{name: "revoked", token: revoked, wantKind: auth.Invalid, wantDesc: "not active"},
-		{name: "expired though active", token: with(func(a map[string]any) { a["exp"] = now.Add(-time.Minute).Unix() }), wantKind: auth.Expired, wantDesc: "expired"},
-		{name: "not valid yet", token: with(func(a map[string]any) { a["nbf"] = now.Add(time.Hour).Unix() }), wantKind: auth.Invalid, wantDesc: "nbf"},
-		{name: "no sub", token: with(func(a map[string]any) { delete(a, "sub") }), wantKind: auth.Invalid, wantDesc: "no subject"},
-		{name: "another audience", token: with(func(a map[string]any) { a["aud"] = "another-api" }), wantKind: auth.Invalid, wantDesc: "aud must include " + idptest.Audience},
+		{name: "Hydra's access token", token: with(func(a map[string]any) { a["token_use"] = "access_token" }), wantScp: []string{"tasks:read", "tasks:write"}},
+		{name: "Keycloak's access token", token: with(func(a map[string]any) { delete(a, "token_type"); a["typ"] = "Bearer" }), wantScp: []string{"tasks:read", "tasks:write"}},
+		{name: "token_type DPoP", token: with(func(a map[string]any) { a["token_type"] = "DPoP" }), wantScp: []string{"tasks:read", "tasks:write"}},
+		{name: "no iss", token: with(func(a map[string]any) { delete(a, "iss") }), wantScp: []string{"tasks:read", "tasks:write"}},
+		{name: "clock skew: expired within the leeway", token: with(func(a map[string]any) { a["exp"] = now.Add(-10 * time.Second).Unix() }), wantScp: []string{"tasks:read", "tasks:write"}},
+		{name: "clock skew: nbf and iat ahead within the leeway", token: with(func(a map[string]any) {
+			a["nbf"], a["iat"] = now.Add(10*time.Second).Unix(), now.Add(10*time.Second).Unix()
+		}), wantScp: []string{"tasks:read", "tasks:write"}},
+
+		{name: "unknown", token: "never-issued", wantKind: auth.Invalid, wantDesc: "not active", wantReason: "inactive"},
+		{name: "revoked", token: revoked, wantKind: auth.Invalid, wantDesc: "not active", wantReason: "inactive"},
+		{name: "Hydra's refresh token", token: iss.Opaque(t, iss.RefreshAnswer("alice", "tasks:read tasks:write")), wantKind: auth.Invalid, wantDesc: "not an access token", wantReason: "token_type"},
+		{name: "Keycloak's ID token", token: iss.Opaque(t, iss.IDTokenAnswer("alice")), wantKind: auth.Invalid, wantDesc: "not an access token", wantReason: "token_type"},
+		{name: "token_type refresh_token", token: with(func(a map[string]any) { a["token_type"] = "refresh_token" }), wantKind: auth.Invalid, wantDesc: "not an access token", wantReason: "token_type"},
+		{name: "token_type of RFC 8693's ID token", token: with(func(a map[string]any) { a["token_type"] = "urn:ietf:params:oauth:token-type:id_token" }), wantKind: auth.Invalid, wantDesc: "not an access token", wantReason: "token_type"},
+		{name: "expired though active", token: with(func(a map[string]any) { a["exp"] = now.Add(-time.Minute).Unix() }), wantKind: auth.Expired, wantDesc: "expired", wantReason: "expired"},
+		{name: "not valid yet", token: with(func(a map[string]any) { a["nbf"] = now.Add(time.Hour).Unix() }), wantKind: auth.Invalid, wantDesc: "nbf", wantReason: "not_yet_valid"},
+		{name: "issued in the future", token: with(func(a map[string]any) { a["iat"] = now.Add(time.Hour).Unix() }), wantKind: auth.Invalid, wantDesc: "iat", wantReason: "not_yet_valid"},
+		{name: "no sub", token: with(func(a map[string]any) { delete(a, "sub") }), wantKind: auth.Invalid, wantDesc: "no subject", wantReason: "claims"},
+		{name: "another audience", token: with(func(a map[string]any) { a["aud"] = "another-api" }), wantKind: auth.Invalid, wantDesc: "aud must include " + idptest.Audience, wantReason: "audience"},
+		{name: "no aud", token: with(func(a map[string]any) { delete(a, "aud") }), wantKind: auth.Invalid, wantDesc: "aud must include " + idptest.Audience, wantReason: "audience"},
+		{name: "empty aud (Hydra, no audience requested)", token: with(func(a map[string]any) { a["aud"] = []string{} }), wantKind: auth.Invalid, wantDesc: "aud must include " + idptest.Audience, wantReason: "audience"},
+		{name: "another issuer", token: with(func(a map[string]any) { a["iss"] = "https://evil.example/" }), wantKind: auth.Invalid, wantDesc: "not issued by " + iss.Name, wantReason: "issuer"},
+		{name: "the issuer without its trailing slash", token: with(func(a map[string]any) { a["iss"] = strings.TrimSuffix(iss.Name, "/") }), wantKind: auth.Invalid, wantDesc: "not issued by " + iss.Name, wantReason: "issuer"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -74,8 +93,11 @@ func TestAnswers(t *testing.T) {
 				return
 			}
 			var ae *auth.Error
-			if !errors.As(err, &ae) || ae.Kind != tt.wantKind || !strings.Contains(ae.Description, tt.wantDesc) {
-				t.Errorf("Verify = %+v, %v; want %v with %q", p, err, tt.wantKind, tt.wantDesc)
+			if !errors.As(err, &ae) || ae.Kind != tt.wantKind || !strings.Contains(ae.Description, tt.wantDesc) || ae.ReasonCode() != tt.wantReason {
+				t.Errorf("Verify = %+v, %v; want %v with %q (%s)", p, err, tt.wantKind, tt.wantDesc, tt.wantReason)
+			}
+			if ae != nil && strings.Contains(ae.Description, tt.token) {
+				t.Error("the description repeats the token")
 			}
 		})
 	}
@@ -162,7 +184,8 @@ func TestCache(t *testing.T) {
 	}
 	asked(2)
 
-	// Never past exp: a token expiring in 10s is asked about again after.
+	// Never past exp (plus the leeway): a token expiring in 10s is asked
+	// about again 40s later.
 	a := iss.OpaqueAnswer("alice", "")
 	a["exp"] = now().Add(10 * time.Second).Unix()
 	short := iss.Opaque(t, a)
@@ -170,7 +193,7 @@ func TestCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	asked(3)
-	advance(11 * time.Second)
+	advance(41 * time.Second)
 	var ae *auth.Error
 	if err := verify(short); !errors.As(err, &ae) || ae.Kind != auth.Expired {
 		t.Fatalf("past exp: %v, want expired", err)
@@ -188,6 +211,22 @@ func TestCache(t *testing.T) {
 	_ = verify("unknown-token")
 	asked(6)
 
+	// Clock skew: a token whose nbf is 32s ahead is refused with a leeway
+	// of 30s, and that refusal is remembered only until the skew would be
+	// forgiven (2s, not NegativeCacheTTL's 5s): a retry then passes.
+	a = iss.OpaqueAnswer("alice", "")
+	a["nbf"] = now().Add(32 * time.Second).Unix()
+	ahead := iss.Opaque(t, a)
+	if err := verify(ahead); err == nil {
+		t.Fatal("a token 32s ahead passed with a leeway of 30s")
+	}
+	asked(7)
+	advance(3 * time.Second)
+	if err := verify(ahead); err != nil {
+		t.Fatalf("the same token once within the leeway: %v (the refusal was cached too long)", err)
+	}
+	asked(8)
+
 	// An outage is not cached: the provider is asked again at once.
 	iss.Down(true)
 	fresh := iss.Opaque(t, iss.OpaqueAnswer("bob", ""))
@@ -198,7 +237,7 @@ func TestCache(t *testing.T) {
 	if err := verify(fresh); err != nil {
 		t.Fatalf("after the outage: %v", err)
 	}
-	asked(8)
+	asked(10)
 }
 
 func TestConfig(t *testing.T) {
@@ -210,6 +249,7 @@ func TestConfig(t *testing.T) {
 		{introspect.Config{URL: "http://idp.example.com/introspect", ClientID: "a", ClientSecret: "b"}, "must use https"},
 		{introspect.Config{URL: "", ClientID: "a", ClientSecret: "b"}, "introspection URL is required"},
 		{introspect.Config{URL: "https://idp.example.com/introspect", ClientID: "a"}, "client secret"},
+		{introspect.Config{URL: "https://idp.example.com/introspect", ClientID: "a", ClientSecret: "b", Leeway: -time.Second}, "leeway"},
 	}
 	for _, tt := range tests {
 		if _, err := introspect.New(tt.cfg); err == nil || !strings.Contains(err.Error(), tt.want) {

@@ -49,6 +49,7 @@ func TestAttacks(t *testing.T) {
 		token      string
 		wantKind   auth.Kind // 0: accepted
 		wantDesc   string    // a substring of the description
+		wantReason string    // the code operators see
 		wantSub    string
 		wantScp    []string
 		wantClient string
@@ -63,32 +64,32 @@ func TestAttacks(t *testing.T) {
 		{name: "expired within the leeway", token: es.Sign(t, with(func(c jwt.MapClaims) { c["exp"] = now.Add(-10 * time.Second).Unix() })), wantSub: "alice", wantScp: []string{"tasks:read", "tasks:write"}},
 		{name: "nbf within the leeway", token: es.Sign(t, with(func(c jwt.MapClaims) { c["nbf"] = now.Add(10 * time.Second).Unix() })), wantSub: "alice", wantScp: []string{"tasks:read", "tasks:write"}},
 
-		{name: "expired", token: es.Sign(t, with(func(c jwt.MapClaims) { c["exp"] = now.Add(-time.Hour).Unix() })), wantKind: auth.Expired, wantDesc: "the token has expired"},
-		{name: "not yet valid", token: es.Sign(t, with(func(c jwt.MapClaims) { c["nbf"] = now.Add(time.Hour).Unix() })), wantKind: auth.Invalid, wantDesc: "not valid yet"},
-		{name: "issued in the future", token: es.Sign(t, with(func(c jwt.MapClaims) { c["iat"] = now.Add(time.Hour).Unix() })), wantKind: auth.Invalid, wantDesc: "issued in the future"},
-		{name: "no exp", token: es.Sign(t, with(func(c jwt.MapClaims) { delete(c, "exp") })), wantKind: auth.Invalid, wantDesc: "lacks a required claim"},
-		{name: "no sub", token: es.Sign(t, with(func(c jwt.MapClaims) { delete(c, "sub") })), wantKind: auth.Invalid, wantDesc: "no sub claim"},
-		{name: "wrong issuer", token: es.Sign(t, with(func(c jwt.MapClaims) { c["iss"] = "https://evil.example/" })), wantKind: auth.Invalid, wantDesc: "not issued by " + iss.Name},
-		{name: "no issuer", token: es.Sign(t, with(func(c jwt.MapClaims) { delete(c, "iss") })), wantKind: auth.Invalid, wantDesc: "lacks a required claim"},
-		{name: "wrong audience", token: es.Sign(t, with(func(c jwt.MapClaims) { c["aud"] = "another-api" })), wantKind: auth.Invalid, wantDesc: "aud must include " + idptest.Audience},
-		{name: "scope of the wrong type", token: es.Sign(t, with(func(c jwt.MapClaims) { c["scope"] = 42 })), wantKind: auth.Invalid, wantDesc: "not a well-formed JWT"},
+		{name: "expired", token: es.Sign(t, with(func(c jwt.MapClaims) { c["exp"] = now.Add(-time.Hour).Unix() })), wantKind: auth.Expired, wantDesc: "the token has expired", wantReason: "expired"},
+		{name: "not yet valid", token: es.Sign(t, with(func(c jwt.MapClaims) { c["nbf"] = now.Add(time.Hour).Unix() })), wantKind: auth.Invalid, wantDesc: "not valid yet", wantReason: "not_yet_valid"},
+		{name: "issued in the future", token: es.Sign(t, with(func(c jwt.MapClaims) { c["iat"] = now.Add(time.Hour).Unix() })), wantKind: auth.Invalid, wantDesc: "issued in the future", wantReason: "not_yet_valid"},
+		{name: "no exp", token: es.Sign(t, with(func(c jwt.MapClaims) { delete(c, "exp") })), wantKind: auth.Invalid, wantDesc: "lacks a required claim", wantReason: "claims"},
+		{name: "no sub", token: es.Sign(t, with(func(c jwt.MapClaims) { delete(c, "sub") })), wantKind: auth.Invalid, wantDesc: "no sub claim", wantReason: "claims"},
+		{name: "wrong issuer", token: es.Sign(t, with(func(c jwt.MapClaims) { c["iss"] = "https://evil.example/" })), wantKind: auth.Invalid, wantDesc: "not issued by " + iss.Name, wantReason: "issuer"},
+		{name: "no issuer", token: es.Sign(t, with(func(c jwt.MapClaims) { delete(c, "iss") })), wantKind: auth.Invalid, wantDesc: "lacks a required claim", wantReason: "claims"},
+		{name: "wrong audience", token: es.Sign(t, with(func(c jwt.MapClaims) { c["aud"] = "another-api" })), wantKind: auth.Invalid, wantDesc: "aud must include " + idptest.Audience, wantReason: "audience"},
+		{name: "scope of the wrong type", token: es.Sign(t, with(func(c jwt.MapClaims) { c["scope"] = 42 })), wantKind: auth.Invalid, wantDesc: "not a well-formed JWT", wantReason: "malformed"},
 
-		{name: "alg none", token: signNone(t, es.ID, iss.Claims("alice", "tasks:write")), wantKind: auth.Invalid, wantDesc: "signing algorithm is not accepted"},
-		{name: "HS256 signed with the RSA public key", token: signHMAC(t, rs.ID, rs.Public(t), iss.Claims("alice", "tasks:write")), wantKind: auth.Invalid, wantDesc: "signing algorithm is not accepted"},
-		{name: "HS256 signed with the EC public key", token: signHMAC(t, es.ID, es.Public(t), iss.Claims("alice", "tasks:write")), wantKind: auth.Invalid, wantDesc: "signing algorithm is not accepted"},
-		{name: "alg of another published key", token: retype(t, rs, es.ID, iss.Claims("alice", "")), wantKind: auth.Invalid, wantDesc: "no key the issuer publishes matches"},
-		{name: "unknown kid", token: stranger.Sign(t, iss.Claims("alice", "tasks:write")), wantKind: auth.Invalid, wantDesc: "no key the issuer publishes matches"},
-		{name: "published kid, forged signature", token: unpublished.Sign(t, iss.Claims("alice", "tasks:write")), wantKind: auth.Invalid, wantDesc: "signature does not verify"},
-		{name: "payload swapped under a valid signature", token: parts[0] + "." + encode(t, iss.Claims("mallory", "tasks:write")) + "." + parts[2], wantKind: auth.Invalid, wantDesc: "signature does not verify"},
-		{name: "signature stripped", token: parts[0] + "." + parts[1] + ".", wantKind: auth.Invalid, wantDesc: "signature does not verify"},
-		{name: "not a JWT", token: "aaa.bbb.ccc", wantKind: auth.Invalid, wantDesc: "not a well-formed JWT"},
+		{name: "alg none", token: signNone(t, es.ID, iss.Claims("alice", "tasks:write")), wantKind: auth.Invalid, wantDesc: "signing algorithm is not accepted", wantReason: "algorithm"},
+		{name: "HS256 signed with the RSA public key", token: signHMAC(t, rs.ID, rs.Public(t), iss.Claims("alice", "tasks:write")), wantKind: auth.Invalid, wantDesc: "signing algorithm is not accepted", wantReason: "algorithm"},
+		{name: "HS256 signed with the EC public key", token: signHMAC(t, es.ID, es.Public(t), iss.Claims("alice", "tasks:write")), wantKind: auth.Invalid, wantDesc: "signing algorithm is not accepted", wantReason: "algorithm"},
+		{name: "alg of another published key", token: retype(t, rs, es.ID, iss.Claims("alice", "")), wantKind: auth.Invalid, wantDesc: "no key the issuer publishes matches", wantReason: "unknown_kid"},
+		{name: "unknown kid", token: stranger.Sign(t, iss.Claims("alice", "tasks:write")), wantKind: auth.Invalid, wantDesc: "no key the issuer publishes matches", wantReason: "unknown_kid"},
+		{name: "published kid, forged signature", token: unpublished.Sign(t, iss.Claims("alice", "tasks:write")), wantKind: auth.Invalid, wantDesc: "signature does not verify", wantReason: "signature"},
+		{name: "payload swapped under a valid signature", token: parts[0] + "." + encode(t, iss.Claims("mallory", "tasks:write")) + "." + parts[2], wantKind: auth.Invalid, wantDesc: "signature does not verify", wantReason: "signature"},
+		{name: "signature stripped", token: parts[0] + "." + parts[1] + ".", wantKind: auth.Invalid, wantDesc: "signature does not verify", wantReason: "signature"},
+		{name: "not a JWT", token: "aaa.bbb.ccc", wantKind: auth.Invalid, wantDesc: "not a well-formed JWT", wantReason: "malformed"},
 
 		{name: "typ application/at+jwt", token: es.SignTyp(t, "application/AT+JWT", iss.Claims("alice", "a")), wantSub: "alice", wantScp: []string{"a"}},
 		{name: "client_id read", token: es.Sign(t, with(func(c jwt.MapClaims) { c["client_id"] = "app" })), wantSub: "alice", wantScp: []string{"tasks:read", "tasks:write"}, wantClient: "app"},
-		{name: "ID token of the same issuer", token: iss.IDToken(t, es, "alice"), wantKind: auth.Invalid, wantDesc: "not an access token: its typ header must be at+jwt (RFC 9068)"},
-		{name: "typ JWT", token: es.SignTyp(t, "JWT", iss.Claims("alice", "tasks:read")), wantKind: auth.Invalid, wantDesc: "typ header must be at+jwt"},
-		{name: "no typ", token: es.SignTyp(t, "", iss.Claims("alice", "tasks:read")), wantKind: auth.Invalid, wantDesc: "typ header must be at+jwt"},
-		{name: "logout token typ", token: es.SignTyp(t, "logout+jwt", iss.Claims("alice", "tasks:read")), wantKind: auth.Invalid, wantDesc: "typ header must be at+jwt"},
+		{name: "ID token of the same issuer", token: iss.IDToken(t, es, "alice"), wantKind: auth.Invalid, wantDesc: "not an access token: its typ header must be at+jwt (RFC 9068)", wantReason: "typ"},
+		{name: "typ JWT", token: es.SignTyp(t, "JWT", iss.Claims("alice", "tasks:read")), wantKind: auth.Invalid, wantDesc: "typ header must be at+jwt", wantReason: "typ"},
+		{name: "no typ", token: es.SignTyp(t, "", iss.Claims("alice", "tasks:read")), wantKind: auth.Invalid, wantDesc: "typ header must be at+jwt", wantReason: "typ"},
+		{name: "logout token typ", token: es.SignTyp(t, "logout+jwt", iss.Claims("alice", "tasks:read")), wantKind: auth.Invalid, wantDesc: "typ header must be at+jwt", wantReason: "typ"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,8 +108,8 @@ func TestAttacks(t *testing.T) {
 			if !errors.As(err, &ae) {
 				t.Fatalf("accepted or not an *auth.Error: %+v, %v", p, err)
 			}
-			if ae.Kind != tt.wantKind || !strings.Contains(ae.Description, tt.wantDesc) {
-				t.Errorf("got %v %q, want %v containing %q", ae.Kind, ae.Description, tt.wantKind, tt.wantDesc)
+			if ae.Kind != tt.wantKind || !strings.Contains(ae.Description, tt.wantDesc) || ae.ReasonCode() != tt.wantReason {
+				t.Errorf("got %v %q (%s), want %v containing %q (%s)", ae.Kind, ae.Description, ae.ReasonCode(), tt.wantKind, tt.wantDesc, tt.wantReason)
 			}
 			for _, part := range strings.Split(tt.token, ".") {
 				if len(part) > 3 && strings.Contains(ae.Description, part) {
@@ -221,6 +222,92 @@ func TestKeyRotation(t *testing.T) {
 	}
 	if err := verify(k2); err != nil {
 		t.Errorf("k2 after k1 was withdrawn: %v", err)
+	}
+}
+
+// TestTwoRotationsWithinAMinute: with the default intervals, a provider
+// that rotates its signing key twice in a row costs the tokens signed by
+// the newest key a short wait, never a refusal (the finding: an unknown
+// kid looked up at most once a minute made them 401 until then).
+func TestTwoRotationsWithinAMinute(t *testing.T) {
+	t.Parallel()
+	k1, k2, k3 := idptest.NewKey(t, "k1", false), idptest.NewKey(t, "k2", false), idptest.NewKey(t, "k3", false)
+	iss := idptest.NewIssuer(t, k1)
+	v := iss.Verifier(t, jwttoken.Config{Logger: quiet}) // default intervals
+	start := time.Now()
+	for _, rotation := range []struct {
+		key       *idptest.Key
+		published []*idptest.Key
+	}{{k2, []*idptest.Key{k1, k2}}, {k3, []*idptest.Key{k2, k3}}} {
+		iss.Publish(t, rotation.published...)
+		if _, err := v.Verify(t.Context(), bearer(rotation.key.Sign(t, iss.Claims("alice", "")))); err != nil {
+			t.Fatalf("a token signed by %s, just published: %v", rotation.key.ID, err)
+		}
+	}
+	took := time.Since(start)
+	t.Logf("two rotations: %s, %d JWKS fetches", took.Round(time.Millisecond), iss.Fetches())
+	if took > jwttoken.DefaultUnknownKIDInterval+2*time.Second {
+		t.Errorf("two rotations took %s, want about DefaultUnknownKIDInterval (%s)", took, jwttoken.DefaultUnknownKIDInterval)
+	}
+	if n := iss.Fetches(); n != 3 {
+		t.Errorf("%d JWKS fetches, want 3 (start + one per rotation)", n)
+	}
+}
+
+// TestNewKidLookupsAreShared: the first tokens of a new key, arriving
+// together, share one refetch and all pass, though the limiter would let
+// only one of them fetch within the hour.
+func TestNewKidLookupsAreShared(t *testing.T) {
+	t.Parallel()
+	k1, k2 := idptest.NewKey(t, "k1", false), idptest.NewKey(t, "k2", false)
+	iss := idptest.NewIssuer(t, k1)
+	v := iss.Verifier(t, jwttoken.Config{UnknownKIDInterval: time.Hour, Logger: quiet})
+	iss.Publish(t, k1, k2)
+	const clients = 100
+	tokens := make([]string, clients)
+	for i := range tokens {
+		tokens[i] = k2.Sign(t, iss.Claims(fmt.Sprintf("user-%d", i), ""))
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, clients)
+	for i := range clients {
+		wg.Go(func() { _, errs[i] = v.Verify(t.Context(), bearer(tokens[i])) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Errorf("tokens of the new key refused: %v", err)
+	}
+	if n := iss.Fetches(); n != 2 {
+		t.Errorf("%d JWKS fetches, want 2 (start + one shared)", n)
+	}
+}
+
+// TestWithdrawnKeyStopsVerifying: a key the issuer withdraws stops
+// verifying new tokens at the next periodic refresh (RefreshInterval),
+// with no token needed to trigger it.
+func TestWithdrawnKeyStopsVerifying(t *testing.T) {
+	t.Parallel()
+	k1, k2 := idptest.NewKey(t, "k1", false), idptest.NewKey(t, "k2", false)
+	iss := idptest.NewIssuer(t, k1, k2)
+	const interval = 200 * time.Millisecond
+	v := iss.Verifier(t, jwttoken.Config{RefreshInterval: interval, UnknownKIDInterval: time.Hour, Logger: quiet})
+	verify := func(k *idptest.Key) error {
+		_, err := v.Verify(t.Context(), bearer(k.Sign(t, iss.Claims("alice", ""))))
+		return err
+	}
+	if err := verify(k1); err != nil {
+		t.Fatalf("k1 while published: %v", err)
+	}
+	iss.Publish(t, k2) // k1 withdrawn
+	withdrawn := time.Now()
+	// Two fetches later, one whole refresh has read the new set.
+	iss.WaitFetches(t, iss.Fetches()+2)
+	var ae *auth.Error
+	if err := verify(k1); !errors.As(err, &ae) || ae.ReasonCode() != auth.ReasonUnknownKID {
+		t.Fatalf("k1 after it was withdrawn and %s passed: %v, want refused as unknown_kid", time.Since(withdrawn), err)
+	}
+	if err := verify(k2); err != nil {
+		t.Errorf("k2: %v", err)
 	}
 }
 
