@@ -131,6 +131,11 @@ func TestInstancesShareRedis(t *testing.T) {
 	metric(openAdmin, "1")
 
 	for _, l := range []*lines{openLogs, closedLogs} {
+		// Log lines are written in batches (httplog.Buffer): wait for
+		// the recovery's, then count.
+		for deadline := time.Now().Add(5 * time.Second); !strings.Contains(l.String(), "redis answers again") && time.Now().Before(deadline); {
+			time.Sleep(50 * time.Millisecond)
+		}
 		logs := l.String()
 		if n := strings.Count(logs, "redis does not answer"); n != 1 {
 			t.Errorf("the outage logged %d times, want once", n)
