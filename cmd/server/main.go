@@ -85,6 +85,7 @@ type config struct {
 	publicURL       string
 	introspection   introspectionConfig // option:introspect
 	dpop            dpopConfig          // option:dpop
+	mcp             mcpConfig           // option:mcp
 }
 
 // parseConfig reads flags from args; a flag not given falls back to its
@@ -128,6 +129,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.publicURL, "public-url", "", "the origin clients reach the API at, e.g. https://api.example.com (behind a proxy, the proxy's): serves the RFC 9728 protected resource metadata and points 401/403 challenges to it")
 	c.introspection.flags(fs) // option:introspect
 	c.dpop.flags(fs)          // option:dpop
+	c.mcp.flags(fs)           // option:mcp
 	// Every flag falls back to its environment variable; --help names it.
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " (env " + envName(f.Name) + ")" })
 
@@ -312,6 +314,10 @@ func apiHandler(ctx context.Context, cfg config, doc *openapi3.T, db backend.DB,
 			return nil, err
 		}
 	}
+	var endpoints []httpapi.Endpoint
+	if endpoints, err = withMCP(endpoints, doc, cfg, proofAlgorithms, logger); err != nil { // option:mcp
+		return nil, err // option:mcp
+	} // option:mcp
 	val := validator.New(doc, cfg.maxBodyBytes)
 	val.RequireIfMatch = cfg.requireIfMatch
 	return httpapi.New(httpapi.Config{
@@ -326,6 +332,7 @@ func apiHandler(ctx context.Context, cfg config, doc *openapi3.T, db backend.DB,
 		ValidateResponses: cfg.validateResp,
 		CORSOrigins:       cfg.corsOrigins,
 		Middleware:        obs.middleware,
+		Endpoints:         endpoints,
 	})
 }
 
