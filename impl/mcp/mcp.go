@@ -100,6 +100,12 @@ func New(cfg Config) (http.Handler, error) {
 		JSONResponse:        true,
 		Logger:              logger,
 		MaxRequestBodyBytes: cfg.MaxBodyBytes,
+		// The SDK refuses a request that reached a loopback address with
+		// another Host, against DNS rebinding: a page in a browser that
+		// reaches a local server. Here every request needs a bearer token,
+		// which such a page does not have, and the check would refuse every
+		// call through a reverse proxy on the same host.
+		DisableLocalhostProtection: true,
 	})
 	return s.gate(cfg.Gate, cfg.MaxBodyBytes, streamable), nil
 }
@@ -133,9 +139,29 @@ func (s *server) gate(g Gate, limit int64, next http.Handler) http.Handler {
 			}
 			r.Body = readCloser{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}
 		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(noStore{w}, r)
 	})
 }
+
+// noStore keeps the edge's Cache-Control: no-store on the answer, which the
+// SDK replaces with no-cache: it holds the caller's own data, which no
+// cache may keep (docs/SECURITY.md).
+type noStore struct{ http.ResponseWriter }
+
+func (w noStore) WriteHeader(status int) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w noStore) Write(b []byte) (int, error) {
+	if w.Header().Get("Cache-Control") != "no-store" {
+		w.Header().Set("Cache-Control", "no-store")
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w noStore) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // calledTools returns the names of the tools a JSON-RPC message (or batch)
 // calls; nothing when it cannot be read (the SDK answers that).

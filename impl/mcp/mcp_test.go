@@ -317,8 +317,12 @@ func TestAuthentication(t *testing.T) {
 	if h := resp.Header.Get("WWW-Authenticate"); resp.StatusCode != http.StatusUnauthorized || !strings.Contains(h, `error="invalid_token"`) || !strings.Contains(h, metadata) {
 		t.Errorf("bad token: %d %q", resp.StatusCode, h)
 	}
-	if resp, body := post(t, srv, apitest.NoScopes, list); resp.StatusCode != http.StatusOK || !strings.Contains(body, `"tools"`) {
+	resp, body = post(t, srv, apitest.NoScopes, list)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"tools"`) {
 		t.Errorf("a valid token without scopes lists tools: %d %s", resp.StatusCode, body)
+	}
+	if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("Cache-Control %q on an answer to a credentialed request, want no-store", cc)
 	}
 
 	// A read-only token calling a write: 403 with the operation's scopes,
