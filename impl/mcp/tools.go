@@ -95,7 +95,12 @@ func newTool(method, path string, item *openapi3.PathItem, op *openapi3.Operatio
 				continue
 			}
 			switch p.In {
-			case openapi3.ParameterInPath, openapi3.ParameterInQuery, openapi3.ParameterInHeader:
+			case openapi3.ParameterInPath, openapi3.ParameterInQuery:
+			case openapi3.ParameterInHeader:
+				switch http.CanonicalHeaderKey(p.Name) {
+				case "Accept", "Content-Type", "Authorization":
+					continue // ignored by OpenAPI 3.0 §4.7.12.1: never an argument
+				}
 			default:
 				continue // cookies: not sent by this dispatcher
 			}
