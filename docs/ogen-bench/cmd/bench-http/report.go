@@ -71,6 +71,7 @@ func report(w io.Writer, results map[target][][]sample, targets []target, o opti
 			fmt.Fprintf(w, "| every stack | postgres | NOT MEASURED | | | | | |\n")
 		}
 	}
+	reportToolCalls(w, results, targets) // option:mcp
 }
 
 // ratios is the cell of t's ratios to base in scenario i, or "" when t is
