@@ -229,7 +229,7 @@ help:
 # Each copy is made at the same path, so that the build cache serves the
 # packages a removal does not touch. An option's scheme in openapi.yaml:
 # its entry under securitySchemes and every `- NAME: []` requirement.
-REMOVABLE_OPTIONS ?= apikey dpop introspect jwt oidc ratelimit redis telemetry
+REMOVABLE_OPTIONS ?= apikey dpop introspect jwt mcp oidc ratelimit redis telemetry
 check-options:
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	for opt in $(REMOVABLE_OPTIONS); do \

@@ -9,14 +9,16 @@ const serverBin = fileURLToPath(new URL("out/bin/server", import.meta.url));
 
 /**
  * Starts `server --dev` on a free loopback port and resolves once it logs
- * that it listens. The caller must await stop().
+ * that it listens. The caller must await stop(). args are more flags; a
+ * second --addr replaces the first.
+ * @param {string[]} [args]
  * @returns {Promise<{url: string, port: number, logs: object[], stop: () => Promise<void>}>}
  */
-export async function startServer() {
+export async function startServer(args = []) {
   if (!existsSync(serverBin)) {
     throw new Error(`${serverBin} is missing: run the tests with 'npm test' (or 'make e2e'), which builds it`);
   }
-  const proc = spawn(serverBin, ["--dev", "--addr", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "inherit"] });
+  const proc = spawn(serverBin, ["--dev", "--addr", "127.0.0.1:0", ...args], { stdio: ["ignore", "pipe", "inherit"] });
   const exited = new Promise((resolve) => proc.once("exit", resolve));
   const logs = [];
   const addr = await new Promise((resolve, reject) => {

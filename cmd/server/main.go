@@ -89,6 +89,7 @@ type config struct {
 	introspection   introspectionConfig // option:introspect
 	dpop            dpopConfig          // option:dpop
 	redis           redisConfig         // option:redis
+	mcp             mcpConfig           // option:mcp
 }
 
 // parseConfig reads flags from args; a flag not given falls back to its
@@ -132,6 +133,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	c.introspection.flags(fs) // option:introspect
 	c.dpop.flags(fs)          // option:dpop
 	c.redis.flags(fs)         // option:redis
+	c.mcp.flags(fs)           // option:mcp
 	addFormerNames(fs)
 	// Every flag falls back to its environment variable; --help names it.
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " (env " + envName(f.Name) + ")" })
@@ -327,6 +329,10 @@ func apiHandler(ctx context.Context, cfg config, doc *openapi3.T, db backend.DB,
 			return nil, err
 		}
 	}
+	var endpoints []httpapi.Endpoint
+	if endpoints, err = withMCP(endpoints, doc, cfg, proofAlgorithms, logger); err != nil { // option:mcp
+		return nil, err // option:mcp
+	} // option:mcp
 	val := validator.New(doc, cfg.maxBodyBytes)
 	val.RequireIfMatch = cfg.requireIfMatch
 	return httpapi.New(httpapi.Config{
@@ -341,6 +347,7 @@ func apiHandler(ctx context.Context, cfg config, doc *openapi3.T, db backend.DB,
 		ValidateResponses: cfg.validateResp,
 		CORSOrigins:       cfg.corsOrigins,
 		Middleware:        obs.middleware,
+		Endpoints:         endpoints,
 	})
 }
 

@@ -128,6 +128,7 @@ type Config struct {
 	ValidateResponses bool
 	Checks            []httpapi.Check
 	CORSOrigins       []string
+	Endpoints         []httpapi.Endpoint   // served beside the API (MCP)
 	Telemetry         *telemetry.Telemetry // option:telemetry
 }
 
@@ -179,6 +180,7 @@ func Handler(tb testing.TB, cfg Config) (http.Handler, error) {
 		Checks:            cfg.Checks,
 		ValidateResponses: cfg.ValidateResponses,
 		CORSOrigins:       cfg.CORSOrigins,
+		Endpoints:         cfg.Endpoints,
 		Middleware:        withTelemetry(cfg.Telemetry, authn), // option:telemetry
 	})
 }

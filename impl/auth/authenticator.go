@@ -190,9 +190,12 @@ func (req requirement) decider() *Info {
 // attempt is the state of one request's authentication: each credential is
 // verified once even when several schemes or requirements read it.
 type attempt struct {
-	r     *http.Request
-	n     int
-	cache [4]cached // by Scheme; more are not cached
+	r *http.Request
+	// verified is the principal of Authorize: OAuth schemes yield it, the
+	// others find no credential.
+	verified *Principal
+	n        int
+	cache    [4]cached // by Scheme; more are not cached
 }
 
 type cached struct {
@@ -237,7 +240,14 @@ func (at *attempt) verify(ctx context.Context, c schemeCheck) (Principal, error)
 		}
 	}
 	k := cached{s: c.scheme}
-	k.p, k.err = c.scheme.Authenticate(ctx, at.r, c.name)
+	switch {
+	case at.verified == nil:
+		k.p, k.err = c.scheme.Authenticate(ctx, at.r, c.name)
+	case c.scheme.Info().OAuth:
+		k.p = *at.verified
+	default:
+		k.err = &Error{Kind: Missing, Description: "this operation needs " + c.scheme.Info().Needs}
+	}
 	if at.n < len(at.cache) {
 		at.cache[at.n] = k
 		at.n++

@@ -72,6 +72,9 @@ type Config struct {
 	// Middleware wraps the whole handler, outside the edge: telemetry's span
 	// per request (named by route pattern once chi has routed); nil is none.
 	Middleware func(http.Handler) http.Handler
+	// Endpoints are served beside the API, their calls dispatched to its
+	// operations (MCP); they need a spec that names an OAuth scheme.
+	Endpoints []Endpoint
 }
 
 // New builds the handler. It fails if the spec's server URL is unusable.
@@ -126,6 +129,11 @@ func New(cfg Config) (http.Handler, error) {
 	routeMiddleware := []func(http.Handler) http.Handler{guard(ops, authn, val, cfg.Checks, fail)}
 	if cfg.ValidateResponses {
 		routeMiddleware = append(routeMiddleware, checkResponses(ops, val))
+	}
+	for _, e := range cfg.Endpoints {
+		if err := mount(r, e, ops, baseURL, authn, fail); err != nil {
+			return nil, err
+		}
 	}
 	gen.HandlerWithOptions(strict, gen.ChiServerOptions{
 		BaseURL: baseURL,

@@ -84,7 +84,15 @@ func guard(ops operations, authn *auth.Authenticator, val *validator.Validator, 
 				problem.Write(w, r, err)
 				return
 			}
-			p, ok, err := authn.Authenticate(r.Context(), r, op.policy)
+			var p auth.Principal
+			var ok bool
+			if verified, found := auth.VerifiedFromContext(r.Context()); found {
+				// A call from an Endpoint (MCP), whose caller was authenticated
+				// there: only the operation's requirements are checked.
+				p, ok, err = authn.Authorize(r.Context(), verified, op.policy)
+			} else {
+				p, ok, err = authn.Authenticate(r.Context(), r, op.policy)
+			}
 			if err != nil {
 				fail.write(w, r, err)
 				return

@@ -31,11 +31,22 @@ import (
 // little as possible on the shared cores: the request's bytes are built
 // once, each connection is one goroutine, the answer is parsed by
 // http.ReadResponse; no pool, no redirects, no cookie jar.
-func load(addr string, sc apitest.Scenario, n, conns int, maxTime time.Duration) error {
+//
+// With asTool (the full-mcp stack), sc is sent as its operation's MCP tool
+// call and its answers checked as such (mcp.go).
+func load(addr string, sc apitest.Scenario, asTool bool, n, conns int, maxTime time.Duration) error {
 	if host, _, err := net.SplitHostPort(addr); err != nil || host != "127.0.0.1" {
 		return fmt.Errorf("refusing to load %q: only 127.0.0.1", addr)
 	}
 	req := sc.Request()
+	want, check := sc.Want, sc.Check
+	if asTool { // option:mcp
+		r, w, c, err := toolCall(sc) // option:mcp
+		if err != nil {              // option:mcp
+			return err // option:mcp
+		} // option:mcp
+		req, want, check = r, w, c // option:mcp
+	} // option:mcp
 	req.Host = addr
 	var raw bytes.Buffer
 	if err := req.Write(&raw); err != nil {
@@ -53,7 +64,7 @@ func load(addr string, sc apitest.Scenario, n, conns int, maxTime time.Duration)
 	)
 	for range conns {
 		wg.Go(func() {
-			if err := connection(ctx, addr, raw.Bytes(), sc, int64(n), &sent, deadline); err != nil {
+			if err := connection(ctx, addr, raw.Bytes(), want, check, int64(n), &sent, deadline); err != nil {
 				mu.Lock()
 				errs = append(errs, err)
 				mu.Unlock()
@@ -69,7 +80,7 @@ func load(addr string, sc apitest.Scenario, n, conns int, maxTime time.Duration)
 }
 
 // connection is one client connection of load.
-func connection(ctx context.Context, addr string, req []byte, sc apitest.Scenario, n int64, sent *atomic.Int64, deadline time.Time) error {
+func connection(ctx context.Context, addr string, req []byte, want int, check func(int, []byte) error, n int64, sent *atomic.Int64, deadline time.Time) error {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
@@ -97,11 +108,11 @@ func connection(ctx context.Context, addr string, req []byte, sc apitest.Scenari
 			return err
 		}
 		if first {
-			if err := sc.Check(resp.StatusCode, body); err != nil {
+			if err := check(resp.StatusCode, body); err != nil {
 				return err
 			}
-		} else if resp.StatusCode != sc.Want {
-			return fmt.Errorf("status %d, want %d: %.300s", resp.StatusCode, sc.Want, body)
+		} else if resp.StatusCode != want {
+			return fmt.Errorf("status %d, want %d: %.300s", resp.StatusCode, want, body)
 		}
 		if resp.Close {
 			return errors.New("the server closed the keep-alive connection")

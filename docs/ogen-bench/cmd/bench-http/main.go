@@ -325,7 +325,7 @@ func (s *server) mallocs() (uint64, error) {
 func (s *server) measure(i int, t target, o options) (sample, error) {
 	sc := s.scenarios[i]
 	if o.warmup > 0 {
-		if err := load(s.addr, sc, o.warmup, o.connections, o.maxTime); err != nil {
+		if err := load(s.addr, sc, asToolCall[t.stack], o.warmup, o.connections, o.maxTime); err != nil {
 			return sample{}, err
 		}
 	}
@@ -343,7 +343,7 @@ func (s *server) measure(i int, t target, o options) (sample, error) {
 		}
 	}
 	t0 := time.Now()
-	if err := load(s.addr, sc, o.requests, o.connections, o.maxTime); err != nil {
+	if err := load(s.addr, sc, asToolCall[t.stack], o.requests, o.connections, o.maxTime); err != nil {
 		return sample{}, err
 	}
 	wall := time.Since(t0)

@@ -72,6 +72,7 @@ func report(w io.Writer, results map[target][][]sample, targets []target, o opti
 			fmt.Fprintf(w, "| every stack | postgres | NOT MEASURED | | | | | |\n")
 		}
 	}
+	reportToolCalls(w, results, targets) // option:mcp
 	if o.redis {
 		redisCost(w, results, o.dbs[0])
 	}

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	ogenbench "example.com/tasks/docs/ogen-bench"
 	ourapi "example.com/tasks/impl/api"
 	"example.com/tasks/impl/apitest"
@@ -47,6 +49,10 @@ const (
 )
 
 var stacks = []string{bareChi, full, fullNoLg, ogen}
+
+// asToolCall marks the stacks whose scenarios are sent as MCP tool calls
+// (mcp.go).
+var asToolCall = map[string]bool{}
 
 // serve is the server process of one stack (bench-http serve -stack NAME
 // -db URL): the database at URL (as cmd/server's --db opens it, migrated)
@@ -147,54 +153,68 @@ func build(ctx context.Context, stack string, db backend.DB, accessLog, redisURL
 		return apitest.BareChi.Build(db), nil
 	case ogen:
 		return ogenbench.New(db, apitest.Tokens())
+	case fullMCP: // option:mcp
+		return buildFull(ctx, full, db, accessLog, "", mcpEndpoint) // option:mcp
 	case full, fullNoLg, limitMemory, limitRedis:
-		logger := slog.New(slog.DiscardHandler)
-		if stack == full {
-			if accessLog == "" {
-				return nil, errors.New("the full stack needs -access-log")
-			}
-			// As cmd/server writes its log to a redirected stdout: through
-			// an httplog.Buffer.
-			f, err := os.Create(accessLog)
-			if err != nil {
-				return nil, err
-			}
-			logger = slog.New(slog.NewJSONHandler(httplog.NewBuffer(f), nil))
-		}
-		doc, err := spec.Load()
-		if err != nil {
-			return nil, err
-		}
-		base, err := spec.BasePath(doc)
-		if err != nil {
-			return nil, err
-		}
-		impl, err := ourapi.New(db, base)
-		if err != nil {
-			return nil, err
-		}
-		// As cmd/server builds it with its default flags (telemetry, rate
-		// limits and If-Match required are off: their zero values).
-		schemes := []auth.SchemeFunc{auth.Bearer(apitest.Tokens())}
-		schemes = append(schemes, apikey.Scheme(nil)) // option:apikey
-		authn, err := auth.New(doc, schemes...)
-		if err != nil {
-			return nil, err
-		}
-		checks, err := rateLimit(ctx, stack, redisURL)
-		if err != nil {
-			return nil, err
-		}
-		return httpapi.New(httpapi.Config{
-			Logger:        logger,
-			Spec:          doc,
-			API:           impl,
-			Authenticator: authn,
-			Validator:     validator.New(doc, validator.DefaultMaxBodyBytes),
-			Checks:        checks,
-		})
+		return buildFull(ctx, stack, db, accessLog, redisURL, nil)
 	}
 	return nil, fmt.Errorf("unknown stack %q: want %s or one of %v", stack, bareChiMap, stacks)
+}
+
+// buildFull is our full stack, as cmd/server builds it with its default
+// flags, with the access log to a file (full) or discarded (full-nolog),
+// the rate limit of the limit stacks, and the endpoint that withEndpoint
+// returns, if any, beside the API.
+func buildFull(ctx context.Context, stack string, db backend.DB, accessLog, redisURL string, withEndpoint func(*openapi3.T, *slog.Logger) httpapi.Endpoint) (http.Handler, error) {
+	logger := slog.New(slog.DiscardHandler)
+	if stack == full {
+		if accessLog == "" {
+			return nil, errors.New("the full stack needs -access-log")
+		}
+		// As cmd/server writes its log to a redirected stdout: through
+		// an httplog.Buffer.
+		f, err := os.Create(accessLog)
+		if err != nil {
+			return nil, err
+		}
+		logger = slog.New(slog.NewJSONHandler(httplog.NewBuffer(f), nil))
+	}
+	doc, err := spec.Load()
+	if err != nil {
+		return nil, err
+	}
+	base, err := spec.BasePath(doc)
+	if err != nil {
+		return nil, err
+	}
+	impl, err := ourapi.New(db, base)
+	if err != nil {
+		return nil, err
+	}
+	// As cmd/server builds it with its default flags (telemetry, rate
+	// limits and If-Match required are off: their zero values).
+	schemes := []auth.SchemeFunc{auth.Bearer(apitest.Tokens())}
+	schemes = append(schemes, apikey.Scheme(nil)) // option:apikey
+	authn, err := auth.New(doc, schemes...)
+	if err != nil {
+		return nil, err
+	}
+	checks, err := rateLimit(ctx, stack, redisURL)
+	if err != nil {
+		return nil, err
+	}
+	cfg := httpapi.Config{
+		Checks:        checks,
+		Logger:        logger,
+		Spec:          doc,
+		API:           impl,
+		Authenticator: authn,
+		Validator:     validator.New(doc, validator.DefaultMaxBodyBytes),
+	}
+	if withEndpoint != nil {
+		cfg.Endpoints = []httpapi.Endpoint{withEndpoint(doc, logger)}
+	}
+	return httpapi.New(cfg)
 }
 
 // rateLimit is the rate limiter's check of the limit stacks, as cmd/server

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"flag"
+	"log/slog"
+	"net/http"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"example.com/tasks/impl/auth/protectedresource"
+	"example.com/tasks/impl/docs"
+	"example.com/tasks/impl/httpapi"
+	"example.com/tasks/impl/mcp"
+	"example.com/tasks/impl/spec"
+)
+
+// mcpConfig is the MCP option's flags.
+type mcpConfig struct {
+	on bool
+}
+
+func (c *mcpConfig) flags(fs *flag.FlagSet) {
+	fs.BoolVar(&c.on, "mcp", false, "serve the spec's operations as MCP tools at "+mcp.Path+" (streamable HTTP, stateless), behind the same bearer tokens and scopes")
+}
+
+// withMCP adds the MCP endpoint to endpoints when --mcp is on. With
+// --public-url, the endpoint's own RFC 9728 metadata (its resource is
+// PUBLIC_URL/mcp) is served and named in its challenges.
+func withMCP(endpoints []httpapi.Endpoint, doc *openapi3.T, c config, proofAlgorithms []string, logger *slog.Logger) ([]httpapi.Endpoint, error) {
+	if !c.mcp.on {
+		return endpoints, nil
+	}
+	e := httpapi.Endpoint{Path: mcp.Path}
+	if c.publicURL != "" {
+		scopes, _ := spec.Scopes(doc)
+		metadata, err := protectedresource.New(doc, mcp.Path, docs.Path, protectedresource.Config{
+			PublicURL:            c.publicURL,
+			Scopes:               scopes,
+			AuthorizationServers: c.idp.authorizationServers(),
+			DPoPAlgorithms:       proofAlgorithms,
+		})
+		if err != nil {
+			return nil, err
+		}
+		e.Metadata = metadata
+	}
+	e.New = func(api http.Handler, gate *httpapi.Gate) (http.Handler, error) {
+		return mcp.New(mcp.Config{Spec: doc, API: api, Gate: gate, MaxBodyBytes: c.maxBodyBytes + 64<<10, Logger: logger})
+	}
+	logger.Info("MCP enabled", "path", mcp.Path)
+	return append(endpoints, e), nil
+}
