@@ -19,6 +19,9 @@ type idpConfig struct {
 	audience            string
 	leeway              time.Duration
 	authorizationServer string
+	// resources are further audiences a token may carry: the /mcp
+	// endpoint's resource, set from --mcp and --public-url (mcp.go).
+	resources []string
 }
 
 func (c *idpConfig) flags(fs *flag.FlagSet) {
@@ -67,6 +70,16 @@ func useFormerNames(fs *flag.FlagSet, isSet func(name string) bool) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// audiences are the aud values that make a token this API's: --audience
+// and the endpoints' resources (an MCP client asks for a token for /mcp,
+// RFC 8707); nil without --audience.
+func (c idpConfig) audiences() []string {
+	if c.audience == "" {
+		return nil
+	}
+	return append([]string{c.audience}, c.resources...)
 }
 
 // authorizationServers is what the RFC 9728 metadata names: the issuer

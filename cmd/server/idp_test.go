@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -44,7 +45,7 @@ func TestProviderFlags(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || c.idp != tt.want || !slices.Equal(c.idp.authorizationServers(), tt.wantAS) {
+			if err != nil || !reflect.DeepEqual(c.idp, tt.want) || !slices.Equal(c.idp.authorizationServers(), tt.wantAS) {
 				t.Errorf("parseConfig = %+v %q, %v; want %+v %q", c.idp, c.idp.authorizationServers(), err, tt.want, tt.wantAS)
 			}
 		})

@@ -72,12 +72,12 @@ func opaqueVerifier(c introspectionConfig, idp idpConfig, logger *slog.Logger) (
 	}
 	v, err := introspect.New(introspect.Config{
 		URL: c.url, ClientID: c.clientID, ClientSecret: secret, CacheTTL: c.cacheTTL,
-		Audience: idp.audience, Issuer: idp.issuer, Leeway: idp.leeway,
+		Audiences: idp.audiences(), Issuer: idp.issuer, Leeway: idp.leeway,
 	})
 	if err != nil {
 		return nil, err
 	}
 	logger.Info("token introspection enabled", "url", c.url, "client_id", c.clientID, "cache_ttl", c.cacheTTL.String(),
-		"audience", idp.audience, "issuer", idp.issuer, "leeway", idp.leeway.String())
+		"audiences", strings.Join(idp.audiences(), " "), "issuer", idp.issuer, "leeway", idp.leeway.String())
 	return v, nil
 }

@@ -63,14 +63,14 @@ func jwtVerifier(ctx context.Context, cfg config, client *http.Client, logger *s
 	}
 	algs := c.algorithmList()
 	v, err := jwttoken.New(ctx, jwttoken.Config{
-		JWKSURL: c.jwksURL, Issuer: cfg.idp.issuer, Audience: cfg.idp.audience, RefreshInterval: c.refreshInterval,
+		JWKSURL: c.jwksURL, Issuer: cfg.idp.issuer, Audiences: cfg.idp.audiences(), RefreshInterval: c.refreshInterval,
 		Algorithms: algs, Leeway: cfg.idp.leeway, Logger: logger, HTTPClient: client, SkipTypCheck: c.skipTypCheck,
 	})
 	if err != nil {
 		return nil, err
 	}
 	logger.Info("JWT verification enabled", "jwks_url", c.jwksURL, "issuer", cfg.idp.issuer,
-		"audience", cfg.idp.audience, "algorithms", strings.Join(algs, ","), "leeway", cfg.idp.leeway.String(),
+		"audiences", strings.Join(cfg.idp.audiences(), " "), "algorithms", strings.Join(algs, ","), "leeway", cfg.idp.leeway.String(),
 		"typ_check", !c.skipTypCheck, "jwks_refresh_interval", c.refreshInterval.String())
 	return v, nil
 }

@@ -158,6 +158,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if c.idp.leeway < 0 {
 		errs = append(errs, errors.New("--leeway must not be negative"))
 	}
+	c.idp.resources = c.mcp.resources(c.publicURL) // option:mcp
 	if c.logFormat != "json" && c.logFormat != "text" {
 		errs = append(errs, fmt.Errorf("--log-format must be json or text, not %q", c.logFormat))
 	}

@@ -23,6 +23,18 @@ func (c *mcpConfig) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.on, "mcp", false, "serve the spec's operations as MCP tools at "+mcp.Path+" (streamable HTTP, stateless), behind the same bearer tokens and scopes")
 }
 
+// resources is what a token for /mcp carries as its audience, besides
+// --audience: the endpoint's RFC 9728 resource, PUBLIC_URL/mcp, which MCP
+// clients name when they ask for a token (RFC 8707); none without
+// --public-url or --mcp.
+func (c mcpConfig) resources(publicURL string) []string {
+	origin, err := protectedresource.CheckPublicURL(publicURL)
+	if !c.on || publicURL == "" || err != nil {
+		return nil // a bad --public-url is refused where it is used
+	}
+	return []string{origin + mcp.Path}
+}
+
 // withMCP adds the MCP endpoint to endpoints when --mcp is on. With
 // --public-url, the endpoint's own RFC 9728 metadata (its resource is
 // PUBLIC_URL/mcp) is served and named in its challenges.

@@ -23,7 +23,7 @@ func TestIntrospection(t *testing.T) {
 	t.Parallel()
 	k := idptest.NewKey(t, "k", false)
 	iss := idptest.NewIssuer(t, k)
-	opaque, err := introspect.New(introspect.Config{URL: iss.Introspection, ClientID: idptest.IntrospectionClientID, ClientSecret: idptest.IntrospectionSecret, Audience: idptest.Audience})
+	opaque, err := introspect.New(introspect.Config{URL: iss.Introspection, ClientID: idptest.IntrospectionClientID, ClientSecret: idptest.IntrospectionSecret, Audiences: []string{idptest.Audience}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func TestOpenIDConnectSpec(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := jwttoken.New(t.Context(), jwttoken.Config{JWKSURL: p.JWKSURI, Issuer: p.Issuer, Audience: idptest.Audience})
+	v, err := jwttoken.New(t.Context(), jwttoken.Config{JWKSURL: p.JWKSURI, Issuer: p.Issuer, Audiences: []string{idptest.Audience}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ func TestRefusalReasons(t *testing.T) {
 	key, stranger := idptest.NewKey(t, "k", false), idptest.NewKey(t, "stranger", false)
 	iss := idptest.NewIssuer(t, key)
 	opaque, err := introspect.New(introspect.Config{URL: iss.Introspection, ClientID: idptest.IntrospectionClientID,
-		ClientSecret: idptest.IntrospectionSecret, Audience: idptest.Audience, Issuer: iss.Name, Leeway: 30 * time.Second})
+		ClientSecret: idptest.IntrospectionSecret, Audiences: []string{idptest.Audience}, Issuer: iss.Name, Leeway: 30 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

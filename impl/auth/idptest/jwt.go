@@ -8,7 +8,7 @@ import (
 
 // Config returns the verifier configuration that trusts iss.
 func (iss *Issuer) Config() jwttoken.Config {
-	return jwttoken.Config{JWKSURL: iss.URL, Issuer: iss.Name, Audience: Audience}
+	return jwttoken.Config{JWKSURL: iss.URL, Issuer: iss.Name, Audiences: []string{Audience}}
 }
 
 // Verifier returns a verifier for iss's tokens, with cfg's other settings,
@@ -16,7 +16,7 @@ func (iss *Issuer) Config() jwttoken.Config {
 func (iss *Issuer) Verifier(t testing.TB, cfg jwttoken.Config) *jwttoken.Verifier {
 	t.Helper()
 	base := iss.Config()
-	cfg.JWKSURL, cfg.Issuer, cfg.Audience = base.JWKSURL, base.Issuer, base.Audience
+	cfg.JWKSURL, cfg.Issuer, cfg.Audiences = base.JWKSURL, base.Issuer, base.Audiences
 	v, err := jwttoken.New(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -62,11 +62,12 @@ type Config struct {
 	// ClientID and ClientSecret authenticate this server to the provider
 	// (RFC 6749 §2.3.1 HTTP Basic). Never log the secret.
 	ClientID, ClientSecret string
-	// Audience, when set, must be among the answer's aud values; an answer
-	// that names no audience is refused too, since a token for another API
-	// of the same provider would look the same. Ory Hydra names one only
-	// when the client asked for it (the audience parameter).
-	Audience string
+	// Audiences, when set, are the API's identifiers at the provider: one
+	// must be among the answer's aud values; an answer that names no
+	// audience is refused too, since a token for another API of the same
+	// provider would look the same. Ory Hydra names one only when the
+	// client asked for it (the audience parameter).
+	Audiences []string
 	// Issuer, when set, must equal the answer's iss if it has one (RFC
 	// 7662 makes iss optional).
 	Issuer string
@@ -240,8 +241,8 @@ func (v *Verifier) judge(a answer, now time.Time) (auth.Principal, time.Time, *a
 	if v.cfg.Issuer != "" && a.Iss != "" && a.Iss != v.cfg.Issuer {
 		return refuse(auth.ReasonIssuer, "the token was not issued by %s", v.cfg.Issuer)
 	}
-	if v.cfg.Audience != "" && !slices.Contains(audiences(a.Aud), v.cfg.Audience) {
-		return refuse(auth.ReasonAudience, "the token is not meant for this API: its aud must include %s", v.cfg.Audience)
+	if len(v.cfg.Audiences) > 0 && !slices.ContainsFunc(audiences(a.Aud), func(aud string) bool { return slices.Contains(v.cfg.Audiences, aud) }) {
+		return refuse(auth.ReasonAudience, "the token is not meant for this API: its aud must include %s", strings.Join(v.cfg.Audiences, " or "))
 	}
 	var until time.Time
 	if a.Exp != nil {

@@ -20,7 +20,7 @@ func bearer(token string) auth.Credential {
 func newVerifier(t *testing.T, iss *idptest.Issuer, edit func(*introspect.Config)) *introspect.Verifier {
 	t.Helper()
 	cfg := introspect.Config{URL: iss.Introspection, ClientID: idptest.IntrospectionClientID, ClientSecret: idptest.IntrospectionSecret,
-		Audience: idptest.Audience, Issuer: iss.Name, Leeway: 30 * time.Second}
+		Audiences: []string{idptest.Audience}, Issuer: iss.Name, Leeway: 30 * time.Second}
 	if edit != nil {
 		edit(&cfg)
 	}

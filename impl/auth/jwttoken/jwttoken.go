@@ -82,9 +82,10 @@ type Config struct {
 	JWKSURL string
 	// Issuer must equal the token's `iss`.
 	Issuer string
-	// Audience must be one of the token's `aud` values: the API's identifier
-	// at the identity provider.
-	Audience string
+	// Audiences are the API's identifiers at the identity provider: one
+	// of them must be among the token's `aud` values (usually one; MCP
+	// clients ask for the /mcp endpoint as a resource of its own).
+	Audiences []string
 	// Algorithms is the allow-list; nil means DefaultAlgorithms.
 	Algorithms []string
 	// Leeway is the clock skew allowed on exp, nbf and iat; keep it small.
@@ -200,7 +201,7 @@ func New(ctx context.Context, cfg Config) (*Verifier, error) {
 		parser: jwt.NewParser(
 			jwt.WithValidMethods(algs),
 			jwt.WithIssuer(cfg.Issuer),
-			jwt.WithAudience(cfg.Audience),
+			jwt.WithAudience(cfg.Audiences...),
 			jwt.WithLeeway(cfg.Leeway),
 			jwt.WithExpirationRequired(),
 			jwt.WithIssuedAt(),
@@ -208,7 +209,7 @@ func New(ctx context.Context, cfg Config) (*Verifier, error) {
 		),
 		keys:     keys,
 		issuer:   cfg.Issuer,
-		audience: cfg.Audience,
+		audience: strings.Join(cfg.Audiences, " or "),
 		algs:     algs,
 		leeway:   cfg.Leeway,
 		now:      now,
@@ -231,7 +232,7 @@ func (cfg Config) check() error {
 	if cfg.Issuer == "" {
 		errs = append(errs, errors.New("an issuer is required"))
 	}
-	if cfg.Audience == "" {
+	if len(cfg.Audiences) == 0 || slices.Contains(cfg.Audiences, "") {
 		errs = append(errs, errors.New("an audience is required"))
 	}
 	if cfg.Algorithms != nil && len(cfg.Algorithms) == 0 {
