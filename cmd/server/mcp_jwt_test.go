@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -27,17 +26,7 @@ func TestMCPAudience(t *testing.T) {
 		t.Helper()
 		claims := iss.Claims("alice", "")
 		claims["aud"] = aud
-		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+mcp.Path, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "application/json, text/event-stream")
-		req.Header.Set("Authorization", "Bearer "+key.Sign(t, claims))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp, string(b)
+		return listTools(t, addr, key.Sign(t, claims))
 	}
 	for _, aud := range []string{idptest.Audience, public + mcp.Path} {
 		if resp, body := list(aud); resp.StatusCode != http.StatusOK || !strings.Contains(body, `"tools"`) {
