@@ -161,6 +161,42 @@ func TestOutage(t *testing.T) {
 	}
 }
 
+// TestSlow: a Redis that answers later than the timeout is down for the
+// request (it waits the timeout, not Redis), and up again once it answers.
+func TestSlow(t *testing.T) {
+	t.Parallel()
+	srv := redistest.New(t, "")
+	c, err := redisstore.Open(context.Background(), redisstore.Config{URL: srv.URL(), Namespace: "test", Timeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	other := redis.NewClient(&redis.Options{Addr: srv.Addr(), DisableIdentity: true})
+	defer other.Close()
+	asleep := make(chan error, 1)
+	go func() { asleep <- other.Do(context.Background(), "DEBUG", "SLEEP", "1.5").Err() }()
+	time.Sleep(100 * time.Millisecond) // the server is now asleep
+	start := time.Now()
+	if _, err := c.Proofs().Add(context.Background(), sha256.Sum256([]byte("slow")), time.Minute); err == nil {
+		t.Fatal("an add to a Redis asleep for 1.5s succeeded")
+	}
+	if waited := time.Since(start); waited > 500*time.Millisecond {
+		t.Errorf("the add waited %s with a timeout of 100ms", waited)
+	}
+	if c.Up() {
+		t.Error("up after a timeout")
+	}
+	if err := <-asleep; err != nil {
+		t.Fatalf("DEBUG SLEEP: %v", err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); !c.Up() && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if ok, err := c.Proofs().Add(context.Background(), sha256.Sum256([]byte("awake")), time.Minute); err != nil || !ok {
+		t.Errorf("once Redis answers again: %v %v", ok, err)
+	}
+}
+
 // TestOpen: a server that does not answer, a wrong password and a bad URL
 // stop the start, and no error repeats the password.
 func TestOpen(t *testing.T) {

@@ -103,7 +103,9 @@ func (s *Server) Resume() error {
 		return errors.New("redistest: the server is running")
 	}
 	args := []string{"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--dir", s.dir,
-		"--save", "", "--appendonly", "no", "--protected-mode", "no"}
+		"--save", "", "--appendonly", "no", "--protected-mode", "no",
+		// DEBUG SLEEP makes the server slow for a test.
+		"--enable-debug-command", "local"}
 	if s.password != "" {
 		args = append(args, "--requirepass", s.password)
 	}
