@@ -24,10 +24,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"example.com/tasks/gen"
+	"example.com/tasks/impl/problem"
 	"example.com/tasks/impl/spec"
 )
 
@@ -127,7 +130,8 @@ func (s *server) gate(g Gate, limit int64, next http.Handler) http.Handler {
 			// is, and the SDK answers 413.
 			head, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 			if err != nil {
-				http.Error(w, "cannot read the request body", http.StatusBadRequest)
+				// Cut short or too slow: the client's doing, never a 500.
+				problem.Write(w, r, problem.New(http.StatusBadRequest, gen.ProblemCodeValidationFailed, "cannot read the request body"))
 				return
 			}
 			if int64(len(head)) <= limit {
@@ -139,21 +143,43 @@ func (s *server) gate(g Gate, limit int64, next http.Handler) http.Handler {
 			}
 			r.Body = readCloser{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}
 		}
-		next.ServeHTTP(noStore{w}, r)
+		a := &answer{ResponseWriter: w, r: r}
+		next.ServeHTTP(a, r)
+		a.finish()
 	})
 }
 
-// noStore keeps the edge's Cache-Control: no-store on the answer, which the
-// SDK replaces with no-cache: it holds the caller's own data, which no
-// cache may keep (docs/SECURITY.md).
-type noStore struct{ http.ResponseWriter }
+// answer is the writer the SDK answers through. It keeps the edge's
+// Cache-Control: no-store, which the SDK replaces with no-cache (the answers
+// hold the caller's own data, which no cache may keep: docs/SECURITY.md),
+// and it turns the SDK's transport errors, which it writes with http.Error
+// as text/plain (405 for a GET, 415, 413, 400 for a body that is no
+// JSON-RPC), into the problem+json every other answer of the server is:
+// WriteHeader holds such a status, Write keeps its text as the detail, and
+// finish writes the problem.
+type answer struct {
+	http.ResponseWriter
+	r      *http.Request
+	status int // a transport error held back; 0: none
+	detail strings.Builder
+}
 
-func (w noStore) WriteHeader(status int) {
+func (w *answer) WriteHeader(status int) {
 	w.Header().Set("Cache-Control", "no-store")
+	if status >= 400 && strings.HasPrefix(w.Header().Get("Content-Type"), "text/plain") {
+		w.status = status
+		return
+	}
 	w.ResponseWriter.WriteHeader(status)
 }
 
-func (w noStore) Write(b []byte) (int, error) {
+func (w *answer) Write(b []byte) (int, error) {
+	if w.status != 0 {
+		if w.detail.Len() < 512 { // the SDK's messages are one short line
+			w.detail.Write(b)
+		}
+		return len(b), nil
+	}
 	if w.Header().Get("Cache-Control") != "no-store" {
 		w.Header().Set("Cache-Control", "no-store")
 	}
@@ -161,7 +187,33 @@ func (w noStore) Write(b []byte) (int, error) {
 }
 
 // Unwrap lets http.ResponseController reach the connection's writer.
-func (w noStore) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w *answer) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// finish writes the problem of a transport error WriteHeader held back.
+func (w *answer) finish() {
+	if w.status == 0 {
+		return
+	}
+	code := gen.ProblemCodeValidationFailed
+	switch w.status {
+	case http.StatusMethodNotAllowed:
+		code = gen.ProblemCodeMethodNotAllowed
+	case http.StatusUnsupportedMediaType:
+		code = gen.ProblemCodeUnsupportedMediaType
+	case http.StatusRequestEntityTooLarge:
+		code = gen.ProblemCodePayloadTooLarge
+	case http.StatusNotFound:
+		code = gen.ProblemCodeNotFound
+	}
+	if w.status >= 500 {
+		code = gen.ProblemCodeInternalError
+	}
+	detail := strings.TrimSpace(w.detail.String())
+	if detail == "" {
+		detail = http.StatusText(w.status)
+	}
+	problem.Write(w.ResponseWriter, w.r, problem.New(w.status, code, detail))
+}
 
 // calledTools returns the names of the tools a JSON-RPC message (or batch)
 // calls; nothing when it cannot be read (the SDK answers that).

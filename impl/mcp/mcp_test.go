@@ -15,12 +15,14 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"example.com/tasks/gen"
 	"example.com/tasks/impl/apitest"
 	"example.com/tasks/impl/auth"
 	"example.com/tasks/impl/auth/protectedresource"
 	"example.com/tasks/impl/docs"
 	"example.com/tasks/impl/httpapi"
 	"example.com/tasks/impl/mcp"
+	"example.com/tasks/impl/problem"
 	"example.com/tasks/impl/spec"
 )
 
@@ -403,3 +405,48 @@ func TestSpecDrivesTools(t *testing.T) {
 }
 
 func apitestLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// TestTransportErrors: what the SDK refuses before any JSON-RPC (a GET, a
+// body that is not JSON, one too large, another media type) is answered as
+// every error of the server is, problem+json with its status, never
+// text/plain.
+func TestTransportErrors(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, nil)
+	for _, tt := range []struct {
+		name, method, contentType, body string
+		status                          int
+		code                            gen.ProblemCode
+	}{
+		{"GET (no stream in stateless mode)", http.MethodGet, "", "", http.StatusMethodNotAllowed, gen.ProblemCodeMethodNotAllowed},
+		{"DELETE", http.MethodDelete, "", "", http.StatusMethodNotAllowed, gen.ProblemCodeMethodNotAllowed},
+		{"another media type", http.MethodPost, "text/plain", "x", http.StatusUnsupportedMediaType, gen.ProblemCodeUnsupportedMediaType},
+		{"not JSON", http.MethodPost, "application/json", "{x", http.StatusBadRequest, gen.ProblemCodeValidationFailed},
+		{"too large", http.MethodPost, "application/json", `{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"x":"` + strings.Repeat("a", sdk.DefaultMaxRequestBodyBytes) + `"}}`, http.StatusRequestEntityTooLarge, gen.ProblemCodePayloadTooLarge},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, srv.URL+mcp.Path, strings.NewReader(tt.body))
+			req.Header.Set("Authorization", "Bearer "+apitest.AliceToken)
+			req.Header.Set("Accept", "application/json, text/event-stream")
+			if tt.contentType != "" {
+				req.Header.Set("Content-Type", tt.contentType)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var p gen.Problem
+			if err := json.NewDecoder(resp.Body).Decode(&p); err != nil || resp.StatusCode != tt.status ||
+				resp.Header.Get("Content-Type") != problem.ContentType || p.Status != int32(tt.status) || p.Code != tt.code || p.Detail == nil || *p.Detail == "" {
+				t.Errorf("%d %q %+v (%v), want a %d problem %s", resp.StatusCode, resp.Header.Get("Content-Type"), p, err, tt.status, tt.code)
+			}
+			if tt.status == http.StatusMethodNotAllowed && resp.Header.Get("Allow") != http.MethodPost {
+				t.Errorf("405 with Allow %q, want POST", resp.Header.Get("Allow"))
+			}
+			if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
+				t.Errorf("Cache-Control %q", cc)
+			}
+		})
+	}
+}
