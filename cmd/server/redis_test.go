@@ -143,6 +143,26 @@ func TestInstancesShareRedis(t *testing.T) {
 		if n := strings.Count(logs, "redis answers again"); n != 1 {
 			t.Errorf("the recovery logged %d times, want once", n)
 		}
+		if l == closedLogs {
+			// Each 503's access-log line says why: Redis, not the
+			// client's text.
+			var refused struct {
+				Status int
+				Error  string
+			}
+			n := 0
+			for line := range strings.SplitSeq(logs, "\n") {
+				if json.Unmarshal([]byte(line), &refused) == nil && refused.Status == http.StatusServiceUnavailable {
+					n++
+					if !strings.Contains(refused.Error, "redis") && !strings.Contains(refused.Error, "refused") {
+						t.Errorf("a 503's log line says %q, want Redis's failure", refused.Error)
+					}
+				}
+			}
+			if n == 0 {
+				t.Error("no access-log line of a 503")
+			}
+		}
 		if strings.Contains(logs, password) {
 			t.Error("the log holds the Redis password")
 		}

@@ -60,7 +60,12 @@ func (f failures) check(ctx context.Context, err error) error {
 			Header: http.Header{"Retry-After": {seconds(over.RetryAfter())}},
 		}
 	case errors.As(err, &later):
-		httplog.SetError(ctx, err) // its cause is for the log, never the client
+		// Its cause (Redis does not answer…) is for the log, never the client.
+		if cause := errors.Unwrap(later); cause != nil {
+			httplog.SetError(ctx, cause)
+		} else {
+			httplog.SetError(ctx, err)
+		}
 		return &problem.Error{
 			Status: http.StatusServiceUnavailable,
 			Code:   gen.ProblemCodeServiceUnavailable,
