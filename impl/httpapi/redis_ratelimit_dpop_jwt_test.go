@@ -31,10 +31,10 @@ type instance struct {
 	redis *redisstore.Client
 }
 
-// TestSharedAcrossInstances (named after the three options it needs, so
-// that removing any of them removes it): two instances behind one public URL, sharing
-// one Redis, share a quota exactly under concurrency and refuse a DPoP
-// proof replayed from one to the other. With Redis killed, no proof passes
+// TestSharedAcrossInstances (its file is named after the options it needs,
+// so that removing any of them removes it): two instances behind one public
+// URL, sharing one Redis, share a quota exactly under concurrency and refuse
+// a DPoP proof replayed from one to the other. With Redis killed, no proof passes
 // unchecked (503, Retry-After), the rate limit fails as configured (open:
 // each instance counts alone; closed: 503), nothing answers 500; with Redis
 // back, both work again without a restart.
