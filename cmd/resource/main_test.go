@@ -595,6 +595,20 @@ func snapshot(t *testing.T, root string) map[string][32]byte {
 
 // changes returns the files that are new in after and those whose content
 // changed, sorted; it fails t if a file was removed.
+// refused runs the command in root with vars and extra, and checks that it
+// refuses with an error containing want and writes nothing.
+func refused(t *testing.T, root string, vars map[string]string, want string, extra ...string) {
+	t.Helper()
+	before := snapshot(t, root)
+	out, err := generate(t, root, vars, extra...)
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v, want a refusal with %q\n%s", err, want, out)
+	}
+	if added, changed := changes(t, before, snapshot(t, root)); len(added)+len(changed) > 0 {
+		t.Errorf("the refused run wrote %v and changed %v", added, changed)
+	}
+}
+
 func changes(t *testing.T, before, after map[string][32]byte) (added, changed []string) {
 	t.Helper()
 	for p, sum := range after {
@@ -946,14 +960,7 @@ func TestRunNested(t *testing.T) {
 	}
 
 	// A resource can nest one level deep only.
-	before = snapshot(t, root)
-	_, err = generate(t, root, map[string]string{"name": "reply", "parent": "comment", "fields": "body:text"})
-	if err == nil || !strings.Contains(err.Error(), "PARENT=comment is itself nested") {
-		t.Errorf("a resource under a nested one: %v, want a refusal", err)
-	}
-	if added, changed := changes(t, before, snapshot(t, root)); len(added)+len(changed) > 0 {
-		t.Errorf("the refused run wrote %v and changed %v", added, changed)
-	}
+	refused(t, root, map[string]string{"name": "reply", "parent": "comment", "fields": "body:text"}, "PARENT=comment is itself nested")
 }
 
 // TestRunTwice: a second run for the same NAME is refused and changes
@@ -974,14 +981,7 @@ func TestRunTwice(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 
-	before := snapshot(t, root)
-	_, err := generate(t, root, vars)
-	if err == nil || !strings.Contains(err.Error(), "listProjects") {
-		t.Errorf("second run: %v, want a refusal naming the operation listProjects", err)
-	}
-	if added, changed := changes(t, before, snapshot(t, root)); len(added)+len(changed) > 0 {
-		t.Errorf("the refused run wrote %v and changed %v", added, changed)
-	}
+	refused(t, root, vars, "listProjects") // the operation is in the spec already
 
 	// The spec and stores.go put back (git checkout), the new files left:
 	// the run refuses to overwrite them.
@@ -990,14 +990,7 @@ func TestRunTwice(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	before = snapshot(t, root)
-	_, err = generate(t, root, vars)
-	if err == nil || !strings.Contains(err.Error(), "impl/domain/projects.go exists already") {
-		t.Errorf("a run over the files of an earlier one: %v, want a refusal naming impl/domain/projects.go", err)
-	}
-	if added, changed := changes(t, before, snapshot(t, root)); len(added)+len(changed) > 0 {
-		t.Errorf("the refused run wrote %v and changed %v", added, changed)
-	}
+	refused(t, root, vars, "impl/domain/projects.go exists already")
 }
 
 func TestRunRefuses(t *testing.T) {
@@ -1025,15 +1018,6 @@ func TestRunRefuses(t *testing.T) {
 		{"a bad field", map[string]string{"name": "project", "fields": "name:varchar"}, nil, `unknown type "varchar"`},
 		{"an argument", map[string]string{"name": "project", "fields": "name:string"}, []string{"extra"}, `unexpected arguments ["extra"]`},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			before := snapshot(t, root)
-			out, err := generate(t, root, c.vars, c.extra...)
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Errorf("error %v, want one with %q\n%s", err, c.want, out)
-			}
-			if added, changed := changes(t, before, snapshot(t, root)); len(added)+len(changed) > 0 {
-				t.Errorf("the refused run wrote %v and changed %v", added, changed)
-			}
-		})
+		t.Run(c.name, func(t *testing.T) { refused(t, root, c.vars, c.want, c.extra...) })
 	}
 }

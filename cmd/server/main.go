@@ -316,19 +316,9 @@ func apiHandler(ctx context.Context, cfg config, doc *openapi3.T, db backend.DB,
 	if checks, err = withRateLimit(checks, cfg, shared.limits, logger); err != nil { // option:ratelimit
 		return nil, err // option:ratelimit
 	} // option:ratelimit
-	var metadata *protectedresource.Document
-	if cfg.publicURL != "" {
-		scopes, _ := spec.Scopes(doc)
-		metadata, err = protectedresource.New(doc, basePath, docs.Path, protectedresource.Config{
-			PublicURL: cfg.publicURL,
-			Scopes:    scopes,
-			// The metadata names the issuer whose tokens are accepted.
-			AuthorizationServers: cfg.idp.authorizationServers(),
-			DPoPAlgorithms:       proofAlgorithms,
-		})
-		if err != nil {
-			return nil, err
-		}
+	metadata, err := cfg.metadata(doc, basePath, proofAlgorithms)
+	if err != nil {
+		return nil, err
 	}
 	var endpoints []httpapi.Endpoint
 	if endpoints, err = withMCP(endpoints, doc, cfg, proofAlgorithms, logger); err != nil { // option:mcp
@@ -349,6 +339,23 @@ func apiHandler(ctx context.Context, cfg config, doc *openapi3.T, db backend.DB,
 		CORSOrigins:       cfg.corsOrigins,
 		Middleware:        obs.middleware,
 		Endpoints:         endpoints,
+	})
+}
+
+// metadata is the RFC 9728 document of the resource served at path (the
+// API's base path, or an endpoint's such as /mcp), or nil without
+// --public-url. It names the authorization server whose tokens are
+// accepted and the DPoP proof algorithms.
+func (c config) metadata(doc *openapi3.T, path string, proofAlgorithms []string) (*protectedresource.Document, error) {
+	if c.publicURL == "" {
+		return nil, nil
+	}
+	scopes, _ := spec.Scopes(doc)
+	return protectedresource.New(doc, path, docs.Path, protectedresource.Config{
+		PublicURL:            c.publicURL,
+		Scopes:               scopes,
+		AuthorizationServers: c.idp.authorizationServers(),
+		DPoPAlgorithms:       proofAlgorithms,
 	})
 }
 

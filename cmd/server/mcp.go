@@ -8,10 +8,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"example.com/tasks/impl/auth/protectedresource"
-	"example.com/tasks/impl/docs"
 	"example.com/tasks/impl/httpapi"
 	"example.com/tasks/impl/mcp"
-	"example.com/tasks/impl/spec"
 )
 
 // mcpConfig is the MCP option's flags.
@@ -42,20 +40,11 @@ func withMCP(endpoints []httpapi.Endpoint, doc *openapi3.T, c config, proofAlgor
 	if !c.mcp.on {
 		return endpoints, nil
 	}
-	e := httpapi.Endpoint{Path: mcp.Path}
-	if c.publicURL != "" {
-		scopes, _ := spec.Scopes(doc)
-		metadata, err := protectedresource.New(doc, mcp.Path, docs.Path, protectedresource.Config{
-			PublicURL:            c.publicURL,
-			Scopes:               scopes,
-			AuthorizationServers: c.idp.authorizationServers(),
-			DPoPAlgorithms:       proofAlgorithms,
-		})
-		if err != nil {
-			return nil, err
-		}
-		e.Metadata = metadata
+	metadata, err := c.metadata(doc, mcp.Path, proofAlgorithms)
+	if err != nil {
+		return nil, err
 	}
+	e := httpapi.Endpoint{Path: mcp.Path, Metadata: metadata}
 	e.New = func(api http.Handler, gate *httpapi.Gate) (http.Handler, error) {
 		return mcp.New(mcp.Config{Spec: doc, API: api, Gate: gate, MaxBodyBytes: c.maxBodyBytes + 64<<10, Logger: logger})
 	}

@@ -11,8 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"example.com/tasks/impl/auth/statictoken"
 	"example.com/tasks/impl/redisstore/redistest"
+	"example.com/tasks/impl/spec"
 )
 
 // TestInstancesShareRedis: two real servers on one Redis, as behind a load
@@ -75,6 +78,7 @@ func TestInstancesShareRedis(t *testing.T) {
 	if codes[http.StatusOK] != 5 || codes[http.StatusTooManyRequests] != 11 {
 		t.Fatalf("16 requests across two instances sharing 5/1m: %v, want 5 OK and 11 refused", codes)
 	}
+	sharedKeys(t, rds, password, openLogs)
 
 	ready := func(admin string, status int, degraded bool) {
 		t.Helper()
@@ -189,4 +193,36 @@ func TestRedisConfigRefused(t *testing.T) {
 		{"wrong password", []string{"--dev", "--redis-url", strings.Replace(rds.URL(), "redis://", "redis://:wrong-password@", 1)}, nil, "does not answer"},
 		{"missing password file", []string{"--dev", "--redis-url", rds.URL(), "--redis-password-file", "/nonexistent/pw"}, nil, "--redis-password-file"},
 	})
+}
+
+// sharedKeys checks that the keys in rds are named under the namespace the
+// server logged, which is the product's name (the spec's title), and end
+// in a digest: no subject in clear.
+func sharedKeys(t *testing.T, rds *redistest.Server, password string, logs *lines) {
+	t.Helper()
+	var namespace string
+	for line := range strings.SplitSeq(logs.String(), "\n") {
+		var m struct{ Msg, Namespace string }
+		if json.Unmarshal([]byte(line), &m) == nil && m.Msg == "shared state in Redis" {
+			namespace = m.Namespace
+		}
+	}
+	doc, err := spec.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.EqualFold(strings.ReplaceAll(namespace, "-", " "), spec.Name(doc)) {
+		t.Errorf("namespace %q, want the product's name %q", namespace, spec.Name(doc))
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: rds.Addr(), Password: password, DisableIdentity: true})
+	defer rdb.Close()
+	keys, err := rdb.Keys(context.Background(), "*").Result()
+	if err != nil || len(keys) == 0 {
+		t.Fatalf("keys %q, %v", keys, err)
+	}
+	for _, k := range keys {
+		if !strings.HasPrefix(k, namespace+":ratelimit:") || strings.Contains(k, "dev-rw") {
+			t.Errorf("key %q, want %s:ratelimit:<digest>", k, namespace)
+		}
+	}
 }

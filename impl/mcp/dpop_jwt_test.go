@@ -1,7 +1,6 @@
 package mcp_test
 
 import (
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -60,18 +59,7 @@ func TestDPoPAtTheEndpoint(t *testing.T) {
 	body := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"` + tool + `","arguments":{}}}`
 
 	send := func(proof string) (*http.Response, string) {
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+mcp.Path, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "application/json, text/event-stream")
-		req.Header.Set("Authorization", "DPoP "+bound)
-		req.Header.Set("DPoP", proof)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp, string(b)
+		return postWith(t, srv, http.Header{"Authorization": {"DPoP " + bound}, "Dpop": {proof}}, body)
 	}
 	resp, got := send(key.Proof(t, http.MethodPost, public+mcp.Path, bound, nil))
 	if resp.StatusCode != http.StatusOK || strings.Contains(got, `"isError":true`) || !strings.Contains(got, `"status":200`) {

@@ -286,12 +286,20 @@ func writeOperation(t testing.TB, doc *openapi3.T) (string, []string) {
 // post sends one JSON-RPC message to /mcp with token ("" for none).
 func post(t testing.TB, srv *apitest.Server, token, body string) (*http.Response, string) {
 	t.Helper()
+	h := http.Header{}
+	if token != "" {
+		h.Set("Authorization", "Bearer "+token)
+	}
+	return postWith(t, srv, h, body)
+}
+
+// postWith sends one JSON-RPC message to /mcp with the credential headers h.
+func postWith(t testing.TB, srv *apitest.Server, h http.Header, body string) (*http.Response, string) {
+	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+mcp.Path, strings.NewReader(body))
+	req.Header = h.Clone()
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json, text/event-stream")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -7,18 +7,13 @@ import (
 	"testing"
 	"time"
 
-	"example.com/tasks/impl/redisstore"
 	"example.com/tasks/impl/redisstore/redistest"
 )
 
 // BenchmarkProofsAdd: one DPoP proof remembered in Redis (SET NX PX).
 func BenchmarkProofsAdd(b *testing.B) {
 	srv := redistest.New(b, "")
-	c, err := redisstore.Open(context.Background(), redisstore.Config{URL: srv.URL(), Namespace: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
+	c := open(b, srv, nil)
 	b.ReportAllocs()
 	ctx := context.Background()
 	var key [sha256.Size]byte

@@ -122,11 +122,7 @@ func TestLimitsFailFast(t *testing.T) {
 // baseline) and in Redis over loopback (one script, one round trip).
 func BenchmarkTake(b *testing.B) {
 	srv := redistest.New(b, "")
-	c, err := redisstore.Open(context.Background(), redisstore.Config{URL: srv.URL(), Namespace: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
+	c := open(b, srv, nil)
 	p := ratelimit.Policy{Name: "per-subject", Quota: 1 << 30, Window: time.Hour}
 	for _, s := range []struct {
 		name  string

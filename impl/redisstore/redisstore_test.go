@@ -17,14 +17,21 @@ import (
 	"example.com/tasks/impl/redisstore/redistest"
 )
 
-// open connects a client to srv, as one instance of the server does.
-func open(t *testing.T, srv *redistest.Server, logs *syncBuffer) *redisstore.Client {
+// open connects a client to srv, as one instance of the server does,
+// logging to logs (nil: nowhere).
+func open(t testing.TB, srv *redistest.Server, logs *syncBuffer) *redisstore.Client {
 	t.Helper()
 	var logger *slog.Logger
 	if logs != nil {
 		logger = slog.New(slog.NewTextHandler(logs, nil))
 	}
-	c, err := redisstore.Open(context.Background(), redisstore.Config{URL: srv.URL(), Namespace: "test", Logger: logger})
+	return openWith(t, redisstore.Config{URL: srv.URL(), Namespace: "test", Logger: logger})
+}
+
+// openWith opens cfg and closes it when t ends.
+func openWith(t testing.TB, cfg redisstore.Config) *redisstore.Client {
+	t.Helper()
+	c, err := redisstore.Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,11 +173,7 @@ func TestOutage(t *testing.T) {
 func TestSlow(t *testing.T) {
 	t.Parallel()
 	srv := redistest.New(t, "")
-	c, err := redisstore.Open(context.Background(), redisstore.Config{URL: srv.URL(), Namespace: "test", Timeout: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := openWith(t, redisstore.Config{URL: srv.URL(), Namespace: "test", Timeout: 100 * time.Millisecond})
 	other := redis.NewClient(&redis.Options{Addr: srv.Addr(), DisableIdentity: true})
 	defer other.Close()
 	asleep := make(chan error, 1)

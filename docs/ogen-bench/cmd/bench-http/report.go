@@ -86,21 +86,16 @@ func redisCost(w io.Writer, results map[target][][]sample, db string) {
 	fmt.Fprintf(w, "\nThe rate limit counted in Redis (one script per request, over loopback), against in memory, on %s\n\n", db)
 	fmt.Fprintf(w, "| scenario | CPU µs/req, memory → Redis | req/s, memory → Redis | allocs/req, memory → Redis | ÷ memory |\n|---|--:|--:|--:|---|\n")
 	for i, sc := range apitest.Scenarios(uuid.Nil) {
-		cpu := func(t target) float64 {
-			v, _ := median(results[t][i], func(s sample) float64 { return s.cpu })
+		of := func(t target, value func(sample) float64) float64 {
+			v, _ := median(results[t][i], value)
 			return v
 		}
-		rps := func(t target) float64 {
-			v, _ := median(results[t][i], func(s sample) float64 { return s.rps })
-			return v
-		}
-		allocs := func(t target) float64 {
-			v, _ := median(results[t][i], func(s sample) float64 { return s.allocs })
-			return v
-		}
+		cpu := func(s sample) float64 { return s.cpu }
+		rps := func(s sample) float64 { return s.rps }
+		allocs := func(s sample) float64 { return s.allocs }
 		fmt.Fprintf(w, "| %s | %.1f → %.1f (%+.1f) | %.0f → %.0f | %.1f → %.1f (%+.1f) | %s |\n", sc.Name,
-			cpu(mem), cpu(rds), cpu(rds)-cpu(mem), rps(mem), rps(rds), allocs(mem), allocs(rds), allocs(rds)-allocs(mem),
-			ratios(results, rds, mem, i))
+			of(mem, cpu), of(rds, cpu), of(rds, cpu)-of(mem, cpu), of(mem, rps), of(rds, rps),
+			of(mem, allocs), of(rds, allocs), of(rds, allocs)-of(mem, allocs), ratios(results, rds, mem, i))
 	}
 }
 
