@@ -1,6 +1,8 @@
 package mcp
 
 import (
+	"slices"
+
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
@@ -60,7 +62,7 @@ func convert(ref *openapi3.SchemaRef, visiting map[*openapi3.Schema]bool) map[st
 	set("const", s.Const, s.Const != nil)
 	if len(s.Enum) > 0 {
 		enum := s.Enum
-		if s.Nullable && !containsNil(enum) {
+		if s.Nullable && !slices.Contains(enum, nil) {
 			enum = append(append([]any(nil), enum...), nil)
 		}
 		out["enum"] = enum
@@ -134,13 +136,4 @@ func deref[T any](p *T) any {
 		return nil
 	}
 	return *p
-}
-
-func containsNil(values []any) bool {
-	for _, v := range values {
-		if v == nil {
-			return true
-		}
-	}
-	return false
 }

@@ -43,19 +43,12 @@ type tool struct {
 }
 
 // tools returns a tool for every operation of doc, except those marked
-// `x-mcp: false` and those without an operationId (a tool needs a name), in
-// path and method order.
+// `x-mcp: false` and those without an operationId (a tool needs a name),
+// sorted by name.
 func tools(doc *openapi3.T) ([]*tool, error) {
 	var out []*tool
-	for _, path := range doc.Paths.InMatchingOrder() {
-		item := doc.Paths.Value(path)
-		methods := make([]string, 0, 8)
-		for m := range item.Operations() {
-			methods = append(methods, m)
-		}
-		slices.Sort(methods)
-		for _, method := range methods {
-			op := item.GetOperation(method)
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
 			if hidden(op) || op.OperationID == "" {
 				continue
 			}
